@@ -1,0 +1,139 @@
+//! Client → server messages.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Everything a client may send. Decode with [`crate::decode_client_message`], which also
+/// validates and normalises the fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ClientMessage {
+    /// Register this connection as a user, or update the user's name and position. The first
+    /// one binds the connection to its email for good.
+    AddUser(Profile),
+    /// The seed's position update; the same fields and effect as `add-user`.
+    UpdateUser(Profile),
+    /// A chat message to the room, or to one member with `to`.
+    Chat(ChatRequest),
+    /// The seed's signaling types: relayed to `to`, or without it to the rest of the room.
+    Offer(Signal),
+    Answer(Signal),
+    SdpOffer(Signal),
+    SdpAnswer(Signal),
+    NewIceCandidate(Signal),
+    /// Call control: each needs `to`, and is relayed like the signaling types.
+    CallInvite(Signal),
+    CallRinging(Signal),
+    CallAccept(Signal),
+    CallDecline(Signal),
+    CallBusy(Signal),
+    HangUp(Signal),
+}
+
+/// Who the sender is and where. `isConnected` is accepted for the seed's sake and ignored:
+/// presence follows open connections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub email: String,
+    pub name: String,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_connected: Option<bool>,
+    /// The room to join; only before the connection has registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+}
+
+/// A chat message as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatRequest {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// A signaling or call-control frame: an optional target and an opaque payload (SDP, ICE
+/// candidate, call id...) that the server relays without reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(flatten)]
+    pub payload: Map<String, Value>,
+}
+
+impl ClientMessage {
+    /// The `type` tag, for logs and error frames.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::AddUser(_) => "add-user",
+            Self::UpdateUser(_) => "update-user",
+            Self::Chat(_) => "chat",
+            Self::Offer(_) => "offer",
+            Self::Answer(_) => "answer",
+            Self::SdpOffer(_) => "sdp-offer",
+            Self::SdpAnswer(_) => "sdp-answer",
+            Self::NewIceCandidate(_) => "new-ice-candidate",
+            Self::CallInvite(_) => "call-invite",
+            Self::CallRinging(_) => "call-ringing",
+            Self::CallAccept(_) => "call-accept",
+            Self::CallDecline(_) => "call-decline",
+            Self::CallBusy(_) => "call-busy",
+            Self::HangUp(_) => "hang-up",
+        }
+    }
+
+    /// Every `type` a client may send, for telling an unknown type from a malformed one.
+    pub const TYPE_NAMES: [&'static str; 14] = [
+        "add-user",
+        "update-user",
+        "chat",
+        "offer",
+        "answer",
+        "sdp-offer",
+        "sdp-answer",
+        "new-ice-candidate",
+        "call-invite",
+        "call-ringing",
+        "call-accept",
+        "call-decline",
+        "call-busy",
+        "hang-up",
+    ];
+
+    /// The signaling part of a relayed message, if it is one.
+    pub fn signal(&self) -> Option<&Signal> {
+        match self {
+            Self::Offer(s)
+            | Self::Answer(s)
+            | Self::SdpOffer(s)
+            | Self::SdpAnswer(s)
+            | Self::NewIceCandidate(s)
+            | Self::CallInvite(s)
+            | Self::CallRinging(s)
+            | Self::CallAccept(s)
+            | Self::CallDecline(s)
+            | Self::CallBusy(s)
+            | Self::HangUp(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether the type needs a `to`: call control always does; the seed's signaling types
+    /// may go to the whole room.
+    pub fn requires_target(&self) -> bool {
+        matches!(
+            self,
+            Self::CallInvite(_)
+                | Self::CallRinging(_)
+                | Self::CallAccept(_)
+                | Self::CallDecline(_)
+                | Self::CallBusy(_)
+                | Self::HangUp(_)
+        )
+    }
+}

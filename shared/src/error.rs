@@ -1,0 +1,93 @@
+//! Error codes: what an `error` frame tells a client about the frame it refused.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The machine-readable reason in an `error` frame. Clients branch on it; the message next
+/// to it is for people and may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The frame is not JSON, or not a JSON object.
+    InvalidJson,
+    /// The object has no string `type`.
+    MissingType,
+    /// `type` names no message of the protocol.
+    UnknownType,
+    /// A field is missing, of the wrong type, or out of range; `field` names it when known.
+    InvalidField,
+    /// Chat and signaling need the connection to have registered with `add-user` first.
+    NotRegistered,
+    /// The frame claims an email other than the one this connection registered with.
+    EmailMismatch,
+    /// The frame names a room other than the one this connection is in.
+    RoomMismatch,
+    /// The message needs a `to` and has none.
+    MissingTarget,
+    /// `to` names nobody online in the sender's room.
+    TargetOffline,
+    /// A binary frame; the protocol is JSON text only.
+    BinaryNotSupported,
+    /// The server failed; the frame may be sent again.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire, for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "invalid-json",
+            Self::MissingType => "missing-type",
+            Self::UnknownType => "unknown-type",
+            Self::InvalidField => "invalid-field",
+            Self::NotRegistered => "not-registered",
+            Self::EmailMismatch => "email-mismatch",
+            Self::RoomMismatch => "room-mismatch",
+            Self::MissingTarget => "missing-target",
+            Self::TargetOffline => "target-offline",
+            Self::BinaryNotSupported => "binary-not-supported",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a client's frame was refused: becomes an `error` frame, and the connection goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The offending field, where one is to blame.
+    pub field: Option<&'static str>,
+}
+
+impl ProtocolError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::InvalidField,
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ProtocolError {}

@@ -1,0 +1,32 @@
+//! The wire contract between the backend and every client: one message enum per direction,
+//! the user record, error codes and the validation of what clients send.
+//!
+//! Every frame is a JSON text frame tagged by `type`; field names are camelCase, as in the
+//! seed project. `docs/PROTOCOL.md` documents each message with examples, and
+//! `tests/golden.rs` pins their exact JSON.
+
+mod client;
+mod decode;
+mod error;
+mod server;
+mod user;
+mod validate;
+
+pub use client::{ChatRequest, ClientMessage, Profile, Signal};
+pub use decode::decode_client_message;
+pub use error::{ErrorCode, ProtocolError};
+pub use server::{
+    ChatDelivery, ErrorFrame, Move, PresenceDelta, RelayedSignal, ServerMessage, Welcome,
+};
+pub use user::User;
+pub use validate::{
+    CHAT_TEXT_MAX_CHARS, DEFAULT_ROOM, EMAIL_MAX_CHARS, NAME_MAX_CHARS, ROOM_MAX_CHARS,
+    normalize_email, normalize_room,
+};
+
+/// The WebSocket subprotocol a client offers to receive presence as a snapshot followed by
+/// deltas. A client that offers none gets the seed's full `update-users` lists.
+pub const DELTA_SUBPROTOCOL: &str = "meetmap.v1";
+
+/// The query parameter that names a room at connection time: `ws://host:8080/?room=team`.
+pub const ROOM_QUERY_PARAMETER: &str = "room";

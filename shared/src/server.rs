@@ -1,0 +1,169 @@
+//! Server → client messages.
+
+use crate::client::{ClientMessage, Signal};
+use crate::error::{ErrorCode, ProtocolError};
+use crate::user::User;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Everything the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ServerMessage {
+    /// The seed's presence: every online user of the room. Sent to clients without the
+    /// delta subprotocol on connect and after changes, at most once per presence tick.
+    UpdateUsers {
+        users: Vec<User>,
+    },
+    /// To a delta client when it registers: who it is and everyone online in its room.
+    /// Deltas that follow apply on top of it.
+    Welcome(Welcome),
+    /// To delta clients, at most once per presence tick: what changed in the room.
+    Presence(PresenceDelta),
+    /// A chat message, stamped by the server.
+    Chat(ChatDelivery),
+    /// The frame the client sent was refused; the connection goes on.
+    Error(ErrorFrame),
+    /// Relayed signaling and call control, with the sender stamped in `from`.
+    Offer(RelayedSignal),
+    Answer(RelayedSignal),
+    SdpOffer(RelayedSignal),
+    SdpAnswer(RelayedSignal),
+    NewIceCandidate(RelayedSignal),
+    CallInvite(RelayedSignal),
+    CallRinging(RelayedSignal),
+    CallAccept(RelayedSignal),
+    CallDecline(RelayedSignal),
+    CallBusy(RelayedSignal),
+    HangUp(RelayedSignal),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Welcome {
+    /// The user as registered (email normalised).
+    pub you: User,
+    pub room: String,
+    /// Everyone online in the room, the new user included.
+    pub users: Vec<User>,
+}
+
+/// Changes since the previous tick. `joined` adds or replaces a user (also a rename),
+/// `moved` sets a position, `left` removes; each is idempotent, so a delta that overlaps
+/// a `welcome` snapshot is harmless. Empty lists are left out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PresenceDelta {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<User>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<Move>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<String>,
+}
+
+impl PresenceDelta {
+    pub fn is_empty(&self) -> bool {
+        self.joined.is_empty() && self.moved.is_empty() && self.left.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Move {
+    pub email: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatDelivery {
+    /// Unique per server run, increasing: clients order and deduplicate by it.
+    pub id: u64,
+    pub from: String,
+    /// The sender's name when it was sent.
+    pub name: String,
+    pub text: String,
+    /// Set on a direct message: the one recipient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Milliseconds since the Unix epoch, by the server's clock.
+    pub sent_at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorFrame {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl From<ProtocolError> for ErrorFrame {
+    fn from(error: ProtocolError) -> Self {
+        Self {
+            code: error.code,
+            message: error.message,
+            field: error.field.map(str::to_owned),
+        }
+    }
+}
+
+/// A signaling frame as delivered: the sender's payload, untouched, with `from` set by the
+/// server from the sender's registered email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelayedSignal {
+    pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(flatten)]
+    pub payload: Map<String, Value>,
+}
+
+impl ServerMessage {
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Error(ErrorFrame {
+            code,
+            message: message.into(),
+            field: None,
+        })
+    }
+
+    /// The relayed form of a client's signaling message, stamped with its sender (a `from`
+    /// in the payload is dropped); `None`
+    /// for messages that are not signaling.
+    pub fn relayed(message: ClientMessage, from: &str) -> Option<Self> {
+        let stamp = |mut signal: Signal| {
+            // The stamp replaces whatever the sender claimed; a copy would be sent twice.
+            signal.payload.remove("from");
+            RelayedSignal {
+                from: from.to_owned(),
+                to: signal.to,
+                payload: signal.payload,
+            }
+        };
+        Some(match message {
+            ClientMessage::Offer(s) => Self::Offer(stamp(s)),
+            ClientMessage::Answer(s) => Self::Answer(stamp(s)),
+            ClientMessage::SdpOffer(s) => Self::SdpOffer(stamp(s)),
+            ClientMessage::SdpAnswer(s) => Self::SdpAnswer(stamp(s)),
+            ClientMessage::NewIceCandidate(s) => Self::NewIceCandidate(stamp(s)),
+            ClientMessage::CallInvite(s) => Self::CallInvite(stamp(s)),
+            ClientMessage::CallRinging(s) => Self::CallRinging(stamp(s)),
+            ClientMessage::CallAccept(s) => Self::CallAccept(stamp(s)),
+            ClientMessage::CallDecline(s) => Self::CallDecline(stamp(s)),
+            ClientMessage::CallBusy(s) => Self::CallBusy(stamp(s)),
+            ClientMessage::HangUp(s) => Self::HangUp(stamp(s)),
+            ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_) | ClientMessage::Chat(_) => {
+                return None;
+            }
+        })
+    }
+
+    /// The JSON text of the message. Serialising these types cannot fail: they hold only
+    /// strings, finite numbers and JSON values.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            r#"{"type":"error","code":"internal","message":"could not encode a message"}"#.into()
+        })
+    }
+}

@@ -1,0 +1,172 @@
+//! Field rules for what clients send: lengths, ranges, characters, and the normal forms of
+//! emails and room names.
+
+use crate::client::{ChatRequest, ClientMessage, Profile, Signal};
+use crate::error::{ErrorCode, ProtocolError};
+
+pub const NAME_MAX_CHARS: usize = 64;
+pub const EMAIL_MAX_CHARS: usize = 254;
+pub const CHAT_TEXT_MAX_CHARS: usize = 2000;
+pub const ROOM_MAX_CHARS: usize = 64;
+/// The room of clients that name none, such as the seed's.
+pub const DEFAULT_ROOM: &str = "default";
+
+/// Trims and lower-cases an email and checks its shape: one `@` with text on both sides, no
+/// spaces or control characters, at most [`EMAIL_MAX_CHARS`].
+pub fn normalize_email(raw: &str) -> Result<String, ProtocolError> {
+    let email = raw.trim().to_lowercase();
+    let invalid = |why: &str| ProtocolError::field("email", format!("email {why}"));
+    if email.is_empty() {
+        return Err(invalid("is empty"));
+    }
+    if email.chars().count() > EMAIL_MAX_CHARS {
+        return Err(invalid(&format!(
+            "is longer than {EMAIL_MAX_CHARS} characters"
+        )));
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("contains spaces or control characters"));
+    }
+    match email.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
+        {
+            Ok(email)
+        }
+        _ => Err(invalid("must look like name@domain")),
+    }
+}
+
+/// Trims and lower-cases a room name: 1 to [`ROOM_MAX_CHARS`] letters, digits, `-`, `_`
+/// or `.`.
+pub fn normalize_room(raw: &str) -> Result<String, ProtocolError> {
+    let room = raw.trim().to_lowercase();
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if room.is_empty() || room.chars().count() > ROOM_MAX_CHARS || !room.chars().all(allowed) {
+        return Err(ProtocolError::field(
+            "room",
+            format!("room must be 1 to {ROOM_MAX_CHARS} letters, digits, '-', '_' or '.'"),
+        ));
+    }
+    Ok(room)
+}
+
+fn normalize_name(raw: &str) -> Result<String, ProtocolError> {
+    let name = raw.trim();
+    let length = name.chars().count();
+    if length == 0 || length > NAME_MAX_CHARS {
+        return Err(ProtocolError::field(
+            "name",
+            format!("name must be 1 to {NAME_MAX_CHARS} characters"),
+        ));
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+    {
+        return Err(ProtocolError::field(
+            "name",
+            "name contains control or invisible formatting characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Zero-width characters and bidirectional overrides: they let a name pass for another.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn check_chat_text(text: &str) -> Result<(), ProtocolError> {
+    if text.trim().is_empty() || text.chars().count() > CHAT_TEXT_MAX_CHARS {
+        return Err(ProtocolError::field(
+            "text",
+            format!("text must be 1 to {CHAT_TEXT_MAX_CHARS} characters"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(ProtocolError::field(
+            "text",
+            "text contains control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn check_coordinate(field: &'static str, value: f64, bound: f64) -> Result<(), ProtocolError> {
+    if !value.is_finite() || value.abs() > bound {
+        return Err(ProtocolError::field(
+            field,
+            format!("{field} must be between -{bound} and {bound}"),
+        ));
+    }
+    Ok(())
+}
+
+fn normalize_profile(profile: &mut Profile) -> Result<(), ProtocolError> {
+    profile.email = normalize_email(&profile.email)?;
+    profile.name = normalize_name(&profile.name)?;
+    match (profile.latitude, profile.longitude) {
+        (Some(latitude), Some(longitude)) => {
+            check_coordinate("latitude", latitude, 90.0)?;
+            check_coordinate("longitude", longitude, 180.0)?;
+        }
+        (None, None) => {}
+        (Some(_), None) => return Err(ProtocolError::field("longitude", "longitude is missing")),
+        (None, Some(_)) => return Err(ProtocolError::field("latitude", "latitude is missing")),
+    }
+    if let Some(room) = &profile.room {
+        profile.room = Some(normalize_room(room)?);
+    }
+    Ok(())
+}
+
+fn normalize_target(to: &mut Option<String>) -> Result<(), ProtocolError> {
+    if let Some(target) = to {
+        *target = normalize_email(target).map_err(|mut error| {
+            error.field = Some("to");
+            error.message = error.message.replacen("email", "to", 1);
+            error
+        })?;
+    }
+    Ok(())
+}
+
+fn normalize_signal(signal: &mut Signal, requires_target: bool) -> Result<(), ProtocolError> {
+    normalize_target(&mut signal.to)?;
+    if requires_target && signal.to.is_none() {
+        return Err(ProtocolError::new(
+            ErrorCode::MissingTarget,
+            "this message needs a 'to' email",
+        ));
+    }
+    Ok(())
+}
+
+impl ClientMessage {
+    /// Checks every field against the rules above and puts emails and rooms in normal form.
+    pub fn normalize(&mut self) -> Result<(), ProtocolError> {
+        let requires_target = self.requires_target();
+        match self {
+            Self::AddUser(profile) | Self::UpdateUser(profile) => normalize_profile(profile),
+            Self::Chat(ChatRequest { text, to }) => {
+                check_chat_text(text)?;
+                normalize_target(to)
+            }
+            Self::Offer(s)
+            | Self::Answer(s)
+            | Self::SdpOffer(s)
+            | Self::SdpAnswer(s)
+            | Self::NewIceCandidate(s)
+            | Self::CallInvite(s)
+            | Self::CallRinging(s)
+            | Self::CallAccept(s)
+            | Self::CallDecline(s)
+            | Self::CallBusy(s)
+            | Self::HangUp(s) => normalize_signal(s, requires_target),
+        }
+    }
+}

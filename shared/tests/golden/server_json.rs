@@ -1,0 +1,376 @@
+//! The exact JSON text of every server message. The browser's hand-written JS reads these
+//! strings: a change here is a protocol change.
+
+use crate::frames::SDP;
+use crate::object;
+use serde_json::json;
+use shared::{
+    ChatDelivery, ErrorCode, ErrorFrame, Move, PresenceDelta, ProtocolError, RelayedSignal,
+    ServerMessage, User, Welcome,
+};
+
+/// Checks the exact text, and that the text reads back as the same message.
+#[track_caller]
+fn assert_json(message: &ServerMessage, expected: &str) {
+    assert_eq!(message.to_json(), expected);
+    let read: ServerMessage = serde_json::from_str(expected).unwrap();
+    assert_eq!(&read, message, "{expected} does not read back");
+}
+
+fn alice() -> User {
+    User {
+        name: "Alice".into(),
+        email: "alice@example.com".into(),
+        latitude: Some(48.85),
+        longitude: Some(2.35),
+        is_connected: true,
+    }
+}
+
+fn bob_without_position() -> User {
+    User {
+        name: "Bob".into(),
+        email: "bob@example.com".into(),
+        latitude: None,
+        longitude: None,
+        is_connected: true,
+    }
+}
+
+fn relayed(from: &str, to: Option<&str>, payload: serde_json::Value) -> RelayedSignal {
+    RelayedSignal {
+        from: from.into(),
+        to: to.map(str::to_owned),
+        payload: object(payload),
+    }
+}
+
+#[test]
+fn update_users_matches_seed_shape() {
+    let message = ServerMessage::UpdateUsers {
+        users: vec![alice(), bob_without_position()],
+    };
+    assert_json(
+        &message,
+        r#"{"type":"update-users","users":[{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}]}"#,
+    );
+}
+
+#[test]
+fn update_users_reproduces_the_seed_recorded_frames() {
+    let empty = ServerMessage::UpdateUsers { users: vec![] };
+    assert_json(&empty, r#"{"type":"update-users","users":[]}"#);
+    let alice_only = ServerMessage::UpdateUsers {
+        users: vec![alice()],
+    };
+    assert_json(
+        &alice_only,
+        r#"{"type":"update-users","users":[{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true}]}"#,
+    );
+}
+
+#[test]
+fn user_has_position_only_with_both_coordinates() {
+    assert!(alice().has_position());
+    assert!(!bob_without_position().has_position());
+    assert!(
+        !User {
+            longitude: None,
+            ..alice()
+        }
+        .has_position()
+    );
+}
+
+#[test]
+fn welcome_carries_you_room_and_everyone() {
+    let message = ServerMessage::Welcome(Welcome {
+        you: alice(),
+        room: "default".into(),
+        users: vec![alice(), bob_without_position()],
+    });
+    assert_json(
+        &message,
+        r#"{"type":"welcome","you":{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},"room":"default","users":[{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}]}"#,
+    );
+}
+
+#[test]
+fn presence_lists_joined_moved_and_left() {
+    let message = ServerMessage::Presence(PresenceDelta {
+        joined: vec![bob_without_position()],
+        moved: vec![Move {
+            email: "alice@example.com".into(),
+            latitude: 48.86,
+            longitude: 2.36,
+        }],
+        left: vec!["carol@example.com".into()],
+    });
+    assert_json(
+        &message,
+        r#"{"type":"presence","joined":[{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}],"moved":[{"email":"alice@example.com","latitude":48.86,"longitude":2.36}],"left":["carol@example.com"]}"#,
+    );
+}
+
+#[test]
+fn presence_omits_empty_lists() {
+    let moved_only = PresenceDelta {
+        moved: vec![Move {
+            email: "alice@example.com".into(),
+            latitude: -33.5,
+            longitude: 151.0,
+        }],
+        ..PresenceDelta::default()
+    };
+    assert!(!moved_only.is_empty());
+    assert_json(
+        &ServerMessage::Presence(moved_only),
+        r#"{"type":"presence","moved":[{"email":"alice@example.com","latitude":-33.5,"longitude":151.0}]}"#,
+    );
+    let left_only = PresenceDelta {
+        left: vec!["bob@example.com".into()],
+        ..Default::default()
+    };
+    assert_json(
+        &ServerMessage::Presence(left_only),
+        r#"{"type":"presence","left":["bob@example.com"]}"#,
+    );
+    assert!(PresenceDelta::default().is_empty());
+    assert_json(
+        &ServerMessage::Presence(PresenceDelta::default()),
+        r#"{"type":"presence"}"#,
+    );
+}
+
+fn chat(to: Option<&str>, text: &str) -> ServerMessage {
+    ServerMessage::Chat(ChatDelivery {
+        id: 7,
+        from: "alice@example.com".into(),
+        name: "Alice".into(),
+        text: text.into(),
+        to: to.map(str::to_owned),
+        sent_at: 1_700_000_000_123,
+    })
+}
+
+#[test]
+fn chat_to_the_room_has_no_to() {
+    assert_json(
+        &chat(None, "salut 👋"),
+        r#"{"type":"chat","id":7,"from":"alice@example.com","name":"Alice","text":"salut 👋","sentAt":1700000000123}"#,
+    );
+}
+
+#[test]
+fn direct_chat_has_to_before_sent_at() {
+    assert_json(
+        &chat(Some("bob@example.com"), "hi Bob"),
+        r#"{"type":"chat","id":7,"from":"alice@example.com","name":"Alice","text":"hi Bob","to":"bob@example.com","sentAt":1700000000123}"#,
+    );
+}
+
+#[test]
+fn chat_text_is_escaped_as_json_and_left_as_utf8() {
+    assert_json(
+        &chat(None, "a \"quote\" \\ <b>é</b>\n\ttab"),
+        r#"{"type":"chat","id":7,"from":"alice@example.com","name":"Alice","text":"a \"quote\" \\ <b>é</b>\n\ttab","sentAt":1700000000123}"#,
+    );
+}
+
+#[test]
+fn error_without_field_has_code_and_message() {
+    assert_json(
+        &ServerMessage::error(ErrorCode::InvalidJson, "a message must be a JSON object"),
+        r#"{"type":"error","code":"invalid-json","message":"a message must be a JSON object"}"#,
+    );
+    assert_json(
+        &ServerMessage::error(ErrorCode::TargetOffline, "bob@example.com is not online"),
+        r#"{"type":"error","code":"target-offline","message":"bob@example.com is not online"}"#,
+    );
+}
+
+#[test]
+fn error_with_field_names_it_last() {
+    let error = ProtocolError::field("name", "name must be 1 to 64 characters");
+    assert_json(
+        &ServerMessage::Error(ErrorFrame::from(error)),
+        r#"{"type":"error","code":"invalid-field","message":"name must be 1 to 64 characters","field":"name"}"#,
+    );
+}
+
+#[test]
+fn error_codes_serialise_as_their_as_str() {
+    let codes = [
+        (ErrorCode::InvalidJson, "invalid-json"),
+        (ErrorCode::MissingType, "missing-type"),
+        (ErrorCode::UnknownType, "unknown-type"),
+        (ErrorCode::InvalidField, "invalid-field"),
+        (ErrorCode::NotRegistered, "not-registered"),
+        (ErrorCode::EmailMismatch, "email-mismatch"),
+        (ErrorCode::RoomMismatch, "room-mismatch"),
+        (ErrorCode::MissingTarget, "missing-target"),
+        (ErrorCode::TargetOffline, "target-offline"),
+        (ErrorCode::BinaryNotSupported, "binary-not-supported"),
+        (ErrorCode::Internal, "internal"),
+    ];
+    for (code, wire) in codes {
+        assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{wire}\""));
+        assert_eq!(code.as_str(), wire);
+        assert_eq!(code.to_string(), wire);
+        assert_eq!(
+            serde_json::from_str::<ErrorCode>(&format!("\"{wire}\"")).unwrap(),
+            code
+        );
+    }
+}
+
+#[test]
+fn offer_keeps_the_seed_sdp_and_email() {
+    let payload = json!({"sdp": "v=0...", "email": "alice@example.com"});
+    assert_json(
+        &ServerMessage::Offer(relayed("alice@example.com", None, payload)),
+        r#"{"type":"offer","from":"alice@example.com","email":"alice@example.com","sdp":"v=0..."}"#,
+    );
+}
+
+#[test]
+fn answer_keeps_crlf_in_the_sdp() {
+    let payload = json!({"sdp": SDP, "email": "bob@example.com"});
+    assert_json(
+        &ServerMessage::Answer(relayed(
+            "bob@example.com",
+            Some("alice@example.com"),
+            payload,
+        )),
+        r#"{"type":"answer","from":"bob@example.com","to":"alice@example.com","email":"bob@example.com","sdp":"v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}"#,
+    );
+}
+
+#[test]
+fn sdp_offer_keeps_the_nested_description() {
+    let payload = json!({"offer": {"type": "offer", "sdp": "v=0..."}});
+    assert_json(
+        &ServerMessage::SdpOffer(relayed(
+            "alice@example.com",
+            Some("bob@example.com"),
+            payload,
+        )),
+        r#"{"type":"sdp-offer","from":"alice@example.com","to":"bob@example.com","offer":{"sdp":"v=0...","type":"offer"}}"#,
+    );
+}
+
+#[test]
+fn sdp_answer_keeps_the_nested_description() {
+    let payload = json!({"answer": {"type": "answer", "sdp": "v=0..."}});
+    assert_json(
+        &ServerMessage::SdpAnswer(relayed(
+            "bob@example.com",
+            Some("alice@example.com"),
+            payload,
+        )),
+        r#"{"type":"sdp-answer","from":"bob@example.com","to":"alice@example.com","answer":{"sdp":"v=0...","type":"answer"}}"#,
+    );
+}
+
+#[test]
+fn new_ice_candidate_keeps_the_candidate_object() {
+    let payload = json!({"candidate": {
+        "candidate": "candidate:1 1 UDP 2122260223 192.168.1.2 54321 typ host",
+        "sdpMid": "0",
+        "sdpMLineIndex": 0,
+    }});
+    assert_json(
+        &ServerMessage::NewIceCandidate(relayed(
+            "alice@example.com",
+            Some("bob@example.com"),
+            payload,
+        )),
+        r#"{"type":"new-ice-candidate","from":"alice@example.com","to":"bob@example.com","candidate":{"candidate":"candidate:1 1 UDP 2122260223 192.168.1.2 54321 typ host","sdpMLineIndex":0,"sdpMid":"0"}}"#,
+    );
+}
+
+#[test]
+fn new_ice_candidate_keeps_a_null_end_of_candidates() {
+    let payload = json!({"candidate": null});
+    assert_json(
+        &ServerMessage::NewIceCandidate(relayed("alice@example.com", None, payload)),
+        r#"{"type":"new-ice-candidate","from":"alice@example.com","candidate":null}"#,
+    );
+}
+
+#[test]
+fn call_invite_keeps_call_id_and_options() {
+    let payload = json!({"callId": "c-42", "video": true});
+    assert_json(
+        &ServerMessage::CallInvite(relayed(
+            "alice@example.com",
+            Some("bob@example.com"),
+            payload,
+        )),
+        r#"{"type":"call-invite","from":"alice@example.com","to":"bob@example.com","callId":"c-42","video":true}"#,
+    );
+}
+
+#[test]
+fn call_ringing_keeps_call_id() {
+    let payload = json!({"callId": "c-42"});
+    assert_json(
+        &ServerMessage::CallRinging(relayed(
+            "bob@example.com",
+            Some("alice@example.com"),
+            payload,
+        )),
+        r#"{"type":"call-ringing","from":"bob@example.com","to":"alice@example.com","callId":"c-42"}"#,
+    );
+}
+
+#[test]
+fn call_accept_keeps_call_id() {
+    let payload = json!({"callId": "c-42"});
+    assert_json(
+        &ServerMessage::CallAccept(relayed(
+            "bob@example.com",
+            Some("alice@example.com"),
+            payload,
+        )),
+        r#"{"type":"call-accept","from":"bob@example.com","to":"alice@example.com","callId":"c-42"}"#,
+    );
+}
+
+#[test]
+fn call_decline_keeps_call_id_and_reason() {
+    let payload = json!({"callId": "c-42", "reason": "declined"});
+    assert_json(
+        &ServerMessage::CallDecline(relayed(
+            "bob@example.com",
+            Some("alice@example.com"),
+            payload,
+        )),
+        r#"{"type":"call-decline","from":"bob@example.com","to":"alice@example.com","callId":"c-42","reason":"declined"}"#,
+    );
+}
+
+#[test]
+fn call_busy_with_an_empty_payload_is_type_from_to_only() {
+    assert_json(
+        &ServerMessage::CallBusy(relayed(
+            "bob@example.com",
+            Some("alice@example.com"),
+            json!({}),
+        )),
+        r#"{"type":"call-busy","from":"bob@example.com","to":"alice@example.com"}"#,
+    );
+}
+
+#[test]
+fn hang_up_keeps_call_id() {
+    let payload = json!({"callId": "c-42"});
+    assert_json(
+        &ServerMessage::HangUp(relayed(
+            "alice@example.com",
+            Some("bob@example.com"),
+            payload,
+        )),
+        r#"{"type":"hang-up","from":"alice@example.com","to":"bob@example.com","callId":"c-42"}"#,
+    );
+}
