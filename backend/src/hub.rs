@@ -1,0 +1,351 @@
+//! The hub: the one shared state of the server (connections, rooms, online users) behind
+//! one mutex, and every routing decision: who is online where, deliver to a user, broadcast
+//! to a room. A pub/sub backplane for several servers slots in behind these methods.
+
+use crate::room::Room;
+use crate::store::{UserRecord, WriteBehind};
+use shared::{ErrorCode, Profile, ProtocolError, ServerMessage, User, Welcome};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_util::sync::CancellationToken;
+
+/// A connection's number, given at accept and unique for the server's run; it appears in
+/// every log line about the connection.
+pub type ConnId = u64;
+
+/// A serialised text frame, cheap to clone for each recipient.
+pub type Frame = Utf8Bytes;
+
+/// Cloneable handle on the shared state. Every method is synchronous: no lock is ever held
+/// across an `.await`, and nothing here waits on a socket or the store.
+#[derive(Clone)]
+pub struct Hub {
+    state: Arc<Mutex<State>>,
+    store: WriteBehind,
+}
+
+/// What a connection leaves in the hub: how to reach it and who it is.
+pub struct Outbox {
+    /// Bounded: a connection that cannot keep up is kicked, never waited for.
+    pub sender: mpsc::Sender<Frame>,
+    /// Cancelled by the hub to close a connection whose outbox is full.
+    pub kick: CancellationToken,
+}
+
+pub(crate) struct State {
+    pub connections: HashMap<ConnId, Connection>,
+    pub rooms: HashMap<String, Room>,
+    /// Rooms with presence changes not yet sent, so that a tick skips idle rooms.
+    pub dirty_rooms: HashSet<String>,
+    /// Open registered connections per email, over all rooms: a user is stored as
+    /// disconnected only when the last one closes.
+    connections_per_email: HashMap<String, usize>,
+    pub next_chat_id: u64,
+}
+
+pub(crate) struct Connection {
+    pub outbox: Outbox,
+    pub room: String,
+    /// Set by the first `add-user`/`update-user` and never changed after.
+    pub email: Option<String>,
+    pub wants_deltas: bool,
+}
+
+impl Hub {
+    pub fn new(store: WriteBehind) -> Self {
+        let state = State {
+            connections: HashMap::new(),
+            rooms: HashMap::new(),
+            dirty_rooms: HashSet::new(),
+            connections_per_email: HashMap::new(),
+            next_chat_id: 1,
+        };
+        Self {
+            state: Arc::new(Mutex::new(state)),
+            store,
+        }
+    }
+
+    /// The state, even if a thread panicked while holding the lock: every method leaves it
+    /// consistent before it can panic, so the data is still good.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a connection to a room. A client without the delta subprotocol gets the room's
+    /// `update-users` list at once, as the seed did.
+    pub fn connect(&self, id: ConnId, room: String, wants_deltas: bool, outbox: Outbox) {
+        let mut state = self.lock();
+        let connection = Connection {
+            outbox,
+            room: room.clone(),
+            email: None,
+            wants_deltas,
+        };
+        state.connections.insert(id, connection);
+        state.join_room(id, &room);
+    }
+
+    /// Registers the connection as a user (first call) or updates the user's name and
+    /// position. Everyone in the room learns of it at the next presence tick.
+    pub fn register(&self, id: ConnId, profile: Profile) -> Result<(), ProtocolError> {
+        let mut state = self.lock();
+        let connection = state.connections.get(&id).ok_or_else(gone)?;
+        let first = connection.email.is_none();
+        if let Some(email) = &connection.email
+            && *email != profile.email
+        {
+            return Err(mismatch(email));
+        }
+        let room = match (&profile.room, first) {
+            (Some(room), true) => room.clone(),
+            (Some(room), false) if *room != connection.room => {
+                return Err(ProtocolError::new(
+                    ErrorCode::RoomMismatch,
+                    format!("this connection is in room '{}'", connection.room),
+                ));
+            }
+            _ => connection.room.clone(),
+        };
+        if first && room != connection.room {
+            state.leave_room(id);
+            state.join_room(id, &room);
+        }
+        let user = state.upsert_member(id, &room, &profile);
+        if first {
+            *state
+                .connections_per_email
+                .entry(user.email.clone())
+                .or_default() += 1;
+        }
+        self.store.record(record_of(&user, true));
+        if first {
+            state.welcome(id, &room, user);
+        }
+        Ok(())
+    }
+
+    /// Removes a connection. When it was its user's last one in the room, the user leaves.
+    pub fn disconnect(&self, id: ConnId) {
+        let mut state = self.lock();
+        let left = state.leave_room(id);
+        let Some(connection) = state.connections.remove(&id) else {
+            return;
+        };
+        let Some(email) = connection.email else {
+            return;
+        };
+        let still_open = match state.connections_per_email.get_mut(&email) {
+            Some(count) if *count > 1 => {
+                *count -= 1;
+                true
+            }
+            _ => {
+                state.connections_per_email.remove(&email);
+                false
+            }
+        };
+        if let Some(user) = left {
+            self.store.record(record_of(&user, still_open));
+        }
+    }
+
+    /// Sends every room's pending presence changes: one full list for the seed's clients
+    /// and one delta for the others, each serialised once.
+    pub fn flush_presence(&self) {
+        let mut state = self.lock();
+        for room_name in std::mem::take(&mut state.dirty_rooms) {
+            let Some(room) = state.rooms.get_mut(&room_name) else {
+                continue;
+            };
+            let frames = room.take_presence_frames();
+            let list_listeners: Vec<ConnId> = room.list_listeners.iter().copied().collect();
+            let delta_listeners: Vec<ConnId> = room.delta_listeners.iter().copied().collect();
+            if let Some(list) = frames.full_list {
+                state.send_to_all(&list_listeners, Frame::from(list));
+            }
+            if let Some(delta) = frames.delta {
+                state.send_to_all(&delta_listeners, Frame::from(delta));
+            }
+            // Rooms are named by clients: one nobody is in must not outlive its last tick.
+            if state.rooms.get(&room_name).is_some_and(Room::is_empty) {
+                state.rooms.remove(&room_name);
+            }
+        }
+    }
+
+    /// The users online in a room, sorted by name.
+    pub fn online_users(&self, room: &str) -> Vec<User> {
+        self.lock()
+            .rooms
+            .get(room)
+            .map(Room::users)
+            .unwrap_or_default()
+    }
+
+    /// How many rooms the hub holds state for (rooms with someone in them, or with
+    /// changes not yet sent).
+    pub fn room_count(&self) -> usize {
+        self.lock().rooms.len()
+    }
+
+    /// How many connections are open.
+    pub fn connection_count(&self) -> usize {
+        self.lock().connections.len()
+    }
+}
+
+impl State {
+    fn join_room(&mut self, id: ConnId, room_name: &str) {
+        let Some(connection) = self.connections.get_mut(&id) else {
+            return;
+        };
+        connection.room = room_name.to_owned();
+        let wants_deltas = connection.wants_deltas;
+        let room = self.rooms.entry(room_name.to_owned()).or_default();
+        if !wants_deltas {
+            room.list_listeners.insert(id);
+            let list = ServerMessage::UpdateUsers {
+                users: room.users(),
+            }
+            .to_json();
+            self.send(id, Frame::from(list));
+        }
+    }
+
+    /// Takes a connection out of its room; returns the user if that was their last
+    /// connection there (they left).
+    fn leave_room(&mut self, id: ConnId) -> Option<User> {
+        let connection = self.connections.get(&id)?;
+        let room_name = connection.room.clone();
+        let email = connection.email.clone();
+        let room = self.rooms.get_mut(&room_name)?;
+        room.list_listeners.remove(&id);
+        room.delta_listeners.remove(&id);
+        let mut left = None;
+        if let Some(email) = email
+            && let Some(member) = room.members.get_mut(&email)
+        {
+            member.connections.retain(|c| *c != id);
+            if member.connections.is_empty() {
+                left = room.members.remove(&email).map(|m| m.user);
+                room.mark_changed(&email, true);
+                self.dirty_rooms.insert(room_name.clone());
+            }
+        }
+        if room.is_empty() && !room.has_pending() {
+            self.rooms.remove(&room_name);
+        }
+        left
+    }
+
+    fn upsert_member(&mut self, id: ConnId, room_name: &str, profile: &Profile) -> User {
+        let wants_deltas = match self.connections.get_mut(&id) {
+            Some(connection) => {
+                connection.email = Some(profile.email.clone());
+                connection.wants_deltas
+            }
+            None => false,
+        };
+        let room = self.rooms.entry(room_name.to_owned()).or_default();
+        if wants_deltas {
+            room.delta_listeners.insert(id);
+        }
+        let member = room
+            .members
+            .entry(profile.email.clone())
+            .or_insert_with(|| crate::room::Member {
+                user: User {
+                    name: String::new(),
+                    email: profile.email.clone(),
+                    latitude: None,
+                    longitude: None,
+                    is_connected: true,
+                },
+                connections: Vec::new(),
+            });
+        if !member.connections.contains(&id) {
+            member.connections.push(id);
+        }
+        let renamed = member.user.name != profile.name;
+        member.user.name = profile.name.clone();
+        if let (Some(latitude), Some(longitude)) = (profile.latitude, profile.longitude) {
+            member.user.latitude = Some(latitude);
+            member.user.longitude = Some(longitude);
+        }
+        let user = member.user.clone();
+        room.mark_changed(&profile.email, renamed);
+        self.dirty_rooms.insert(room_name.to_owned());
+        user
+    }
+
+    fn welcome(&mut self, id: ConnId, room_name: &str, you: User) {
+        let wants_deltas = self.connections.get(&id).is_some_and(|c| c.wants_deltas);
+        let Some(room) = self.rooms.get(room_name) else {
+            return;
+        };
+        if wants_deltas {
+            let welcome = Welcome {
+                you,
+                room: room_name.to_owned(),
+                users: room.users(),
+            };
+            self.send(id, Frame::from(ServerMessage::Welcome(welcome).to_json()));
+        }
+    }
+
+    /// Queues a frame for one connection. A full outbox means the client stopped reading:
+    /// it is kicked rather than waited for or allowed to grow.
+    pub fn send(&self, id: ConnId, frame: Frame) {
+        let Some(connection) = self.connections.get(&id) else {
+            return;
+        };
+        if let Err(mpsc::error::TrySendError::Full(_)) = connection.outbox.sender.try_send(frame) {
+            log::warn!("conn={id} outbox full: closing a client that does not read");
+            connection.outbox.kick.cancel();
+        }
+    }
+
+    pub fn send_to_all(&self, ids: &[ConnId], frame: Frame) {
+        for id in ids {
+            self.send(*id, frame.clone());
+        }
+    }
+}
+
+fn record_of(user: &User, is_connected: bool) -> UserRecord {
+    UserRecord {
+        email: user.email.clone(),
+        name: user.name.clone(),
+        latitude: user.latitude,
+        longitude: user.longitude,
+        is_connected,
+        last_seen_ms: now_ms(),
+    }
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn gone() -> ProtocolError {
+    ProtocolError::new(ErrorCode::Internal, "this connection is closing")
+}
+
+pub(crate) fn mismatch(registered: &str) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::EmailMismatch,
+        format!("this connection is registered as {registered}"),
+    )
+}
+
+#[cfg(test)]
+#[path = "hub_tests.rs"]
+mod tests;

@@ -1,0 +1,115 @@
+//! meetmap's WebSocket server: who is online where, on a map, and the relay for their chat
+//! and call signaling.
+//!
+//! Codemap: [`run`] (here) accepts connections and owns shutdown; `handshake` reads the
+//! room and subprotocol of each upgrade; `peer` is one task per connection; `hub` holds
+//! the one shared state and `routing` its chat and signaling paths, with `room` for one
+//! room's presence; `store` keeps users in SQLite behind a write-behind queue.
+
+pub mod config;
+mod handshake;
+mod hub;
+mod peer;
+mod room;
+mod routing;
+pub mod store;
+
+pub use config::{Args, ServerConfig};
+pub use hub::Hub;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{RetryPolicy, SqliteStore, StoreError, UserStore, WriteBehind};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Serves WebSocket clients on `listener` until `shutdown` resolves; then closes every
+/// connection with 1001, waits for them within the grace period and flushes the store.
+pub async fn run(
+    listener: TcpListener,
+    config: ServerConfig,
+    store: WriteBehind,
+    shutdown: impl Future,
+) {
+    let hub = Hub::new(store.clone());
+    let stop = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    tasks.spawn(tick_presence(
+        hub.clone(),
+        config.presence_interval,
+        stop.clone(),
+    ));
+    tokio::pin!(shutdown);
+    let mut next_id = 1;
+    loop {
+        let (stream, address) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, usually: wait instead of spinning.
+                    log::warn!("accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let id = next_id;
+        next_id += 1;
+        let (hub, config, stop) = (hub.clone(), config.clone(), stop.clone());
+        tasks.spawn(async move {
+            let _ = stream.set_nodelay(true);
+            match handshake::accept(stream, &config).await {
+                Ok(accepted) => {
+                    let handshake::Accepted {
+                        socket,
+                        room,
+                        wants_deltas,
+                    } = accepted;
+                    peer::serve(id, socket, room, wants_deltas, hub, config, stop).await;
+                }
+                Err(reason) => log::debug!("conn={id} from {address}: {reason}"),
+            }
+        });
+    }
+    log::info!(
+        "shutting down: closing {} connections",
+        hub.connection_count()
+    );
+    stop.cancel();
+    tasks.close();
+    if tokio::time::timeout(config.shutdown_grace, tasks.wait())
+        .await
+        .is_err()
+    {
+        log::warn!(
+            "some connections did not close within {:?}",
+            config.shutdown_grace
+        );
+    }
+    if !store.shutdown(config.shutdown_grace).await {
+        log::warn!("the users store did not take every change before shutdown");
+    }
+}
+
+/// Opens the embedded users store, marks everyone in it offline (nobody is connected to a
+/// server that is only starting) and starts its writer.
+pub async fn open_sqlite_store(path: &Path) -> Result<WriteBehind, StoreError> {
+    let store = SqliteStore::open(path)?;
+    store.reset_presence().await?;
+    Ok(WriteBehind::spawn(Arc::new(store), RetryPolicy::default()))
+}
+
+async fn tick_presence(hub: Hub, interval: Duration, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticks.tick() => hub.flush_presence(),
+        }
+    }
+}

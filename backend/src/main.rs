@@ -1,0 +1,60 @@
+//! The backend binary: flags and environment to a config, logging, the store, the
+//! listener, then [`backend::run`] until SIGINT or SIGTERM.
+
+use backend::Args;
+use clap::Parser;
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let args = Args::parse();
+    let store = match backend::open_sqlite_store(&args.database).await {
+        Ok(store) => store,
+        Err(error) => {
+            log::error!(
+                "cannot open the users store {}: {error}",
+                args.database.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            log::error!("cannot listen on {}: {error}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    log::info!(
+        "listening on ws://{} (users in {})",
+        args.listen,
+        args.database.display()
+    );
+    backend::run(listener, args.server_config(), store, shutdown_signal()).await;
+    ExitCode::SUCCESS
+}
+
+/// Resolves on Ctrl-C or SIGTERM, whichever comes first.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(error) => {
+                    log::warn!("cannot listen for SIGTERM: {error}");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}

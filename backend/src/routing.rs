@@ -1,0 +1,130 @@
+//! Chat and signaling routing: from a registered sender to one member of its room, or to
+//! the rest of the room, stamped with the sender's identity.
+
+use crate::hub::{ConnId, Frame, Hub, State, mismatch, now_ms};
+use serde_json::Value;
+use shared::{ChatDelivery, ChatRequest, ClientMessage, ErrorCode, ProtocolError, ServerMessage};
+
+/// Who sent a frame, as the hub knows it: never as the frame claims.
+struct Sender {
+    email: String,
+    room: String,
+}
+
+impl Hub {
+    /// Delivers a chat message to the room, or with `to` to that member only; either way
+    /// the sender's own tabs get it too, stamped with its id and time.
+    pub fn chat(&self, id: ConnId, request: ChatRequest) -> Result<(), ProtocolError> {
+        let mut state = self.lock();
+        let sender = state.registered_sender(id)?;
+        let room = state.rooms.get(&sender.room).ok_or_else(not_registered)?;
+        let name = room
+            .members
+            .get(&sender.email)
+            .map(|m| m.user.name.clone())
+            .unwrap_or_default();
+        let recipients: Vec<ConnId> = match &request.to {
+            Some(target) => {
+                let target_connections = room
+                    .members
+                    .get(target)
+                    .map(|m| m.connections.clone())
+                    .ok_or_else(|| offline(target))?;
+                let own = room
+                    .members
+                    .get(&sender.email)
+                    .map(|m| m.connections.clone());
+                target_connections
+                    .into_iter()
+                    .chain(own.into_iter().flatten())
+                    .collect()
+            }
+            None => room.registered_connections().map(|(_, c)| c).collect(),
+        };
+        let delivery = ChatDelivery {
+            id: state.next_chat_id,
+            from: sender.email,
+            name,
+            text: request.text,
+            to: request.to,
+            sent_at: now_ms(),
+        };
+        state.next_chat_id += 1;
+        let frame = Frame::from(ServerMessage::Chat(delivery).to_json());
+        state.send_to_all(&dedup(recipients), frame);
+        Ok(())
+    }
+
+    /// Relays a signaling or call-control frame. With `to`, only that member's connections
+    /// in the room receive it; without, every other member's. The payload is not parsed,
+    /// only checked for a claimed identity that is not the sender's.
+    pub fn relay(&self, id: ConnId, message: ClientMessage) -> Result<(), ProtocolError> {
+        let state = self.lock();
+        let sender = state.registered_sender(id)?;
+        let Some(signal) = message.signal() else {
+            return Err(ProtocolError::new(
+                ErrorCode::Internal,
+                "not a signaling message",
+            ));
+        };
+        for claim in ["from", "email"] {
+            if let Some(Value::String(claimed)) = signal.payload.get(claim)
+                && claimed.trim().to_lowercase() != sender.email
+            {
+                return Err(mismatch(&sender.email));
+            }
+        }
+        let room = state.rooms.get(&sender.room).ok_or_else(not_registered)?;
+        let recipients: Vec<ConnId> = match &signal.to {
+            Some(target) => room
+                .members
+                .get(target)
+                .map(|m| m.connections.iter().copied().filter(|c| *c != id).collect())
+                .ok_or_else(|| offline(target))?,
+            None => room
+                .registered_connections()
+                .filter(|(email, _)| *email != sender.email)
+                .map(|(_, c)| c)
+                .collect(),
+        };
+        let Some(relayed) = ServerMessage::relayed(message, &sender.email) else {
+            return Err(ProtocolError::new(
+                ErrorCode::Internal,
+                "not a signaling message",
+            ));
+        };
+        state.send_to_all(&recipients, Frame::from(relayed.to_json()));
+        Ok(())
+    }
+}
+
+impl State {
+    fn registered_sender(&self, id: ConnId) -> Result<Sender, ProtocolError> {
+        let connection = self.connections.get(&id).ok_or_else(not_registered)?;
+        let email = connection.email.clone().ok_or_else(not_registered)?;
+        Ok(Sender {
+            email,
+            room: connection.room.clone(),
+        })
+    }
+}
+
+fn dedup(mut ids: Vec<ConnId>) -> Vec<ConnId> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn not_registered() -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::NotRegistered,
+        "send add-user before chat or signaling",
+    )
+}
+
+fn offline(target: &str) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::TargetOffline,
+        format!("{target} is not online in this room"),
+    )
+}

@@ -1,0 +1,60 @@
+//! The users store: where each user's name, last position and last-seen time are kept.
+//!
+//! The hub never waits on the store. It hands each change to [`WriteBehind`], which keeps
+//! only the latest state per user and writes it in batches from a background task,
+//! retrying until the store takes it. Two stores implement [`UserStore`]: the embedded
+//! SQLite file ([`SqliteStore`], the default) and, in a later change, the seed's REST API.
+
+mod sqlite;
+mod write_behind;
+
+pub use sqlite::SqliteStore;
+pub use write_behind::{RetryPolicy, WriteBehind};
+
+use std::fmt;
+use std::future::Future;
+
+/// A user as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    /// Normalised (trimmed, lower-case); the key.
+    pub email: String,
+    pub name: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub is_connected: bool,
+    /// Milliseconds since the Unix epoch when the server last heard from the user.
+    pub last_seen_ms: u64,
+}
+
+/// Why a store call failed. The write-behind task retries on any of them.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// A place where users are kept. Implementations are called from the write-behind task
+/// only, never from the path of a live message.
+pub trait UserStore: Send + Sync + 'static {
+    /// Writes the latest state of these users (one record per email), all or nothing.
+    /// A record without a position keeps the position already stored.
+    fn write(
+        &self,
+        records: Vec<UserRecord>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Marks every user disconnected: run at start, when nobody can be connected yet.
+    fn reset_presence(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// One user, if the store knows the email.
+    fn get(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+}

@@ -1,0 +1,269 @@
+//! Write-behind: the hub records user changes without waiting; a background task writes them.
+
+use std::collections::{HashMap, HashSet};
+use std::mem;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use super::{UserRecord, UserStore};
+
+/// How long the writer waits before retrying a failed write: it starts at `initial` and
+/// doubles after each failure up to `max`, with random jitter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            initial: Duration::from_millis(100),
+            max: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A handle to the background writer of one [`UserStore`]. Cheap to clone; every method
+/// except [`flush`](WriteBehind::flush) and [`shutdown`](WriteBehind::shutdown) is sync
+/// and returns at once.
+#[derive(Clone)]
+pub struct WriteBehind {
+    shared: Arc<Shared>,
+}
+
+impl WriteBehind {
+    /// Starts the background writer task for `store`. Must be called inside a Tokio runtime.
+    pub fn spawn<S: UserStore>(store: Arc<S>, retry: RetryPolicy) -> WriteBehind {
+        let (progress, _) = watch::channel(Progress::default());
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            work: Notify::new(),
+            progress,
+        });
+        let writer = tokio::spawn(write_loop(Arc::clone(&shared), store, retry));
+        shared.lock().writer = Some(writer);
+        WriteBehind { shared }
+    }
+
+    /// Never blocks, never awaits: replaces any pending record of that email (latest state
+    /// wins). Records made after [`shutdown`](WriteBehind::shutdown) are never written.
+    pub fn record(&self, record: UserRecord) {
+        self.shared.lock().insert(record);
+        self.shared.work.notify_one();
+    }
+
+    /// Like [`record`](WriteBehind::record), but only for an email never recorded before
+    /// by this writer; returns whether it was recorded. For corrections made at start
+    /// (marking stale users offline) that must not override what the server has since
+    /// learnt about a user.
+    pub fn record_unless_seen(&self, record: UserRecord) -> bool {
+        {
+            let mut state = self.shared.lock();
+            if state.seen.contains(&record.email) {
+                return false;
+            }
+            state.insert(record);
+        }
+        self.shared.work.notify_one();
+        true
+    }
+
+    /// True once [`shutdown`](WriteBehind::shutdown) has begun: background helpers that
+    /// feed the writer stop then.
+    pub fn is_stopping(&self) -> bool {
+        self.shared.lock().stopping
+    }
+
+    /// Records waiting to be written (pending + in flight).
+    pub fn pending(&self) -> usize {
+        let state = self.shared.lock();
+        state.pending.len() + state.in_flight
+    }
+
+    /// Resolves once everything recorded before the call has been written, or at once if
+    /// the writer has stopped. Waits as long as the store is down: wrap it in a timeout.
+    pub async fn flush(&self) {
+        let target = self.shared.lock().recorded;
+        let mut progress = self.shared.progress.subscribe();
+        // Err only if the sender is dropped, and `self` keeps it alive.
+        let _ = progress
+            .wait_for(|p| p.written >= target || p.stopped)
+            .await;
+    }
+
+    /// Lets the writer finish what is pending for up to `deadline`, then stops it (a write
+    /// still in flight is abandoned). Returns true when nothing was left unwritten.
+    pub async fn shutdown(&self, deadline: Duration) -> bool {
+        let writer = {
+            let mut state = self.shared.lock();
+            state.stopping = true;
+            state.writer.take()
+        };
+        self.shared.work.notify_one();
+        if let Some(mut writer) = writer
+            && tokio::time::timeout(deadline, &mut writer).await.is_err()
+        {
+            writer.abort();
+        }
+        self.pending() == 0
+    }
+}
+
+/// What the handles and the writer task share.
+struct Shared {
+    /// All bookkeeping under one lock, so "take the batch" and "note how far recording had
+    /// got" are one step. A std mutex: it is never held across an `.await`, only for a
+    /// few map operations.
+    state: Mutex<State>,
+    /// Wakes the writer when a record arrives or shutdown begins (a stored permit covers a
+    /// wake-up sent while the writer was busy).
+    work: Notify,
+    /// How far writing has got; flushers wait on it instead of polling.
+    progress: watch::Sender<Progress>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while the lock is held, so a poisoned state is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// The latest unwritten record of each email.
+    pending: HashMap<String, UserRecord>,
+    /// Every email ever recorded, for [`WriteBehind::record_unless_seen`].
+    seen: HashSet<String>,
+    /// Size of the batch the writer is writing now (0 when idle).
+    in_flight: usize,
+    /// How many records have ever been recorded; the generation flushers wait for.
+    recorded: u64,
+    /// Set by shutdown: the writer exits once nothing is pending.
+    stopping: bool,
+    /// The writer task, taken by shutdown to wait for it or abort it.
+    writer: Option<JoinHandle<()>>,
+}
+
+impl State {
+    fn insert(&mut self, record: UserRecord) {
+        if !self.seen.contains(&record.email) {
+            self.seen.insert(record.email.clone());
+        }
+        self.recorded += 1;
+        self.pending.insert(record.email.clone(), record);
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Progress {
+    /// Every record up to this generation is written or replaced by a written one.
+    written: u64,
+    /// The writer has exited, so nothing more will be written.
+    stopped: bool,
+}
+
+/// Marks the writer stopped however it exits (return, abort or panic), releasing flushers.
+struct StoppedOnDrop(Arc<Shared>);
+
+impl Drop for StoppedOnDrop {
+    fn drop(&mut self) {
+        self.0.progress.send_modify(|p| p.stopped = true);
+    }
+}
+
+async fn write_loop<S: UserStore>(shared: Arc<Shared>, store: Arc<S>, retry: RetryPolicy) {
+    let _stopped = StoppedOnDrop(Arc::clone(&shared));
+    let mut backoff = retry.initial;
+    let mut healthy = true;
+    let mut backlog = Backlog::default();
+    loop {
+        let taken = {
+            let mut state = shared.lock();
+            if state.pending.is_empty() {
+                if state.stopping {
+                    return;
+                }
+                None
+            } else {
+                state.in_flight = state.pending.len();
+                Some((mem::take(&mut state.pending), state.recorded))
+            }
+        };
+        let Some((batch, generation)) = taken else {
+            shared.work.notified().await;
+            continue;
+        };
+
+        let records: Vec<UserRecord> = batch.values().cloned().collect();
+        match store.write(records).await {
+            Ok(()) => {
+                let left = {
+                    let mut state = shared.lock();
+                    state.in_flight = 0;
+                    state.pending.len()
+                };
+                shared.progress.send_modify(|p| p.written = generation);
+                if healthy {
+                    backlog.note(left, healthy);
+                } else {
+                    log::info!("users store is healthy again, {left} records pending");
+                    backlog.logged = left;
+                    healthy = true;
+                }
+                backoff = retry.initial;
+            }
+            Err(e) => {
+                log::warn!("users store write of {} records failed: {e}", batch.len());
+                let left = {
+                    let mut state = shared.lock();
+                    state.in_flight = 0;
+                    for (email, record) in batch {
+                        // A record pending for the same email arrived later, so it wins.
+                        state.pending.entry(email).or_insert(record);
+                    }
+                    state.pending.len()
+                };
+                if healthy {
+                    log::info!("users store is unhealthy, {left} records pending, retrying");
+                    backlog.logged = left;
+                    healthy = false;
+                } else {
+                    backlog.note(left, healthy);
+                }
+                tokio::time::sleep(backoff.mul_f64(0.5 + 0.5 * fastrand::f64())).await;
+                backoff = (backoff * 2).min(retry.max);
+            }
+        }
+    }
+}
+
+/// Logs the number of pending records at `info` when it changes: on every change while
+/// the store is failing (at most once per retry), and while it is healthy only when the
+/// count changes order of magnitude (0-9, 10-99, ...), so a busy healthy server is quiet.
+#[derive(Default)]
+struct Backlog {
+    logged: usize,
+}
+
+impl Backlog {
+    fn note(&mut self, pending: usize, healthy: bool) {
+        let magnitude = |n: usize| if n < 10 { 0 } else { n.ilog10() };
+        let changed = if healthy {
+            magnitude(pending) != magnitude(self.logged)
+        } else {
+            pending != self.logged
+        };
+        if changed {
+            log::info!("users store: {pending} records pending");
+            self.logged = pending;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,19 @@
+//! Integration tests: the real server on port 0, real WebSocket clients, one module per
+//! area. Absence is proven with a barrier (a frame that must arrive after the one that must
+//! not), never with a sleep.
+
+mod it {
+    mod bad_input;
+    mod chat;
+    pub mod frames;
+    pub mod harness;
+    mod identity;
+    mod limits;
+    mod presence;
+    mod rooms;
+    mod seed;
+    mod shutdown;
+    mod signaling;
+    mod store;
+    mod tabs;
+}

@@ -1,0 +1,33 @@
+//! Message size limits: over the limit closes that connection with 1009, at the limit is
+//! read, and nobody else is affected.
+
+use super::harness::{Client, TestServer, fast_config};
+use backend::ServerConfig;
+use serde_json::{Value, json};
+
+/// A chat frame of exactly `size` bytes (its text is junk to the protocol: too long).
+fn chat_frame_of(size: usize) -> String {
+    let empty = json!({"type": "chat", "text": ""}).to_string();
+    json!({"type": "chat", "text": "x".repeat(size - empty.len())}).to_string()
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_closes_with_1009_and_at_the_limit_is_answered() {
+    let limit = 4096;
+    let server = TestServer::start_with(ServerConfig { max_message_bytes: limit, ..fast_config() }).await;
+    let mut bystander = Client::delta(&server, "").await;
+    bystander.add_user("bob@example.com", "Bob", None).await;
+    bystander.recv_type("welcome").await;
+
+    let mut client = Client::delta(&server, "").await;
+    let at_limit = chat_frame_of(limit);
+    assert_eq!(at_limit.len(), limit);
+    client.send_text(&at_limit).await;
+    let answer: Value = client.recv_type("error").await;
+    assert_eq!(answer["code"], "invalid-field", "read and refused on its content, not its size");
+
+    client.send_text(&chat_frame_of(limit + 1)).await;
+    assert_eq!(client.closed().await, Some(1009));
+
+    bystander.barrier("still here").await;
+}
