@@ -53,14 +53,14 @@ fn classify(text: &str, error: &serde_json::Error) -> ProtocolError {
     }
     let reason = error.to_string();
     let field = field_named_in(&reason);
-    if field.is_none() {
-        if let Some((field, shape)) = field_of_wrong_type(kind, object) {
-            let expected = shape.describe();
-            return ProtocolError::field(
-                field,
-                format!("invalid '{kind}' message: '{field}' must be {expected}"),
-            );
-        }
+    if field.is_none()
+        && let Some((field, shape)) = field_of_wrong_type(kind, object)
+    {
+        let expected = shape.describe();
+        return ProtocolError::field(
+            field,
+            format!("invalid '{kind}' message: '{field}' must be {expected}"),
+        );
     }
     // serde quotes offending string values in full; a client needs only the start.
     let reason: String = strip_position(&reason)
