@@ -256,30 +256,7 @@ impl State {
         if wants_deltas {
             room.delta_listeners.insert(id);
         }
-        let member = room
-            .members
-            .entry(profile.email.clone())
-            .or_insert_with(|| crate::room::Member {
-                user: User {
-                    name: String::new(),
-                    email: profile.email.clone(),
-                    latitude: None,
-                    longitude: None,
-                    is_connected: true,
-                },
-                connections: Vec::new(),
-            });
-        if !member.connections.contains(&id) {
-            member.connections.push(id);
-        }
-        let renamed = member.user.name != profile.name;
-        member.user.name = profile.name.clone();
-        if let (Some(latitude), Some(longitude)) = (profile.latitude, profile.longitude) {
-            member.user.latitude = Some(latitude);
-            member.user.longitude = Some(longitude);
-        }
-        let user = member.user.clone();
-        room.mark_changed(&profile.email, renamed);
+        let user = room.upsert_member(id, profile);
         self.dirty_rooms.insert(room_name.to_owned());
         user
     }

@@ -18,13 +18,22 @@ impl Fixture {
         let store = Arc::new(SqliteStore::open(folder.path().join("users.sqlite3")).expect("open"));
         let writer = WriteBehind::spawn(store.clone(), RetryPolicy::default());
         let hub = Hub::new(writer.clone());
-        Self { hub, writer, store, _folder: folder, receivers: Vec::new() }
+        Self {
+            hub,
+            writer,
+            store,
+            _folder: folder,
+            receivers: Vec::new(),
+        }
     }
 
     fn join(&mut self, id: ConnId, room: &str, email: &str) {
         let (sender, receiver) = mpsc::channel(16);
         self.receivers.push(receiver);
-        let outbox = Outbox { sender, kick: CancellationToken::new() };
+        let outbox = Outbox {
+            sender,
+            kick: CancellationToken::new(),
+        };
         self.hub.connect(id, room.to_owned(), true, outbox);
         let profile = Profile {
             email: email.to_owned(),
@@ -32,6 +41,7 @@ impl Fixture {
             latitude: None,
             longitude: None,
             is_connected: None,
+            in_call: None,
             room: None,
         };
         self.hub.register(id, profile).expect("registered");
@@ -39,7 +49,12 @@ impl Fixture {
 
     async fn stored_connected(&self, email: &str) -> bool {
         self.writer.flush().await;
-        self.store.get(email).await.expect("read").expect("stored").is_connected
+        self.store
+            .get(email)
+            .await
+            .expect("read")
+            .expect("stored")
+            .is_connected
     }
 }
 
@@ -50,7 +65,11 @@ async fn a_room_is_dropped_once_nobody_is_in_it() {
     assert_eq!(fixture.hub.room_count(), 1);
     fixture.hub.disconnect(1);
     fixture.hub.flush_presence();
-    assert_eq!(fixture.hub.room_count(), 0, "no state left for a room nobody is in");
+    assert_eq!(
+        fixture.hub.room_count(),
+        0,
+        "no state left for a room nobody is in"
+    );
 }
 
 #[tokio::test]
@@ -59,7 +78,13 @@ async fn a_user_in_two_rooms_is_stored_connected_until_the_last_tab_closes() {
     fixture.join(1, "a", "alice@example.com");
     fixture.join(2, "b", "alice@example.com");
     fixture.hub.disconnect(1);
-    assert!(fixture.stored_connected("alice@example.com").await, "still online in room b");
+    assert!(
+        fixture.stored_connected("alice@example.com").await,
+        "still online in room b"
+    );
     fixture.hub.disconnect(2);
-    assert!(!fixture.stored_connected("alice@example.com").await, "gone from both rooms");
+    assert!(
+        !fixture.stored_connected("alice@example.com").await,
+        "gone from both rooms"
+    );
 }

@@ -2,7 +2,7 @@
 //! last presence tick.
 
 use crate::hub::ConnId;
-use shared::{Move, PresenceDelta, User};
+use shared::{Move, PresenceDelta, Profile, User};
 use std::collections::{HashMap, HashSet};
 
 /// The state of one room. Owned by the hub's `State`; never locked on its own.
@@ -34,6 +34,39 @@ pub(crate) struct PresenceFrames {
 impl Room {
     pub fn is_empty(&self) -> bool {
         self.members.is_empty() && self.list_listeners.is_empty() && self.delta_listeners.is_empty()
+    }
+
+    /// Adds the connection to its user, creating the user, and applies the profile's name,
+    /// call state and position (a profile without a position keeps the last one).
+    pub fn upsert_member(&mut self, id: ConnId, profile: &Profile) -> User {
+        let member = self
+            .members
+            .entry(profile.email.clone())
+            .or_insert_with(|| Member {
+                user: User {
+                    name: String::new(),
+                    email: profile.email.clone(),
+                    latitude: None,
+                    longitude: None,
+                    is_connected: true,
+                    in_call: false,
+                },
+                connections: Vec::new(),
+            });
+        if !member.connections.contains(&id) {
+            member.connections.push(id);
+        }
+        let in_call = profile.in_call.unwrap_or(member.user.in_call);
+        let profile_changed = member.user.name != profile.name || member.user.in_call != in_call;
+        member.user.name.clone_from(&profile.name);
+        member.user.in_call = in_call;
+        if let (Some(latitude), Some(longitude)) = (profile.latitude, profile.longitude) {
+            member.user.latitude = Some(latitude);
+            member.user.longitude = Some(longitude);
+        }
+        let user = member.user.clone();
+        self.mark_changed(&profile.email, profile_changed);
+        user
     }
 
     /// Marks a user's presence as changed; `profile` is true for a join or a rename.

@@ -43,6 +43,9 @@ pub struct Profile {
     pub longitude: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
+    /// Whether the user is in a call now; left out, it stays as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_call: Option<bool>,
     /// The room to join; only before the connection has registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<String>,

@@ -12,6 +12,10 @@ pub struct User {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub is_connected: bool,
+    /// In a call, as the user's app last said (`update-user` with `inCall`). Sent only
+    /// when true, so that the seed's clients get the seed's exact records.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_call: bool,
 }
 
 impl User {

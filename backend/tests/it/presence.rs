@@ -216,3 +216,35 @@ async fn rename_arrives_as_joined_with_the_new_name() {
         .await;
     assert_eq!(legacy.online(), everyone, "a rename is not a new user");
 }
+
+#[tokio::test]
+async fn call_state_arrives_as_joined_with_in_call_and_clears() {
+    let server = TestServer::start().await;
+    let mut watcher = Client::delta(&server, "").await;
+    watcher
+        .add_user("watcher@example.com", "Watcher", None)
+        .await;
+    let mut alice = Client::delta(&server, "").await;
+    alice.add_user("alice@example.com", "Alice", None).await;
+    watcher
+        .await_online(&["alice@example.com", "watcher@example.com"])
+        .await;
+
+    let in_call = |state: bool| json!({"type": "update-user", "email": "alice@example.com", "name": "Alice", "inCall": state});
+    let joined_alice = |f: &Value| {
+        f["type"] == "presence"
+            && f["joined"]
+                .as_array()
+                .is_some_and(|j| j.iter().any(|u| u["email"] == "alice@example.com"))
+    };
+    alice.send_json(in_call(true)).await;
+    let busy = watcher.recv_until(joined_alice).await;
+    assert_eq!(busy["joined"][0]["inCall"], true);
+    alice.send_json(in_call(false)).await;
+    let free = watcher.recv_until(joined_alice).await;
+    assert_eq!(
+        free["joined"][0],
+        user("Alice", "alice@example.com", None),
+        "inCall left out when false"
+    );
+}

@@ -162,3 +162,13 @@ fn signal_accessor_and_target_rule_follow_the_variant() {
         );
     }
 }
+
+#[test]
+fn update_user_carries_in_call() {
+    let frame =
+        r#"{"type":"update-user","email":"alice@example.com","name":"Alice","inCall":true}"#;
+    match shared::decode_client_message(frame).expect("valid") {
+        shared::ClientMessage::UpdateUser(profile) => assert_eq!(profile.in_call, Some(true)),
+        other => panic!("decoded as {other:?}"),
+    }
+}

@@ -24,6 +24,7 @@ pub fn profile(email: &str, name: &str, position: Option<(f64, f64)>) -> Profile
         latitude: position.map(|(latitude, _)| latitude),
         longitude: position.map(|(_, longitude)| longitude),
         is_connected: None,
+        in_call: None,
         room: None,
     }
 }

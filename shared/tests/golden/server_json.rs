@@ -24,6 +24,7 @@ fn alice() -> User {
         latitude: Some(48.85),
         longitude: Some(2.35),
         is_connected: true,
+        in_call: false,
     }
 }
 
@@ -34,6 +35,7 @@ fn bob_without_position() -> User {
         latitude: None,
         longitude: None,
         is_connected: true,
+        in_call: false,
     }
 }
 
@@ -373,4 +375,19 @@ fn hang_up_keeps_call_id() {
         )),
         r#"{"type":"hang-up","from":"alice@example.com","to":"bob@example.com","callId":"c-42"}"#,
     );
+}
+
+#[test]
+fn in_call_is_sent_only_when_true() {
+    let calling = User {
+        in_call: true,
+        ..alice()
+    };
+    assert_eq!(
+        serde_json::to_string(&calling).expect("encodes"),
+        r#"{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true,"inCall":true}"#
+    );
+    let read: User =
+        serde_json::from_str(&serde_json::to_string(&alice()).expect("encodes")).expect("decodes");
+    assert!(!read.in_call, "a missing inCall reads as false");
 }
