@@ -14,7 +14,11 @@ fn chat_frame_of(size: usize) -> String {
 #[tokio::test]
 async fn a_message_over_the_limit_closes_with_1009_and_at_the_limit_is_answered() {
     let limit = 4096;
-    let server = TestServer::start_with(ServerConfig { max_message_bytes: limit, ..fast_config() }).await;
+    let server = TestServer::start_with(ServerConfig {
+        max_message_bytes: limit,
+        ..fast_config()
+    })
+    .await;
     let mut bystander = Client::delta(&server, "").await;
     bystander.add_user("bob@example.com", "Bob", None).await;
     bystander.recv_type("welcome").await;
@@ -24,7 +28,10 @@ async fn a_message_over_the_limit_closes_with_1009_and_at_the_limit_is_answered(
     assert_eq!(at_limit.len(), limit);
     client.send_text(&at_limit).await;
     let answer: Value = client.recv_type("error").await;
-    assert_eq!(answer["code"], "invalid-field", "read and refused on its content, not its size");
+    assert_eq!(
+        answer["code"], "invalid-field",
+        "read and refused on its content, not its size"
+    );
 
     client.send_text(&chat_frame_of(limit + 1)).await;
     assert_eq!(client.closed().await, Some(1009));
