@@ -1,0 +1,86 @@
+// Presence: who is online in the room, kept from the server's snapshots and deltas, and
+// told to the map, the online list, the chat and the calls as fine-grained changes.
+
+import { Emitter } from "./emitter.js";
+
+/**
+ * The room's online users by email.
+ *
+ * Events (each `quiet` when it comes from a snapshot rather than a live change, so no
+ * "joined"/"left" notification is shown for it):
+ * - `upsert` `{ user, previous, quiet }`: a user appeared (`previous` null) or changed.
+ * - `remove` `{ user, quiet }`: a user went offline.
+ * - `changed` `{}`: after every batch, for views that redraw as a whole.
+ */
+export class Presence extends Emitter {
+  #users = new Map();
+  #selfEmail = null;
+
+  get selfEmail() {
+    return this.#selfEmail;
+  }
+
+  get(email) {
+    return this.#users.get(email) ?? null;
+  }
+
+  has(email) {
+    return this.#users.has(email);
+  }
+
+  /** Everyone online, self first, then by name and email. */
+  all() {
+    return [...this.#users.values()].sort((a, b) => {
+      if (a.email === this.#selfEmail) return -1;
+      if (b.email === this.#selfEmail) return 1;
+      return a.name.localeCompare(b.name) || a.email.localeCompare(b.email);
+    });
+  }
+
+  /** Replaces the whole state with a snapshot; users missing from it are removed. */
+  reset({ self, users, initial }) {
+    this.#selfEmail = self.email;
+    const next = new Map(users.map((u) => [u.email, u]));
+    next.set(self.email, next.get(self.email) ?? self);
+    for (const [email, user] of this.#users) {
+      if (!next.has(email)) {
+        this.#users.delete(email);
+        this.emit("remove", { user, quiet: initial });
+      }
+    }
+    for (const user of next.values()) this.#upsert(user, initial);
+    this.emit("changed", {});
+  }
+
+  /** Applies a delta; every part is idempotent. */
+  apply({ joined, moved, left }) {
+    for (const user of joined) this.#upsert(user, false);
+    for (const { email, latitude, longitude } of moved) {
+      const user = this.#users.get(email);
+      if (user) this.#upsert({ ...user, latitude, longitude }, false);
+    }
+    for (const email of left) {
+      const user = this.#users.get(email);
+      if (!user) continue;
+      this.#users.delete(email);
+      this.emit("remove", { user, quiet: false });
+    }
+    this.emit("changed", {});
+  }
+
+  #upsert(user, quiet) {
+    const previous = this.#users.get(user.email) ?? null;
+    if (previous && sameUser(previous, user)) return;
+    this.#users.set(user.email, user);
+    this.emit("upsert", { user, previous, quiet });
+  }
+}
+
+function sameUser(a, b) {
+  return (
+    a.name === b.name &&
+    a.latitude === b.latitude &&
+    a.longitude === b.longitude &&
+    a.inCall === b.inCall
+  );
+}

@@ -1,0 +1,238 @@
+// WebRTC: the local camera and microphone, and one RTCPeerConnection per remote
+// participant, negotiated with the "perfect negotiation" pattern. Signaling goes out
+// through a `send` callback and comes in through `handleSignal`; this module knows nothing
+// of the wire format or of calls.
+
+import { Emitter } from "./emitter.js";
+
+/** A connection that is not up this long after it started is given up. */
+const CONNECT_TIMEOUT_MS = 30000;
+
+/**
+ * Asks for the camera and microphone, falling back to the microphone alone, then to
+ * nothing (receive-only). Resolves to `{ stream, audio, video, note }`: `stream` is null
+ * when nothing could be had, and `note` says what is missing, for the user.
+ */
+export async function acquireLocalMedia() {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    return {
+      stream: null,
+      audio: false,
+      video: false,
+      note: "This page cannot use a camera or microphone here (it needs HTTPS): you are in the call receive-only.",
+    };
+  }
+  let firstError = null;
+  for (const constraints of [{ audio: true, video: true }, { audio: true }, { video: true }]) {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia(constraints);
+      const audio = stream.getAudioTracks().length > 0;
+      const video = stream.getVideoTracks().length > 0;
+      let note = null;
+      if (!video) note = `Camera unavailable (${reason(firstError)}): your video is receive-only, the others hear you.`;
+      else if (!audio) note = `Microphone unavailable (${reason(firstError)}): your audio is receive-only, the others see you.`;
+      return { stream, audio, video, note };
+    } catch (err) {
+      firstError ??= err;
+      // A refusal covers every device: asking again for less would only prompt again.
+      if (err?.name === "NotAllowedError" || err?.name === "SecurityError") break;
+    }
+  }
+  return {
+    stream: null,
+    audio: false,
+    video: false,
+    note: `Camera and microphone unavailable (${reason(firstError)}): you are in the call receive-only — you see and hear the others, they do not see or hear you.`,
+  };
+}
+
+function reason(err) {
+  switch (err?.name) {
+    case "NotAllowedError":
+    case "SecurityError":
+      return "permission refused";
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return "none found";
+    case "NotReadableError":
+      return "in use by another program";
+    default:
+      return err?.message || "not available";
+  }
+}
+
+/** Stops every track of a local media result. */
+export function releaseLocalMedia(media) {
+  for (const track of media?.stream?.getTracks() ?? []) track.stop();
+}
+
+/**
+ * The connection to one remote participant.
+ *
+ * `initiator` adds the transceivers and so makes the first offer; the other side answers
+ * with its tracks put on the transceivers the offer created, so a call has exactly one
+ * audio and one video m-line. Later renegotiations (ICE restarts) may start on either
+ * side; collisions are settled by politeness: the `polite` side rolls its own offer back.
+ *
+ * Events: `stream` (the remote MediaStream, once it has a track), `state`
+ * (`connectionState`), `failed` (ICE failed or the connection never came up).
+ */
+export class PeerLink extends Emitter {
+  #pc;
+  #polite;
+  #send;
+  #media;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #pendingCandidates = [];
+  #queue;
+  #closed = false;
+  #connectTimer = null;
+  #remoteStream = new MediaStream();
+  #announced = false;
+
+  /**
+   * `media`: a promise of `acquireLocalMedia()`'s result. `send(signal)` sends
+   * `{ description }` or `{ candidate }` to the remote participant.
+   */
+  constructor({ iceServers, polite, initiator, media, send }) {
+    super();
+    this.#polite = polite;
+    this.#send = send;
+    this.#pc = new RTCPeerConnection({ iceServers });
+    const pc = this.#pc;
+
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate && !this.#closed) this.#send({ candidate: candidate.toJSON() });
+    };
+    pc.onnegotiationneeded = async () => {
+      try {
+        this.#makingOffer = true;
+        await pc.setLocalDescription();
+        if (!this.#closed) this.#send({ description: pc.localDescription.toJSON() });
+      } catch (err) {
+        if (!this.#closed) console.warn("meetmap: could not make an offer", err);
+      } finally {
+        this.#makingOffer = false;
+      }
+    };
+    pc.ontrack = ({ track }) => {
+      if (!this.#remoteStream.getTracks().includes(track)) this.#remoteStream.addTrack(track);
+      if (!this.#announced) {
+        this.#announced = true;
+        this.emit("stream", this.#remoteStream);
+      }
+    };
+    pc.onconnectionstatechange = () => {
+      const state = pc.connectionState;
+      if (state === "connected") clearTimeout(this.#connectTimer);
+      this.emit("state", state);
+      if (state === "failed") this.#fail();
+    };
+
+    this.#queue = media.then(async (local) => {
+      this.#media = local;
+      if (this.#closed) return;
+      this.#connectTimer = setTimeout(() => this.#fail(), CONNECT_TIMEOUT_MS);
+      if (initiator) this.#addTransceivers();
+    });
+    this.#queue.catch((err) => console.warn("meetmap: could not start a connection", err));
+  }
+
+  /** Handles `{ description }` or `{ candidate }` from the remote side, in arrival order. */
+  handleSignal(signal) {
+    this.#queue = this.#queue
+      .then(() => this.#handle(signal))
+      .catch((err) => {
+        if (!this.#closed) console.warn("meetmap: signaling failed", err);
+      });
+  }
+
+  /** Closes the connection; no event is emitted after this. */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#connectTimer);
+    this.#pc.onicecandidate = null;
+    this.#pc.onnegotiationneeded = null;
+    this.#pc.ontrack = null;
+    this.#pc.onconnectionstatechange = null;
+    this.#pc.close();
+    for (const track of this.#remoteStream.getTracks()) this.#remoteStream.removeTrack(track);
+  }
+
+  #fail() {
+    if (this.#closed) return;
+    clearTimeout(this.#connectTimer);
+    this.emit("failed", {});
+  }
+
+  #addTransceivers() {
+    const stream = this.#media?.stream ?? null;
+    for (const kind of ["audio", "video"]) {
+      const track = stream?.getTracks().find((t) => t.kind === kind);
+      if (track) this.#pc.addTransceiver(track, { direction: "sendrecv", streams: [stream] });
+      else this.#pc.addTransceiver(kind, { direction: "recvonly" });
+    }
+  }
+
+  /** Puts unused local tracks on the transceivers a remote offer created. */
+  async #attachLocalTracks() {
+    const stream = this.#media?.stream ?? null;
+    const used = new Set(this.#pc.getSenders().map((s) => s.track).filter(Boolean));
+    for (const transceiver of this.#pc.getTransceivers()) {
+      if (transceiver.stopped || transceiver.currentDirection === "stopped") continue;
+      if (transceiver.sender.track) continue;
+      const kind = transceiver.receiver.track.kind;
+      const track = stream?.getTracks().find((t) => t.kind === kind && !used.has(t));
+      if (track) {
+        used.add(track);
+        await transceiver.sender.replaceTrack(track);
+        transceiver.sender.setStreams?.(stream);
+        transceiver.direction = "sendrecv";
+      } else if (transceiver.direction === "sendrecv") {
+        transceiver.direction = "recvonly";
+      }
+    }
+  }
+
+  async #handle({ description, candidate }) {
+    if (this.#closed) return;
+    const pc = this.#pc;
+    if (description) {
+      const collision =
+        description.type === "offer" && (this.#makingOffer || pc.signalingState !== "stable");
+      this.#ignoreOffer = !this.#polite && collision;
+      if (this.#ignoreOffer) return;
+      // For the polite side, this rolls its own pending offer back.
+      await pc.setRemoteDescription(description);
+      if (description.type === "offer") {
+        await this.#attachLocalTracks();
+        await pc.setLocalDescription();
+        if (!this.#closed) this.#send({ description: pc.localDescription.toJSON() });
+      }
+      await this.#flushCandidates();
+    } else if (candidate) {
+      if (!pc.remoteDescription) {
+        this.#pendingCandidates.push(candidate);
+        return;
+      }
+      await this.#addCandidate(candidate);
+    }
+  }
+
+  async #flushCandidates() {
+    const pending = this.#pendingCandidates;
+    this.#pendingCandidates = [];
+    for (const candidate of pending) await this.#addCandidate(candidate);
+  }
+
+  async #addCandidate(candidate) {
+    try {
+      await this.#pc.addIceCandidate(candidate);
+    } catch (err) {
+      // Candidates of an offer we ignored, or of one rolled back, do not fit: expected.
+      if (!this.#ignoreOffer && !this.#closed) console.warn("meetmap: bad ICE candidate", err);
+    }
+  }
+}

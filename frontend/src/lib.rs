@@ -1,0 +1,126 @@
+//! meetmap's frontend server: the browser app's static files plus `/config.json`.
+//!
+//! Codemap:
+//! - `lib.rs`: [`run`], the accept loop, one task per connection, graceful shutdown.
+//! - `config`: [`Config`], flags with environment fallbacks.
+//! - `routes`: method check and dispatch (`/config.json`, the `/vendor/leaflet/` mount,
+//!   the public folder); headers every response carries (`nosniff`).
+//! - `runtime_config`: the `/config.json` document.
+//! - `request_path`: decodes a request path once and refuses every lexical way out.
+//! - `static_files`: symlink containment, directory indexes, reading files.
+//! - `content_type`: the explicit extension table.
+//! - `cache`: `ETag`/`Last-Modified` and conditional requests.
+//!
+//! Architecture invariant: no response contains bytes of a file outside the public
+//! folder or Leaflet's `dist/` folder in the vendor folder; paths are checked lexically
+//! (`request_path`) and again after resolving symlinks (`static_files`), by the same code
+//! for both folders.
+
+mod cache;
+mod config;
+mod content_type;
+mod request_path;
+mod routes;
+mod runtime_config;
+mod static_files;
+
+pub use config::{Config, IceServers};
+
+use std::convert::Infallible;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use log::{debug, info, warn};
+use tokio::net::TcpListener;
+
+use crate::routes::Site;
+
+/// Largest request head (request line and headers); bigger ones get 431.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// How long shutdown waits for open connections before abandoning them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Serves `config.public_dir` on `listener` until `shutdown` completes.
+///
+/// Then it stops accepting, lets open connections finish their current request (idle
+/// keep-alive connections close at once) and returns after at most [`SHUTDOWN_GRACE`].
+/// Fails only at startup, when the public folder cannot be resolved.
+pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -> io::Result<()> {
+    let root = tokio::fs::canonicalize(&config.public_dir)
+        .await
+        .map_err(|e| {
+            let dir = config.public_dir.display();
+            io::Error::new(e.kind(), format!("cannot open public dir {dir}: {e}"))
+        })?;
+    let leaflet_dist = config.vendor_dir.join("leaflet").join("dist");
+    if tokio::fs::metadata(leaflet_dist.join("leaflet.js"))
+        .await
+        .is_err()
+    {
+        warn!(
+            "leaflet is not installed in {}: the app runs without its map (run `npm ci` in frontend/)",
+            leaflet_dist.display()
+        );
+    }
+    let site = Arc::new(Site {
+        root,
+        leaflet_dist,
+        config_json: runtime_config::render(&config),
+    });
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .max_header_size(MAX_HEADER_BYTES);
+    let graceful = GracefulShutdown::new();
+    let mut next_conn: u64 = 0;
+
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    warn!("accept failed: {e}");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        next_conn += 1;
+        let conn = next_conn;
+        debug!("conn={conn} accepted from {peer}");
+        let site = Arc::clone(&site);
+        let service = service_fn(move |req| {
+            let site = Arc::clone(&site);
+            async move { Ok::<_, Infallible>(routes::handle(req, &site, conn).await) }
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            match connection.await {
+                Ok(()) => debug!("conn={conn} closed"),
+                // Also how idle keep-alive connections end.
+                Err(e) if e.is_timeout() => debug!("conn={conn} closed: header timeout"),
+                Err(e) if e.is_incomplete_message() => debug!("conn={conn} closed by peer: {e}"),
+                Err(e) => warn!("conn={conn} closed with error: {e}"),
+            }
+        });
+    }
+
+    drop(listener);
+    info!("shutting down, {} connection(s) open", graceful.count());
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        warn!("connections still open after {SHUTDOWN_GRACE:?}, abandoning them");
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Request dispatch: the method check, `/config.json`, the Leaflet mount, static files, and
+//! the headers every response carries.
+
+use std::path::PathBuf;
+
+use http_body_util::Full;
+use hyper::body::{Body as _, Bytes, Incoming};
+use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
+use hyper::{Method, Request, Response, StatusCode};
+use log::debug;
+
+use crate::request_path::{self, Rejection};
+use crate::{runtime_config, static_files};
+
+/// The body type of every response: the whole payload in memory.
+pub(crate) type Body = Full<Bytes>;
+
+/// URL folder of the read-only mount of Leaflet's `dist/` folder.
+const LEAFLET_PREFIX: [&str; 2] = ["vendor", "leaflet"];
+
+/// What every connection task shares; immutable after startup, so there is no lock.
+#[derive(Debug)]
+pub(crate) struct Site {
+    /// The canonical public folder; every served file's canonical path starts with it.
+    pub root: PathBuf,
+    /// Leaflet's `dist/` in the vendor folder, served at `/vendor/leaflet/`. Not
+    /// canonicalized at startup: it may be missing (the app then runs without the map) or
+    /// be installed while the server runs.
+    pub leaflet_dist: PathBuf,
+    /// The `/config.json` document, rendered once at startup.
+    pub config_json: Bytes,
+}
+
+/// Answers one request. Never fails: every problem becomes a status code.
+pub(crate) async fn handle(req: Request<Incoming>, site: &Site, conn: u64) -> Response<Body> {
+    let method = req.method();
+    let path = req.uri().path();
+    let mut res = if method != Method::GET && method != Method::HEAD {
+        let mut res = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+        res.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        res
+    } else if path == "/config.json" {
+        runtime_config::response(&site.config_json)
+    } else {
+        match request_path::parse(path) {
+            Ok(request_path) => match request_path.strip_prefix(&LEAFLET_PREFIX) {
+                Some(inner) => {
+                    static_files::serve_mount(&site.leaflet_dist, &inner, &req, conn).await
+                }
+                None => static_files::serve(&site.root, &request_path, &req, conn).await,
+            },
+            Err(Rejection::Malformed(why)) => {
+                debug!("conn={conn} refused path {path:?}: {why}");
+                text(StatusCode::BAD_REQUEST, "bad request")
+            }
+            Err(Rejection::Hidden) => not_found(),
+        }
+    };
+    finish(&mut res, method == Method::HEAD);
+    debug!(
+        "conn={conn} {method} {} -> {}",
+        req.uri(),
+        res.status().as_u16()
+    );
+    res
+}
+
+/// A short plain-text response.
+pub(crate) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
+    let mut res = Response::new(Body::from(message));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
+/// The 404 answer for anything that does not exist, is hidden, or is refused.
+pub(crate) fn not_found() -> Response<Body> {
+    text(StatusCode::NOT_FOUND, "not found")
+}
+
+/// Adds the headers every response carries and drops the body of a HEAD answer.
+fn finish(res: &mut Response<Body>, is_head: bool) {
+    res.headers_mut()
+        .insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let has_body = !matches!(
+        res.status(),
+        StatusCode::NOT_MODIFIED | StatusCode::NO_CONTENT
+    );
+    let len = res.body().size_hint().exact();
+    if let (true, Some(len)) = (has_body, len) {
+        res.headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    if is_head {
+        *res.body_mut() = Body::default();
+    }
+}

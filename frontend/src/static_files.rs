@@ -1,0 +1,196 @@
+//! Serves files from a served folder (the public folder, or a read-only mount such as
+//! Leaflet's `dist/`): directory indexes, symlink containment, reading, content types and
+//! cache validators.
+//!
+//! Architecture invariant: a file is only opened after its canonical path (all symlinks
+//! resolved) has been checked to lie inside the canonical served folder and to have no
+//! hidden component.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use hyper::body::Incoming;
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, LAST_MODIFIED, LOCATION};
+use hyper::{Request, Response, StatusCode};
+use log::{debug, warn};
+use tokio::io::AsyncReadExt;
+
+use crate::cache::{self, Validators};
+use crate::content_type;
+use crate::request_path::RequestPath;
+use crate::routes::{Body, not_found, text};
+
+/// Largest file served; bigger files get a 500 and a warning, since they are a
+/// deployment mistake rather than a client error.
+pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Answers a GET or HEAD for a lexically safe path below `root`, a canonical folder.
+pub(crate) async fn serve(
+    root: &Path,
+    path: &RequestPath,
+    req: &Request<Incoming>,
+    conn: u64,
+) -> Response<Body> {
+    let mut target = root.to_path_buf();
+    target.extend(&path.segments);
+    let Some(mut file) = resolve(root, &target, conn).await else {
+        return not_found();
+    };
+    let is_dir = match tokio::fs::metadata(&file).await {
+        Ok(meta) => meta.is_dir(),
+        Err(e) => {
+            warn!("conn={conn} cannot stat {}: {e}", file.display());
+            return not_found();
+        }
+    };
+    if is_dir {
+        if !path.trailing_slash {
+            return redirect_to_directory(req);
+        }
+        let Some(index) = resolve(root, &file.join("index.html"), conn).await else {
+            return not_found();
+        };
+        file = index;
+    } else if path.trailing_slash {
+        return not_found();
+    }
+    send_file(&file, req, conn).await
+}
+
+/// Like [`serve`] for a folder that may not exist (yet): a library folder that `npm ci`
+/// creates, resolved on each request. Missing, it answers 404.
+pub(crate) async fn serve_mount(
+    dir: &Path,
+    path: &RequestPath,
+    req: &Request<Incoming>,
+    conn: u64,
+) -> Response<Body> {
+    match tokio::fs::canonicalize(dir).await {
+        Ok(root) => serve(&root, path, req, conn).await,
+        Err(e) => {
+            debug!("conn={conn} mount {} unavailable: {e}", dir.display());
+            not_found()
+        }
+    }
+}
+
+/// Canonicalizes `target` and returns it if it is inside `root` and not hidden.
+async fn resolve(root: &Path, target: &Path, conn: u64) -> Option<PathBuf> {
+    let canonical = match tokio::fs::canonicalize(target).await {
+        Ok(canonical) => canonical,
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return None;
+        }
+        Err(e) => {
+            warn!("conn={conn} cannot resolve {}: {e}", target.display());
+            return None;
+        }
+    };
+    let Ok(inside) = canonical.strip_prefix(root) else {
+        warn!(
+            "conn={conn} refused {}: resolves outside the served dir",
+            target.display()
+        );
+        return None;
+    };
+    let hidden = inside
+        .components()
+        .any(|c| c.as_os_str().as_encoded_bytes().starts_with(b"."));
+    if hidden {
+        debug!(
+            "conn={conn} refused {}: resolves to a hidden file",
+            target.display()
+        );
+        return None;
+    }
+    Some(canonical)
+}
+
+/// Sends a regular file, or 304 when the client's copy is current.
+async fn send_file(path: &Path, req: &Request<Incoming>, conn: u64) -> Response<Body> {
+    let mut file = match tokio::fs::File::open(path).await {
+        Ok(file) => file,
+        Err(e) => {
+            warn!("conn={conn} cannot open {}: {e}", path.display());
+            return not_found();
+        }
+    };
+    // Metadata of the open handle, so validators and length describe what is read.
+    let meta = match file.metadata().await {
+        Ok(meta) if meta.is_file() => meta,
+        Ok(_) => return not_found(),
+        Err(e) => {
+            warn!("conn={conn} cannot stat {}: {e}", path.display());
+            return not_found();
+        }
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        warn!(
+            "conn={conn} refused {}: larger than {MAX_FILE_BYTES} bytes",
+            path.display()
+        );
+        return text(StatusCode::INTERNAL_SERVER_ERROR, "file too large");
+    }
+    let validators = Validators::of(&meta);
+    let mut res = if validators.not_modified(req.headers()) {
+        let mut res = Response::new(Body::default());
+        *res.status_mut() = StatusCode::NOT_MODIFIED;
+        res
+    } else {
+        let mut contents = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        // The cap also holds if the file grows between the size check and the read.
+        let read = (&mut file)
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut contents)
+            .await;
+        match read {
+            Ok(n) if n as u64 <= MAX_FILE_BYTES => {}
+            Ok(_) => {
+                warn!(
+                    "conn={conn} refused {}: grew past the size limit",
+                    path.display()
+                );
+                return text(StatusCode::INTERNAL_SERVER_ERROR, "file too large");
+            }
+            Err(e) => {
+                warn!("conn={conn} cannot read {}: {e}", path.display());
+                return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read file");
+            }
+        }
+        let mut res = Response::new(Body::from(contents));
+        res.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(content_type::for_path(path)),
+        );
+        res
+    };
+    let headers = res.headers_mut();
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static(cache::CACHE_CONTROL),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&validators.etag) {
+        headers.insert(ETAG, etag);
+    }
+    let last_modified = validators.last_modified_header();
+    if let Some(Ok(value)) = last_modified.as_deref().map(HeaderValue::from_str) {
+        headers.insert(LAST_MODIFIED, value);
+    }
+    res
+}
+
+/// `/dir` → 301 to `/dir/`, so relative links inside the directory's index work.
+fn redirect_to_directory(req: &Request<Incoming>) -> Response<Body> {
+    // The path passed `request_path::parse`, so it has no empty segment and the
+    // location cannot turn into a protocol-relative `//host` URL.
+    let location = match req.uri().query() {
+        Some(query) => format!("{}/?{query}", req.uri().path()),
+        None => format!("{}/", req.uri().path()),
+    };
+    let Ok(location) = HeaderValue::from_str(&location) else {
+        return text(StatusCode::BAD_REQUEST, "bad request");
+    };
+    let mut res = text(StatusCode::MOVED_PERMANENTLY, "moved permanently");
+    res.headers_mut().insert(LOCATION, location);
+    res
+}
