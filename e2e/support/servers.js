@@ -1,0 +1,305 @@
+// Starts the real `backend` and `frontend` binaries (built beforehand by `just test`) on
+// free loopback ports, and stops, kills and restarts them; every child is cleaned up.
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The workspace root (the folder holding `e2e/`). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+const TARGET_DIR = process.env.CARGO_TARGET_DIR
+  ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR)
+  : path.join(ROOT, "target");
+const BACKEND_BIN = path.join(TARGET_DIR, "debug", "backend");
+const FRONTEND_BIN = path.join(TARGET_DIR, "debug", "frontend");
+
+/** How long a binary may take to log that it listens. */
+const START_TIMEOUT_MS = 15_000;
+/** How long a SIGTERM-ed binary may take to exit before it is killed. */
+const STOP_TIMEOUT_MS = 5_000;
+
+/**
+ * Short timings for the browser app (read by the frontend into /config.json), so that
+ * ring timeouts, position updates and reconnections happen within a test's time.
+ */
+export const APP_TIMINGS = {
+  MEETMAP_RING_TIMEOUT_MS: "3000",
+  MEETMAP_POSITION_INTERVAL_MS: "1000",
+  MEETMAP_POSITION_DISTANCE_M: "50",
+  MEETMAP_RECONNECT_MAX_MS: "1000",
+};
+
+/** Every child still running, killed on exit if a test forgot (or could not) stop it. */
+const running = new Set();
+function killAll() {
+  for (const child of running) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+process.on("exit", killAll);
+// The test runner ends a file's process with a signal on timeout or Ctrl-C.
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(code);
+  });
+}
+
+/** The environment without any MEETMAP_* setting of the developer's shell. */
+function cleanEnv(extra) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith("MEETMAP_")) env[key] = value;
+  }
+  return { ...env, RUST_LOG: "info", ...extra };
+}
+
+/**
+ * One started binary: its process, everything it logged, and the address it listens on.
+ */
+class Server {
+  constructor(name, child) {
+    this.name = name;
+    this.child = child;
+    this.log = [];
+    this.exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal });
+      });
+    });
+    running.add(child);
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk) => {
+        const lines = (partial + chunk).split("\n");
+        partial = lines.pop();
+        for (const line of lines) {
+          this.log.push(line);
+          this.onLine?.(line);
+        }
+      });
+    }
+  }
+
+  /** Resolves with the first match of `pattern` in the log; rejects if the process exits. */
+  waitForLine(pattern, timeoutMs = START_TIMEOUT_MS) {
+    return new Promise((resolve, reject) => {
+      const found = this.log.map((l) => l.match(pattern)).find(Boolean);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => {
+        this.onLine = undefined;
+        reject(new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.tail()}`));
+      }, timeoutMs);
+      this.onLine = (line) => {
+        const m = line.match(pattern);
+        if (m) {
+          clearTimeout(timer);
+          this.onLine = undefined;
+          resolve(m);
+        }
+      };
+      this.exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        this.onLine = undefined;
+        reject(new ExitedEarly(`${this.name} exited (code ${code}, signal ${signal}) before it listened:\n${this.tail()}`, this.log));
+      });
+    });
+  }
+
+  tail(lines = 30) {
+    return this.log.slice(-lines).join("\n");
+  }
+
+  get alive() {
+    return running.has(this.child);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited after a while. */
+  async stop() {
+    if (!this.alive) return this.exited;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** SIGKILL: a crash, no close frames. */
+  async kill() {
+    if (!this.alive) return this.exited;
+    this.child.kill("SIGKILL");
+    return this.exited;
+  }
+}
+
+class ExitedEarly extends Error {
+  constructor(message, log) {
+    super(message);
+    this.log = log;
+  }
+}
+
+function requireBinary(bin) {
+  if (!existsSync(bin)) {
+    throw new Error(`${bin} is missing: build it first (\`cargo build -p backend -p frontend\`, or \`just test\`)`);
+  }
+}
+
+/**
+ * The port a process listens on, from /proc: a fallback for when the log line names the
+ * requested port 0 instead of the bound one.
+ */
+function listeningPortOf(pid) {
+  const inodes = new Set();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/);
+      if (m) inodes.add(m[1]);
+    } catch {
+      // The descriptor closed meanwhile.
+    }
+  }
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const cols = row.trim().split(/\s+/);
+      // local_address is cols[1] ("0100007F:1F90"), st is cols[3] ("0A" = LISTEN), inode cols[9].
+      if (cols.length > 9 && cols[3] === "0A" && inodes.has(cols[9])) {
+        return parseInt(cols[1].split(":")[1], 16);
+      }
+    }
+  }
+  throw new Error(`process ${pid} listens on no TCP port`);
+}
+
+/** Starts the backend on `listen` (host:port); resolves once it logs that it listens. */
+async function spawnBackend(listen, database) {
+  requireBinary(BACKEND_BIN);
+  const args = [
+    "--listen", listen,
+    "--database", database,
+    "--ping-interval-ms", "1000",
+    "--idle-timeout-ms", "3000",
+  ];
+  const child = spawn(BACKEND_BIN, args, { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const server = new Server("backend", child);
+  const m = await server.waitForLine(/listening on ws:\/\/(\S+)/);
+  let [host, port] = splitAddr(m[1]);
+  if (port === 0) {
+    // The backend logs the address it was asked for, not the one it bound (a backend bug
+    // reported with this suite); read the bound port off the process instead.
+    port = listeningPortOf(child.pid);
+  }
+  server.host = host;
+  server.port = port;
+  server.url = `ws://${host}:${port}/`;
+  return server;
+}
+
+function splitAddr(addr) {
+  const i = addr.lastIndexOf(":");
+  return [addr.slice(0, i), Number(addr.slice(i + 1))];
+}
+
+/**
+ * The two servers of one test. `start()` runs both; `stopBackend`, `killBackend` and
+ * `restartBackend` act on the backend only, which comes back on the same port.
+ */
+export class Servers {
+  constructor() {
+    this.dir = mkdtempSync(path.join(tmpdir(), "meetmap-e2e-"));
+    this.database = path.join(this.dir, "users.sqlite3");
+    this.backend = undefined;
+    this.frontend = undefined;
+  }
+
+  static async start(options) {
+    const servers = new Servers();
+    try {
+      await servers.start(options);
+    } catch (err) {
+      await servers.close();
+      throw err;
+    }
+    return servers;
+  }
+
+  async start({ appEnv = {} } = {}) {
+    this.backend = await spawnBackend("127.0.0.1:0", this.database);
+    requireBinary(FRONTEND_BIN);
+    const args = [
+      "--listen", "127.0.0.1:0",
+      "--ws-url", this.backend.url,
+      // Tiles go to a closed port on loopback: never to the internet.
+      "--tile-url", "http://127.0.0.1:9/{z}/{x}/{y}.png",
+      // No STUN server: peers on this machine connect over their host candidates.
+      "--ice-servers", "[]",
+    ];
+    // E2E_PUBLIC_DIR: run the tests against another copy of the browser app.
+    if (process.env.E2E_PUBLIC_DIR) args.push("--public-dir", path.resolve(process.env.E2E_PUBLIC_DIR));
+    const child = spawn(FRONTEND_BIN, args, {
+      cwd: ROOT,
+      env: cleanEnv({ ...APP_TIMINGS, ...appEnv }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.frontend = new Server("frontend", child);
+    const m = await this.frontend.waitForLine(/serving .* on (http:\/\/\S+\/)/);
+    this.appUrl = m[1];
+  }
+
+  /** Stops the backend gracefully (SIGTERM: clients get close frames). */
+  async stopBackend() {
+    return this.backend.stop();
+  }
+
+  /** Kills the backend (SIGKILL: connections just drop). */
+  async killBackend() {
+    return this.backend.kill();
+  }
+
+  /**
+   * Starts the backend again on the port it had, with the same users store; retries a few
+   * times while the port is still busy.
+   */
+  async restartBackend() {
+    const { host, port } = this.backend;
+    if (this.backend.alive) await this.backend.stop();
+    const previousLog = this.backend.log;
+    let lastError;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        const server = await spawnBackend(`${host}:${port}`, this.database);
+        server.log.unshift(...previousLog, "---- restarted ----");
+        this.backend = server;
+        return server;
+      } catch (err) {
+        if (!(err instanceof ExitedEarly) || !/cannot listen/.test(err.message)) throw err;
+        lastError = err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    throw lastError;
+  }
+
+  /** Both servers' logs, for a failing test's report. */
+  logs() {
+    return {
+      backend: this.backend?.log.join("\n") ?? "",
+      frontend: this.frontend?.log.join("\n") ?? "",
+    };
+  }
+
+  /** Stops both servers and removes the temporary folder; safe to call twice. */
+  async close() {
+    await Promise.all([this.backend?.stop(), this.frontend?.stop()]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

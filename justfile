@@ -1,0 +1,47 @@
+# meetmap: `just run` starts the app, `just test` runs every test. `just --list` for more.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Build both servers and start them on their defaults; Ctrl-C stops both.
+run: _deps
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release -p backend -p frontend
+    ./target/release/backend & backend=$!
+    ./target/release/frontend & frontend=$!
+    trap 'kill -TERM $backend $frontend 2>/dev/null || true' INT TERM
+    echo "meetmap: open http://127.0.0.1:3000 (Ctrl-C stops both servers)"
+    wait -n || true
+    kill -TERM $backend $frontend 2>/dev/null || true
+    wait
+
+# Only the WebSocket server (flags after the recipe name, e.g. `just backend --help`).
+backend *ARGS:
+    cargo run -p backend -- {{ARGS}}
+
+# Only the static server.
+frontend *ARGS:
+    cargo run -p frontend -- {{ARGS}}
+
+# Every test of the workspace, then the browser tests (e2e/, needs Node.js and Chromium).
+test:
+    cargo test --workspace --all-targets
+    {{just_executable()}} e2e
+
+# Only the browser tests: both servers built, driven through Chromium (CHROMIUM_PATH).
+e2e:
+    cargo build -p backend -p frontend
+    {{just_executable()}} _deps
+    [ -d e2e/node_modules ] || npm ci --prefix e2e
+    npm test --prefix e2e
+
+# The browser app's npm packages (Leaflet), when missing.
+[private]
+_deps:
+    if [ -f frontend/package.json ] && [ ! -d frontend/node_modules ]; then npm ci --prefix frontend; fi
+
+# Formatting, lints as errors, then the tests: what CI runs.
+check:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    just test
