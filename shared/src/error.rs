@@ -28,6 +28,15 @@ pub enum ErrorCode {
     TargetOffline,
     /// A binary frame; the protocol is JSON text only.
     BinaryNotSupported,
+    /// Over a rate limit (chat, signaling); the frame was dropped. Keeping on closes the
+    /// connection with 1008.
+    RateLimited,
+    /// Registering needs the deployment's access code, and it was missing or wrong.
+    AccessDenied,
+    /// The email is online on another connection; registering again needs its session token.
+    EmailInUse,
+    /// The session token is malformed, forged, expired, or for another email or room.
+    InvalidToken,
     /// The server failed; the frame may be sent again.
     Internal,
 }
@@ -46,6 +55,10 @@ impl ErrorCode {
             Self::MissingTarget => "missing-target",
             Self::TargetOffline => "target-offline",
             Self::BinaryNotSupported => "binary-not-supported",
+            Self::RateLimited => "rate-limited",
+            Self::AccessDenied => "access-denied",
+            Self::EmailInUse => "email-in-use",
+            Self::InvalidToken => "invalid-token",
             Self::Internal => "internal",
         }
     }

@@ -213,6 +213,10 @@ fn error_codes_serialise_as_their_as_str() {
         (ErrorCode::MissingTarget, "missing-target"),
         (ErrorCode::TargetOffline, "target-offline"),
         (ErrorCode::BinaryNotSupported, "binary-not-supported"),
+        (ErrorCode::RateLimited, "rate-limited"),
+        (ErrorCode::AccessDenied, "access-denied"),
+        (ErrorCode::EmailInUse, "email-in-use"),
+        (ErrorCode::InvalidToken, "invalid-token"),
         (ErrorCode::Internal, "internal"),
     ];
     for (code, wire) in codes {
