@@ -1,7 +1,9 @@
 //! The server's settings: command-line flags with environment fallbacks, and the plain
 //! `ServerConfig` the library runs with (tests build one directly).
 
+use crate::store::RemoteConfig;
 use clap::Parser;
+use reqwest::Url;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -57,6 +59,20 @@ pub struct Args {
     /// SQLite file of the embedded users store (created with its folder if missing).
     #[arg(long, env = "MEETMAP_DATABASE", default_value = "data/meetmap.sqlite3")]
     pub database: PathBuf,
+    /// Base URL of a remote users API to keep users in instead of SQLite, like
+    /// http://localhost:4000/api/users (see docs/USERS-API.md).
+    #[arg(long, env = "MEETMAP_USERS_API", value_name = "URL")]
+    pub users_api: Option<Url>,
+    /// Milliseconds to connect to the users API.
+    #[arg(
+        long,
+        env = "MEETMAP_USERS_API_CONNECT_TIMEOUT_MS",
+        default_value_t = 2_000
+    )]
+    pub users_api_connect_timeout_ms: u64,
+    /// Milliseconds for one call to the users API, answer included.
+    #[arg(long, env = "MEETMAP_USERS_API_TIMEOUT_MS", default_value_t = 5_000)]
+    pub users_api_timeout_ms: u64,
     /// Milliseconds between pings to each client.
     #[arg(long, env = "MEETMAP_PING_INTERVAL_MS", default_value_t = 15_000)]
     pub ping_interval_ms: u64,
@@ -84,5 +100,15 @@ impl Args {
             max_message_bytes: self.max_message_bytes.max(1024),
             ..ServerConfig::default()
         }
+    }
+
+    /// The remote users store's settings, when `--users-api` is given.
+    pub fn remote_config(&self) -> Option<RemoteConfig> {
+        let base = self.users_api.clone()?;
+        Some(RemoteConfig {
+            connect_timeout: Duration::from_millis(self.users_api_connect_timeout_ms.max(1)),
+            request_timeout: Duration::from_millis(self.users_api_timeout_ms.max(1)),
+            ..RemoteConfig::new(base)
+        })
     }
 }

@@ -4,7 +4,8 @@
 //! Codemap: [`run`] (here) accepts connections and owns shutdown; `handshake` reads the
 //! room and subprotocol of each upgrade; `peer` is one task per connection; `hub` holds
 //! the one shared state and `routing` its chat and signaling paths, with `room` for one
-//! room's presence; `store` keeps users in SQLite behind a write-behind queue.
+//! room's presence; `store` keeps users in SQLite or a remote users API, behind a
+//! write-behind queue.
 
 pub mod config;
 mod handshake;
@@ -21,7 +22,9 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{RetryPolicy, SqliteStore, StoreError, UserStore, WriteBehind};
+use store::{
+    RemoteConfig, RemoteStore, RetryPolicy, SqliteStore, StoreError, UserStore, WriteBehind,
+};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -101,6 +104,16 @@ pub async fn open_sqlite_store(path: &Path) -> Result<WriteBehind, StoreError> {
     let store = SqliteStore::open(path)?;
     store.reset_presence().await?;
     Ok(WriteBehind::spawn(Arc::new(store), RetryPolicy::default()))
+}
+
+/// Starts the writer of the remote users API at `config.base` without calling it: the
+/// server starts even when the API is down. Users the API still shows online are marked
+/// offline in the background, once it answers.
+pub async fn open_remote_store(config: RemoteConfig) -> Result<WriteBehind, StoreError> {
+    let store = Arc::new(RemoteStore::new(&config)?);
+    let writer = WriteBehind::spawn(Arc::clone(&store), config.retry);
+    store::remote::spawn_presence_reset(store, writer.clone(), config.retry);
+    Ok(writer)
 }
 
 async fn tick_presence(hub: Hub, interval: Duration, stop: CancellationToken) {

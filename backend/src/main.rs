@@ -10,16 +10,24 @@ use tokio::net::TcpListener;
 async fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let args = Args::parse();
-    let store = match backend::open_sqlite_store(&args.database).await {
+    let (store, users) = match args.remote_config() {
+        Some(remote) => {
+            let users = format!("remote API at {}", remote.base);
+            (backend::open_remote_store(remote).await, users)
+        }
+        None => {
+            let users = format!("sqlite file {}", args.database.display());
+            (backend::open_sqlite_store(&args.database).await, users)
+        }
+    };
+    let store = match store {
         Ok(store) => store,
         Err(error) => {
-            log::error!(
-                "cannot open the users store {}: {error}",
-                args.database.display()
-            );
+            log::error!("cannot open the users store ({users}): {error}");
             return ExitCode::FAILURE;
         }
     };
+    log::info!("users store: {users}");
     let listener = match TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -27,11 +35,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    log::info!(
-        "listening on ws://{} (users in {})",
-        args.listen,
-        args.database.display()
-    );
+    let address = listener.local_addr().unwrap_or(args.listen);
+    log::info!("listening on ws://{address}");
     backend::run(listener, args.server_config(), store, shutdown_signal()).await;
     ExitCode::SUCCESS
 }

@@ -10,6 +10,7 @@ mod it {
     mod identity;
     mod limits;
     mod presence;
+    mod remote;
     mod rooms;
     mod seed;
     mod shutdown;

@@ -3,11 +3,14 @@
 //! The hub never waits on the store. It hands each change to [`WriteBehind`], which keeps
 //! only the latest state per user and writes it in batches from a background task,
 //! retrying until the store takes it. Two stores implement [`UserStore`]: the embedded
-//! SQLite file ([`SqliteStore`], the default) and, in a later change, the seed's REST API.
+//! SQLite file ([`SqliteStore`], the default) and the seed's REST users API
+//! ([`RemoteStore`], chosen with `--users-api`).
 
+pub mod remote;
 mod sqlite;
 mod write_behind;
 
+pub use remote::{RemoteConfig, RemoteStore};
 pub use sqlite::SqliteStore;
 pub use write_behind::{RetryPolicy, WriteBehind};
 

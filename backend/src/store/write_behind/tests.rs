@@ -249,3 +249,23 @@ async fn shutdown_gives_up_when_a_write_hangs() {
     // Flushers are released once the writer is gone.
     flushed(&writer).await;
 }
+
+#[tokio::test]
+async fn record_unless_seen_leaves_known_users_alone() {
+    let store = Arc::new(FakeStore::default());
+    let writer = WriteBehind::spawn(Arc::clone(&store), FAST);
+    writer.record(at("ada@example.com", 2));
+    flushed(&writer).await;
+    assert!(!writer.record_unless_seen(at("ada@example.com", 1)));
+    assert!(writer.record_unless_seen(at("bob@example.com", 1)));
+    assert!(!writer.record_unless_seen(at("bob@example.com", 3)));
+    flushed(&writer).await;
+    assert_eq!(
+        store.stored("ada@example.com"),
+        Some(at("ada@example.com", 2))
+    );
+    assert_eq!(
+        store.stored("bob@example.com"),
+        Some(at("bob@example.com", 1))
+    );
+}
