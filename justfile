@@ -45,3 +45,15 @@ check:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     just test
+
+# Benchmarks: release build, a fresh backend per scenario, the default suite (under 5
+# minutes), the table written to docs/BENCHMARKS.md. Flags go to `loadgen suite`, e.g.
+# `just bench --live 5000,10000,15000 --idle 10000` (see `loadgen suite --help`).
+bench *ARGS:
+    cargo build --release -p backend -p loadgen
+    ./target/release/loadgen suite --backend target/release/backend --command "just bench {{ARGS}}" {{ARGS}}
+
+# A tiny benchmark run that checks correctness only (0 lost, 0 ghosts), never a timing.
+bench-smoke:
+    cargo build -p backend -p loadgen
+    ./target/debug/loadgen suite --smoke --backend target/debug/backend

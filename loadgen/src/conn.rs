@@ -1,0 +1,217 @@
+//! One client connection: open it (with or without the delta subprotocol), register, and
+//! close it politely; and opening many at a bounded rate and concurrency.
+
+use crate::wire;
+use futures_util::{SinkExt, StreamExt, stream};
+use serde::{Deserialize, Serialize};
+use shared::{DELTA_SUBPROTOCOL, ServerMessage};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Time for a connection to open, and separately to be welcomed after `add-user`.
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where the clients go and which protocol they speak.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Target {
+    /// `ws://host:port`, without a path.
+    pub url: String,
+    /// Speak only the seed's protocol: no subprotocol, `update-users` lists.
+    pub legacy: bool,
+}
+
+impl Target {
+    pub fn room_url(&self, room: &str) -> String {
+        let base = self.url.trim_end_matches('/');
+        format!("{base}/?room={room}")
+    }
+}
+
+/// Opens a connection into `room`. Buffers start small: the generator holds thousands.
+pub async fn open(target: &Target, room: &str) -> Result<Ws, String> {
+    let mut request = target
+        .room_url(room)
+        .into_client_request()
+        .map_err(|error| format!("bad url: {error}"))?;
+    if !target.legacy {
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static(DELTA_SUBPROTOCOL),
+        );
+    }
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let connect = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+    match tokio::time::timeout(SETUP_TIMEOUT, connect).await {
+        Ok(Ok((socket, _response))) => Ok(socket),
+        Ok(Err(error)) => Err(format!("connect: {error}")),
+        Err(_) => Err("connect: timed out".into()),
+    }
+}
+
+/// Sends `add-user` and waits until the server shows the user registered: the `welcome`
+/// (delta clients) or an `update-users` list naming the email (the seed's clients).
+pub async fn register(
+    socket: &mut Ws,
+    email: &str,
+    position: (f64, f64),
+    legacy: bool,
+) -> Result<ServerMessage, String> {
+    let frame = wire::profile_frame_as(email, position, true);
+    socket
+        .send(Message::Text(frame.into()))
+        .await
+        .map_err(|error| format!("send add-user: {error}"))?;
+    let wait = async {
+        while let Some(message) = socket.next().await {
+            let text = match message {
+                Ok(Message::Text(text)) => text,
+                Ok(Message::Close(_)) => return Err("closed before welcome".to_string()),
+                Ok(_) => continue,
+                Err(error) => return Err(format!("read: {error}")),
+            };
+            match serde_json::from_str::<ServerMessage>(&text) {
+                Ok(welcome @ ServerMessage::Welcome(_)) if !legacy => return Ok(welcome),
+                Ok(ServerMessage::UpdateUsers { users })
+                    if legacy && users.iter().any(|user| user.email == email) =>
+                {
+                    return Ok(ServerMessage::UpdateUsers { users });
+                }
+                Ok(ServerMessage::Error(error)) => {
+                    return Err(format!("refused: {}: {}", error.code, error.message));
+                }
+                _ => {}
+            }
+        }
+        Err("closed before welcome".to_string())
+    };
+    tokio::time::timeout(SETUP_TIMEOUT, wait)
+        .await
+        .unwrap_or_else(|_| Err("no welcome in time".into()))
+}
+
+/// Sends a close frame and waits (briefly) for the server's, so the server sees a clean
+/// close rather than a reset.
+pub async fn close(mut socket: Ws) {
+    let goodbye = async {
+        if socket.close(None).await.is_ok() {
+            while let Some(Ok(_)) = socket.next().await {}
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), goodbye).await;
+}
+
+/// Sends one text frame.
+pub async fn send_text(socket: &mut Ws, text: String) -> Result<(), String> {
+    socket
+        .send(Message::Text(Utf8Bytes::from(text)))
+        .await
+        .map_err(|error| format!("send: {error}"))
+}
+
+/// How to open many clients: at most `rate` new connections a second, `concurrency` of
+/// them in the handshake-and-register phase at once.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Ramp {
+    pub rate: u32,
+    pub concurrency: usize,
+}
+
+/// A registered client read by a task of its own until it is released, so that the
+/// server never finds it not reading (and closes it as too slow) while others connect.
+pub type Parked = tokio::task::JoinHandle<Option<Ws>>;
+
+/// Reads and drops frames until `release` turns true; gives the socket back then, or
+/// `None` if the connection ended first.
+pub fn park(mut socket: Ws, mut release: watch::Receiver<bool>) -> Parked {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                released = release.wait_for(|go| *go) => {
+                    return released.is_ok().then_some(socket);
+                }
+                message = socket.next() => match message {
+                    Some(Ok(_)) => {}
+                    _ => return None,
+                },
+            }
+        }
+    })
+}
+
+/// Opens and registers the clients numbered `indices` in `room`, each parked as soon as
+/// it is welcomed. Returns the parked clients with their numbers, and the errors of the
+/// rest.
+pub async fn open_many(
+    target: &Target,
+    room: impl Fn(usize) -> String,
+    indices: Vec<usize>,
+    ramp: Ramp,
+    release: &watch::Receiver<bool>,
+    position: impl Fn(usize) -> (f64, f64),
+) -> (Vec<(usize, Parked)>, Vec<(usize, String)>) {
+    let spacing = Duration::from_secs_f64(1.0 / f64::from(ramp.rate.max(1)));
+    let start = tokio::time::Instant::now();
+    let room = &room;
+    let position = &position;
+    let attempts = indices.into_iter().enumerate().map(|(n, index)| {
+        let at = start + spacing.mul_f64(n as f64);
+        let start_position = position(index);
+        let release = release.clone();
+        let room = room(index);
+        async move {
+            tokio::time::sleep_until(at).await;
+            let setup = async {
+                let mut socket = open(target, &room).await?;
+                register(
+                    &mut socket,
+                    &wire::email(index),
+                    start_position,
+                    target.legacy,
+                )
+                .await?;
+                Ok::<_, String>(socket)
+            };
+            match setup.await {
+                Ok(socket) => Ok((index, park(socket, release))),
+                Err(error) => Err((index, error)),
+            }
+        }
+    });
+    let results: Vec<Result<(usize, Parked), (usize, String)>> = stream::iter(attempts)
+        .buffer_unordered(ramp.concurrency.max(1))
+        .collect()
+        .await;
+    let mut opened = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(parked) => opened.push(parked),
+            Err(error) => errors.push(error),
+        }
+    }
+    (opened, errors)
+}
+
+/// Takes parked clients back (after their release was sent): the sockets still open, and
+/// how many ended while parked.
+pub async fn unpark(parked: Vec<(usize, Parked)>) -> (Vec<(usize, Ws)>, usize) {
+    let mut sockets = Vec::with_capacity(parked.len());
+    let mut ended = 0;
+    for (index, handle) in parked {
+        match handle.await {
+            Ok(Some(socket)) => sockets.push((index, socket)),
+            _ => ended += 1,
+        }
+    }
+    (sockets, ended)
+}

@@ -1,0 +1,23 @@
+//! meetmap's load generator: many WebSocket clients speaking the server's protocol (or only
+//! the seed's), spread over worker processes, measuring delivery latency at the receivers,
+//! losses, and the server's CPU time and memory from `/proc`.
+//!
+//! Codemap: `scenario/` holds the four scenarios (idle, live map, relay, churn), each with
+//! a worker side and a parent side; `workers` starts worker processes and merges their
+//! results; `conn` opens and registers clients; `wire` builds frames from the `shared`
+//! types and carries send times in them; `report` is the merged counts and the table;
+//! `procstat` reads the server's `/proc`; `suite` is `just bench`: a backend of its own, the
+//! default runs, and `docs/BENCHMARKS.md`.
+
+pub mod clock;
+pub mod conn;
+pub mod procstat;
+pub mod report;
+pub mod scenario;
+pub mod suite;
+pub mod wire;
+pub mod workers;
+
+pub use conn::{Ramp, Target};
+pub use report::Row;
+pub use scenario::Context;

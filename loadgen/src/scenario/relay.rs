@@ -1,0 +1,253 @@
+//! Relay: P pairs exchanging addressed signaling frames as fast as the server takes them
+//! (a window of frames in flight each way); messages per second and latency.
+
+use super::{Context, instant_at, setup_counts, wait_go};
+use crate::clock::now_us;
+use crate::conn::{self, Ramp, Target, Ws};
+use crate::procstat;
+use crate::report::{Counts, Row, new_histogram, with_latency};
+use crate::wire;
+use crate::workers::{Down, Pool, Share, Up, split};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::Message;
+
+/// The targets: messages per second and p99.
+pub const TARGET_RATE: f64 = 150_000.0;
+pub const TARGET_P99_MS: f64 = 50.0;
+/// Time after the sending stops for the frames in flight to arrive.
+const GRACE: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RelayJob {
+    pub target: Target,
+    pub ramp: Ramp,
+    pub seconds: u64,
+    /// Frames in flight each way per pair.
+    pub window: u64,
+}
+
+pub(super) async fn worker(
+    share: &Share,
+    job: RelayJob,
+    up: &mpsc::Sender<Up>,
+    mut down: mpsc::Receiver<Down>,
+) -> Counts {
+    let (release, released) = watch::channel(false);
+    // Pair p is clients 2p and 2p+1. The seed's clients have no `to`: one room per pair.
+    let indices = (2 * share.first..2 * (share.first + share.count)).collect();
+    let legacy = job.target.legacy;
+    let room = |index: usize| {
+        if legacy {
+            format!("relay-{}", index / 2)
+        } else {
+            "relay".to_string()
+        }
+    };
+    let (parked, errors) = conn::open_many(&job.target, room, indices, job.ramp, &released, |_| {
+        (0.0, 0.0)
+    })
+    .await;
+    let _ = up
+        .send(Up::Ready(setup_counts(parked.len(), &errors)))
+        .await;
+    let Some((start_us, _)) = wait_go(&mut down).await else {
+        return Counts::default();
+    };
+    let _ = release.send(true);
+    let (sockets, dropped) = conn::unpark(parked).await;
+    let mut by_index: HashMap<usize, Ws> = sockets.into_iter().collect();
+    let until_us = start_us + job.seconds * 1_000_000;
+    let mut pairs = JoinSet::new();
+    for pair in share.first..share.first + share.count {
+        if let (Some(a), Some(b)) = (
+            by_index.remove(&(2 * pair)),
+            by_index.remove(&(2 * pair + 1)),
+        ) {
+            pairs.spawn(run_pair(
+                pair,
+                [a, b],
+                start_us,
+                until_us,
+                job.window,
+                legacy,
+            ));
+        }
+    }
+    let mut counts = Counts {
+        dropped: dropped as u64,
+        first_us: start_us,
+        last_us: until_us,
+        ..Counts::default()
+    };
+    let mut latency = new_histogram();
+    while let Some(outcome) = pairs.join_next().await {
+        let Ok((outcome, histogram)) = outcome else {
+            counts.error("a pair task panicked");
+            continue;
+        };
+        let _ = latency.add(&histogram);
+        counts.merge(outcome);
+    }
+    counts.set_latency(&latency);
+    counts
+}
+
+/// One pair: each side keeps `window` frames in flight to the other until `until_us`,
+/// then waits for the last ones.
+async fn run_pair(
+    pair: usize,
+    mut sockets: [Ws; 2],
+    start_us: u64,
+    until_us: u64,
+    window: u64,
+    legacy: bool,
+) -> (Counts, Histogram<u64>) {
+    let emails = [wire::email(2 * pair), wire::email(2 * pair + 1)];
+    let mut counts = Counts::default();
+    let mut latency = new_histogram();
+    let mut in_flight = [0u64; 2];
+    let mut number = 0;
+    tokio::time::sleep_until(instant_at(start_us)).await;
+    let stop = tokio::time::sleep_until(instant_at(until_us + GRACE.as_micros() as u64));
+    tokio::pin!(stop);
+    loop {
+        let sending = now_us() < until_us;
+        for side in 0..2 {
+            if !sending || in_flight[side] >= window {
+                continue;
+            }
+            let to = (!legacy).then_some(emails[1 - side].as_str());
+            while in_flight[side] < window {
+                number += 1;
+                let frame = wire::signal_frame(to, now_us(), number);
+                if sockets[side]
+                    .feed(Message::Text(frame.into()))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                in_flight[side] += 1;
+                counts.sent += 1;
+            }
+            if let Err(error) = sockets[side].flush().await {
+                counts.error(format!("pair {pair}: {error}"));
+                return (counts, latency);
+            }
+        }
+        if !sending && in_flight == [0, 0] {
+            break;
+        }
+        let [a, b] = &mut sockets;
+        let (side, message) = tokio::select! {
+            message = a.next() => (0, message),
+            message = b.next() => (1, message),
+            _ = &mut stop => break,
+        };
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                counts.frames += 1;
+                let Ok(probe) = serde_json::from_str::<wire::RelayedProbe>(&text) else {
+                    continue;
+                };
+                let from_partner = probe.from.as_deref() == Some(emails[1 - side].as_str());
+                if probe.kind == "offer"
+                    && from_partner
+                    && let Some(sent) = probe.t
+                {
+                    let _ = latency.record(now_us().saturating_sub(sent).max(1));
+                    in_flight[1 - side] = in_flight[1 - side].saturating_sub(1);
+                    counts.received += 1;
+                } else if probe.kind == "error" {
+                    counts.error(format!("pair {pair}: {text}"));
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => {
+                counts.error(format!("pair {pair}: {error}"));
+                counts.dropped += 1;
+                break;
+            }
+            None => {
+                counts.error(format!("pair {pair}: closed by the server"));
+                counts.dropped += 1;
+                break;
+            }
+        }
+    }
+    counts.due = counts.sent;
+    counts.lost = counts.sent.saturating_sub(counts.received);
+    for socket in sockets {
+        tokio::spawn(conn::close(socket));
+    }
+    (counts, latency)
+}
+
+/// Runs the relay with `pairs` pairs for `seconds`; one row.
+pub async fn run(ctx: &Context, pairs: usize, seconds: u64, window: u64) -> Row {
+    let mut row = Row {
+        scenario: "relay".into(),
+        load: format!("{pairs} pairs, window {window} each way, {seconds} s"),
+        ..Row::default()
+    };
+    let job = RelayJob {
+        target: ctx.target.clone(),
+        ramp: ctx.ramp,
+        seconds,
+        window,
+    };
+    let shares = split(pairs, ctx.workers_for(2 * pairs))
+        .into_iter()
+        .enumerate()
+        .map(|(worker, (first, count))| Share {
+            worker,
+            first,
+            count,
+            job: super::Job::Relay(job.clone()),
+        })
+        .collect();
+    let mut pool = match Pool::start(shares, ctx.in_process) {
+        Ok(pool) => pool,
+        Err(error) => return super::idle::failed(row, error),
+    };
+    let setup = match pool
+        .ready(super::idle::setup_limit(2 * pairs, ctx.ramp))
+        .await
+    {
+        Ok(setup) => setup,
+        Err(error) => return super::idle::failed(row, error),
+    };
+    let before = ctx.server_pid.and_then(procstat::sample);
+    pool.go(now_us() + 300_000, Vec::new()).await;
+    let limit = Duration::from_secs(seconds + 60);
+    let counts = match pool.finish(limit).await {
+        Ok(counts) => counts,
+        Err(error) => return super::idle::failed(row, error),
+    };
+    let after = ctx.server_pid.and_then(procstat::sample);
+    row = with_latency(row, counts.latency().as_ref());
+    let rate = counts.received as f64 / seconds.max(1) as f64;
+    row.result = format!("{rate:.0} msg/s");
+    row.lost = Some(counts.lost);
+    row.cpu_us_per_msg = procstat::cpu_between(before, after)
+        .filter(|_| counts.received > 0)
+        .map(|cpu| cpu as f64 / counts.received as f64);
+    row.correct =
+        counts.lost == 0 && counts.dropped == 0 && counts.received > 0 && setup.connect_errors == 0;
+    row.held =
+        row.correct && rate >= TARGET_RATE && row.p99_ms.is_some_and(|p99| p99 <= TARGET_P99_MS);
+    row.notes = format!(
+        "{} sent, {} received, {} dropped, {} failed to register",
+        counts.sent, counts.received, counts.dropped, setup.connect_errors
+    );
+    if let Some(first) = counts.errors.first().or(setup.errors.first()) {
+        row.notes += &format!("; first error: {first}");
+    }
+    row
+}

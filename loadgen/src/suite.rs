@@ -1,0 +1,243 @@
+//! `just bench`: starts a fresh backend for each scenario, runs the default (or smoke)
+//! sizes, and writes the table into `docs/BENCHMARKS.md` with the machine, the date and
+//! the command.
+
+use crate::report::{Row, table};
+use crate::scenario::{Context, churn, idle, live, relay};
+use crate::{Ramp, Target};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+/// The sizes of a suite run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub idle: Vec<usize>,
+    pub live: Vec<usize>,
+    pub live_settings: live::LiveSettings,
+    pub relay_pairs: Vec<usize>,
+    pub relay_seconds: u64,
+    pub relay_window: u64,
+    pub churn_rates: Vec<u32>,
+    pub churn_seconds: u64,
+    pub churn_concurrency: usize,
+}
+
+impl Plan {
+    /// A tiny run that checks correctness only (CI).
+    pub fn smoke() -> Self {
+        Self {
+            idle: vec![50],
+            live: vec![50],
+            live_settings: live::LiveSettings {
+                moves: 3,
+                period_ms: 1_000,
+                sample: 50,
+                grace_ms: 2_000,
+            },
+            relay_pairs: vec![5],
+            relay_seconds: 1,
+            relay_window: 4,
+            churn_rates: vec![20],
+            churn_seconds: 1,
+            churn_concurrency: 8,
+        }
+    }
+}
+
+/// A backend started for one scenario.
+pub struct Backend {
+    child: Child,
+    pub url: String,
+    pub pid: u32,
+}
+
+impl Backend {
+    /// Starts `binary` on a free loopback port with a database in `folder`, and waits
+    /// until it accepts connections.
+    pub async fn start(binary: &Path, folder: &Path, log_level: &str) -> Result<Self, String> {
+        // The port is picked here and freed for the backend: it logs the address it was
+        // given, not the one it bound.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map_err(|error| format!("no free port: {error}"))?
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let log = std::fs::File::create(folder.join("backend.log"))
+            .map_err(|error| format!("backend log: {error}"))?;
+        let child = Command::new(binary)
+            .args(["--listen", &address, "--database"])
+            .arg(folder.join("bench.sqlite3"))
+            .env("RUST_LOG", log_level)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|error| format!("start {}: {error}", binary.display()))?;
+        let pid = child.id().ok_or("the backend exited at once")?;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(&address).await.is_ok() {
+                return Ok(Self {
+                    child,
+                    url: format!("ws://{address}"),
+                    pid,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!(
+            "the backend did not listen on {address} within 10 s"
+        ))
+    }
+
+    /// SIGTERM, then a bounded wait; killed if it does not stop.
+    pub async fn stop(mut self) {
+        if let Ok(pid) = i32::try_from(self.pid) {
+            // SAFETY: kill only sends a signal to the child this struct started.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        if tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+/// Runs every scenario of `plan`, each on a fresh backend; the rows.
+pub async fn run(
+    plan: &Plan,
+    binary: &Path,
+    folder: &Path,
+    template: &Context,
+    log_level: &str,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let fresh = |name: String| folder.join(name);
+    let mut step = 0;
+    macro_rules! on_backend {
+        ($run:expr) => {{
+            step += 1;
+            let dir = fresh(format!("run-{step}"));
+            let _ = std::fs::create_dir_all(&dir);
+            match Backend::start(binary, &dir, log_level).await {
+                Ok(backend) => {
+                    let ctx = Context {
+                        target: Target {
+                            url: backend.url.clone(),
+                            legacy: template.target.legacy,
+                        },
+                        server_pid: Some(backend.pid),
+                        ..template.clone()
+                    };
+                    let produced: Vec<Row> = $run(ctx).await;
+                    backend.stop().await;
+                    for row in &produced {
+                        eprintln!(
+                            "{}",
+                            table(std::slice::from_ref(row))
+                                .lines()
+                                .last()
+                                .unwrap_or("")
+                        );
+                    }
+                    rows.extend(produced);
+                }
+                Err(error) => rows.push(idle::failed(Row::default(), error)),
+            }
+        }};
+    }
+    for &clients in &plan.idle {
+        on_backend!(|ctx: Context| async move { vec![idle::run(&ctx, clients).await] });
+    }
+    if !plan.live.is_empty() {
+        let settings = plan.live_settings;
+        let steps = plan.live.clone();
+        on_backend!(|ctx: Context| async move { live::run_steps(&ctx, &steps, settings).await });
+    }
+    for &pairs in &plan.relay_pairs {
+        let (seconds, window) = (plan.relay_seconds, plan.relay_window);
+        on_backend!(
+            |ctx: Context| async move { vec![relay::run(&ctx, pairs, seconds, window).await] }
+        );
+    }
+    for &rate in &plan.churn_rates {
+        let (seconds, concurrency) = (plan.churn_seconds, plan.churn_concurrency);
+        on_backend!(|ctx: Context| async move {
+            vec![churn::run(&ctx, rate, seconds, concurrency).await]
+        });
+    }
+    rows
+}
+
+/// The default ramp: new connections per second and handshakes at once.
+pub fn default_ramp() -> Ramp {
+    Ramp {
+        rate: 2_000,
+        concurrency: 256,
+    }
+}
+
+/// The Markdown block written into the benchmarks file: machine, date, command, table.
+pub fn block(rows: &[Row], command: &str) -> String {
+    format!(
+        "Measured {date} on {machine}.\n\nCommand: `{command}`\n\n{table}",
+        date = date(),
+        machine = machine(),
+        table = table(rows)
+    )
+}
+
+/// Replaces the part of `path` between the suite's markers with `block` (the rest of the
+/// file, observations included, is kept); creates the file if needed.
+pub fn write_block(path: &PathBuf, block: &str) -> std::io::Result<()> {
+    const BEGIN: &str = "<!-- bench:begin -->";
+    const END: &str = "<!-- bench:end -->";
+    let old = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        format!("# Benchmarks\n\n`just bench` rewrites the block below.\n\n{BEGIN}\n{END}\n")
+    });
+    let new = match (old.find(BEGIN), old.find(END)) {
+        (Some(begin), Some(end)) if begin < end => format!(
+            "{}{BEGIN}\n{block}{END}{}",
+            &old[..begin],
+            &old[end + END.len()..]
+        ),
+        _ => format!("{old}\n{BEGIN}\n{block}{END}\n"),
+    };
+    std::fs::write(path, new)
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .and_then(|rest| rest.split_once(':'))
+        .map_or("unknown CPU", |(_, name)| name.trim())
+        .to_owned();
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_gib = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse::<u64>().ok())
+        .map_or(0.0, |kib| kib as f64 / 1024.0 / 1024.0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!(
+        "{cores} cores ({model}), {memory_gib:.0} GiB, Linux {}",
+        kernel.trim()
+    )
+}
+
+fn date() -> String {
+    std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map_or_else(|| "an unknown date".into(), |date| date.trim().to_owned())
+}

@@ -1,0 +1,100 @@
+//! The benchmark suite's smoke run: a real server (in this process, on port 0) and small
+//! loads of every scenario, checking correctness only: nothing lost, no ghosts, no client
+//! refused. Never a timing.
+
+use backend::{ServerConfig, open_sqlite_store};
+use loadgen::scenario::{Context, churn, idle, live, relay};
+use loadgen::suite::Plan;
+use loadgen::{Ramp, Row, Target};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+async fn start_server(folder: &std::path::Path) -> (String, oneshot::Sender<()>) {
+    let store = open_sqlite_store(&folder.join("users.sqlite3"))
+        .await
+        .expect("open store");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(backend::run(
+        listener,
+        ServerConfig::default(),
+        store,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (format!("ws://{address}"), stop)
+}
+
+fn context(url: String, legacy: bool) -> Context {
+    Context {
+        target: Target { url, legacy },
+        server_pid: Some(std::process::id()),
+        processes: 1,
+        in_process: true,
+        ramp: Ramp {
+            rate: 500,
+            concurrency: 32,
+        },
+    }
+}
+
+fn assert_correct(rows: &[Row]) {
+    for row in rows {
+        assert!(
+            row.correct,
+            "{} ({}) was not correct: {row:?}",
+            row.scenario, row.load
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_loses_nothing_and_leaves_no_ghosts() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let (url, stop) = start_server(folder.path()).await;
+    let ctx = context(url, false);
+    let plan = Plan::smoke();
+    let mut rows = vec![idle::run(&ctx, plan.idle[0]).await];
+    let (live_row, counts) = live::run(&ctx, plan.live[0], plan.live_settings).await;
+    assert!(
+        counts.due > 0 && counts.received == counts.due,
+        "{counts:?}"
+    );
+    rows.push(live_row);
+    rows.push(
+        relay::run(
+            &ctx,
+            plan.relay_pairs[0],
+            plan.relay_seconds,
+            plan.relay_window,
+        )
+        .await,
+    );
+    let churned = churn::run(&ctx, plan.churn_rates[0], plan.churn_seconds, 8).await;
+    assert_eq!(churned.ghosts, Some(0), "{churned:?}");
+    rows.push(churned);
+    assert_correct(&rows);
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_protocol_loses_nothing_either() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let (url, stop) = start_server(folder.path()).await;
+    let ctx = context(url, true);
+    let settings = live::LiveSettings {
+        moves: 2,
+        ..Plan::smoke().live_settings
+    };
+    let (live_row, counts) = live::run(&ctx, 20, settings).await;
+    assert!(
+        counts.due > 0 && counts.received == counts.due,
+        "{counts:?}"
+    );
+    let relayed = relay::run(&ctx, 3, 1, 4).await;
+    let churned = churn::run(&ctx, 10, 1, 4).await;
+    assert_correct(&[live_row, relayed, churned]);
+    let _ = stop.send(());
+}
