@@ -4,7 +4,9 @@
 //! - `lib.rs`: [`run`], the accept loop, one task per connection, graceful shutdown.
 //! - `config`: [`Config`], flags with environment fallbacks.
 //! - `routes`: method check and dispatch (`/config.json`, the `/vendor/leaflet/` mount,
-//!   the public folder); headers every response carries (`nosniff`).
+//!   the public folder).
+//! - `security`: the headers every response carries: Content-Security-Policy (built from
+//!   the tile and WebSocket URLs), `nosniff`, referrer, permissions, opener and framing.
 //! - `runtime_config`: the `/config.json` document.
 //! - `request_path`: decodes a request path once and refuses every lexical way out.
 //! - `static_files`: symlink containment, directory indexes, reading files.
@@ -22,6 +24,7 @@ mod content_type;
 mod request_path;
 mod routes;
 mod runtime_config;
+mod security;
 mod static_files;
 
 pub use config::{Config, IceServers};
@@ -73,6 +76,7 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -
         root,
         leaflet_dist,
         config_json: runtime_config::render(&config),
+        security: security::SecurityHeaders::new(&config),
     });
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())

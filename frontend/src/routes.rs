@@ -1,15 +1,16 @@
 //! Request dispatch: the method check, `/config.json`, the Leaflet mount, static files, and
-//! the headers every response carries.
+//! the headers every response carries (the security headers of `security`).
 
 use std::path::PathBuf;
 
 use http_body_util::Full;
 use hyper::body::{Body as _, Bytes, Incoming};
-use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
+use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use log::debug;
 
 use crate::request_path::{self, Rejection};
+use crate::security::SecurityHeaders;
 use crate::{runtime_config, static_files};
 
 /// The body type of every response: the whole payload in memory.
@@ -29,6 +30,8 @@ pub(crate) struct Site {
     pub leaflet_dist: PathBuf,
     /// The `/config.json` document, rendered once at startup.
     pub config_json: Bytes,
+    /// The security headers of every response, prepared once at startup.
+    pub security: SecurityHeaders,
 }
 
 /// Answers one request. Never fails: every problem becomes a status code.
@@ -57,6 +60,14 @@ pub(crate) async fn handle(req: Request<Incoming>, site: &Site, conn: u64) -> Re
             Err(Rejection::Hidden) => not_found(),
         }
     };
+    // The page host the browser sees: the Host header, or the authority of an
+    // absolute-form request target.
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    site.security.apply(res.headers_mut(), host);
     finish(&mut res, method == Method::HEAD);
     debug!(
         "conn={conn} {method} {} -> {}",
@@ -82,10 +93,8 @@ pub(crate) fn not_found() -> Response<Body> {
     text(StatusCode::NOT_FOUND, "not found")
 }
 
-/// Adds the headers every response carries and drops the body of a HEAD answer.
+/// Sets `Content-Length` and drops the body of a HEAD answer.
 fn finish(res: &mut Response<Body>, is_head: bool) {
-    res.headers_mut()
-        .insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     let has_body = !matches!(
         res.status(),
         StatusCode::NOT_MODIFIED | StatusCode::NO_CONTENT
