@@ -69,6 +69,17 @@ impl Backend {
         let child = Command::new(binary)
             .args(["--listen", &address, "--database"])
             .arg(folder.join("bench.sqlite3"))
+            // Every load client comes from 127.0.0.1: the per-address cap would refuse them.
+            .args(["--max-connections", "0", "--max-connections-per-ip", "0"])
+            // The relay measures capacity, not the per-client abuse limits.
+            .args(["--chat-rate", "1000000", "--chat-burst", "1000000"])
+            .args([
+                "--signaling-rate",
+                "1000000",
+                "--signaling-burst",
+                "1000000",
+            ])
+            .args(["--ice-rate", "1000000", "--ice-burst", "1000000"])
             .env("RUST_LOG", log_level)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -43,6 +43,8 @@ pub fn profile_frame_as(email: &str, (latitude, longitude): (f64, f64), first: b
         is_connected: Some(true),
         in_call: None,
         room: None,
+        access_code: None,
+        token: None,
     };
     let message = if first {
         ClientMessage::AddUser(profile)

@@ -16,15 +16,24 @@ async fn start_server(folder: &std::path::Path) -> (String, oneshot::Sender<()>)
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(backend::run(
-        listener,
-        ServerConfig::default(),
-        store,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    tokio::spawn(backend::run(listener, bench_config(), store, async move {
+        let _ = stopped.await;
+    }));
     (format!("ws://{address}"), stop)
+}
+
+/// The defaults, without the per-client abuse limits the relay would hit: the smoke run
+/// checks delivery, as `just bench` measures capacity.
+fn bench_config() -> ServerConfig {
+    let unlimited = backend::Rate::new(1e6, 1_000_000);
+    ServerConfig {
+        chat_rate: unlimited,
+        signaling_rate: unlimited,
+        ice_rate: unlimited,
+        max_connections: 0,
+        max_connections_per_ip: 0,
+        ..ServerConfig::default()
+    }
 }
 
 fn context(url: String, legacy: bool) -> Context {
