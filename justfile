@@ -27,6 +27,7 @@ frontend *ARGS:
 test:
     cargo test --workspace --all-targets
     {{just_executable()}} e2e
+    {{just_executable()}} autobahn
 
 # Only the browser tests: both servers built, driven through Chromium (CHROMIUM_PATH).
 e2e:
@@ -57,3 +58,8 @@ bench *ARGS:
 bench-smoke:
     cargo build -p backend -p loadgen
     ./target/debug/loadgen suite --smoke --backend target/debug/backend
+
+# AUTOBAHN_UPDATE=1 rewrites backend/tests/autobahn/expected.json from the run.
+# RFC 6455 conformance: Autobahn testsuite vs the echo route (needs Python 2.7, else skips).
+autobahn:
+    bash backend/tests/autobahn/run.sh

@@ -1,6 +1,9 @@
 //! The server's settings: command-line flags with environment fallbacks, and the plain
 //! `ServerConfig` the library runs with (tests build one directly).
 
+use crate::admission::MissingOrigin;
+use crate::budget::{Rate, StrikeLimit};
+use crate::session::{DEFAULT_SESSION_TTL, Secret, SecretError, SessionKey};
 use crate::store::RemoteConfig;
 use clap::Parser;
 use reqwest::Url;
@@ -28,6 +31,46 @@ pub struct ServerConfig {
     pub send_timeout: Duration,
     /// Time given to connections and the store to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// Bytes queued for one client; past it the client is closed as too slow (1008).
+    pub outbox_bytes: usize,
+    /// Chat messages one connection may send (see `docs/SECURITY.md`).
+    pub chat_rate: Rate,
+    /// Signaling and call-control frames one connection may send, ICE candidates aside.
+    pub signaling_rate: Rate,
+    /// ICE candidates one connection may send.
+    pub ice_rate: Rate,
+    /// ICE candidates relayed from one connection to one target until the next
+    /// `sdp-offer`, `offer` or `call-invite` to it.
+    pub ice_per_target: u32,
+    /// A user's position is broadcast at most once per interval (the latest wins); joins,
+    /// renames and leaves are never delayed.
+    pub move_interval: Duration,
+    /// Rate-limited frames past which a connection is closed (1008).
+    pub rate_limited_strikes: StrikeLimit,
+    /// Refused frames (any error code) past which a connection is closed (1008).
+    pub bad_frame_strikes: StrikeLimit,
+    /// Origins whose pages may connect (`scheme://host[:port]`), `*` for any: a page of
+    /// another site must not open a socket with its visitors' cookies (cross-site
+    /// WebSocket hijacking). Others get `403` at the handshake.
+    pub allowed_origins: Vec<String>,
+    /// Requests without `Origin`: not from a browser page, so not a hijacking.
+    pub missing_origin: MissingOrigin,
+    /// Connections open at once, handshakes included; past it `503`. 0 is no cap.
+    pub max_connections: usize,
+    /// Connections open at once from one IP address; past it `503`. 0 is no cap.
+    pub max_connections_per_ip: usize,
+    /// Serves an echo of every message at `/__echo`, for the Autobahn conformance suite;
+    /// never set by a flag.
+    pub echo_route: bool,
+    /// The deployment's access code: registering needs it when set.
+    pub access_code: Option<Secret>,
+    /// Signs session tokens; a random one per run unless configured (see `session`).
+    pub session_key: SessionKey,
+    /// How long a session token is good for.
+    pub session_ttl: Duration,
+    /// A connection may register as an email online elsewhere without its session token,
+    /// as with the seed (whose clients get no token): for trusted networks only.
+    pub allow_shared_emails: bool,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +84,32 @@ impl Default for ServerConfig {
             handshake_timeout: Duration::from_secs(10),
             send_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(5),
+            outbox_bytes: 1024 * 1024,
+            chat_rate: Rate::new(5.0, 10),
+            signaling_rate: Rate::new(20.0, 40),
+            ice_rate: Rate::new(50.0, 200),
+            ice_per_target: 200,
+            move_interval: Duration::from_secs(1),
+            rate_limited_strikes: StrikeLimit {
+                max: 20,
+                window: Duration::from_secs(10),
+            },
+            bad_frame_strikes: StrikeLimit {
+                max: 50,
+                window: Duration::from_secs(10),
+            },
+            allowed_origins: DEFAULT_ALLOWED_ORIGINS
+                .split(',')
+                .map(str::to_owned)
+                .collect(),
+            missing_origin: MissingOrigin::Allow,
+            max_connections: 20_000,
+            max_connections_per_ip: 200,
+            echo_route: false,
+            access_code: None,
+            session_key: SessionKey::random(),
+            session_ttl: DEFAULT_SESSION_TTL,
+            allow_shared_emails: false,
         }
     }
 }
@@ -88,7 +157,85 @@ pub struct Args {
     /// Largest message a client may send, in bytes.
     #[arg(long, env = "MEETMAP_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
     pub max_message_bytes: usize,
+    /// Bytes queued for one client before it is closed as too slow.
+    #[arg(long, env = "MEETMAP_OUTBOX_BYTES", default_value_t = 1024 * 1024)]
+    pub outbox_bytes: usize,
+    /// Chat messages per second one connection may send, sustained.
+    #[arg(long, env = "MEETMAP_CHAT_RATE", default_value_t = 5.0)]
+    pub chat_rate: f64,
+    /// Chat messages one connection may send in a burst.
+    #[arg(long, env = "MEETMAP_CHAT_BURST", default_value_t = 10)]
+    pub chat_burst: u32,
+    /// Signaling and call-control frames per second (ICE candidates aside), sustained.
+    #[arg(long, env = "MEETMAP_SIGNALING_RATE", default_value_t = 20.0)]
+    pub signaling_rate: f64,
+    /// Signaling and call-control frames in a burst.
+    #[arg(long, env = "MEETMAP_SIGNALING_BURST", default_value_t = 40)]
+    pub signaling_burst: u32,
+    /// ICE candidates per second one connection may send, sustained.
+    #[arg(long, env = "MEETMAP_ICE_RATE", default_value_t = 50.0)]
+    pub ice_rate: f64,
+    /// ICE candidates one connection may send in a burst.
+    #[arg(long, env = "MEETMAP_ICE_BURST", default_value_t = 200)]
+    pub ice_burst: u32,
+    /// ICE candidates to one target until the next sdp-offer, offer or call-invite to it.
+    #[arg(long, env = "MEETMAP_ICE_PER_TARGET", default_value_t = 200)]
+    pub ice_per_target: u32,
+    /// Milliseconds between two broadcasts of one user's position (the latest wins).
+    #[arg(long, env = "MEETMAP_MOVE_INTERVAL_MS", default_value_t = 1_000)]
+    pub move_interval_ms: u64,
+    /// Rate-limited frames within --strike-window-ms past which a connection is closed.
+    #[arg(long, env = "MEETMAP_RATE_LIMITED_MAX", default_value_t = 20)]
+    pub rate_limited_max: usize,
+    /// Refused frames (any error) within --strike-window-ms past which a connection is
+    /// closed.
+    #[arg(long, env = "MEETMAP_BAD_FRAMES_MAX", default_value_t = 50)]
+    pub bad_frames_max: usize,
+    /// Milliseconds over which rate-limited and refused frames are counted.
+    #[arg(long, env = "MEETMAP_STRIKE_WINDOW_MS", default_value_t = 10_000)]
+    pub strike_window_ms: u64,
+    /// Origins whose pages may connect, comma-separated (scheme://host[:port]); `*` allows
+    /// any page. The default is the frontend's own origins.
+    #[arg(
+        long,
+        env = "MEETMAP_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = DEFAULT_ALLOWED_ORIGINS
+    )]
+    pub allowed_origins: Vec<String>,
+    /// Requests without an Origin header (not from a browser page: browsers always send
+    /// one, so such a request is no cross-site hijacking): allow or deny.
+    #[arg(long, env = "MEETMAP_MISSING_ORIGIN", value_enum, default_value_t = MissingOrigin::Allow)]
+    pub missing_origin: MissingOrigin,
+    /// Connections open at once, handshakes included; more get 503. 0 is no cap.
+    #[arg(long, env = "MEETMAP_MAX_CONNECTIONS", default_value_t = 20_000)]
+    pub max_connections: usize,
+    /// Connections open at once from one IP address; more get 503. 0 is no cap. Raise it
+    /// (or 0) behind a reverse proxy, where every client has the proxy's address.
+    #[arg(long, env = "MEETMAP_MAX_CONNECTIONS_PER_IP", default_value_t = 200)]
+    pub max_connections_per_ip: usize,
+    /// Access code registering needs (a private deployment); none by default.
+    #[arg(long, env = "MEETMAP_ACCESS_CODE", hide_env_values = true)]
+    pub access_code: Option<Secret>,
+    /// Secret signing session tokens, at least 32 bytes. Without it, one is generated and
+    /// kept in session.key in the data folder.
+    #[arg(long, env = "MEETMAP_SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<Secret>,
+    /// Seconds a session token is good for (a fresh one comes with each registration).
+    #[arg(long, env = "MEETMAP_SESSION_TTL_SECS", default_value_t = DEFAULT_SESSION_TTL.as_secs())]
+    pub session_ttl_secs: u64,
+    /// Folder of the generated session secret; by default the SQLite file's folder, or
+    /// ./data with --users-api.
+    #[arg(long, env = "MEETMAP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Let a connection register as an email already online without its session token, as
+    /// the seed did (its clients get no token and open several tabs): trusted networks only.
+    #[arg(long, env = "MEETMAP_ALLOW_SHARED_EMAILS")]
+    pub allow_shared_emails: bool,
 }
+
+/// The frontend's own origins on its default port.
+pub const DEFAULT_ALLOWED_ORIGINS: &str = "http://127.0.0.1:3000,http://localhost:3000";
 
 impl Args {
     pub fn server_config(&self) -> ServerConfig {
@@ -98,11 +245,57 @@ impl Args {
             presence_interval: Duration::from_millis(self.presence_interval_ms.max(1)),
             outbox_capacity: self.outbox_capacity.max(1),
             max_message_bytes: self.max_message_bytes.max(1024),
+            outbox_bytes: self.outbox_bytes.max(self.max_message_bytes.max(1024)),
+            chat_rate: rate(self.chat_rate, self.chat_burst),
+            signaling_rate: rate(self.signaling_rate, self.signaling_burst),
+            ice_rate: rate(self.ice_rate, self.ice_burst),
+            ice_per_target: self.ice_per_target.max(1),
+            move_interval: Duration::from_millis(self.move_interval_ms),
+            rate_limited_strikes: StrikeLimit {
+                max: self.rate_limited_max.max(1),
+                window: Duration::from_millis(self.strike_window_ms.max(1)),
+            },
+            bad_frame_strikes: StrikeLimit {
+                max: self.bad_frames_max.max(1),
+                window: Duration::from_millis(self.strike_window_ms.max(1)),
+            },
+            allowed_origins: self
+                .allowed_origins
+                .iter()
+                .map(|origin| origin.trim().to_owned())
+                .filter(|origin| !origin.is_empty())
+                .collect(),
+            missing_origin: self.missing_origin,
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            access_code: self.access_code.clone(),
+            session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
+            allow_shared_emails: self.allow_shared_emails,
             ..ServerConfig::default()
         }
     }
 
     /// The remote users store's settings, when `--users-api` is given.
+    /// The folder of server-side files such as the generated session secret.
+    pub fn data_dir(&self) -> PathBuf {
+        match (&self.data_dir, &self.users_api) {
+            (Some(folder), _) => folder.clone(),
+            (None, Some(_)) => PathBuf::from("data"),
+            (None, None) => match self.database.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+                _ => PathBuf::from("."),
+            },
+        }
+    }
+
+    /// The session key: from `--session-secret`, else kept in the data folder.
+    pub fn session_key(&self) -> Result<SessionKey, SecretError> {
+        match &self.session_secret {
+            Some(secret) => SessionKey::from_secret(secret),
+            None => SessionKey::load_or_create(&self.data_dir()),
+        }
+    }
+
     pub fn remote_config(&self) -> Option<RemoteConfig> {
         let base = self.users_api.clone()?;
         Some(RemoteConfig {
@@ -111,4 +304,14 @@ impl Args {
             ..RemoteConfig::new(base)
         })
     }
+}
+
+/// A rate from its flags: at least one token, and a finite, non-negative refill.
+fn rate(per_second: f64, burst: u32) -> Rate {
+    let per_second = if per_second.is_finite() {
+        per_second.max(0.0)
+    } else {
+        0.0
+    };
+    Rate::new(per_second, burst.max(1))
 }

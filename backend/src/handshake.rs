@@ -1,6 +1,13 @@
-//! The WebSocket handshake: the room named in the query string, the presence subprotocol,
-//! and the socket's limits.
+//! The WebSocket handshake: who gets in (the page's origin, the connection caps), the
+//! room named in the query string, the presence subprotocol, and the socket's limits.
+//!
+//! Refusals are HTTP answers written before any WebSocket data: `403` for an origin not
+//! allowed, `503` with `Retry-After` when a connection cap is reached, `400` for a bad
+//! room. Beyond the handshake timeout, tungstenite bounds the request itself: at most
+//! 64 KiB and 124 header lines, read in at most 512 reads; past any of them it drops the
+//! connection without an answer.
 
+use crate::admission::{self, Cap};
 use crate::config::ServerConfig;
 use shared::{DEFAULT_ROOM, DELTA_SUBPROTOCOL, ROOM_QUERY_PARAMETER, normalize_room};
 use tokio::net::TcpStream;
@@ -9,26 +16,68 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, header};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+/// The path of the echo route (with `ServerConfig::echo_route` only).
+pub(crate) const ECHO_PATH: &str = "/__echo";
+
+/// Seconds a client refused for a full server is told to wait.
+const RETRY_AFTER_SECONDS: &str = "5";
+
 /// A connection that completed the handshake.
 pub(crate) struct Accepted {
     pub socket: WebSocketStream<TcpStream>,
     pub room: String,
     /// The client chose the delta subprotocol.
     pub wants_deltas: bool,
+    /// The client asked for the echo route (enabled by the config).
+    pub echo: bool,
 }
 
 /// What the client asked for in its upgrade request.
 struct Requested {
     room: String,
     wants_deltas: bool,
+    echo: bool,
 }
 
-/// Completes the handshake within the configured time, or says why not.
+/// Completes the handshake within the configured time, or says why not. `full` is the
+/// cap this connection hit, if any: it is then refused with `503` once its request is
+/// read (reading it first lets the client see the answer rather than a reset).
 // The callback's error type is tungstenite's `ErrorResponse`, an HTTP response.
 #[allow(clippy::result_large_err)]
-pub(crate) async fn accept(stream: TcpStream, config: &ServerConfig) -> Result<Accepted, String> {
+pub(crate) async fn accept(
+    stream: TcpStream,
+    config: &ServerConfig,
+    full: Option<Cap>,
+) -> Result<Accepted, String> {
     let mut requested = None;
     let callback = |request: &Request, mut response: Response| {
+        let origin = request
+            .headers()
+            .get(header::ORIGIN)
+            .map(|value| value.to_str().unwrap_or("\u{fffd}"));
+        if !admission::origin_allowed(origin, &config.allowed_origins, config.missing_origin) {
+            let message = match origin {
+                Some(_) => "origin not allowed",
+                None => "an origin is required",
+            };
+            return Err(refuse(StatusCode::FORBIDDEN, message.into()));
+        }
+        if let Some(cap) = full {
+            let mut refusal = refuse(StatusCode::SERVICE_UNAVAILABLE, cap.to_string());
+            refusal.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+            return Err(refusal);
+        }
+        if config.echo_route && request.uri().path() == ECHO_PATH {
+            requested = Some(Requested {
+                room: String::new(),
+                wants_deltas: false,
+                echo: true,
+            });
+            return Ok(response);
+        }
         let room = room_of(request).map_err(|message| refuse(StatusCode::BAD_REQUEST, message))?;
         let wants_deltas = offers_delta_subprotocol(request);
         if wants_deltas {
@@ -37,7 +86,11 @@ pub(crate) async fn accept(stream: TcpStream, config: &ServerConfig) -> Result<A
                 HeaderValue::from_static(DELTA_SUBPROTOCOL),
             );
         }
-        requested = Some(Requested { room, wants_deltas });
+        requested = Some(Requested {
+            room,
+            wants_deltas,
+            echo: false,
+        });
         Ok(response)
     };
     let limits = socket_config(config);
@@ -47,12 +100,16 @@ pub(crate) async fn accept(stream: TcpStream, config: &ServerConfig) -> Result<A
         Ok(Err(error)) => return Err(format!("handshake failed: {error}")),
         Err(_) => return Err("handshake timed out".into()),
     };
-    let Requested { room, wants_deltas } =
-        requested.ok_or_else(|| "handshake ended without a request".to_string())?;
+    let Requested {
+        room,
+        wants_deltas,
+        echo,
+    } = requested.ok_or_else(|| "handshake ended without a request".to_string())?;
     Ok(Accepted {
         socket,
         room,
         wants_deltas,
+        echo,
     })
 }
 
@@ -61,6 +118,10 @@ pub(crate) fn socket_config(config: &ServerConfig) -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes))
+        // An idle connection costs its buffers: 8 KiB each instead of tungstenite's 128 KiB
+        // read buffer (allocated up front); writes are flushed per outbox batch anyway.
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
 }
 
 /// The room named by `?room=`, normalised, or the default room.

@@ -3,12 +3,16 @@
 //! to a room. A pub/sub backplane for several servers slots in behind these methods.
 
 use crate::room::Room;
+use crate::session::Access;
 use crate::store::{UserRecord, WriteBehind};
 use shared::{ErrorCode, Profile, ProtocolError, ServerMessage, User, Welcome};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
@@ -25,6 +29,8 @@ pub type Frame = Utf8Bytes;
 pub struct Hub {
     state: Arc<Mutex<State>>,
     store: WriteBehind,
+    /// Who may register as whom: read-only, so outside the lock.
+    access: Arc<Access>,
 }
 
 /// What a connection leaves in the hub: how to reach it and who it is.
@@ -33,6 +39,13 @@ pub struct Outbox {
     pub sender: mpsc::Sender<Frame>,
     /// Cancelled by the hub to close a connection whose outbox is full.
     pub kick: CancellationToken,
+    /// Bytes queued and not yet written, shared with the connection's task: the hub adds
+    /// what it queues, the task subtracts what it wrote. Frames count and bytes count
+    /// both bound the queue.
+    pub queued_bytes: Arc<AtomicUsize>,
+    /// Past this many queued bytes the connection is kicked. One frame is always let
+    /// into an empty queue, whatever its size.
+    pub max_bytes: usize,
 }
 
 pub(crate) struct State {
@@ -66,7 +79,14 @@ impl Hub {
         Self {
             state: Arc::new(Mutex::new(state)),
             store,
+            access: Arc::new(Access::open()),
         }
+    }
+
+    /// The hub with these access rules (access code, session key) instead of none.
+    pub(crate) fn with_access(mut self, access: Access) -> Self {
+        self.access = Arc::new(access);
+        self
     }
 
     /// The state, even if a thread panicked while holding the lock: every method leaves it
@@ -112,6 +132,11 @@ impl Hub {
             }
             _ => connection.room.clone(),
         };
+        if first {
+            // Refused before anything changes: no presence, nothing stored.
+            let online = state.connections_per_email.contains_key(&profile.email);
+            self.access.admit(&profile, &room, online)?;
+        }
         if first && room != connection.room {
             state.leave_room(id);
             state.join_room(id, &room);
@@ -125,7 +150,8 @@ impl Hub {
         }
         self.store.record(record_of(&user, true));
         if first {
-            state.welcome(id, &room, user);
+            let token = self.access.issue(&user.email, &room);
+            state.welcome(id, &room, user, token);
         }
         Ok(())
     }
@@ -156,14 +182,20 @@ impl Hub {
     }
 
     /// Sends every room's pending presence changes: one full list for the seed's clients
-    /// and one delta for the others, each serialised once.
-    pub fn flush_presence(&self) {
+    /// and one delta for the others, each serialised once. A user's move broadcast less
+    /// than `move_interval` ago stays pending (the latest position wins) and its room dirty.
+    pub fn flush_presence(&self, move_interval: Duration) {
+        let now = Instant::now();
         let mut state = self.lock();
+        let mut still_dirty = Vec::new();
         for room_name in std::mem::take(&mut state.dirty_rooms) {
             let Some(room) = state.rooms.get_mut(&room_name) else {
                 continue;
             };
-            let frames = room.take_presence_frames();
+            let frames = room.take_presence_frames(now, move_interval);
+            if room.has_pending() {
+                still_dirty.push(room_name.clone());
+            }
             let list_listeners: Vec<ConnId> = room.list_listeners.iter().copied().collect();
             let delta_listeners: Vec<ConnId> = room.delta_listeners.iter().copied().collect();
             if let Some(list) = frames.full_list {
@@ -177,6 +209,7 @@ impl Hub {
                 state.rooms.remove(&room_name);
             }
         }
+        state.dirty_rooms.extend(still_dirty);
     }
 
     /// The users online in a room, sorted by name.
@@ -261,7 +294,7 @@ impl State {
         user
     }
 
-    fn welcome(&mut self, id: ConnId, room_name: &str, you: User) {
+    fn welcome(&mut self, id: ConnId, room_name: &str, you: User, token: String) {
         let wants_deltas = self.connections.get(&id).is_some_and(|c| c.wants_deltas);
         let Some(room) = self.rooms.get(room_name) else {
             return;
@@ -271,20 +304,37 @@ impl State {
                 you,
                 room: room_name.to_owned(),
                 users: room.users(),
+                token,
             };
             self.send(id, Frame::from(ServerMessage::Welcome(welcome).to_json()));
         }
     }
 
-    /// Queues a frame for one connection. A full outbox means the client stopped reading:
-    /// it is kicked rather than waited for or allowed to grow.
+    /// Queues a frame for one connection. A full outbox (in frames or in bytes) means the
+    /// client stopped reading: it is kicked rather than waited for or allowed to grow.
     pub fn send(&self, id: ConnId, frame: Frame) {
         let Some(connection) = self.connections.get(&id) else {
             return;
         };
-        if let Err(mpsc::error::TrySendError::Full(_)) = connection.outbox.sender.try_send(frame) {
-            log::warn!("conn={id} outbox full: closing a client that does not read");
-            connection.outbox.kick.cancel();
+        let outbox = &connection.outbox;
+        if outbox.kick.is_cancelled() {
+            return;
+        }
+        let size = frame.len();
+        let queued = outbox.queued_bytes.fetch_add(size, Ordering::Relaxed);
+        let sent = if queued > 0 && queued + size > outbox.max_bytes {
+            Err(TrySendError::Full(frame))
+        } else {
+            outbox.sender.try_send(frame)
+        };
+        if let Err(error) = sent {
+            outbox.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+            if let TrySendError::Full(_) = error {
+                log::warn!(
+                    "conn={id} outbox full ({queued} bytes queued): closing a client that does not read"
+                );
+                outbox.kick.cancel();
+            }
         }
     }
 

@@ -33,6 +33,8 @@ impl Fixture {
         let outbox = Outbox {
             sender,
             kick: CancellationToken::new(),
+            queued_bytes: Default::default(),
+            max_bytes: usize::MAX,
         };
         self.hub.connect(id, room.to_owned(), true, outbox);
         let profile = Profile {
@@ -43,6 +45,8 @@ impl Fixture {
             is_connected: None,
             in_call: None,
             room: None,
+            access_code: None,
+            token: None,
         };
         self.hub.register(id, profile).expect("registered");
     }
@@ -64,7 +68,7 @@ async fn a_room_is_dropped_once_nobody_is_in_it() {
     fixture.join(1, "ephemeral", "alice@example.com");
     assert_eq!(fixture.hub.room_count(), 1);
     fixture.hub.disconnect(1);
-    fixture.hub.flush_presence();
+    fixture.hub.flush_presence(Duration::ZERO);
     assert_eq!(
         fixture.hub.room_count(),
         0,

@@ -1,22 +1,30 @@
 //! meetmap's WebSocket server: who is online where, on a map, and the relay for their chat
 //! and call signaling.
 //!
-//! Codemap: [`run`] (here) accepts connections and owns shutdown; `handshake` reads the
-//! room and subprotocol of each upgrade; `peer` is one task per connection; `hub` holds
-//! the one shared state and `routing` its chat and signaling paths, with `room` for one
-//! room's presence; `store` keeps users in SQLite or a remote users API, behind a
+//! Codemap: [`run`] (here) accepts connections and owns shutdown; `admission` counts
+//! connections against the caps and checks origins; `handshake` refuses or upgrades, and
+//! reads the room and subprotocol of each upgrade (`echo` is a test-only route); `peer`
+//! is one task per connection; `hub` holds the one shared state and `routing` its chat
+//! and signaling paths, with `room` for one room's presence; `store` keeps users in SQLite or a remote users API, behind a
 //! write-behind queue.
 
+mod admission;
+mod budget;
 pub mod config;
+mod echo;
 mod handshake;
 mod hub;
 mod peer;
 mod room;
 mod routing;
+mod session;
 pub mod store;
 
+pub use admission::MissingOrigin;
+pub use budget::{Rate, StrikeLimit};
 pub use config::{Args, ServerConfig};
 pub use hub::Hub;
+pub use session::{Secret, SecretError, SessionKey};
 
 use std::future::Future;
 use std::path::Path;
@@ -37,15 +45,18 @@ pub async fn run(
     store: WriteBehind,
     shutdown: impl Future,
 ) {
-    let hub = Hub::new(store.clone());
+    let hub = Hub::new(store.clone()).with_access(session::Access::of(&config));
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
     tasks.spawn(tick_presence(
         hub.clone(),
         config.presence_interval,
+        config.move_interval,
         stop.clone(),
     ));
     tokio::pin!(shutdown);
+    let admission =
+        admission::Admission::new(config.max_connections, config.max_connections_per_ip);
     let mut next_id = 1;
     loop {
         let (stream, address) = tokio::select! {
@@ -62,20 +73,32 @@ pub async fn run(
         };
         let id = next_id;
         next_id += 1;
+        // Taken before the handshake, so half-open handshakes count against the caps.
+        let Some(ticket) = admission.admit(address.ip()) else {
+            log::debug!("conn={id} from {address}: dropped, too many refusals at once");
+            continue;
+        };
         let (hub, config, stop) = (hub.clone(), config.clone(), stop.clone());
         tasks.spawn(async move {
             let _ = stream.set_nodelay(true);
-            match handshake::accept(stream, &config).await {
+            match handshake::accept(stream, &config, ticket.refused()).await {
                 Ok(accepted) => {
                     let handshake::Accepted {
                         socket,
                         room,
                         wants_deltas,
+                        echo,
                     } = accepted;
-                    peer::serve(id, socket, room, wants_deltas, hub, config, stop).await;
+                    if echo {
+                        echo::serve(id, socket, stop).await;
+                    } else {
+                        peer::serve(id, socket, room, wants_deltas, hub, config, stop).await;
+                    }
                 }
                 Err(reason) => log::debug!("conn={id} from {address}: {reason}"),
             }
+            // The connection's place is given back only now that its socket is closed.
+            drop(ticket);
         });
     }
     log::info!(
@@ -116,13 +139,18 @@ pub async fn open_remote_store(config: RemoteConfig) -> Result<WriteBehind, Stor
     Ok(writer)
 }
 
-async fn tick_presence(hub: Hub, interval: Duration, stop: CancellationToken) {
+async fn tick_presence(
+    hub: Hub,
+    interval: Duration,
+    move_interval: Duration,
+    stop: CancellationToken,
+) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = ticks.tick() => hub.flush_presence(),
+            _ = ticks.tick() => hub.flush_presence(move_interval),
         }
     }
 }

@@ -28,6 +28,17 @@ async fn main() -> ExitCode {
         }
     };
     log::info!("users store: {users}");
+    let mut config = args.server_config();
+    config.session_key = match args.session_key() {
+        Ok(key) => key,
+        Err(error) => {
+            log::error!("cannot set up session tokens: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if config.access_code.is_some() {
+        log::info!("registering needs the access code");
+    }
     let listener = match TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -37,7 +48,7 @@ async fn main() -> ExitCode {
     };
     let address = listener.local_addr().unwrap_or(args.listen);
     log::info!("listening on ws://{address}");
-    backend::run(listener, args.server_config(), store, shutdown_signal()).await;
+    backend::run(listener, config, store, shutdown_signal()).await;
     ExitCode::SUCCESS
 }
 

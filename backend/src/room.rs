@@ -4,6 +4,8 @@
 use crate::hub::ConnId;
 use shared::{Move, PresenceDelta, Profile, User};
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// The state of one room. Owned by the hub's `State`; never locked on its own.
 #[derive(Debug, Default)]
@@ -15,7 +17,8 @@ pub(crate) struct Room {
     /// Registered connections that receive `presence` deltas.
     pub delta_listeners: HashSet<ConnId>,
     /// Users whose presence changed since the last tick, and whether their profile (not
-    /// only their position) did. Whether they are still online is read at the tick.
+    /// only their position) did. Whether they are still online is read at the tick. A move
+    /// stays here until its user's move interval has passed.
     pending: HashMap<String, bool>,
 }
 
@@ -23,6 +26,9 @@ pub(crate) struct Room {
 pub(crate) struct Member {
     pub user: User,
     pub connections: Vec<ConnId>,
+    /// When this user's last `moved` was sent, so that a client sending positions as
+    /// fast as it can costs the room one broadcast per move interval.
+    moved_at: Option<Instant>,
 }
 
 /// What a presence tick sends: each frame is serialised once for all its recipients.
@@ -52,6 +58,7 @@ impl Room {
                     in_call: false,
                 },
                 connections: Vec::new(),
+                moved_at: None,
             });
         if !member.connections.contains(&id) {
             member.connections.push(id);
@@ -93,9 +100,35 @@ impl Room {
         })
     }
 
-    /// Drains the pending changes into the frames of this tick.
-    pub fn take_presence_frames(&mut self) -> PresenceFrames {
-        let pending = std::mem::take(&mut self.pending);
+    /// Drains the pending changes due at `now` into the frames of this tick. Joins, renames
+    /// and leaves are always due; a move only once `move_interval` has passed since the
+    /// user's last one was sent, and until then it stays pending (the latest position is
+    /// read when it is sent).
+    pub fn take_presence_frames(
+        &mut self,
+        now: Instant,
+        move_interval: Duration,
+    ) -> PresenceFrames {
+        let members = &mut self.members;
+        let pending: HashMap<String, bool> = self
+            .pending
+            .extract_if(|email, profile_changed| {
+                let Some(member) = members.get_mut(email) else {
+                    return true;
+                };
+                if *profile_changed || member.user.latitude.is_none() {
+                    return true;
+                }
+                if member
+                    .moved_at
+                    .is_some_and(|sent| now.saturating_duration_since(sent) < move_interval)
+                {
+                    return false;
+                }
+                member.moved_at = Some(now);
+                true
+            })
+            .collect();
         if pending.is_empty() {
             return PresenceFrames {
                 full_list: None,

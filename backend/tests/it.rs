@@ -3,18 +3,25 @@
 //! not), never with a sleep.
 
 mod it {
+    mod abuse;
+    mod access;
+    mod admission;
     mod bad_input;
     mod chat;
+    mod churn;
     pub mod frames;
     pub mod harness;
     mod identity;
     mod limits;
     mod presence;
+    mod process;
+    mod rates;
     mod remote;
     mod rooms;
     mod seed;
     mod shutdown;
     mod signaling;
+    mod slow_reader;
     mod store;
     mod tabs;
 }

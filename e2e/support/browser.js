@@ -227,11 +227,11 @@ function slug(text) {
  * A test with a fresh {@link World}: `fn(world, t)`. On failure every page is
  * screenshotted into test-results/ before the world is closed.
  */
-export function scenario(title, fn, { timeout = 90_000, appEnv } = {}) {
+export function scenario(title, fn, { timeout = 90_000, appEnv, backendArgs } = {}) {
   test(title, { timeout }, async (t) => {
     const world = new World(title);
     try {
-      await world.start({ appEnv });
+      await world.start({ appEnv, backendArgs });
       await fn(world, t);
     } catch (err) {
       const dir = await world.saveArtifacts().catch((e) => `(artifacts failed: ${e.message})`);

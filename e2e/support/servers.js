@@ -180,14 +180,21 @@ function listeningPortOf(pid) {
   throw new Error(`process ${pid} listens on no TCP port`);
 }
 
-/** Starts the backend on `listen` (host:port); resolves once it logs that it listens. */
-async function spawnBackend(listen, database) {
+/**
+ * Starts the backend on `listen` (host:port) with `extraArgs` (flags of a test, such as
+ * `--access-code`); resolves once it logs that it listens.
+ */
+async function spawnBackend(listen, database, extraArgs = []) {
   requireBinary(BACKEND_BIN);
   const args = [
     "--listen", listen,
     "--database", database,
     "--ping-interval-ms", "1000",
     "--idle-timeout-ms", "3000",
+    // The frontend gets a free port after the backend starts, so its origin is not known
+    // here; the origin allow-list has tests of its own (backend/tests/it/admission.rs).
+    "--allowed-origins", "*",
+    ...extraArgs,
   ];
   const child = spawn(BACKEND_BIN, args, { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
   const server = new Server("backend", child);
@@ -232,8 +239,9 @@ export class Servers {
     return servers;
   }
 
-  async start({ appEnv = {} } = {}) {
-    this.backend = await spawnBackend("127.0.0.1:0", this.database);
+  async start({ appEnv = {}, backendArgs = [] } = {}) {
+    this.backendArgs = backendArgs;
+    this.backend = await spawnBackend("127.0.0.1:0", this.database, backendArgs);
     requireBinary(FRONTEND_BIN);
     const args = [
       "--listen", "127.0.0.1:0",
@@ -276,7 +284,7 @@ export class Servers {
     let lastError;
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
-        const server = await spawnBackend(`${host}:${port}`, this.database);
+        const server = await spawnBackend(`${host}:${port}`, this.database, this.backendArgs);
         server.log.unshift(...previousLog, "---- restarted ----");
         this.backend = server;
         return server;

@@ -77,6 +77,11 @@ pub struct Config {
     #[arg(long = "reconnect-max-ms", env = "MEETMAP_RECONNECT_MAX_MS", value_name = "MS",
           default_value = DEFAULT_RECONNECT_MAX_MS, value_parser = parse_millis)]
     pub reconnect_max: Duration,
+
+    /// Tell the browser that the backend needs an access code (its --access-code): the
+    /// login form then requires one. Without it the field stays optional.
+    #[arg(long = "access-code-required", env = "MEETMAP_ACCESS_CODE_REQUIRED")]
+    pub access_code_required: bool,
 }
 
 /// Default for `--listen`.
@@ -119,6 +124,7 @@ impl Config {
             position_distance_m: 50,
             ring_timeout: Duration::from_secs(30),
             reconnect_max: Duration::from_secs(10),
+            access_code_required: false,
         }
     }
 }
@@ -233,6 +239,10 @@ mod tests {
         assert_eq!(config.ring_timeout, Duration::from_secs(2));
         assert_eq!(config.reconnect_max, Duration::from_secs(3));
         assert_eq!(config.vendor_dir, PathBuf::from("/opt/vendor"));
+        assert!(!config.access_code_required);
+        let required =
+            Config::try_parse_from(["frontend", "--access-code-required"]).expect("valid flags");
+        assert!(required.access_code_required);
         for bad in [
             ["--ring-timeout-ms", "0"],
             ["--position-distance-m", "-1"],

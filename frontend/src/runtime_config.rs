@@ -24,6 +24,7 @@ use crate::routes::Body;
 ///   at once.
 /// - `ringTimeoutMs`: how long a call rings before the caller sees "no answer".
 /// - `reconnectMaxMs`: the cap of the WebSocket's reconnection backoff.
+/// - `accessCodeRequired`: the backend needs an access code; the login form requires it.
 pub(crate) fn render(config: &Config) -> Bytes {
     let ws_url = match config.ws_url.as_deref().map(str::trim) {
         Some(url) if !url.is_empty() => Value::from(url),
@@ -55,6 +56,10 @@ pub(crate) fn render(config: &Config) -> Bytes {
     doc.insert(
         "reconnectMaxMs".to_owned(),
         Value::from(millis(config.reconnect_max)),
+    );
+    doc.insert(
+        "accessCodeRequired".to_owned(),
+        Value::from(config.access_code_required),
     );
     // Serializing a `Value` cannot fail, unlike `serde_json::to_vec`.
     Bytes::from(Value::Object(doc).to_string())
@@ -100,6 +105,14 @@ mod tests {
         assert_eq!(doc["positionDistanceM"], 50);
         assert_eq!(doc["ringTimeoutMs"], 30000);
         assert_eq!(doc["reconnectMaxMs"], 10000);
+        assert_eq!(doc["accessCodeRequired"], false);
+    }
+
+    #[test]
+    fn access_code_required_is_passed_on() {
+        let mut config = Config::for_dir("/nowhere");
+        config.access_code_required = true;
+        assert_eq!(rendered(&config)["accessCodeRequired"], true);
     }
 
     #[test]

@@ -189,6 +189,7 @@ async fn config_json_reflects_config() {
     config.position_distance_m = 10;
     config.ring_timeout = std::time::Duration::from_secs(2);
     config.reconnect_max = std::time::Duration::from_secs(3);
+    config.access_code_required = true;
     let addr = start(config).await;
 
     let reply = get(addr, "/config.json").await;
@@ -207,6 +208,7 @@ async fn config_json_reflects_config() {
             "positionDistanceM": 10,
             "ringTimeoutMs": 2000,
             "reconnectMaxMs": 3000,
+            "accessCodeRequired": true,
         })
     );
 }

@@ -49,6 +49,13 @@ pub struct Profile {
     /// The room to join; only before the connection has registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<String>,
+    /// The deployment's access code, when it has one; read only when registering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_code: Option<String>,
+    /// The session token of an earlier `welcome`: needed to register while the email is
+    /// online on another connection; read only when registering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// A chat message as sent.

@@ -127,6 +127,8 @@ fn field_of_wrong_type(kind: &str, object: &Map<String, Value>) -> Option<(&'sta
             ("longitude", Shape::OptionalNumber),
             ("isConnected", Shape::OptionalBool),
             ("room", Shape::OptionalText),
+            ("accessCode", Shape::OptionalText),
+            ("token", Shape::OptionalText),
         ],
         "chat" => &[("text", Shape::Text), ("to", Shape::OptionalText)],
         _ => &[("to", Shape::OptionalText)],
@@ -139,7 +141,7 @@ fn field_of_wrong_type(kind: &str, object: &Map<String, Value>) -> Option<(&'sta
 }
 
 /// The fields an error can name.
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 10] = [
     "email",
     "name",
     "latitude",
@@ -148,6 +150,8 @@ const FIELDS: [&str; 8] = [
     "room",
     "text",
     "to",
+    "accessCode",
+    "token",
 ];
 
 /// The field serde names in a "missing field `x`" or "duplicate field `x`" message, if it is one we know.

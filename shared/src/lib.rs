@@ -21,7 +21,7 @@ pub use server::{
 pub use user::User;
 pub use validate::{
     CHAT_TEXT_MAX_CHARS, DEFAULT_ROOM, EMAIL_MAX_CHARS, NAME_MAX_CHARS, ROOM_MAX_CHARS,
-    normalize_email, normalize_room,
+    SECRET_MAX_CHARS, normalize_email, normalize_room,
 };
 
 /// The WebSocket subprotocol a client offers to receive presence as a snapshot followed by

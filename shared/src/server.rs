@@ -46,6 +46,9 @@ pub struct Welcome {
     pub room: String,
     /// Everyone online in the room, the new user included.
     pub users: Vec<User>,
+    /// A fresh session token for this email and room: sent in a later `add-user` (another
+    /// tab, a reconnect), it proves the connection is this user's.
+    pub token: String,
 }
 
 /// Changes since the previous tick. `joined` adds or replaces a user (also a rename),

@@ -121,7 +121,27 @@ fn normalize_profile(profile: &mut Profile) -> Result<(), ProtocolError> {
     if let Some(room) = &profile.room {
         profile.room = Some(normalize_room(room)?);
     }
+    check_length(
+        "accessCode",
+        profile.access_code.as_deref(),
+        SECRET_MAX_CHARS,
+    )?;
+    check_length("token", profile.token.as_deref(), SECRET_MAX_CHARS)?;
     Ok(())
+}
+
+/// The longest access code or session token a client may send.
+pub const SECRET_MAX_CHARS: usize = 512;
+
+/// Credentials are compared as sent, never shown: only their length is checked here.
+fn check_length(field: &'static str, value: Option<&str>, max: usize) -> Result<(), ProtocolError> {
+    match value {
+        Some(value) if value.chars().count() > max => Err(ProtocolError::field(
+            field,
+            format!("{field} is longer than {max} characters"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn normalize_target(to: &mut Option<String>) -> Result<(), ProtocolError> {

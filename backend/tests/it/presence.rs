@@ -25,7 +25,17 @@ async fn delta_client_is_welcomed_with_itself_and_everyone_online() {
     alice
         .add_user("alice@example.com", "Alice", Some((48.85, 2.35)))
         .await;
-    let welcome = alice.recv().await;
+    let mut welcome = alice.recv().await;
+    let token = welcome
+        .as_object_mut()
+        .and_then(|frame| frame.remove("token"));
+    assert!(
+        token
+            .as_ref()
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.starts_with("v1.")),
+        "a welcome carries a session token: {token:?}"
+    );
     let you = user("Alice", "alice@example.com", Some((48.85, 2.35)));
     let expected = json!({
         "type": "welcome",

@@ -12,6 +12,7 @@ export const DEFAULTS = Object.freeze({
   positionDistanceM: 50,
   ringTimeoutMs: 30000,
   reconnectMaxMs: 10000,
+  accessCodeRequired: false,
 });
 
 /** Resolves to `{ config, warning }`; `warning` is a sentence when the defaults were used. */
@@ -53,6 +54,7 @@ function merge(doc) {
   if (Array.isArray(doc.iceServers)) config.iceServers = doc.iceServers;
   if (typeof doc.tileUrl === "string" && doc.tileUrl) config.tileUrl = doc.tileUrl;
   if (typeof doc.tileAttribution === "string") config.tileAttribution = doc.tileAttribution;
+  if (typeof doc.accessCodeRequired === "boolean") config.accessCodeRequired = doc.accessCodeRequired;
   for (const key of ["positionIntervalMs", "positionDistanceM", "ringTimeoutMs", "reconnectMaxMs"]) {
     const value = doc[key];
     if (typeof value === "number" && Number.isFinite(value) && value >= 0) config[key] = value;

@@ -1,6 +1,8 @@
 // Identity: the login fields' rules, and remembering who the user is across reloads.
 
 const STORAGE_KEY = "meetmap.identity";
+/** The session token of the last welcome, with the email and room it is for. */
+const TOKEN_KEY = "meetmap.session";
 
 /** The room named by the page URL's `?room=`, or "" when there is none. */
 export function roomFromUrl() {
@@ -52,7 +54,30 @@ export function saveIdentity(identity) {
 export function forgetIdentity() {
   try {
     localStorage.removeItem(STORAGE_KEY);
+    localStorage.removeItem(TOKEN_KEY);
   } catch {
     // Nothing remembered then.
+  }
+}
+
+/** The remembered session token for this email and room, or null. */
+export function loadToken({ email, room }) {
+  try {
+    const saved = JSON.parse(localStorage.getItem(TOKEN_KEY) ?? "null");
+    return saved && saved.email === email && saved.room === room && typeof saved.token === "string"
+      ? saved.token
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remembers the session token for this email and room; null forgets it. */
+export function saveToken({ email, room }, token) {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, JSON.stringify({ email, room, token }));
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Without storage, another tab or a reload needs the access code again.
   }
 }

@@ -5,7 +5,15 @@
 import { Calls } from "./calls.js";
 import { Chat } from "./chat.js";
 import { backendUrl, loadConfig } from "./config.js";
-import { forgetIdentity, loadIdentity, roomFromUrl, saveIdentity, validateIdentity } from "./identity.js";
+import {
+  forgetIdentity,
+  loadIdentity,
+  loadToken,
+  roomFromUrl,
+  saveIdentity,
+  saveToken,
+  validateIdentity,
+} from "./identity.js";
 import { createMap } from "./map.js";
 import { notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
@@ -23,18 +31,37 @@ window.__meetmap = {
 
 /** A login error to show after the reload that ends a refused session. */
 const LOGIN_ERROR_KEY = "meetmap.loginError";
+/** The fields of a refused login, to fill the form with after that reload. */
+const LOGIN_PREFILL_KEY = "meetmap.loginPrefill";
+
+/** What to tell the user when the server refuses a login, by error code. */
+const REFUSALS = {
+  "access-denied": "This server needs an access code, and the one given is wrong or missing.",
+  "email-in-use":
+    "This email is already online in another browser or device. Close it there first, or log in there.",
+  "invalid-token": "Your session has expired. Please log in again.",
+};
 
 const configLoaded = loadConfig();
 /** Whether a session runs: the login form starts one at most. */
 let started = false;
+/** Whether /config.json says the backend needs an access code. */
+let accessCodeRequired = false;
 
 function setUpLogin() {
   const form = byId("login-form");
+  configLoaded.then(({ config }) => {
+    accessCodeRequired = config.accessCodeRequired === true;
+    // Without the setting the field stays, optional: the backend is the one that knows.
+    byId("login-access-code-optional").hidden = accessCodeRequired;
+    byId("login-access-code").required = accessCodeRequired;
+  });
   const saved = loadIdentity();
   const urlRoom = roomFromUrl();
-  byId("login-email").value = saved?.email ?? "";
-  byId("login-name").value = saved?.name ?? "";
-  byId("login-room").value = urlRoom || saved?.room || "";
+  const prefill = saved ?? readPrefill();
+  byId("login-email").value = prefill?.email ?? "";
+  byId("login-name").value = prefill?.name ?? "";
+  byId("login-room").value = urlRoom || prefill?.room || "";
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const { identity, error } = validateIdentity({
@@ -46,8 +73,13 @@ function setUpLogin() {
       showLoginError(error);
       return;
     }
+    if (accessCodeRequired && !byId("login-access-code").value) {
+      showLoginError("This server needs an access code.");
+      return;
+    }
     saveIdentity(identity);
-    startSession(identity);
+    // The code is sent once; the session token stands for it afterwards.
+    startSession(identity, byId("login-access-code").value);
   });
   if (saved) {
     // A link to another room takes the remembered user there.
@@ -74,7 +106,18 @@ function showLoginError(text) {
   node.hidden = !text;
 }
 
-async function startSession(identity) {
+/** The fields of a refused login, once. */
+function readPrefill() {
+  try {
+    const prefill = JSON.parse(sessionStorage.getItem(LOGIN_PREFILL_KEY) ?? "null");
+    sessionStorage.removeItem(LOGIN_PREFILL_KEY);
+    return prefill && typeof prefill === "object" ? prefill : null;
+  } catch {
+    return null;
+  }
+}
+
+async function startSession(identity, accessCode = "") {
   if (started) return;
   started = true;
   showLoginError("");
@@ -164,10 +207,13 @@ async function startSession(identity) {
     };
     notify("error", `${known[code] ?? "The server refused a message"}: ${message}`);
   });
-  connection.on("registration-refused", ({ message }) => {
+  connection.on("token", ({ token }) => saveToken(identity, token));
+  connection.on("registration-refused", ({ code, message }) => {
     // Back to the login form, saying why; a reload leaves no half-started session behind.
     forgetIdentity();
-    sessionStorage.setItem(LOGIN_ERROR_KEY, `The server refused this login: ${message}`);
+    const { email, name, room } = identity;
+    sessionStorage.setItem(LOGIN_PREFILL_KEY, JSON.stringify({ email, name, room }));
+    sessionStorage.setItem(LOGIN_ERROR_KEY, REFUSALS[code] ?? `The server refused this login: ${message}`);
     location.reload();
   });
 
@@ -185,7 +231,7 @@ async function startSession(identity) {
   });
   window.addEventListener("pagehide", () => calls.hangUp());
 
-  connection.start(identity);
+  connection.start({ ...identity, accessCode, token: loadToken(identity) });
   redrawList();
 
   watchPosition({

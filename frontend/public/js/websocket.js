@@ -62,13 +62,20 @@ function stringList(value) {
  * - `call` `{ kind, from, callId, members, media }`, `kind` one of `invite`, `ringing`,
  *   `accept`, `decline`, `busy`, `hang-up`.
  * - `server-error` `{ code, message, field }`: a frame of ours was refused.
- * - `registration-refused` `{ message }`: the server refused the identity; no more retries.
+ * - `registration-refused` `{ code, message }`: the server refused the identity (or the
+ *   access code, `access-denied`, or the email is online elsewhere, `email-in-use`); no
+ *   more retries.
+ * - `token` `{ token }`: the session token of the last welcome, to keep; null to forget.
  */
 export class Connection extends Emitter {
   #url;
   #reconnectMaxMs;
   #socket = null;
   #profile = null;
+  /** The deployment's access code as typed at login, if any; sent when registering. */
+  #accessCode = "";
+  /** The session token: proves on a reconnect or in another tab that this is the user. */
+  #token = null;
   /** The profile fields of the last `add-user`, to catch changes made before `welcome`. */
   #registeredAs = "";
   #registered = false;
@@ -98,9 +105,14 @@ export class Connection extends Emitter {
     return this.#registered;
   }
 
-  /** Connects as `{ email, name }` and stays connected until `stop()`. */
-  start({ email, name }) {
+  /**
+   * Connects as `{ email, name }` and stays connected until `stop()`; `accessCode` and
+   * `token` (a remembered session token) are sent when registering.
+   */
+  start({ email, name, accessCode = "", token = null }) {
     this.#profile = { email, name, latitude: null, longitude: null, inCall: false };
+    this.#accessCode = accessCode;
+    this.#token = token;
     this.#stopped = false;
     this.#attempt = 0;
     this.#open();
@@ -203,7 +215,7 @@ export class Connection extends Emitter {
     socket.onopen = () => {
       if (this.#socket !== socket) return;
       this.#registeredAs = JSON.stringify(this.#profileFields());
-      socket.send(JSON.stringify({ type: "add-user", ...this.#profileFields() }));
+      this.#sendAddUser(socket);
     };
     socket.onmessage = (event) => {
       if (this.#socket === socket) this.#receive(event.data);
@@ -218,6 +230,14 @@ export class Connection extends Emitter {
     // A failed socket always closes next; `onclose` does the work. Without this handler
     // the browser still logs the failure, which the app cannot prevent.
     socket.onerror = () => {};
+  }
+
+  /** The registering frame: the profile, with the access code and token when there are. */
+  #sendAddUser(socket) {
+    const frame = { type: "add-user", ...this.#profileFields() };
+    if (this.#accessCode) frame.accessCode = this.#accessCode;
+    if (this.#token) frame.token = this.#token;
+    socket.send(JSON.stringify(frame));
   }
 
   #scheduleRetry() {
@@ -268,6 +288,10 @@ export class Connection extends Emitter {
     if (!message || typeof message !== "object" || typeof message.type !== "string") return;
     switch (message.type) {
       case "welcome":
+        if (typeof message.token === "string" && message.token) {
+          this.#token = message.token;
+          this.emit("token", { token: message.token });
+        }
         this.#becomeOnline();
         this.emit("snapshot", {
           self: toUser(message.you),
@@ -352,12 +376,21 @@ export class Connection extends Emitter {
       message: String(message.message ?? "the server refused a message"),
       field: typeof message.field === "string" ? message.field : null,
     };
+    if (!this.#registered && error.code === "invalid-token" && this.#token && this.#socket) {
+      // A stale token (expired, or from before the server's secret changed): forget it
+      // and register once more without it on the same socket.
+      this.#token = null;
+      this.emit("token", { token: null });
+      this.#sendAddUser(this.#socket);
+      return;
+    }
     const refusedIdentity =
       !this.#registered &&
-      (error.code === "email-mismatch" ||
-        (error.code === "invalid-field" && ["email", "name", "room"].includes(error.field)));
+      (["email-mismatch", "access-denied", "email-in-use", "invalid-token"].includes(error.code) ||
+        (error.code === "invalid-field" &&
+          ["email", "name", "room", "accessCode", "token"].includes(error.field)));
     if (refusedIdentity) {
-      this.emit("registration-refused", { message: error.message });
+      this.emit("registration-refused", { code: error.code, message: error.message });
       this.stop();
       return;
     }

@@ -26,6 +26,8 @@ pub fn profile(email: &str, name: &str, position: Option<(f64, f64)>) -> Profile
         is_connected: None,
         in_call: None,
         room: None,
+        access_code: None,
+        token: None,
     }
 }
 
@@ -86,6 +88,14 @@ pub fn valid_frames() -> Vec<(String, ClientMessage)> {
             r#"{"type":"add-user","email":"  Bob@Example.COM ","name":"  Bob ","room":" Team-A "}"#,
             ClientMessage::AddUser(Profile {
                 room: Some("team-a".into()),
+                ..profile("bob@example.com", "Bob", None)
+            }),
+        ),
+        (
+            r#"{"type":"add-user","email":"bob@example.com","name":"Bob","accessCode":"open sesame","token":"v1.abc.def"}"#,
+            ClientMessage::AddUser(Profile {
+                access_code: Some("open sesame".into()),
+                token: Some("v1.abc.def".into()),
                 ..profile("bob@example.com", "Bob", None)
             }),
         ),

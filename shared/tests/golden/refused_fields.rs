@@ -268,3 +268,25 @@ fn names_with_invisible_formatting_are_refused() {
         assert_eq!(error.field, Some("name"), "{name:?}");
     }
 }
+
+#[test]
+fn access_code_and_token_are_kept_as_sent_and_bounded() {
+    let profile = profile_of(&add_user_with(
+        json!({"accessCode": " Open Sesame ", "token": "v1.a.b"}),
+    ));
+    assert_eq!(profile.access_code.as_deref(), Some(" Open Sesame "));
+    assert_eq!(profile.token.as_deref(), Some("v1.a.b"));
+    let longest = "t".repeat(shared::SECRET_MAX_CHARS);
+    assert_eq!(
+        profile_of(&add_user_with(json!({ "token": longest }))).token,
+        Some(longest)
+    );
+    let too_long = "t".repeat(shared::SECRET_MAX_CHARS + 1);
+    refused_field(&add_user_with(json!({ "token": too_long })), "token");
+    refused_field(
+        &add_user_with(json!({ "accessCode": too_long })),
+        "accessCode",
+    );
+    refused_field(&add_user_with(json!({ "token": 42 })), "token");
+    refused_field(&add_user_with(json!({ "accessCode": true })), "accessCode");
+}

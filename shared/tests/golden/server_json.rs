@@ -90,10 +90,11 @@ fn welcome_carries_you_room_and_everyone() {
         you: alice(),
         room: "default".into(),
         users: vec![alice(), bob_without_position()],
+        token: "v1.YWxpY2U.bWFj".into(),
     });
     assert_json(
         &message,
-        r#"{"type":"welcome","you":{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},"room":"default","users":[{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}]}"#,
+        r#"{"type":"welcome","you":{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},"room":"default","users":[{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}],"token":"v1.YWxpY2U.bWFj"}"#,
     );
 }
 

@@ -1,0 +1,277 @@
+//! Who gets in: the Origin allow-list and the connection caps, decided before the
+//! WebSocket upgrade completes.
+//!
+//! Every accepted TCP connection takes a [`Ticket`] before its handshake starts, so
+//! connections still in their handshake (a slowloris) count against the caps too. The
+//! ticket gives its place back when dropped, whichever way the connection task ends.
+
+use clap::ValueEnum;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// Refused connections whose `503` is being written at most, on top of the admitted ones;
+/// past it a refused connection is dropped at once, so a flood holds no more sockets.
+const MAX_REFUSALS_IN_FLIGHT: usize = 256;
+
+/// What to do with an upgrade request that carries no `Origin` header.
+///
+/// Browsers always send `Origin` with a WebSocket upgrade, and a page cannot remove it:
+/// a request without one does not come from a page of another site, so it is not a
+/// cross-site WebSocket hijacking. Such clients (the seed's Node.js clients, scripts,
+/// load generators) are allowed by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MissingOrigin {
+    Allow,
+    Deny,
+}
+
+/// The cap a refused connection hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cap {
+    Total,
+    PerAddress,
+}
+
+impl std::fmt::Display for Cap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Total => f.write_str("too many connections"),
+            Self::PerAddress => f.write_str("too many connections from this address"),
+        }
+    }
+}
+
+/// The connection counts, shared by the accept loop and every connection's ticket.
+#[derive(Clone)]
+pub(crate) struct Admission {
+    /// One lock for the total and the per-address counts, so a check and its increment
+    /// are one step. Held only for a map update, never across an `.await`.
+    counts: Arc<Mutex<Counts>>,
+    /// At most this many connections; 0 is no cap.
+    max_total: usize,
+    /// At most this many connections from one IP address; 0 is no cap.
+    max_per_address: usize,
+}
+
+#[derive(Default)]
+struct Counts {
+    total: usize,
+    per_address: HashMap<IpAddr, usize>,
+    refusing: usize,
+}
+
+/// A connection's place, held by its task: given back on drop.
+pub(crate) struct Ticket {
+    counts: Arc<Mutex<Counts>>,
+    /// `None` for an admitted connection; the cap it hit for one only being refused.
+    refused: Option<Cap>,
+    address: IpAddr,
+}
+
+impl Admission {
+    pub fn new(max_total: usize, max_per_address: usize) -> Self {
+        Self {
+            counts: Arc::default(),
+            max_total,
+            max_per_address,
+        }
+    }
+
+    /// A ticket for a new connection from `address`: admitted, or to be refused with a
+    /// `503`; `None` when even refusals are over their bound (drop the socket).
+    pub fn admit(&self, address: IpAddr) -> Option<Ticket> {
+        let address = address.to_canonical();
+        let mut counts = lock(&self.counts);
+        let from_address = counts.per_address.get(&address).copied().unwrap_or(0);
+        let refused = if over(counts.total, self.max_total) {
+            Some(Cap::Total)
+        } else if over(from_address, self.max_per_address) {
+            Some(Cap::PerAddress)
+        } else {
+            None
+        };
+        match refused {
+            None => {
+                counts.total += 1;
+                *counts.per_address.entry(address).or_default() += 1;
+            }
+            Some(_) if counts.refusing >= MAX_REFUSALS_IN_FLIGHT => return None,
+            Some(_) => counts.refusing += 1,
+        }
+        Some(Ticket {
+            counts: Arc::clone(&self.counts),
+            refused,
+            address,
+        })
+    }
+
+    /// Connections admitted and not yet ended.
+    #[cfg(test)]
+    fn total(&self) -> usize {
+        lock(&self.counts).total
+    }
+}
+
+impl Ticket {
+    /// The cap this connection hit, if it is to be refused.
+    pub fn refused(&self) -> Option<Cap> {
+        self.refused
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.counts);
+        if self.refused.is_some() {
+            counts.refusing -= 1;
+            return;
+        }
+        counts.total -= 1;
+        if let Some(count) = counts.per_address.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                counts.per_address.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// Whether `origin` (the request's `Origin` header, if any) may open a connection.
+pub(crate) fn origin_allowed(
+    origin: Option<&str>,
+    allowed: &[String],
+    missing: MissingOrigin,
+) -> bool {
+    let Some(origin) = origin else {
+        return missing == MissingOrigin::Allow;
+    };
+    allowed.iter().any(|listed| {
+        listed == "*"
+            || listed
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case(origin.trim())
+    })
+}
+
+fn over(count: usize, cap: usize) -> bool {
+    cap != 0 && count >= cap
+}
+
+/// The counts stay consistent even if a holder panicked: every update is one statement.
+fn lock(counts: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
+    counts.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    const A: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    const B: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
+
+    #[test]
+    fn per_address_cap_counts_each_address_apart() {
+        let admission = Admission::new(0, 2);
+        let first = admission.admit(A).unwrap();
+        let _second = admission.admit(A).unwrap();
+        assert_eq!(admission.admit(A).unwrap().refused(), Some(Cap::PerAddress));
+        assert_eq!(admission.admit(B).unwrap().refused(), None);
+        drop(first);
+        assert_eq!(admission.admit(A).unwrap().refused(), None);
+    }
+
+    #[test]
+    fn total_cap_and_tickets_given_back_on_drop() {
+        let admission = Admission::new(2, 0);
+        let tickets: Vec<Ticket> = [A, B].map(|a| admission.admit(a).unwrap()).into();
+        assert_eq!(admission.admit(A).unwrap().refused(), Some(Cap::Total));
+        assert_eq!(admission.total(), 2);
+        drop(tickets);
+        assert_eq!(admission.total(), 0);
+        assert!(lock(&admission.counts).per_address.is_empty());
+        assert_eq!(lock(&admission.counts).refusing, 0);
+    }
+
+    #[test]
+    fn refusals_in_flight_are_bounded() {
+        let admission = Admission::new(1, 0);
+        let _admitted = admission.admit(A).unwrap();
+        let refusing: Vec<Ticket> = (0..MAX_REFUSALS_IN_FLIGHT)
+            .map(|_| admission.admit(B).unwrap())
+            .collect();
+        assert!(admission.admit(B).is_none());
+        drop(refusing);
+        assert!(admission.admit(B).is_some());
+    }
+
+    #[test]
+    fn mapped_ipv6_counts_as_its_ipv4_address() {
+        let admission = Admission::new(0, 1);
+        let _v4 = admission.admit(A).unwrap();
+        let mapped = IpAddr::V6(Ipv4Addr::new(192, 0, 2, 1).to_ipv6_mapped());
+        assert_eq!(
+            admission.admit(mapped).unwrap().refused(),
+            Some(Cap::PerAddress)
+        );
+        assert_eq!(
+            admission
+                .admit(IpAddr::V6(Ipv6Addr::LOCALHOST))
+                .unwrap()
+                .refused(),
+            None
+        );
+    }
+
+    #[test]
+    fn flags_give_the_origin_list_and_caps() {
+        use clap::Parser;
+        let defaults = crate::Args::parse_from(["backend"]).server_config();
+        let frontend = ["http://127.0.0.1:3000", "http://localhost:3000"];
+        assert_eq!(defaults.allowed_origins, frontend);
+        assert_eq!(defaults.missing_origin, MissingOrigin::Allow);
+        assert_eq!(
+            (defaults.max_connections, defaults.max_connections_per_ip),
+            (20_000, 200)
+        );
+        let args = crate::Args::parse_from([
+            "backend",
+            "--allowed-origins",
+            "https://a.example, https://b.example",
+            "--missing-origin",
+            "deny",
+            "--max-connections-per-ip",
+            "0",
+        ]);
+        let config = args.server_config();
+        assert_eq!(
+            config.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(config.missing_origin, MissingOrigin::Deny);
+        assert_eq!(config.max_connections_per_ip, 0);
+    }
+
+    #[test]
+    fn origins_match_the_list_exactly_or_star() {
+        let list = vec!["http://localhost:3000".to_string()];
+        let allow = MissingOrigin::Allow;
+        assert!(origin_allowed(Some("http://localhost:3000"), &list, allow));
+        assert!(origin_allowed(Some("HTTP://LOCALHOST:3000"), &list, allow));
+        assert!(!origin_allowed(Some("http://localhost:3001"), &list, allow));
+        assert!(!origin_allowed(
+            Some("http://localhost:3000.evil.example"),
+            &list,
+            allow
+        ));
+        assert!(!origin_allowed(Some("null"), &list, allow));
+        assert!(origin_allowed(None, &list, allow));
+        assert!(!origin_allowed(None, &list, MissingOrigin::Deny));
+        assert!(origin_allowed(
+            Some("https://evil.example"),
+            &["*".into()],
+            allow
+        ));
+    }
+}
