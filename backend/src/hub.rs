@@ -2,19 +2,19 @@
 //! one mutex, and every routing decision: who is online where, deliver to a user, broadcast
 //! to a room. A pub/sub backplane for several servers slots in behind these methods.
 
+pub use crate::outbox::Outbox;
 use crate::room::Room;
 use crate::session::Access;
 use crate::store::{UserRecord, WriteBehind};
-use shared::{ErrorCode, Profile, ProtocolError, ServerMessage, User, Welcome};
+use shared::{
+    ErrorCode, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, Profile, ProtocolError, ServerMessage,
+    User, Welcome,
+};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
-use tokio_util::sync::CancellationToken;
 
 /// A connection's number, given at accept and unique for the server's run; it appears in
 /// every log line about the connection.
@@ -31,21 +31,6 @@ pub struct Hub {
     store: WriteBehind,
     /// Who may register as whom: read-only, so outside the lock.
     access: Arc<Access>,
-}
-
-/// What a connection leaves in the hub: how to reach it and who it is.
-pub struct Outbox {
-    /// Bounded: a connection that cannot keep up is kicked, never waited for.
-    pub sender: mpsc::Sender<Frame>,
-    /// Cancelled by the hub to close a connection whose outbox is full.
-    pub kick: CancellationToken,
-    /// Bytes queued and not yet written, shared with the connection's task: the hub adds
-    /// what it queues, the task subtracts what it wrote. Frames count and bytes count
-    /// both bound the queue.
-    pub queued_bytes: Arc<AtomicUsize>,
-    /// Past this many queued bytes the connection is kicked. One frame is always let
-    /// into an empty queue, whatever its size.
-    pub max_bytes: usize,
 }
 
 pub(crate) struct State {
@@ -201,7 +186,7 @@ impl Hub {
             if let Some(list) = frames.full_list {
                 state.send_to_all(&list_listeners, Frame::from(list));
             }
-            if let Some(delta) = frames.delta {
+            for delta in frames.delta {
                 state.send_to_all(&delta_listeners, Frame::from(delta));
             }
             // Rooms are named by clients: one nobody is in must not outlive its last tick.
@@ -299,49 +284,27 @@ impl State {
         let Some(room) = self.rooms.get(room_name) else {
             return;
         };
-        if wants_deltas {
-            let welcome = Welcome {
-                you,
-                room: room_name.to_owned(),
-                users: room.users(),
-                token,
-            };
-            self.send(id, Frame::from(ServerMessage::Welcome(welcome).to_json()));
-        }
-    }
-
-    /// Queues a frame for one connection. A full outbox (in frames or in bytes) means the
-    /// client stopped reading: it is kicked rather than waited for or allowed to grow.
-    pub fn send(&self, id: ConnId, frame: Frame) {
-        let Some(connection) = self.connections.get(&id) else {
-            return;
-        };
-        let outbox = &connection.outbox;
-        if outbox.kick.is_cancelled() {
+        if !wants_deltas {
             return;
         }
-        let size = frame.len();
-        let queued = outbox.queued_bytes.fetch_add(size, Ordering::Relaxed);
-        let sent = if queued > 0 && queued + size > outbox.max_bytes {
-            Err(TrySendError::Full(frame))
-        } else {
-            outbox.sender.try_send(frame)
+        // A large room's snapshot comes in pieces: the welcome, then `joined` frames.
+        let mut users = room.users();
+        let rest = users.split_off(users.len().min(PRESENCE_FRAME_MAX_ENTRIES));
+        let welcome = Welcome {
+            you,
+            room: room_name.to_owned(),
+            users,
+            token,
         };
-        if let Err(error) = sent {
-            outbox.queued_bytes.fetch_sub(size, Ordering::Relaxed);
-            if let TrySendError::Full(_) = error {
-                log::warn!(
-                    "conn={id} outbox full ({queued} bytes queued): closing a client that does not read"
-                );
-                outbox.kick.cancel();
-            }
+        let mut frames = vec![ServerMessage::Welcome(welcome).to_json()];
+        let rest = PresenceDelta {
+            joined: rest,
+            ..PresenceDelta::default()
+        };
+        for chunk in rest.into_chunks(PRESENCE_FRAME_MAX_ENTRIES) {
+            frames.push(ServerMessage::Presence(chunk).to_json());
         }
-    }
-
-    pub fn send_to_all(&self, ids: &[ConnId], frame: Frame) {
-        for id in ids {
-            self.send(*id, frame.clone());
-        }
+        self.send_snapshot(id, frames);
     }
 }
 

@@ -1,6 +1,8 @@
 //! Unit tests of the hub's bookkeeping that no client can observe directly.
 
 use super::*;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use crate::store::{RetryPolicy, SqliteStore, UserStore};
 
 struct Fixture {

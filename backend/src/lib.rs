@@ -14,6 +14,7 @@ pub mod config;
 mod echo;
 mod handshake;
 mod hub;
+mod outbox;
 mod peer;
 mod room;
 mod routing;

@@ -34,7 +34,8 @@ pub(crate) struct Member {
 /// What a presence tick sends: each frame is serialised once for all its recipients.
 pub(crate) struct PresenceFrames {
     pub full_list: Option<String>,
-    pub delta: Option<String>,
+    /// The delta, in frames of at most [`shared::PRESENCE_FRAME_MAX_ENTRIES`] entries.
+    pub delta: Vec<String>,
 }
 
 impl Room {
@@ -132,7 +133,7 @@ impl Room {
         if pending.is_empty() {
             return PresenceFrames {
                 full_list: None,
-                delta: None,
+                delta: Vec::new(),
             };
         }
         let full_list = (!self.list_listeners.is_empty()).then(|| {
@@ -141,10 +142,15 @@ impl Room {
             }
             .to_json()
         });
-        let delta = (!self.delta_listeners.is_empty())
-            .then(|| self.delta_of(pending))
-            .filter(|delta| !delta.is_empty())
-            .map(|delta| shared::ServerMessage::Presence(delta).to_json());
+        let delta = if self.delta_listeners.is_empty() {
+            Vec::new()
+        } else {
+            self.delta_of(pending)
+                .into_chunks(shared::PRESENCE_FRAME_MAX_ENTRIES)
+                .into_iter()
+                .map(|chunk| shared::ServerMessage::Presence(chunk).to_json())
+                .collect()
+        };
         PresenceFrames { full_list, delta }
     }
 

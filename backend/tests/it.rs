@@ -22,6 +22,7 @@ mod it {
     mod shutdown;
     mod signaling;
     mod slow_reader;
+    mod snapshot;
     mod store;
     mod tabs;
 }

@@ -16,7 +16,8 @@ pub use client::{ChatRequest, ClientMessage, Profile, Signal};
 pub use decode::decode_client_message;
 pub use error::{ErrorCode, ProtocolError};
 pub use server::{
-    ChatDelivery, ErrorFrame, Move, PresenceDelta, RelayedSignal, ServerMessage, Welcome,
+    ChatDelivery, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, RelayedSignal,
+    ServerMessage, Welcome,
 };
 pub use user::User;
 pub use validate::{

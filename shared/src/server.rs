@@ -64,9 +64,46 @@ pub struct PresenceDelta {
     pub left: Vec<String>,
 }
 
+/// The most entries (joined users, moves, departures) one `presence` frame carries, and the
+/// most users a `welcome` lists before the rest follow as `presence` frames. Small frames
+/// keep every connection's write buffer small: it grows to the largest frame it ever sent.
+pub const PRESENCE_FRAME_MAX_ENTRIES: usize = 64;
+
 impl PresenceDelta {
     pub fn is_empty(&self) -> bool {
         self.joined.is_empty() && self.moved.is_empty() && self.left.is_empty()
+    }
+
+    /// Splits the delta into frames of at most `max` entries each (at least one frame if
+    /// the delta is not empty), in the order joined, moved, left.
+    pub fn into_chunks(self, max: usize) -> Vec<PresenceDelta> {
+        let max = max.max(1);
+        let mut chunks = Vec::new();
+        let mut current = PresenceDelta::default();
+        let mut room_left = max;
+        let mut push = |current: &mut PresenceDelta, room_left: &mut usize| {
+            *room_left -= 1;
+            if *room_left == 0 {
+                chunks.push(std::mem::take(current));
+                *room_left = max;
+            }
+        };
+        for user in self.joined {
+            current.joined.push(user);
+            push(&mut current, &mut room_left);
+        }
+        for moved in self.moved {
+            current.moved.push(moved);
+            push(&mut current, &mut room_left);
+        }
+        for email in self.left {
+            current.left.push(email);
+            push(&mut current, &mut room_left);
+        }
+        if !current.is_empty() {
+            chunks.push(current);
+        }
+        chunks
     }
 }
 

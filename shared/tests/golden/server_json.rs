@@ -396,3 +396,32 @@ fn in_call_is_sent_only_when_true() {
         serde_json::from_str(&serde_json::to_string(&alice()).expect("encodes")).expect("decodes");
     assert!(!read.in_call, "a missing inCall reads as false");
 }
+
+#[test]
+fn presence_deltas_split_into_frames_of_bounded_size() {
+    let user = |n: usize| User {
+        email: format!("u{n}@example.com"),
+        ..alice()
+    };
+    let delta = PresenceDelta {
+        joined: (0..100).map(user).collect(),
+        moved: Vec::new(),
+        left: (0..30).map(|n| format!("gone{n}@example.com")).collect(),
+    };
+    let chunks = delta
+        .clone()
+        .into_chunks(shared::PRESENCE_FRAME_MAX_ENTRIES);
+    let sizes: Vec<usize> = chunks
+        .iter()
+        .map(|c| c.joined.len() + c.moved.len() + c.left.len())
+        .collect();
+    assert_eq!(sizes, vec![64, 64, 2]);
+    let joined: Vec<User> = chunks.iter().flat_map(|c| c.joined.clone()).collect();
+    let left: Vec<String> = chunks.iter().flat_map(|c| c.left.clone()).collect();
+    assert_eq!(
+        (joined, left),
+        (delta.joined, delta.left),
+        "nothing lost, order kept"
+    );
+    assert!(PresenceDelta::default().into_chunks(64).is_empty());
+}
