@@ -1,9 +1,9 @@
 //! Unit tests of the hub's bookkeeping that no client can observe directly.
 
 use super::*;
+use crate::store::{RetryPolicy, SqliteStore, UserStore};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use crate::store::{RetryPolicy, SqliteStore, UserStore};
 
 struct Fixture {
     hub: Hub,

@@ -144,6 +144,17 @@ impl Client {
         })
     }
 
+    /// Sends one fragment of a text message: the first is a text frame, the others
+    /// continuation frames; `last` sets FIN.
+    pub async fn send_fragment(&mut self, payload: &[u8], first: bool, last: bool) {
+        use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+        use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+        let kind = if first { Data::Text } else { Data::Continue };
+        let frame = Frame::message(payload.to_vec(), OpCode::Data(kind), last);
+        // The server may close mid-stream (1009): later sends can fail, which is the point.
+        let _ = self.socket.send(Message::Frame(frame)).await;
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         self.socket
             .send(Message::Text(text.into()))

@@ -38,3 +38,30 @@ async fn a_message_over_the_limit_closes_with_1009_and_at_the_limit_is_answered(
 
     bystander.barrier("still here").await;
 }
+
+#[tokio::test]
+async fn small_continuation_frames_past_the_limit_close_with_1009() {
+    let limit = 4096;
+    let server = TestServer::start_with(ServerConfig {
+        max_message_bytes: limit,
+        ..fast_config()
+    })
+    .await;
+    let mut bystander = Client::delta(&server, "").await;
+    bystander.add_user("bob@example.com", "Bob", None).await;
+    bystander.recv_type("welcome").await;
+
+    let mut client = Client::delta(&server, "").await;
+    // 100-byte fragments, never final: each is small, the message they build is not.
+    let fragment = [b'x'; 100];
+    client.send_fragment(&fragment, true, false).await;
+    for _ in 0..(limit / fragment.len() + 5) {
+        client.send_fragment(&fragment, false, false).await;
+    }
+    assert_eq!(
+        client.closed().await,
+        Some(1009),
+        "closed once the message passes the limit"
+    );
+    bystander.barrier("unaffected").await;
+}
