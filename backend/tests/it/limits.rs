@@ -11,9 +11,9 @@ fn chat_frame_of(size: usize) -> String {
     json!({"type": "chat", "text": "x".repeat(size - empty.len())}).to_string()
 }
 
-#[tokio::test]
-async fn a_message_over_the_limit_closes_with_1009_and_at_the_limit_is_answered() {
-    let limit = 4096;
+/// A server whose messages are limited to `limit` bytes, and a registered bystander who
+/// must not be affected by what happens to others.
+async fn limited_server_with_bystander(limit: usize) -> (TestServer, Client) {
     let server = TestServer::start_with(ServerConfig {
         max_message_bytes: limit,
         ..fast_config()
@@ -22,6 +22,13 @@ async fn a_message_over_the_limit_closes_with_1009_and_at_the_limit_is_answered(
     let mut bystander = Client::delta(&server, "").await;
     bystander.add_user("bob@example.com", "Bob", None).await;
     bystander.recv_type("welcome").await;
+    (server, bystander)
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_closes_with_1009_and_at_the_limit_is_answered() {
+    let limit = 4096;
+    let (server, mut bystander) = limited_server_with_bystander(limit).await;
 
     let mut client = Client::delta(&server, "").await;
     let at_limit = chat_frame_of(limit);
@@ -42,14 +49,7 @@ async fn a_message_over_the_limit_closes_with_1009_and_at_the_limit_is_answered(
 #[tokio::test]
 async fn small_continuation_frames_past_the_limit_close_with_1009() {
     let limit = 4096;
-    let server = TestServer::start_with(ServerConfig {
-        max_message_bytes: limit,
-        ..fast_config()
-    })
-    .await;
-    let mut bystander = Client::delta(&server, "").await;
-    bystander.add_user("bob@example.com", "Bob", None).await;
-    bystander.recv_type("welcome").await;
+    let (server, mut bystander) = limited_server_with_bystander(limit).await;
 
     let mut client = Client::delta(&server, "").await;
     // 100-byte fragments, never final: each is small, the message they build is not.
