@@ -3,7 +3,7 @@
 //! the command.
 
 use crate::report::{Row, table};
-use crate::scenario::{Context, churn, idle, live, relay};
+use crate::scenario::{Context, churn, idle, live, relay, setup};
 use crate::{Ramp, Target};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -157,7 +157,7 @@ pub async fn run(
                     }
                     rows.extend(produced);
                 }
-                Err(error) => rows.push(idle::failed(Row::default(), error)),
+                Err(error) => rows.push(setup::failed(Row::default(), error)),
             }
         }};
     }

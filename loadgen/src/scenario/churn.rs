@@ -1,12 +1,13 @@
 //! Churn: connect, register and close at a set rate; the rate held, and the users still
 //! shown online afterwards (ghosts, which must be 0).
 
-use super::{Context, instant_at, wait_go};
+use super::setup::{cpu_per, failed, note_first_error, shares, start_ready, wait_go};
+use super::{Context, instant_at};
 use crate::clock::now_us;
 use crate::conn::{self, Target};
 use crate::procstat;
 use crate::report::{Counts, Row, new_histogram, with_latency};
-use crate::workers::{Down, Pool, Share, Up, split};
+use crate::workers::{Down, Share, Up, split};
 use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 use shared::ServerMessage;
@@ -91,32 +92,26 @@ pub async fn run(ctx: &Context, rate: u32, seconds: u64, concurrency: usize) -> 
     // One process opens a few hundred sockets at a time: enough unless told otherwise.
     let ranges = split(cycles, ctx.processes.max(1));
     let parts = ranges.len() as f64;
-    let shares = ranges
-        .into_iter()
-        .enumerate()
-        .map(|(worker, (first, count))| Share {
-            worker,
-            first,
-            count,
-            job: super::Job::Churn(ChurnJob {
-                target: ctx.target.clone(),
-                rate: f64::from(rate) / parts,
-                concurrency: (concurrency / parts as usize).max(1),
-            }),
-        })
-        .collect();
-    let mut pool = match Pool::start(shares, ctx.in_process) {
-        Ok(pool) => pool,
-        Err(error) => return super::idle::failed(row, error),
+    let job = super::Job::Churn(ChurnJob {
+        target: ctx.target.clone(),
+        rate: f64::from(rate) / parts,
+        concurrency: (concurrency / parts as usize).max(1),
+    });
+    let (pool, _) = match start_ready(
+        shares(ranges, &job),
+        ctx.in_process,
+        Duration::from_secs(30),
+    )
+    .await
+    {
+        Ok(started) => started,
+        Err(error) => return failed(row, error),
     };
-    if let Err(error) = pool.ready(Duration::from_secs(30)).await {
-        return super::idle::failed(row, error);
-    }
     let before = ctx.server_pid.and_then(procstat::sample);
     pool.go(now_us() + 300_000, Vec::new()).await;
     let counts = match pool.finish(Duration::from_secs(seconds * 4 + 120)).await {
         Ok(counts) => counts,
-        Err(error) => return super::idle::failed(row, error),
+        Err(error) => return failed(row, error),
     };
     let after = ctx.server_pid.and_then(procstat::sample);
     // The pace at which cycles started, the last one a cycle after the first: a generator
@@ -129,9 +124,7 @@ pub async fn run(ctx: &Context, rate: u32, seconds: u64, concurrency: usize) -> 
     };
     row.result = format!("{held_rate:.0} cycles/s held");
     row = with_latency(row, counts.latency().as_ref());
-    row.cpu_us_per_msg = procstat::cpu_between(before, after)
-        .filter(|_| counts.received > 0)
-        .map(|cpu| cpu as f64 / counts.received as f64);
+    row.cpu_us_per_msg = cpu_per(before, after, counts.received as f64);
     // Presence is flushed every tick: a second is many ticks for the last leaves to land.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let ghosts = count_ghosts(&ctx.target).await;
@@ -148,9 +141,7 @@ pub async fn run(ctx: &Context, rate: u32, seconds: u64, concurrency: usize) -> 
     if let Err(error) = ghosts {
         row.notes += &format!("; ghost check failed: {error}");
     }
-    if let Some(first) = counts.errors.first() {
-        row.notes += &format!("; first error: {first}");
-    }
+    note_first_error(&mut row, counts.errors.first());
     row
 }
 

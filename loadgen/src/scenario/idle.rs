@@ -1,15 +1,16 @@
 //! Idle: N registered connections in one room that only read; the server's RSS per
 //! connection above its baseline before they came.
 
-use super::{Context, setup_counts, wait_go};
+use super::Context;
+use super::setup::{failed, open_share_in_room, setup_limit, shares, start_ready, wait_go};
 use crate::conn::{self, Ramp, Target};
 use crate::procstat;
 use crate::report::{Counts, Row};
-use crate::workers::{Down, Pool, Share, Up, split};
+use crate::workers::{Down, Share, Up, split};
 use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 /// The target: at most this many bytes of server RSS per registered connection.
 pub const TARGET_BYTES_PER_CONNECTION: f64 = 3_000.0;
@@ -27,24 +28,10 @@ pub(super) async fn worker(
     up: &mpsc::Sender<Up>,
     mut down: mpsc::Receiver<Down>,
 ) -> Counts {
-    let (release, released) = watch::channel(false);
-    let indices = (share.first..share.first + share.count).collect();
-    let room = job.room.clone();
-    let (parked, errors) = conn::open_many(
-        &job.target,
-        |_| room.clone(),
-        indices,
-        job.ramp,
-        &released,
-        |_| (0.0, 0.0),
-    )
-    .await;
-    let _ = up
-        .send(Up::Ready(setup_counts(parked.len(), &errors)))
-        .await;
+    let opened =
+        open_share_in_room(share, &job.target, &job.room, job.ramp, |_| (0.0, 0.0), up).await;
     let _ = wait_go(&mut down).await;
-    let _ = release.send(true);
-    let (sockets, dropped) = conn::unpark(parked).await;
+    let (sockets, dropped) = opened.release().await;
     close_all(sockets.into_iter().map(|(_, socket)| socket).collect()).await;
     Counts {
         dropped: dropped as u64,
@@ -72,24 +59,15 @@ pub async fn run(ctx: &Context, clients: usize) -> Row {
         room: "idle".into(),
         ramp: ctx.ramp,
     };
-    let shares = split(clients, ctx.workers_for(clients))
-        .into_iter()
-        .enumerate()
-        .map(|(worker, (first, count))| Share {
-            worker,
-            first,
-            count,
-            job: super::Job::Idle(job.clone()),
-        })
-        .collect();
-    let mut pool = match Pool::start(shares, ctx.in_process) {
-        Ok(pool) => pool,
-        Err(error) => return failed(row, error),
-    };
-    let setup = match pool.ready(setup_limit(clients, ctx.ramp)).await {
-        Ok(setup) => setup,
-        Err(error) => return failed(row, error),
-    };
+    let shares = shares(
+        split(clients, ctx.workers_for(clients)),
+        &super::Job::Idle(job),
+    );
+    let (pool, setup) =
+        match start_ready(shares, ctx.in_process, setup_limit(clients, ctx.ramp)).await {
+            Ok(started) => started,
+            Err(error) => return failed(row, error),
+        };
     // Let the last presence ticks go out before reading the server's memory.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let loaded = ctx.server_pid.and_then(procstat::sample);
@@ -123,17 +101,5 @@ pub async fn run(ctx: &Context, clients: usize) -> Row {
             setup.errors.join("; ")
         );
     }
-    row
-}
-
-/// Time allowed to set up `clients` connections at the ramp's rate, with slack.
-pub fn setup_limit(clients: usize, ramp: Ramp) -> Duration {
-    Duration::from_secs(60 + 2 * clients as u64 / u64::from(ramp.rate.max(1)))
-}
-
-pub fn failed(mut row: Row, error: String) -> Row {
-    row.held = false;
-    row.result = "failed".into();
-    row.notes = error;
     row
 }

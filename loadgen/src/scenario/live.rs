@@ -2,21 +2,25 @@
 //! latency from a move to its arrival at every other measured client, and the moves that
 //! never arrived. A step mode raises N until p99 passes the bar.
 
-use super::{Context, instant_at, setup_counts, wait_go};
+use super::probe::Probe;
+use super::setup::{
+    cpu_per, failed, note_first_error, open_share_in_room, setup_limit, shares, start_ready, tally,
+    wait_go,
+};
+use super::{Context, instant_at};
 use crate::clock::now_us;
 use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat;
-use crate::report::{Counts, Row, new_histogram, with_latency};
+use crate::report::{Counts, Row, with_latency};
 use crate::wire;
-use crate::workers::{Down, Pool, Share, Up, split};
+use crate::workers::{Down, Share, Up, split};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
-use shared::ServerMessage;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -55,26 +59,19 @@ pub(super) async fn worker(
     up: &mpsc::Sender<Up>,
     mut down: mpsc::Receiver<Down>,
 ) -> Counts {
-    let (release, released) = watch::channel(false);
-    let indices = (share.first..share.first + share.count).collect();
-    let room = job.room.clone();
-    let (parked, errors) = conn::open_many(
+    let opened = open_share_in_room(
+        share,
         &job.target,
-        |_| room.clone(),
-        indices,
+        &job.room,
         job.ramp,
-        &released,
         |_| wire::encode_move(0, 0),
+        up,
     )
     .await;
-    let _ = up
-        .send(Up::Ready(setup_counts(parked.len(), &errors)))
-        .await;
     let Some((start_us, absent)) = wait_go(&mut down).await else {
         return Counts::default();
     };
-    let _ = release.send(true);
-    let (sockets, dropped) = conn::unpark(parked).await;
+    let (sockets, dropped) = opened.release().await;
     let absent: Arc<HashSet<usize>> = Arc::new(absent.into_iter().collect());
     let job = Arc::new(job);
     let mut clients = JoinSet::new();
@@ -87,24 +84,12 @@ pub(super) async fn worker(
             Arc::clone(&absent),
         ));
     }
-    let mut counts = Counts {
+    let counts = Counts {
         dropped: dropped as u64,
         first_us: start_us,
         ..Counts::default()
     };
-    let mut latency = new_histogram();
-    while let Some(outcome) = clients.join_next().await {
-        let Ok((outcome, histogram)) = outcome else {
-            counts.error("a client task panicked");
-            continue;
-        };
-        if let Some(histogram) = histogram {
-            let _ = latency.add(&histogram);
-        }
-        counts.merge(outcome);
-    }
-    counts.set_latency(&latency);
-    counts
+    tally(clients, counts, "a client task panicked").await
 }
 
 /// One user: moves on schedule, reads everything, and if measured decodes it.
@@ -172,90 +157,6 @@ async fn client(
     (counts, histogram)
 }
 
-/// A measured client's view: which moves of each sender arrived, and their latency.
-struct Probe {
-    /// Bit `seq` set when move `seq` of that sender arrived.
-    arrived: Vec<u64>,
-    latency: Histogram<u64>,
-}
-
-impl Probe {
-    fn new(total: usize) -> Self {
-        Self {
-            arrived: vec![0; total],
-            latency: new_histogram(),
-        }
-    }
-
-    fn read(&mut self, me: usize, text: &str, moves: u32) {
-        let now = now_us();
-        let Ok(message) = serde_json::from_str::<ServerMessage>(text) else {
-            return;
-        };
-        let mut arrive = |email: &str, latitude: Option<f64>, longitude: Option<f64>| {
-            let (Some(latitude), Some(longitude), Some(sender)) =
-                (latitude, longitude, wire::index_of(email))
-            else {
-                return;
-            };
-            let (seq, sent) = wire::decode_move(latitude, longitude);
-            if sender == me || seq == 0 || seq > moves {
-                return;
-            }
-            let Some(mask) = self.arrived.get_mut(sender) else {
-                return;
-            };
-            if *mask & (1 << seq) == 0 {
-                *mask |= 1 << seq;
-                let _ = self.latency.record(wire::latency_us(sent, now).max(1));
-            }
-        };
-        match message {
-            ServerMessage::Presence(delta) => {
-                for moved in delta.moved {
-                    arrive(&moved.email, Some(moved.latitude), Some(moved.longitude));
-                }
-                for user in delta.joined {
-                    arrive(&user.email, user.latitude, user.longitude);
-                }
-            }
-            ServerMessage::UpdateUsers { users } => {
-                for user in users {
-                    arrive(&user.email, user.latitude, user.longitude);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Counts what was due (every move of every other registered user), what arrived,
-    /// what a later move of the same user replaced, and what was lost.
-    fn settle(
-        self,
-        me: usize,
-        moves: u32,
-        absent: &HashSet<usize>,
-        counts: &mut Counts,
-    ) -> Histogram<u64> {
-        for (sender, mask) in self.arrived.iter().enumerate() {
-            if sender == me || absent.contains(&sender) {
-                continue;
-            }
-            for seq in 1..=moves {
-                counts.due += 1;
-                if mask & (1 << seq) != 0 {
-                    counts.received += 1;
-                } else if mask >> (seq + 1) != 0 {
-                    counts.superseded += 1;
-                } else {
-                    counts.lost += 1;
-                }
-            }
-        }
-        self.latency
-    }
-}
-
 /// Runs the live map with `clients` users; one row and the merged counts.
 pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row, Counts) {
     let moves = settings.moves.clamp(1, MAX_MOVES);
@@ -277,27 +178,15 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
         grace_ms: settings.grace_ms,
         sample_every: (clients / settings.sample.max(1)).max(1),
     };
-    let shares = split(clients, ctx.workers_for(clients))
-        .into_iter()
-        .enumerate()
-        .map(|(worker, (first, count))| Share {
-            worker,
-            first,
-            count,
-            job: super::Job::Live(job.clone()),
-        })
-        .collect();
-    let mut pool = match Pool::start(shares, ctx.in_process) {
-        Ok(pool) => pool,
-        Err(error) => return (super::idle::failed(row, error), Counts::default()),
-    };
-    let setup = match pool
-        .ready(super::idle::setup_limit(clients, ctx.ramp))
-        .await
-    {
-        Ok(setup) => setup,
-        Err(error) => return (super::idle::failed(row, error), Counts::default()),
-    };
+    let shares = shares(
+        split(clients, ctx.workers_for(clients)),
+        &super::Job::Live(job.clone()),
+    );
+    let (pool, setup) =
+        match start_ready(shares, ctx.in_process, setup_limit(clients, ctx.ramp)).await {
+            Ok(started) => started,
+            Err(error) => return (failed(row, error), Counts::default()),
+        };
     // The joins of the last clients go out at the next tick; start after them.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = ctx.server_pid.and_then(procstat::sample);
@@ -307,7 +196,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     let limit = Duration::from_millis(run_time) + Duration::from_secs(60);
     let mut counts = match pool.finish(limit).await {
         Ok(counts) => counts,
-        Err(error) => return (super::idle::failed(row, error), Counts::default()),
+        Err(error) => return (failed(row, error), Counts::default()),
     };
     let after = ctx.server_pid.and_then(procstat::sample);
     counts.clients = setup.clients;
@@ -322,9 +211,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     } else {
         0.0
     };
-    row.cpu_us_per_msg = procstat::cpu_between(before, after)
-        .filter(|_| delivered > 0.0)
-        .map(|cpu| cpu as f64 / delivered);
+    row.cpu_us_per_msg = cpu_per(before, after, delivered);
     row.result = format!(
         "{:.0} moves delivered/s",
         delivered / (run_time as f64 / 1000.0)
@@ -343,9 +230,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
         counts.connect_errors,
         counts.send_lag_max_us / 1000
     );
-    if let Some(first) = counts.errors.first() {
-        row.notes += &format!("; first error: {first}");
-    }
+    note_first_error(&mut row, counts.errors.first());
     (row, counts)
 }
 

@@ -4,10 +4,11 @@
 pub mod churn;
 pub mod idle;
 pub mod live;
+mod probe;
 pub mod relay;
+pub mod setup;
 
 use crate::conn::{Ramp, Target};
-use crate::report::Counts;
 use crate::workers::{Down, Share, Up};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -57,26 +58,6 @@ pub async fn run_worker(share: Share, up: mpsc::Sender<Up>, down: mpsc::Receiver
         Job::Churn(job) => churn::worker(&share, job, &up, down).await,
     };
     let _ = up.send(Up::Done(counts)).await;
-}
-
-/// Waits for the parent's go; `None` if the parent is gone.
-pub async fn wait_go(down: &mut mpsc::Receiver<Down>) -> Option<(u64, Vec<usize>)> {
-    let Down::Go { start_us, absent } = down.recv().await?;
-    Some((start_us, absent))
-}
-
-/// Counts for the ready message: clients set up and the errors of the rest.
-pub fn setup_counts(opened: usize, errors: &[(usize, String)]) -> Counts {
-    let mut counts = Counts {
-        clients: opened as u64,
-        connect_errors: errors.len() as u64,
-        failed_clients: errors.iter().map(|(index, _)| *index).collect(),
-        ..Counts::default()
-    };
-    for (index, error) in errors {
-        counts.error(format!("client {index}: {error}"));
-    }
-    counts
 }
 
 /// The tokio instant at which the shared clock reads `at_us`.

@@ -1,19 +1,23 @@
 //! Relay: P pairs exchanging addressed signaling frames as fast as the server takes them
 //! (a window of frames in flight each way); messages per second and latency.
 
-use super::{Context, instant_at, setup_counts, wait_go};
+use super::setup::{
+    cpu_per, failed, note_first_error, open_and_report, setup_limit, shares, start_ready, tally,
+    wait_go,
+};
+use super::{Context, instant_at};
 use crate::clock::now_us;
 use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat;
 use crate::report::{Counts, Row, new_histogram, with_latency};
 use crate::wire;
-use crate::workers::{Down, Pool, Share, Up, split};
+use crate::workers::{Down, Share, Up, split};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -38,7 +42,6 @@ pub(super) async fn worker(
     up: &mpsc::Sender<Up>,
     mut down: mpsc::Receiver<Down>,
 ) -> Counts {
-    let (release, released) = watch::channel(false);
     // Pair p is clients 2p and 2p+1. The seed's clients have no `to`: one room per pair.
     let indices = (2 * share.first..2 * (share.first + share.count)).collect();
     let legacy = job.target.legacy;
@@ -49,18 +52,11 @@ pub(super) async fn worker(
             "relay".to_string()
         }
     };
-    let (parked, errors) = conn::open_many(&job.target, room, indices, job.ramp, &released, |_| {
-        (0.0, 0.0)
-    })
-    .await;
-    let _ = up
-        .send(Up::Ready(setup_counts(parked.len(), &errors)))
-        .await;
+    let opened = open_and_report(&job.target, room, indices, job.ramp, |_| (0.0, 0.0), up).await;
     let Some((start_us, _)) = wait_go(&mut down).await else {
         return Counts::default();
     };
-    let _ = release.send(true);
-    let (sockets, dropped) = conn::unpark(parked).await;
+    let (sockets, dropped) = opened.release().await;
     let mut by_index: HashMap<usize, Ws> = sockets.into_iter().collect();
     let until_us = start_us + job.seconds * 1_000_000;
     let mut pairs = JoinSet::new();
@@ -79,23 +75,13 @@ pub(super) async fn worker(
             ));
         }
     }
-    let mut counts = Counts {
+    let counts = Counts {
         dropped: dropped as u64,
         first_us: start_us,
         last_us: until_us,
         ..Counts::default()
     };
-    let mut latency = new_histogram();
-    while let Some(outcome) = pairs.join_next().await {
-        let Ok((outcome, histogram)) = outcome else {
-            counts.error("a pair task panicked");
-            continue;
-        };
-        let _ = latency.add(&histogram);
-        counts.merge(outcome);
-    }
-    counts.set_latency(&latency);
-    counts
+    tally(pairs, counts, "a pair task panicked").await
 }
 
 /// One pair: each side keeps `window` frames in flight to the other until `until_us`,
@@ -202,42 +188,28 @@ pub async fn run(ctx: &Context, pairs: usize, seconds: u64, window: u64) -> Row 
         seconds,
         window,
     };
-    let shares = split(pairs, ctx.workers_for(2 * pairs))
-        .into_iter()
-        .enumerate()
-        .map(|(worker, (first, count))| Share {
-            worker,
-            first,
-            count,
-            job: super::Job::Relay(job.clone()),
-        })
-        .collect();
-    let mut pool = match Pool::start(shares, ctx.in_process) {
-        Ok(pool) => pool,
-        Err(error) => return super::idle::failed(row, error),
-    };
-    let setup = match pool
-        .ready(super::idle::setup_limit(2 * pairs, ctx.ramp))
-        .await
-    {
-        Ok(setup) => setup,
-        Err(error) => return super::idle::failed(row, error),
-    };
+    let shares = shares(
+        split(pairs, ctx.workers_for(2 * pairs)),
+        &super::Job::Relay(job),
+    );
+    let (pool, setup) =
+        match start_ready(shares, ctx.in_process, setup_limit(2 * pairs, ctx.ramp)).await {
+            Ok(started) => started,
+            Err(error) => return failed(row, error),
+        };
     let before = ctx.server_pid.and_then(procstat::sample);
     pool.go(now_us() + 300_000, Vec::new()).await;
     let limit = Duration::from_secs(seconds + 60);
     let counts = match pool.finish(limit).await {
         Ok(counts) => counts,
-        Err(error) => return super::idle::failed(row, error),
+        Err(error) => return failed(row, error),
     };
     let after = ctx.server_pid.and_then(procstat::sample);
     row = with_latency(row, counts.latency().as_ref());
     let rate = counts.received as f64 / seconds.max(1) as f64;
     row.result = format!("{rate:.0} msg/s");
     row.lost = Some(counts.lost);
-    row.cpu_us_per_msg = procstat::cpu_between(before, after)
-        .filter(|_| counts.received > 0)
-        .map(|cpu| cpu as f64 / counts.received as f64);
+    row.cpu_us_per_msg = cpu_per(before, after, counts.received as f64);
     row.correct =
         counts.lost == 0 && counts.dropped == 0 && counts.received > 0 && setup.connect_errors == 0;
     row.held =
@@ -246,8 +218,6 @@ pub async fn run(ctx: &Context, pairs: usize, seconds: u64, window: u64) -> Row 
         "{} sent, {} received, {} dropped, {} failed to register",
         counts.sent, counts.received, counts.dropped, setup.connect_errors
     );
-    if let Some(first) = counts.errors.first().or(setup.errors.first()) {
-        row.notes += &format!("; first error: {first}");
-    }
+    note_first_error(&mut row, counts.errors.first().or(setup.errors.first()));
     row
 }

@@ -1,0 +1,156 @@
+//! The setup the scenarios share: a worker's clients opened, parked and reported ready;
+//! the parent's shares and pool brought to ready; client tasks tallied; row helpers.
+
+use super::Job;
+use crate::conn::{self, Parked, Ramp, Target, Ws};
+use crate::procstat::{self, Sample};
+use crate::report::{Counts, Row, new_histogram};
+use crate::workers::{Down, Pool, Share, Up};
+use hdrhistogram::Histogram;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+/// A worker's clients, registered and parked until the parent's go.
+pub struct Opened {
+    release: watch::Sender<bool>,
+    _released: watch::Receiver<bool>,
+    parked: Vec<(usize, Parked)>,
+}
+
+/// Opens and registers the clients `indices` at the ramp's rate, parks them, and tells
+/// the parent how many were set up (and the errors of the rest).
+pub async fn open_and_report(
+    target: &Target,
+    room: impl Fn(usize) -> String,
+    indices: Vec<usize>,
+    ramp: Ramp,
+    position: impl Fn(usize) -> (f64, f64),
+    up: &mpsc::Sender<Up>,
+) -> Opened {
+    let (release, released) = watch::channel(false);
+    let (parked, errors) = conn::open_many(target, room, indices, ramp, &released, position).await;
+    let _ = up
+        .send(Up::Ready(setup_counts(parked.len(), &errors)))
+        .await;
+    Opened {
+        release,
+        _released: released,
+        parked,
+    }
+}
+
+/// [`open_and_report`] for a share's clients, all in one room.
+pub async fn open_share_in_room(
+    share: &Share,
+    target: &Target,
+    room: &str,
+    ramp: Ramp,
+    position: impl Fn(usize) -> (f64, f64),
+    up: &mpsc::Sender<Up>,
+) -> Opened {
+    let indices = (share.first..share.first + share.count).collect();
+    open_and_report(target, |_| room.to_string(), indices, ramp, position, up).await
+}
+
+impl Opened {
+    /// Lets the parked clients go: the sockets still open, and how many ended while parked.
+    pub async fn release(self) -> (Vec<(usize, Ws)>, usize) {
+        let _ = self.release.send(true);
+        conn::unpark(self.parked).await
+    }
+}
+
+/// Waits for the parent's go; `None` if the parent is gone.
+pub async fn wait_go(down: &mut mpsc::Receiver<Down>) -> Option<(u64, Vec<usize>)> {
+    let Down::Go { start_us, absent } = down.recv().await?;
+    Some((start_us, absent))
+}
+
+/// Counts for the ready message: clients set up and the errors of the rest.
+pub fn setup_counts(opened: usize, errors: &[(usize, String)]) -> Counts {
+    let mut counts = Counts {
+        clients: opened as u64,
+        connect_errors: errors.len() as u64,
+        failed_clients: errors.iter().map(|(index, _)| *index).collect(),
+        ..Counts::default()
+    };
+    for (index, error) in errors {
+        counts.error(format!("client {index}: {error}"));
+    }
+    counts
+}
+
+/// Waits for every client task and merges its counts and latency into `counts`; a task
+/// that panicked is one error, `panicked`.
+pub async fn tally<H>(mut tasks: JoinSet<(Counts, H)>, mut counts: Counts, panicked: &str) -> Counts
+where
+    H: Into<Option<Histogram<u64>>> + Send + 'static,
+{
+    let mut latency = new_histogram();
+    while let Some(outcome) = tasks.join_next().await {
+        let Ok((outcome, histogram)) = outcome else {
+            counts.error(panicked);
+            continue;
+        };
+        if let Some(histogram) = histogram.into() {
+            let _ = latency.add(&histogram);
+        }
+        counts.merge(outcome);
+    }
+    counts.set_latency(&latency);
+    counts
+}
+
+/// One share per worker range, each with the same job.
+pub fn shares(ranges: Vec<(usize, usize)>, job: &Job) -> Vec<Share> {
+    ranges
+        .into_iter()
+        .enumerate()
+        .map(|(worker, (first, count))| Share {
+            worker,
+            first,
+            count,
+            job: job.clone(),
+        })
+        .collect()
+}
+
+/// Starts the workers and waits up to `limit` for all to be ready: the pool and the
+/// merged setup counts.
+pub async fn start_ready(
+    shares: Vec<Share>,
+    in_process: bool,
+    limit: Duration,
+) -> Result<(Pool, Counts), String> {
+    let mut pool = Pool::start(shares, in_process)?;
+    let setup = pool.ready(limit).await?;
+    Ok((pool, setup))
+}
+
+/// Time allowed to set up `clients` connections at the ramp's rate, with slack.
+pub fn setup_limit(clients: usize, ramp: Ramp) -> Duration {
+    Duration::from_secs(60 + 2 * clients as u64 / u64::from(ramp.rate.max(1)))
+}
+
+/// The row of a run that could not be done.
+pub fn failed(mut row: Row, error: String) -> Row {
+    row.held = false;
+    row.result = "failed".into();
+    row.notes = error;
+    row
+}
+
+/// The server's CPU time per message between two samples, over `messages` (none if 0).
+pub fn cpu_per(before: Option<Sample>, after: Option<Sample>, messages: f64) -> Option<f64> {
+    procstat::cpu_between(before, after)
+        .filter(|_| messages > 0.0)
+        .map(|cpu| cpu as f64 / messages)
+}
+
+/// Adds the first error, if any, to the row's notes.
+pub fn note_first_error(row: &mut Row, first: Option<&String>) {
+    if let Some(first) = first {
+        row.notes += &format!("; first error: {first}");
+    }
+}
