@@ -1,7 +1,7 @@
 //! Bad input: every malformed or invalid frame earns an error frame with its code, the
 //! connection goes on, and nothing is broadcast or stored.
 
-use super::harness::{Client, TestServer, profile};
+use super::harness::{Client, TestServer, observers, profile};
 use backend::store::{SqliteStore, UserStore};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -112,16 +112,7 @@ fn emails_seen(client: &Client) -> BTreeSet<String> {
 #[tokio::test]
 async fn bad_frames_get_their_error_code_and_change_nothing() {
     let mut server = TestServer::start().await;
-    let mut legacy = Client::legacy(&server, "").await;
-    let mut delta = Client::delta(&server, "").await;
-    legacy.add_user("legacy@example.com", "Legacy", None).await;
-    delta.add_user("delta@example.com", "Delta", None).await;
-    legacy
-        .await_online(&["delta@example.com", "legacy@example.com"])
-        .await;
-    delta
-        .await_online(&["delta@example.com", "legacy@example.com"])
-        .await;
+    let (mut legacy, mut delta) = observers(&server).await;
 
     let mut x = Client::legacy(&server, "").await;
     refuse_all(&mut x, UNREGISTERED).await;

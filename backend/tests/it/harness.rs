@@ -344,3 +344,16 @@ impl Client {
         self.socket
     }
 }
+
+/// A registered observer of each kind (the seed's full lists, and deltas), returned once
+/// both see each other online.
+pub async fn observers(server: &TestServer) -> (Client, Client) {
+    let mut legacy = Client::legacy(server, "").await;
+    let mut delta = Client::delta(server, "").await;
+    legacy.add_user("legacy@example.com", "Legacy", None).await;
+    delta.add_user("delta@example.com", "Delta", None).await;
+    let both = ["delta@example.com", "legacy@example.com"];
+    legacy.await_online(&both).await;
+    delta.await_online(&both).await;
+    (legacy, delta)
+}

@@ -1,7 +1,7 @@
 //! Presence as each kind of client sees it: a `welcome` then deltas for delta clients, full
 //! `update-users` lists for the seed's clients; positions, moves and renames.
 
-use super::harness::{Client, TestServer, delta_has, lists_exactly};
+use super::harness::{Client, TestServer, delta_has, lists_exactly, observers};
 use serde_json::{Value, json};
 
 fn user(name: &str, email: &str, position: Option<(f64, f64)>) -> Value {
@@ -95,16 +95,7 @@ async fn legacy_client_gets_the_list_on_connect_and_after_each_change() {
 #[tokio::test]
 async fn user_without_position_is_listed_with_null_coordinates() {
     let server = TestServer::start().await;
-    let mut legacy = Client::legacy(&server, "").await;
-    let mut delta = Client::delta(&server, "").await;
-    legacy.add_user("legacy@example.com", "Legacy", None).await;
-    delta.add_user("delta@example.com", "Delta", None).await;
-    legacy
-        .await_online(&["delta@example.com", "legacy@example.com"])
-        .await;
-    delta
-        .await_online(&["delta@example.com", "legacy@example.com"])
-        .await;
+    let (legacy, delta) = observers(&server).await;
     for client in [&legacy, &delta] {
         for (email, user) in client.view() {
             let record = user.as_object().expect("a user object");
@@ -127,11 +118,8 @@ async fn user_without_position_is_listed_with_null_coordinates() {
 #[tokio::test]
 async fn moves_arrive_as_moved_deltas_and_as_updated_lists() {
     let server = TestServer::start().await;
-    let mut legacy = Client::legacy(&server, "").await;
-    let mut delta = Client::delta(&server, "").await;
+    let (mut legacy, mut delta) = observers(&server).await;
     let mut alice = Client::legacy(&server, "").await;
-    legacy.add_user("legacy@example.com", "Legacy", None).await;
-    delta.add_user("delta@example.com", "Delta", None).await;
     alice
         .add_user("alice@example.com", "Alice", Some((48.85, 2.35)))
         .await;
@@ -186,11 +174,8 @@ async fn moves_arrive_as_moved_deltas_and_as_updated_lists() {
 #[tokio::test]
 async fn rename_arrives_as_joined_with_the_new_name() {
     let server = TestServer::start().await;
-    let mut delta = Client::delta(&server, "").await;
-    let mut legacy = Client::legacy(&server, "").await;
+    let (mut legacy, mut delta) = observers(&server).await;
     let mut alice = Client::legacy(&server, "").await;
-    delta.add_user("delta@example.com", "Delta", None).await;
-    legacy.add_user("legacy@example.com", "Legacy", None).await;
     alice
         .add_user("alice@example.com", "Alice", Some((10.0, 20.0)))
         .await;

@@ -1,7 +1,7 @@
 //! Presence follows open connections: a user with two tabs stays online until the last one
 //! closes, and a client that crashes or stops answering pings is shown offline.
 
-use super::harness::{Client, TestServer, fast_config, left_count, lists_exactly};
+use super::harness::{Client, TestServer, fast_config, left_count, lists_exactly, observers};
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -11,10 +11,7 @@ const ALICE: &str = "alice@example.com";
 /// A legacy and a delta observer, registered, and alice on `tabs` connections; returns
 /// once both observers see alice.
 async fn observed_alice(server: &TestServer, tabs: usize) -> (Client, Client, Vec<Client>) {
-    let mut legacy = Client::legacy(server, "").await;
-    let mut delta = Client::delta(server, "").await;
-    legacy.add_user("legacy@example.com", "Legacy", None).await;
-    delta.add_user("delta@example.com", "Delta", None).await;
+    let (mut legacy, mut delta) = observers(server).await;
     let mut alice = Vec::new();
     for tab in 0..tabs {
         let mut client = if tab % 2 == 0 {
