@@ -4,8 +4,9 @@
 //! A `presence` move carries only an email and a position, so the position is the
 //! message: the latitude holds the move's sequence number (`seq / 1000`, seq 0 being the
 //! position given at registration) and the longitude the sender's clock in microseconds,
-//! modulo 360 s (`t / 1e6 - 180`). JSON keeps an `f64` exact, so the receiver rounds both
-//! back to integers; the modulo only limits measurable latency to 6 minutes.
+//! modulo 360 s (`t / 1e6 - 180`). The server rounds positions to 6 decimal places and
+//! JSON keeps an `f64` exact; both values have at most 6 decimals, so the receiver rounds
+//! them back to the same integers. The modulo only limits measurable latency to 6 minutes.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -101,6 +102,7 @@ pub struct RelayedProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::{Move, PresenceDelta, ServerMessage};
 
     #[test]
     fn a_move_survives_json() {
@@ -118,6 +120,38 @@ mod tests {
         assert_eq!(seq, 37);
         assert_eq!(latency_us(sent_mod, sent + 2_500), 2_500);
         assert_eq!(index_of(&profile.email), Some(5));
+    }
+
+    #[test]
+    fn a_move_survives_the_servers_rounding_and_the_moved_array() {
+        // More sequence numbers than any scenario sends, with send times across the wrap.
+        for seq in 0..=1000 {
+            let sent = u64::from(seq) * 359_999_999 + 123_456_789_012;
+            let frame = profile_frame(7, encode_move(seq, sent), false);
+            let Ok(ClientMessage::UpdateUser(profile)) = shared::decode_client_message(&frame)
+            else {
+                panic!("refused or not an update-user: {frame}");
+            };
+            let relayed = ServerMessage::Presence(PresenceDelta {
+                moved: vec![Move {
+                    email: profile.email,
+                    latitude: profile.latitude.unwrap_or_default(),
+                    longitude: profile.longitude.unwrap_or_default(),
+                }],
+                ..PresenceDelta::default()
+            });
+            let text = relayed.to_json();
+            let Ok(ServerMessage::Presence(delta)) = serde_json::from_str(&text) else {
+                panic!("not a presence: {text}");
+            };
+            let read = &delta.moved[0];
+            assert_eq!(
+                decode_move(read.latitude, read.longitude),
+                (seq, sent % WRAP_US),
+                "{text}"
+            );
+            assert_eq!(index_of(&read.email), Some(7));
+        }
     }
 
     #[test]

@@ -52,8 +52,9 @@ pub struct Welcome {
 }
 
 /// Changes since the previous tick. `joined` adds or replaces a user (also a rename),
-/// `moved` sets a position, `left` removes; each is idempotent, so a delta that overlaps
-/// a `welcome` snapshot is harmless. Empty lists are left out.
+/// `moved` sets a position (each a [`Move`], sent as `[email, latitude, longitude]`),
+/// `left` removes; each is idempotent, so a delta that overlaps a `welcome` snapshot is
+/// harmless. Empty lists are left out.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PresenceDelta {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -107,11 +108,32 @@ impl PresenceDelta {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A user's new position. On the wire it is the array `[email, latitude, longitude]`, not
+/// an object: every member of a room learns every move, so these bytes grow with the square
+/// of the room, and the array is about 45% smaller than the object with its three keys.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "(String, f64, f64)")]
 pub struct Move {
     pub email: String,
     pub latitude: f64,
     pub longitude: f64,
+}
+
+impl From<(String, f64, f64)> for Move {
+    fn from((email, latitude, longitude): (String, f64, f64)) -> Self {
+        Self {
+            email,
+            latitude,
+            longitude,
+        }
+    }
+}
+
+/// By reference, so that serialising a tick's moves copies no email.
+impl Serialize for Move {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (&self.email, self.latitude, self.longitude).serialize(serializer)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

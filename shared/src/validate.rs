@@ -106,6 +106,13 @@ fn check_coordinate(field: &'static str, value: f64, bound: f64) -> Result<(), P
     Ok(())
 }
 
+/// Rounds a coordinate to 6 decimal places: 1e-6 degree is about 11 cm, finer than any
+/// browser's position, and the shortest JSON numbers keep every relayed move small. A
+/// value that rounds to zero is `0.0`, never `-0.0`.
+fn round_coordinate(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6 + 0.0
+}
+
 fn normalize_profile(profile: &mut Profile) -> Result<(), ProtocolError> {
     profile.email = normalize_email(&profile.email)?;
     profile.name = normalize_name(&profile.name)?;
@@ -113,6 +120,8 @@ fn normalize_profile(profile: &mut Profile) -> Result<(), ProtocolError> {
         (Some(latitude), Some(longitude)) => {
             check_coordinate("latitude", latitude, 90.0)?;
             check_coordinate("longitude", longitude, 180.0)?;
+            profile.latitude = Some(round_coordinate(latitude));
+            profile.longitude = Some(round_coordinate(longitude));
         }
         (None, None) => {}
         (Some(_), None) => return Err(ProtocolError::field("longitude", "longitude is missing")),

@@ -1,6 +1,7 @@
 //! Golden tests of the wire contract: the exact JSON of every server message, the decoding
 //! of every client message (the seed's recorded frames included), the refusals with their
-//! error codes, and a fuzz loop proving the decoder never panics.
+//! error codes, positions (the `moved` array, rounding), and a fuzz loop proving the
+//! decoder never panics.
 //!
 //! One test binary; each module below is one part of the contract.
 
@@ -10,6 +11,8 @@ mod client_decode;
 mod frames;
 #[path = "golden/fuzz.rs"]
 mod fuzz;
+#[path = "golden/positions.rs"]
+mod positions;
 #[path = "golden/refused_fields.rs"]
 mod refused_fields;
 #[path = "golden/refused_frames.rs"]

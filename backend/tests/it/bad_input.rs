@@ -94,11 +94,12 @@ fn check_error(error: &Value, code: &str, field: Option<&str>, case: &str) {
 fn emails_seen(client: &Client) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     for frame in &client.received {
-        for key in ["users", "joined", "moved"] {
+        for key in ["users", "joined"] {
             for user in frame[key].as_array().into_iter().flatten() {
                 seen.insert(user["email"].as_str().unwrap_or_default().to_owned());
             }
         }
+        seen.extend(super::frames::delta_emails(frame, "moved"));
         if let Some(you) = frame["you"]["email"].as_str() {
             seen.insert(you.to_owned());
         }
@@ -189,13 +190,15 @@ async fn bad_frames_get_their_error_code_and_change_nothing() {
             "x was renamed by a refused frame"
         );
         for frame in &observer.received {
-            let positions = frame["moved"]
-                .as_array()
-                .into_iter()
-                .chain(frame["users"].as_array())
-                .flatten();
-            for entry in positions.filter(|e| e["email"] == "x@example.com") {
-                let position = (entry["latitude"].as_f64(), entry["longitude"].as_f64());
+            let listed = frame["users"].as_array().into_iter().flatten();
+            let listed = listed
+                .filter(|user| user["email"] == "x@example.com")
+                .map(|user| (user["latitude"].as_f64(), user["longitude"].as_f64()));
+            let moved = super::frames::moves(frame).into_iter();
+            let moved = moved
+                .filter(|(email, _, _)| email == "x@example.com")
+                .map(|(_, latitude, longitude)| (Some(latitude), Some(longitude)));
+            for position in listed.chain(moved) {
                 assert!(
                     [(Some(3.0), Some(4.0)), (Some(7.0), Some(8.0))].contains(&position),
                     "{frame}"

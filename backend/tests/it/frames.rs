@@ -18,11 +18,10 @@ pub fn view(received: &[Value]) -> BTreeMap<String, Value> {
             Some("update-users" | "welcome") => view = listed(&frame["users"]).collect(),
             Some("presence") => {
                 view.extend(listed(&frame["joined"]));
-                for moved in frame["moved"].as_array().into_iter().flatten() {
-                    let email = moved["email"].as_str().unwrap_or_default();
-                    if let Some(user) = view.get_mut(email) {
-                        user["latitude"] = moved["latitude"].clone();
-                        user["longitude"] = moved["longitude"].clone();
+                for (email, latitude, longitude) in moves(frame) {
+                    if let Some(user) = view.get_mut(&email) {
+                        user["latitude"] = json!(latitude);
+                        user["longitude"] = json!(longitude);
                     }
                 }
                 for email in delta_emails(frame, "left") {
@@ -45,6 +44,17 @@ pub fn profile(kind: &str, email: &str, name: &str, position: Option<(f64, f64)>
     frame
 }
 
+/// The `moved` entries of a `presence` frame, each `[email, latitude, longitude]` on the
+/// wire, in order; none for any other frame.
+pub fn moves(frame: &Value) -> Vec<(String, f64, f64)> {
+    let list = frame["moved"].as_array().into_iter().flatten();
+    list.filter_map(|entry| {
+        let email = entry[0].as_str()?.to_owned();
+        Some((email, entry[1].as_f64()?, entry[2].as_f64()?))
+    })
+    .collect()
+}
+
 /// The emails a `presence` frame lists under `key` (`joined` users, `moved`, `left`).
 pub fn delta_emails(frame: &Value, key: &str) -> Vec<String> {
     if frame["type"] != "presence" {
@@ -56,6 +66,7 @@ pub fn delta_emails(frame: &Value, key: &str) -> Vec<String> {
             entry
                 .as_str()
                 .or_else(|| entry["email"].as_str())
+                .or_else(|| entry[0].as_str())
                 .map(str::to_owned)
         })
         .collect()

@@ -140,10 +140,7 @@ async fn moves_arrive_as_moved_deltas_and_as_updated_lists() {
     let moved = delta
         .recv_until(|f| delta_has(f, "moved", "alice@example.com"))
         .await;
-    assert_eq!(
-        moved["moved"],
-        json!([{"email": "alice@example.com", "latitude": 48.86, "longitude": -2.5}])
-    );
+    assert_eq!(moved["moved"], json!([["alice@example.com", 48.86, -2.5]]));
     assert!(
         moved.get("joined").is_none() && moved.get("left").is_none(),
         "empty lists are left out: {moved}"

@@ -1,6 +1,7 @@
 //! Rates per connection: chat bursts then `rate-limited`, persistent abuse closed with 1008,
 //! ICE candidates capped per target until a new offer, positions coalesced per user.
 
+use super::frames::moves;
 use super::harness::{Client, TestServer, fast_config, profile};
 use backend::{Rate, ServerConfig};
 use serde_json::{Value, json};
@@ -181,14 +182,9 @@ fn moves_of(client: &Client, email: &str) -> Vec<(f64, f64)> {
     client
         .received_of("presence")
         .iter()
-        .flat_map(|f| f["moved"].as_array().cloned().unwrap_or_default())
-        .filter(|m| m["email"] == email)
-        .map(|m| {
-            (
-                m["latitude"].as_f64().unwrap_or(f64::NAN),
-                m["longitude"].as_f64().unwrap_or(f64::NAN),
-            )
-        })
+        .flat_map(|f| moves(f))
+        .filter(|(moved, _, _)| moved == email)
+        .map(|(_, latitude, longitude)| (latitude, longitude))
         .collect()
 }
 
@@ -214,11 +210,9 @@ async fn quick_moves_are_coalesced_to_one_broadcast_a_second_and_the_latest_wins
     observer
         .recv_until(|f| {
             f["type"] == "presence"
-                && f["moved"].as_array().is_some_and(|moved| {
-                    moved
-                        .iter()
-                        .any(|m| m["email"] == BOB && m["latitude"] == latest.0)
-                })
+                && moves(f)
+                    .iter()
+                    .any(|(email, latitude, _)| email == BOB && *latitude == latest.0)
         })
         .await;
     let latest_after = start.elapsed();
@@ -259,7 +253,7 @@ async fn a_rename_is_not_delayed_by_a_held_move() {
         .send_json(profile("update-user", BOB, "Bob", Some((2.0, 2.0))))
         .await;
     observer
-        .recv_until(|f| f["type"] == "presence" && f["moved"][0]["latitude"] == 2.0)
+        .recv_until(|f| f["type"] == "presence" && f["moved"][0][1] == 2.0)
         .await;
     // This move is held; the rename after it is not, and carries it.
     let start = Instant::now();

@@ -56,7 +56,8 @@ function stringList(value) {
  *   offline).
  * - `snapshot` `{ self, users, initial }`: everyone online in the room, replacing what was
  *   known; `initial` is true for the first one after (re)registering.
- * - `presence` `{ joined: [user], moved: [{ email, latitude, longitude }], left: [email] }`.
+ * - `presence` `{ joined: [user], moved: [{ email, latitude, longitude }], left: [email] }`
+ *   (the server sends each move as `[email, latitude, longitude]`).
  * - `chat` `{ id, from, name, text, to, sentAt }` (`to` null for the room).
  * - `signal` `{ from, callId, description }` or `{ from, callId, candidate }`.
  * - `call` `{ kind, from, callId, members, media }`, `kind` one of `invite`, `ringing`,
@@ -312,11 +313,13 @@ export class Connection extends Emitter {
       case "presence":
         this.emit("presence", {
           joined: Array.isArray(message.joined) ? message.joined.map(toUser) : [],
+          // Each move is `[email, latitude, longitude]`: the compact form of the delta.
           moved: (Array.isArray(message.moved) ? message.moved : [])
-            .map((m) => ({
-              email: String(m?.email ?? ""),
-              latitude: finite(m?.latitude),
-              longitude: finite(m?.longitude),
+            .filter((m) => Array.isArray(m) && typeof m[0] === "string")
+            .map(([email, latitude, longitude]) => ({
+              email,
+              latitude: finite(latitude),
+              longitude: finite(longitude),
             }))
             .filter((m) => m.latitude !== null && m.longitude !== null),
           left: stringList(message.left),

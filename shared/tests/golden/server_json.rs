@@ -111,7 +111,7 @@ fn presence_lists_joined_moved_and_left() {
     });
     assert_json(
         &message,
-        r#"{"type":"presence","joined":[{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}],"moved":[{"email":"alice@example.com","latitude":48.86,"longitude":2.36}],"left":["carol@example.com"]}"#,
+        r#"{"type":"presence","joined":[{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}],"moved":[["alice@example.com",48.86,2.36]],"left":["carol@example.com"]}"#,
     );
 }
 
@@ -128,7 +128,7 @@ fn presence_omits_empty_lists() {
     assert!(!moved_only.is_empty());
     assert_json(
         &ServerMessage::Presence(moved_only),
-        r#"{"type":"presence","moved":[{"email":"alice@example.com","latitude":-33.5,"longitude":151.0}]}"#,
+        r#"{"type":"presence","moved":[["alice@example.com",-33.5,151.0]]}"#,
     );
     let left_only = PresenceDelta {
         left: vec!["bob@example.com".into()],
