@@ -3,18 +3,13 @@
 //! It runs behind the production handshake and socket limits, so the Autobahn testsuite
 //! checks the code real clients meet.
 
+use crate::handshake::Socket;
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
 
 /// Echoes messages until the client closes, the protocol breaks or the server stops.
-pub(crate) async fn serve(
-    id: u64,
-    mut socket: WebSocketStream<TcpStream>,
-    stop: CancellationToken,
-) {
+pub(crate) async fn serve(id: u64, mut socket: Socket, stop: CancellationToken) {
     let ending = tokio::select! {
         ending = echo(&mut socket) => ending,
         _ = stop.cancelled() => socket.close(None).await,
@@ -27,7 +22,7 @@ pub(crate) async fn serve(
     }
 }
 
-async fn echo(socket: &mut WebSocketStream<TcpStream>) -> Result<(), WsError> {
+async fn echo(socket: &mut Socket) -> Result<(), WsError> {
     while let Some(message) = socket.next().await {
         // Pings are answered and close frames echoed by tungstenite itself.
         if let message @ (Message::Text(_) | Message::Binary(_)) = message? {

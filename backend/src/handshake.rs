@@ -9,6 +9,7 @@
 
 use crate::admission::{self, Cap};
 use crate::config::ServerConfig;
+use crate::stream::LeanStream;
 use shared::{DEFAULT_ROOM, DELTA_SUBPROTOCOL, ROOM_QUERY_PARAMETER, normalize_room};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
@@ -22,9 +23,17 @@ pub(crate) const ECHO_PATH: &str = "/__echo";
 /// Seconds a client refused for a full server is told to wait.
 const RETRY_AFTER_SECONDS: &str = "5";
 
+/// A client's WebSocket, over a stream that holds no read buffer while idle.
+pub(crate) type Socket = WebSocketStream<LeanStream>;
+
+/// tungstenite's read buffer, kept by every connection: big enough for a typical client
+/// frame (a move, a chat line, an ICE candidate); larger frames grow it while they are read.
+/// Socket reads are larger anyway: see [`LeanStream`].
+const READ_BUFFER_BYTES: usize = 256;
+
 /// A connection that completed the handshake.
 pub(crate) struct Accepted {
-    pub socket: WebSocketStream<TcpStream>,
+    pub socket: Socket,
     pub room: String,
     /// The client chose the delta subprotocol.
     pub wants_deltas: bool,
@@ -94,6 +103,7 @@ pub(crate) async fn accept(
         Ok(response)
     };
     let limits = socket_config(config);
+    let stream = LeanStream::new(stream);
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(limits));
     let socket = match tokio::time::timeout(config.handshake_timeout, handshake).await {
         Ok(Ok(socket)) => socket,
@@ -118,10 +128,11 @@ pub(crate) fn socket_config(config: &ServerConfig) -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes))
-        // An idle connection costs its buffers: 8 KiB each instead of tungstenite's 128 KiB
-        // read buffer (allocated up front); writes are flushed per outbox batch anyway.
-        .read_buffer_size(8 * 1024)
-        .write_buffer_size(8 * 1024)
+        // An idle connection costs its buffers: tungstenite's default read buffer is 128 KiB,
+        // allocated up front. Data frames bypass tungstenite's write buffer (see `peer`):
+        // it only ever holds a pong or a close frame, written at once.
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
 }
 
 /// The room named by `?room=`, normalised, or the default room.

@@ -14,14 +14,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// A connection's number, given at accept and unique for the server's run; it appears in
 /// every log line about the connection.
 pub type ConnId = u64;
 
-/// A serialised text frame, cheap to clone for each recipient.
-pub type Frame = Utf8Bytes;
+pub use crate::frame::Frame;
 
 /// Cloneable handle on the shared state. Every method is synchronous: no lock is ever held
 /// across an `.await`, and nothing here waits on a socket or the store.
@@ -42,10 +40,12 @@ pub(crate) struct State {
     /// disconnected only when the last one closes.
     connections_per_email: HashMap<String, usize>,
     pub next_chat_id: u64,
+    /// Set at shutdown: a connection that completes its handshake now is closed at once.
+    pub shutting_down: bool,
 }
 
 pub(crate) struct Connection {
-    pub outbox: Outbox,
+    pub outbox: Arc<Outbox>,
     pub room: String,
     /// Set by the first `add-user`/`update-user` and never changed after.
     pub email: Option<String>,
@@ -60,6 +60,7 @@ impl Hub {
             dirty_rooms: HashSet::new(),
             connections_per_email: HashMap::new(),
             next_chat_id: 1,
+            shutting_down: false,
         };
         Self {
             state: Arc::new(Mutex::new(state)),
@@ -84,8 +85,11 @@ impl Hub {
 
     /// Adds a connection to a room. A client without the delta subprotocol gets the room's
     /// `update-users` list at once, as the seed did.
-    pub fn connect(&self, id: ConnId, room: String, wants_deltas: bool, outbox: Outbox) {
+    pub fn connect(&self, id: ConnId, room: String, wants_deltas: bool, outbox: Arc<Outbox>) {
         let mut state = self.lock();
+        if state.shutting_down {
+            outbox.close(crate::outbox::Closed::ServerShutdown);
+        }
         let connection = Connection {
             outbox,
             room: room.clone(),
@@ -296,13 +300,13 @@ impl State {
             users,
             token,
         };
-        let mut frames = vec![ServerMessage::Welcome(welcome).to_json()];
+        let mut frames = vec![Frame::from(ServerMessage::Welcome(welcome).to_json())];
         let rest = PresenceDelta {
             joined: rest,
             ..PresenceDelta::default()
         };
         for chunk in rest.into_chunks(PRESENCE_FRAME_MAX_ENTRIES) {
-            frames.push(ServerMessage::Presence(chunk).to_json());
+            frames.push(Frame::from(ServerMessage::Presence(chunk).to_json()));
         }
         self.send_snapshot(id, frames);
     }

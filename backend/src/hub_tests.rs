@@ -2,16 +2,12 @@
 
 use super::*;
 use crate::store::{RetryPolicy, SqliteStore, UserStore};
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 struct Fixture {
     hub: Hub,
     writer: WriteBehind,
     store: Arc<SqliteStore>,
     _folder: tempfile::TempDir,
-    /// Keeps every outbox's receiver alive so sends succeed.
-    receivers: Vec<mpsc::Receiver<Frame>>,
 }
 
 impl Fixture {
@@ -25,19 +21,11 @@ impl Fixture {
             writer,
             store,
             _folder: folder,
-            receivers: Vec::new(),
         }
     }
 
-    fn join(&mut self, id: ConnId, room: &str, email: &str) {
-        let (sender, receiver) = mpsc::channel(16);
-        self.receivers.push(receiver);
-        let outbox = Outbox {
-            sender,
-            kick: CancellationToken::new(),
-            queued_bytes: Default::default(),
-            max_bytes: usize::MAX,
-        };
+    fn join(&self, id: ConnId, room: &str, email: &str) {
+        let outbox = Arc::new(Outbox::new(16, usize::MAX));
         self.hub.connect(id, room.to_owned(), true, outbox);
         let profile = Profile {
             email: email.to_owned(),
@@ -66,7 +54,7 @@ impl Fixture {
 
 #[tokio::test]
 async fn a_room_is_dropped_once_nobody_is_in_it() {
-    let mut fixture = Fixture::new();
+    let fixture = Fixture::new();
     fixture.join(1, "ephemeral", "alice@example.com");
     assert_eq!(fixture.hub.room_count(), 1);
     fixture.hub.disconnect(1);
@@ -80,7 +68,7 @@ async fn a_room_is_dropped_once_nobody_is_in_it() {
 
 #[tokio::test]
 async fn a_user_in_two_rooms_is_stored_connected_until_the_last_tab_closes() {
-    let mut fixture = Fixture::new();
+    let fixture = Fixture::new();
     fixture.join(1, "a", "alice@example.com");
     fixture.join(2, "b", "alice@example.com");
     fixture.hub.disconnect(1);

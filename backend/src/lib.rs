@@ -12,6 +12,7 @@ mod admission;
 mod budget;
 pub mod config;
 mod echo;
+mod frame;
 mod handshake;
 mod hub;
 mod outbox;
@@ -20,6 +21,7 @@ mod room;
 mod routing;
 mod session;
 pub mod store;
+mod stream;
 
 pub use admission::MissingOrigin;
 pub use budget::{Rate, StrikeLimit};
@@ -55,9 +57,12 @@ pub async fn run(
         config.move_interval,
         stop.clone(),
     ));
+    tasks.spawn(tick_pings(hub.clone(), config.ping_interval, stop.clone()));
     tokio::pin!(shutdown);
     let admission =
         admission::Admission::new(config.max_connections, config.max_connections_per_ip);
+    // One copy for every connection's task.
+    let shared_config = Arc::new(config.clone());
     let mut next_id = 1;
     loop {
         let (stream, address) = tokio::select! {
@@ -79,10 +84,13 @@ pub async fn run(
             log::debug!("conn={id} from {address}: dropped, too many refusals at once");
             continue;
         };
-        let (hub, config, stop) = (hub.clone(), config.clone(), stop.clone());
+        let (hub, config, stop) = (hub.clone(), Arc::clone(&shared_config), stop.clone());
         tasks.spawn(async move {
             let _ = stream.set_nodelay(true);
-            match handshake::accept(stream, &config, ticket.refused()).await {
+            // Boxed: the handshake's state lives only as long as the handshake, instead of
+            // sizing the task of every connection for its whole life.
+            let handshake = Box::pin(handshake::accept(stream, &config, ticket.refused()));
+            match handshake.await {
                 Ok(accepted) => {
                     let handshake::Accepted {
                         socket,
@@ -91,9 +99,10 @@ pub async fn run(
                         echo,
                     } = accepted;
                     if echo {
-                        echo::serve(id, socket, stop).await;
+                        Box::pin(echo::serve(id, socket, stop)).await;
                     } else {
-                        peer::serve(id, socket, room, wants_deltas, hub, config, stop).await;
+                        let peer = peer::open(id, socket, room, wants_deltas, hub, config);
+                        peer::serve(peer).await;
                     }
                 }
                 Err(reason) => log::debug!("conn={id} from {address}: {reason}"),
@@ -107,6 +116,7 @@ pub async fn run(
         hub.connection_count()
     );
     stop.cancel();
+    hub.close_all();
     tasks.close();
     if tokio::time::timeout(config.shutdown_grace, tasks.wait())
         .await
@@ -152,6 +162,17 @@ async fn tick_presence(
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = ticks.tick() => hub.flush_presence(move_interval),
+        }
+    }
+}
+
+async fn tick_pings(hub: Hub, interval: Duration, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticks.tick() => hub.ping_all(),
         }
     }
 }

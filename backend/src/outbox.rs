@@ -1,26 +1,184 @@
-//! Each connection's outbound queue as the hub sees it: bounded in frames and in bytes, and
-//! a client that cannot keep up is kicked, never waited for.
+//! Each connection's outbound queue: frames the hub queued and the connection's task has not
+//! written yet, bounded in frames and in bytes. A client that cannot keep up is kicked,
+//! never waited for. An empty queue holds no storage, so an idle connection costs little.
+//!
+//! It is also how the hub's timers reach a connection: the ping tick and the shutdown set a
+//! flag here and wake the task, so that no connection needs a timer or a token of its own.
 
-use crate::hub::{ConnId, Frame, State};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
-use tokio_util::sync::CancellationToken;
+use crate::frame::Frame;
+use crate::hub::{ConnId, Hub, State};
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use tokio::sync::Notify;
 
-/// What a connection leaves in the hub: how to reach it and who it is.
+/// The queue shared by the hub (which pushes) and the connection's task (which takes).
+#[derive(Debug)]
 pub struct Outbox {
-    /// Bounded: a connection that cannot keep up is kicked, never waited for.
-    pub sender: mpsc::Sender<Frame>,
-    /// Cancelled by the hub to close a connection whose outbox is full.
-    pub kick: CancellationToken,
-    /// Bytes queued and not yet written, shared with the connection's task: the hub adds
-    /// what it queues, the task subtracts what it wrote. Frames count and bytes count
-    /// both bound the queue.
-    pub queued_bytes: Arc<AtomicUsize>,
-    /// Past this many queued bytes the connection is kicked. One frame is always let
-    /// into an empty queue, whatever its size.
-    pub max_bytes: usize,
+    pending: Mutex<Pending>,
+    /// Wakes the connection's task: frames were queued, a ping is due, or it must close. A
+    /// wake that comes while the task is busy is kept for its next wait.
+    wake: Notify,
+    max_frames: usize,
+    /// Past this many queued bytes the connection is kicked. One frame is always let into
+    /// an empty queue, whatever its size.
+    max_bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    frames: VecDeque<Frame>,
+    /// Bytes queued or taken and not yet written.
+    bytes: usize,
+    /// Why the connection must close, once it must.
+    closed: Option<Closed>,
+    /// The ping tick came since the task last took frames.
+    ping_due: bool,
+}
+
+/// Why the hub closes a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// Its outbox was full: the client does not read.
+    Kicked,
+    ServerShutdown,
+}
+
+/// What [`Outbox::take`] found besides frames.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Taken {
+    /// The ping tick came: the task checks the client is alive, and a ping leads the batch.
+    pub ping_due: bool,
+}
+
+/// What a push did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pushed {
+    Queued,
+    /// The queue was full: the connection is kicked by this push.
+    Kicked {
+        queued_bytes: usize,
+    },
+    /// The connection was kicked earlier; the frame is dropped.
+    Dropped,
+}
+
+impl Outbox {
+    pub fn new(max_frames: usize, max_bytes: usize) -> Self {
+        Self {
+            pending: Mutex::default(),
+            wake: Notify::new(),
+            max_frames: max_frames.max(1),
+            max_bytes,
+        }
+    }
+
+    fn pending(&self) -> MutexGuard<'_, Pending> {
+        // Nothing here can panic while holding the lock; a poisoned one is still sound.
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues a frame, unless the queue is full: then the connection is kicked. With
+    /// `byte_bound` false only the frame count bounds it (a snapshot's size is the room's
+    /// doing, not the client's).
+    pub fn push(&self, frame: Frame, byte_bound: bool) -> Pushed {
+        let mut pending = self.pending();
+        if pending.closed.is_some() {
+            return Pushed::Dropped;
+        }
+        let over_bytes =
+            byte_bound && pending.bytes > 0 && pending.bytes + frame.len() > self.max_bytes;
+        if over_bytes || pending.frames.len() >= self.max_frames {
+            pending.closed = Some(Closed::Kicked);
+            let queued_bytes = pending.bytes;
+            drop(pending);
+            self.wake.notify_one();
+            return Pushed::Kicked { queued_bytes };
+        }
+        pending.bytes += frame.len();
+        pending.frames.push_back(frame);
+        drop(pending);
+        self.wake.notify_one();
+        Pushed::Queued
+    }
+
+    /// Waits for frames, a ping tick or a reason to close.
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    /// Asks the task for a ping (and a check that the client still answers).
+    pub fn ping(&self) {
+        self.pending().ping_due = true;
+        self.wake.notify_one();
+    }
+
+    /// Closes the connection for `reason`, unless it is closing already.
+    pub fn close(&self, reason: Closed) {
+        let mut pending = self.pending();
+        if pending.closed.is_none() {
+            pending.closed = Some(reason);
+        }
+        drop(pending);
+        self.wake.notify_one();
+    }
+
+    /// Makes the next wait return at once (a wake was taken by someone else's wait).
+    pub fn wake_again(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn closed(&self) -> Option<Closed> {
+        self.pending().closed
+    }
+
+    /// Moves up to `max` frames into `batch`, after a ping if one is due; `Err` once the
+    /// connection must close. The queue's storage is freed when this empties it. If frames
+    /// remain, the next wait returns at once.
+    pub fn take(&self, batch: &mut Vec<Frame>, max: usize) -> Result<Taken, Closed> {
+        let mut pending = self.pending();
+        if let Some(reason) = pending.closed {
+            return Err(reason);
+        }
+        let ping_due = std::mem::take(&mut pending.ping_due);
+        if ping_due {
+            batch.push(Frame::ping());
+        }
+        let n = pending.frames.len().min(max);
+        batch.extend(pending.frames.drain(..n));
+        if pending.frames.is_empty() {
+            pending.frames = VecDeque::new();
+        } else {
+            self.wake.notify_one();
+        }
+        Ok(Taken { ping_due })
+    }
+
+    /// Counts `bytes` taken earlier as written.
+    pub fn written(&self, bytes: usize) {
+        let mut pending = self.pending();
+        pending.bytes = pending.bytes.saturating_sub(bytes);
+    }
+}
+
+impl Hub {
+    /// The ping tick: every connection pings its client and closes it if it went silent.
+    /// One timer for the whole server instead of one per connection.
+    pub fn ping_all(&self) {
+        for connection in self.lock().connections.values() {
+            connection.outbox.ping();
+        }
+    }
+
+    /// Shutdown: every connection, and any that connects from now on, closes with 1001.
+    pub fn close_all(&self) {
+        let mut state = self.lock();
+        state.shutting_down = true;
+        for connection in state.connections.values() {
+            connection.outbox.close(Closed::ServerShutdown);
+        }
+    }
 }
 
 impl State {
@@ -38,9 +196,9 @@ impl State {
 
     /// Queues a new member's snapshot. Its size is the room's, not the client's doing, so
     /// only the frame count bounds it, not the byte bound.
-    pub(crate) fn send_snapshot(&self, id: ConnId, frames: Vec<String>) {
+    pub(crate) fn send_snapshot(&self, id: ConnId, frames: impl IntoIterator<Item = Frame>) {
         for frame in frames {
-            self.queue(id, Frame::from(frame), false);
+            self.queue(id, frame, false);
         }
     }
 
@@ -48,25 +206,93 @@ impl State {
         let Some(connection) = self.connections.get(&id) else {
             return;
         };
-        let outbox = &connection.outbox;
-        if outbox.kick.is_cancelled() {
-            return;
+        if let Pushed::Kicked { queued_bytes } = connection.outbox.push(frame, byte_bound) {
+            log::warn!(
+                "conn={id} outbox full ({queued_bytes} bytes queued): closing a client that does not read"
+            );
         }
-        let size = frame.len();
-        let queued = outbox.queued_bytes.fetch_add(size, Ordering::Relaxed);
-        let sent = if byte_bound && queued > 0 && queued + size > outbox.max_bytes {
-            Err(TrySendError::Full(frame))
-        } else {
-            outbox.sender.try_send(frame)
-        };
-        if let Err(error) = sent {
-            outbox.queued_bytes.fetch_sub(size, Ordering::Relaxed);
-            if let TrySendError::Full(_) = error {
-                log::warn!(
-                    "conn={id} outbox full ({queued} bytes queued): closing a client that does not read"
-                );
-                outbox.kick.cancel();
-            }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(size: usize) -> Frame {
+        Frame::text(&"x".repeat(size))
+    }
+
+    #[test]
+    fn frames_come_out_in_order_and_an_emptied_queue_holds_no_storage() {
+        let outbox = Outbox::new(10, 1_000_000);
+        for size in 1..=5 {
+            assert_eq!(outbox.push(frame(size), true), Pushed::Queued);
         }
+        let mut batch = Vec::new();
+        outbox.take(&mut batch, 3).expect("not kicked");
+        outbox.take(&mut batch, 3).expect("not kicked");
+        let sizes: Vec<usize> = batch.iter().map(|f| f.payload().len()).collect();
+        assert_eq!(sizes, [1, 2, 3, 4, 5]);
+        assert_eq!(outbox.pending().frames.capacity(), 0);
+    }
+
+    #[test]
+    fn the_frame_bound_and_the_byte_bound_each_kick() {
+        let by_count = Outbox::new(2, 1_000_000);
+        by_count.push(frame(1), true);
+        by_count.push(frame(1), true);
+        assert!(matches!(
+            by_count.push(frame(1), false),
+            Pushed::Kicked { .. }
+        ));
+        assert_eq!(by_count.push(frame(1), true), Pushed::Dropped);
+        assert_eq!(by_count.take(&mut Vec::new(), 10), Err(Closed::Kicked));
+
+        let by_bytes = Outbox::new(100, 100);
+        assert_eq!(
+            by_bytes.push(frame(500), true),
+            Pushed::Queued,
+            "first always fits"
+        );
+        assert!(matches!(
+            by_bytes.push(frame(1), true),
+            Pushed::Kicked { .. }
+        ));
+    }
+
+    #[test]
+    fn a_snapshot_ignores_the_byte_bound_and_written_bytes_make_room() {
+        let outbox = Outbox::new(100, 100);
+        outbox.push(frame(90), true);
+        assert_eq!(outbox.push(frame(90), false), Pushed::Queued);
+        let mut batch = Vec::new();
+        outbox.take(&mut batch, 10).expect("not kicked");
+        outbox.written(batch.iter().map(Frame::len).sum());
+        assert_eq!(outbox.push(frame(90), true), Pushed::Queued);
+    }
+
+    #[test]
+    fn a_ping_leads_the_next_batch_once_and_a_close_wins_over_frames() {
+        let outbox = Outbox::new(10, 1_000);
+        outbox.push(frame(1), true);
+        outbox.ping();
+        let mut batch = Vec::new();
+        assert_eq!(outbox.take(&mut batch, 10), Ok(Taken { ping_due: true }));
+        assert_eq!(batch, [Frame::ping(), frame(1)]);
+        assert_eq!(outbox.take(&mut batch, 10), Ok(Taken { ping_due: false }));
+        outbox.push(frame(1), true);
+        outbox.close(Closed::ServerShutdown);
+        outbox.close(Closed::Kicked);
+        assert_eq!(outbox.take(&mut batch, 10), Err(Closed::ServerShutdown));
+        assert_eq!(outbox.push(frame(1), true), Pushed::Dropped);
+    }
+
+    #[tokio::test]
+    async fn a_push_made_while_nobody_waits_still_wakes_the_next_wait() {
+        let outbox = Outbox::new(10, 1_000);
+        outbox.push(frame(1), true);
+        tokio::time::timeout(std::time::Duration::from_secs(5), outbox.woken())
+            .await
+            .expect("woken by the earlier push");
     }
 }

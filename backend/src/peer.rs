@@ -1,28 +1,27 @@
-//! One connection's task: a single `select!` loop over the socket, the outbox, the ping
-//! timer and shutdown. Frames from the client become hub calls, within the connection's
+//! One connection's task: a single `select!` loop over the outbox (which also carries the
+//! hub's ping tick and shutdown) and the socket. Frames from the client become hub calls, within the connection's
 //! [`Budget`]; the cleanup runs once, in [`serve`], whichever way the loop ends.
 
 use crate::budget::{Budget, Overrun};
 use crate::config::ServerConfig;
-use crate::hub::{ConnId, Frame, Hub, Outbox};
+use crate::frame::Frame;
+use crate::handshake::Socket;
+use crate::hub::{ConnId, Hub, Outbox};
+use crate::outbox::Closed;
+use crate::stream::LeanStream;
 use futures_util::{SinkExt, StreamExt};
 use shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage, decode_client_message};
+use std::io::{self, IoSlice};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio::sync::mpsc;
-use tokio::time::{Instant, MissedTickBehavior};
-use tokio_tungstenite::WebSocketStream;
+use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_util::sync::CancellationToken;
 
-type Socket = WebSocketStream<TcpStream>;
-
-/// Frames written to the socket before one flush, so a burst costs one system call.
-const WRITE_BATCH: usize = 64;
+/// Frames written by one system call at most (a vectored write).
+const WRITE_BATCH: usize = 256;
 
 /// Why the loop ended, for the log and the close frame.
 enum Ending {
@@ -36,46 +35,41 @@ enum Ending {
     Transport(String),
 }
 
-/// Runs a connection from its first frame to its last, then takes it out of the hub.
-pub(crate) async fn serve(
+/// Adds a connection that completed its handshake to the hub, ready to [`serve`].
+///
+/// Boxed, and built outside any future: a future keeps its arguments for its whole life,
+/// so passing the socket to an `async fn` would size every connection's task for it twice.
+pub(crate) fn open(
     id: ConnId,
     socket: Socket,
     room: String,
     wants_deltas: bool,
     hub: Hub,
-    config: ServerConfig,
-    shutdown: CancellationToken,
-) {
-    let (sender, outbox) = mpsc::channel(config.outbox_capacity);
-    let kick = CancellationToken::new();
-    let queued_bytes = Arc::new(AtomicUsize::new(0));
-    hub.connect(
-        id,
-        room.clone(),
-        wants_deltas,
-        Outbox {
-            sender,
-            kick: kick.clone(),
-            queued_bytes: Arc::clone(&queued_bytes),
-            max_bytes: config.outbox_bytes,
-        },
-    );
+    config: Arc<ServerConfig>,
+) -> Box<Peer> {
+    let outbox = Arc::new(Outbox::new(config.outbox_capacity, config.outbox_bytes));
+    hub.connect(id, room.clone(), wants_deltas, Arc::clone(&outbox));
     log::info!("conn={id} joined room={room} deltas={wants_deltas}");
-    let mut peer = Peer {
+    Box::new(Peer {
         id,
         socket,
         outbox,
-        queued_bytes,
-        kick,
-        shutdown,
-        hub: hub.clone(),
+        hub,
         budget: Budget::new(&config, Instant::now()),
         config,
-    };
+        last_heard: Instant::now(),
+        torn: false,
+        closing: false,
+    })
+}
+
+/// Runs a connection from its first frame to its last, then takes it out of the hub.
+pub(crate) async fn serve(mut peer: Box<Peer>) {
     let ending = peer.run().await;
-    hub.disconnect(id);
-    peer.close(&ending).await;
-    log::info!("conn={id} closed: {ending}");
+    peer.hub.disconnect(peer.id);
+    // Boxed: the goodbye's state exists only while it runs, not in every idle task.
+    Box::pin(peer.close(&ending)).await;
+    log::info!("conn={} closed: {ending}", peer.id);
 }
 
 impl std::fmt::Display for Ending {
@@ -93,47 +87,38 @@ impl std::fmt::Display for Ending {
     }
 }
 
-struct Peer {
+pub(crate) struct Peer {
     id: ConnId,
     socket: Socket,
-    outbox: mpsc::Receiver<Frame>,
-    /// The bytes of the outbox, shared with the hub's `Outbox`: subtracted once written.
-    queued_bytes: Arc<AtomicUsize>,
-    /// Cancelled by the hub when the outbox is full; it also cuts a write short.
-    kick: CancellationToken,
-    shutdown: CancellationToken,
+    outbox: Arc<Outbox>,
     hub: Hub,
     budget: Budget,
-    config: ServerConfig,
+    config: Arc<ServerConfig>,
+    /// When the client last sent anything; checked at each ping tick.
+    last_heard: Instant,
+    /// A write was cut short in the middle of a frame: the stream can carry nothing more.
+    torn: bool,
+    /// The client sent its close frame: nothing more is written after tungstenite's reply.
+    closing: bool,
 }
 
 impl Peer {
     async fn run(&mut self) -> Ending {
-        let (kick, shutdown) = (self.kick.clone(), self.shutdown.clone());
-        let mut ping = tokio::time::interval(self.config.ping_interval);
-        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut last_heard = Instant::now();
+        let outbox = Arc::clone(&self.outbox);
         loop {
+            // The outbox comes before the socket: what the room queued goes out first.
             let step = tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => return Ending::ServerShutdown,
-                _ = kick.cancelled() => return Ending::TooSlow,
+                _ = outbox.woken() => self.write_queued().await,
                 incoming = self.socket.next() => match incoming {
                     None => return Ending::ClientClosed,
                     Some(Err(WsError::Capacity(_))) => return Ending::TooBig,
                     Some(Err(error)) => return Ending::Transport(error.to_string()),
                     Some(Ok(message)) => {
-                        last_heard = Instant::now();
+                        self.last_heard = Instant::now();
                         self.on_message(message).await
                     }
                 },
-                Some(frame) = self.outbox.recv() => self.write_outbox(frame).await,
-                _ = ping.tick() => {
-                    if last_heard.elapsed() > self.config.idle_timeout {
-                        return Ending::Idle;
-                    }
-                    self.write(Message::Ping(Default::default())).await
-                }
             };
             if let Err(ending) = step {
                 return ending;
@@ -148,7 +133,10 @@ impl Peer {
                 ErrorCode::BinaryNotSupported,
                 "frames must be JSON text",
             )),
-            Message::Close(_) => return Ok(()),
+            Message::Close(_) => {
+                self.closing = true;
+                return Ok(());
+            }
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => None,
         };
         let Some(error) = refusal else {
@@ -156,8 +144,8 @@ impl Peer {
         };
         log::debug!("conn={} refused a frame: {error}", self.id);
         let overrun = self.budget.refused(error.code, Instant::now());
-        let frame = ServerMessage::Error(error.into()).to_json();
-        self.write(Message::Text(frame.into())).await?;
+        let frame = Frame::from(ServerMessage::Error(error.into()).to_json());
+        self.write_frames(&[frame]).await?;
         match overrun {
             None => Ok(()),
             Some(overrun) => Err(Ending::Abuse(overrun)),
@@ -184,34 +172,44 @@ impl Peer {
         outcome.err()
     }
 
-    /// Writes a frame and whatever else is already queued, then flushes once.
-    async fn write_outbox(&mut self, first: Frame) -> Result<(), Ending> {
-        let mut bytes = first.len();
-        let mut batch = vec![Message::Text(first)];
-        while batch.len() < WRITE_BATCH {
-            match self.outbox.try_recv() {
-                Ok(frame) => {
-                    bytes += frame.len();
-                    batch.push(Message::Text(frame));
-                }
-                Err(_) => break,
-            }
+    /// Writes a batch of what the hub queued. If more is queued, the next turn of the loop
+    /// comes back here (after a look at the socket).
+    async fn write_queued(&mut self) -> Result<(), Ending> {
+        let mut batch = Vec::new();
+        let taken = self
+            .outbox
+            .take(&mut batch, WRITE_BATCH)
+            .map_err(ending_of)?;
+        if taken.ping_due && self.last_heard.elapsed() > self.config.idle_timeout {
+            return Err(Ending::Idle);
         }
-        let socket = &mut self.socket;
-        let write_all = async move {
-            for message in batch {
-                socket.feed(message).await?;
-            }
-            socket.flush().await
-        };
-        within(&self.config, &self.kick, &self.shutdown, write_all).await?;
-        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.write_frames(&batch).await?;
+        self.outbox.written(batch.iter().map(Frame::len).sum());
         Ok(())
     }
 
-    async fn write(&mut self, message: Message) -> Result<(), Ending> {
-        let send = self.socket.send(message);
-        within(&self.config, &self.kick, &self.shutdown, send).await
+    /// Writes whole frames straight to the socket, in one vectored write where it can:
+    /// tungstenite frames only its own replies (pongs, close), and those are flushed first
+    /// so that frames never interleave.
+    async fn write_frames(&mut self, frames: &[Frame]) -> Result<(), Ending> {
+        if self.closing {
+            return Ok(());
+        }
+        let (socket, torn) = (&mut self.socket, &mut self.torn);
+        let write = async move {
+            socket.flush().await.map_err(|error| error.to_string())?;
+            *torn = true;
+            write_all(socket.get_mut(), frames)
+                .await
+                .map_err(|error| error.to_string())?;
+            *torn = false;
+            Ok::<_, String>(())
+        };
+        // Boxed: a write's state exists only while it runs, not in every idle task.
+        Box::pin(within(&self.config, &self.outbox, write)).await
     }
 
     /// Says goodbye with a close frame where the client can still hear one, then reads
@@ -228,6 +226,10 @@ impl Peer {
             Ending::Idle => (CloseCode::Away, "no answer to pings"),
             Ending::ClientClosed | Ending::Transport(_) => return,
         };
+        if self.torn {
+            // Half a frame went out: a close frame now would be read as its rest.
+            return;
+        }
         let frame = CloseFrame {
             code,
             reason: reason.into(),
@@ -243,22 +245,54 @@ impl Peer {
     }
 }
 
+/// Writes every byte of `frames`, as few system calls as the kernel allows.
+async fn write_all(stream: &mut LeanStream, frames: &[Frame]) -> io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = frames.iter().map(|f| IoSlice::new(f.as_bytes())).collect();
+    let mut remaining = &mut slices[..];
+    while !remaining.is_empty() {
+        let written = stream.write_vectored(remaining).await?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut remaining, written);
+    }
+    Ok(())
+}
+
 /// Runs a write within the send timeout; a kick (the outbox over its bound) or shutdown
 /// cuts it short, so that a client that stopped reading is closed at once.
-async fn within<E: std::fmt::Display>(
+async fn within(
     config: &ServerConfig,
-    kick: &CancellationToken,
-    shutdown: &CancellationToken,
-    write: impl std::future::Future<Output = Result<(), E>>,
+    outbox: &Outbox,
+    write: impl std::future::Future<Output = Result<(), String>>,
 ) -> Result<(), Ending> {
-    tokio::select! {
-        biased;
-        _ = shutdown.cancelled() => Err(Ending::ServerShutdown),
-        _ = kick.cancelled() => Err(Ending::TooSlow),
-        written = tokio::time::timeout(config.send_timeout, write) => match written {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(Ending::Transport(error.to_string())),
-            Err(_) => Err(Ending::TooSlow),
-        },
+    let write = tokio::time::timeout(config.send_timeout, write);
+    tokio::pin!(write);
+    let mut woken = false;
+    let result = loop {
+        tokio::select! {
+            biased;
+            _ = outbox.woken() => match outbox.closed() {
+                Some(reason) => break Err(ending_of(reason)),
+                None => woken = true,
+            },
+            written = &mut write => break match written {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(Ending::Transport(error)),
+                Err(_) => Err(Ending::TooSlow),
+            },
+        }
+    };
+    if woken {
+        // The wake was for frames or a ping queued meanwhile: kept for the loop's next turn.
+        outbox.wake_again();
+    }
+    result
+}
+
+fn ending_of(reason: Closed) -> Ending {
+    match reason {
+        Closed::Kicked => Ending::TooSlow,
+        Closed::ServerShutdown => Ending::ServerShutdown,
     }
 }

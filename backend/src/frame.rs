@@ -1,0 +1,107 @@
+//! A server-to-client text frame, framed once and shared by all its recipients: the
+//! WebSocket header and the JSON go out as one buffer, written to each socket as is.
+//!
+//! A server never masks its frames (RFC 6455, 5.1), so the bytes are the same for every
+//! client: a broadcast to a room costs one serialisation, one framing and one reference
+//! count per recipient, with no copy into a per-connection write buffer.
+
+use bytes::Bytes;
+use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+/// A complete, unmasked, final text frame: header then payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame(Bytes);
+
+impl Frame {
+    /// Frames `text` as one final text frame.
+    pub fn text(text: &str) -> Self {
+        let header = FrameHeader {
+            opcode: OpCode::Data(Data::Text),
+            ..FrameHeader::default()
+        };
+        let length = text.len() as u64;
+        let mut bytes = Vec::with_capacity(header.len(length) + text.len());
+        // Formatting into a Vec cannot fail: the header only writes bytes.
+        let _ = header.format(length, &mut bytes);
+        bytes.extend_from_slice(text.as_bytes());
+        Self(Bytes::from(bytes))
+    }
+
+    /// A ping with no payload, the keep-alive sent every ping interval.
+    pub fn ping() -> Self {
+        Self(Bytes::from_static(&[0x89, 0x00]))
+    }
+
+    /// The bytes on the wire, header included.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The size on the wire, header included: what an outbox counts.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The text of the frame, for tests that read what the hub queued.
+    #[cfg(test)]
+    pub fn payload(&self) -> &str {
+        let header = match self.0.get(1).map(|b| b & 0x7f) {
+            Some(126) => 4,
+            Some(127) => 10,
+            _ => 2,
+        };
+        std::str::from_utf8(self.0.get(header..).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl From<String> for Frame {
+    fn from(text: String) -> Self {
+        Self::text(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn parsed(frame: &Frame) -> (FrameHeader, u64, usize) {
+        let mut cursor = Cursor::new(frame.as_bytes());
+        let (header, length) = FrameHeader::parse(&mut cursor)
+            .expect("a valid header")
+            .expect("a complete header");
+        (header, length, cursor.position() as usize)
+    }
+
+    #[test]
+    fn each_length_form_parses_back_to_the_same_text() {
+        for size in [0, 1, 125, 126, 65_535, 65_536, 200_000] {
+            let text = "x".repeat(size);
+            let frame = Frame::text(&text);
+            let (header, length, offset) = parsed(&frame);
+            assert!(header.is_final);
+            assert_eq!(header.opcode, OpCode::Data(Data::Text));
+            assert_eq!(header.mask, None, "a server never masks");
+            assert_eq!(length, size as u64);
+            assert_eq!(&frame.as_bytes()[offset..], text.as_bytes());
+            assert_eq!(frame.payload(), text);
+            assert_eq!(frame.len(), offset + size);
+        }
+    }
+
+    #[test]
+    fn the_ping_is_a_final_ping_without_payload() {
+        let (header, length, _) = parsed(&Frame::ping());
+        assert_eq!(
+            header.opcode,
+            OpCode::Control(tokio_tungstenite::tungstenite::protocol::frame::coding::Control::Ping)
+        );
+        assert!(header.is_final);
+        assert_eq!(length, 0);
+    }
+}
