@@ -6,10 +6,7 @@ pub use crate::outbox::Outbox;
 use crate::room::Room;
 use crate::session::Access;
 use crate::store::{UserRecord, WriteBehind};
-use shared::{
-    ErrorCode, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, Profile, ProtocolError, ServerMessage,
-    User, Welcome,
-};
+use shared::{ErrorCode, Profile, ProtocolError, ServerMessage, User, Welcome};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -285,30 +282,30 @@ impl State {
 
     fn welcome(&mut self, id: ConnId, room_name: &str, you: User, token: String) {
         let wants_deltas = self.connections.get(&id).is_some_and(|c| c.wants_deltas);
-        let Some(room) = self.rooms.get(room_name) else {
+        let Some(room) = self.rooms.get_mut(room_name) else {
             return;
         };
         if !wants_deltas {
             return;
         }
         // A large room's snapshot comes in pieces: the welcome, then `joined` frames.
-        let mut users = room.users();
-        let rest = users.split_off(users.len().min(PRESENCE_FRAME_MAX_ENTRIES));
+        let snapshot = room.snapshot();
+        let mut users = snapshot.first_page;
+        if !users.iter().any(|user| user.email == you.email) {
+            // The snapshot predates this member (or lists them on a later page): the
+            // welcome lists them anyway, in name order.
+            let at =
+                users.partition_point(|user| (&user.name, &user.email) < (&you.name, &you.email));
+            users.insert(at, you.clone());
+        }
         let welcome = Welcome {
             you,
             room: room_name.to_owned(),
             users,
             token,
         };
-        let mut frames = vec![Frame::from(ServerMessage::Welcome(welcome).to_json())];
-        let rest = PresenceDelta {
-            joined: rest,
-            ..PresenceDelta::default()
-        };
-        for chunk in rest.into_chunks(PRESENCE_FRAME_MAX_ENTRIES) {
-            frames.push(Frame::from(ServerMessage::Presence(chunk).to_json()));
-        }
-        self.send_snapshot(id, frames);
+        let welcome = Frame::from(ServerMessage::Welcome(welcome).to_json());
+        self.send_snapshot(id, std::iter::once(welcome).chain(snapshot.rest));
     }
 }
 

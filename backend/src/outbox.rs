@@ -26,8 +26,9 @@ pub struct Outbox {
 
 #[derive(Debug, Default)]
 struct Pending {
-    frames: VecDeque<Frame>,
-    /// Bytes queued or taken and not yet written.
+    /// Each frame, and whether its bytes count against the byte bound.
+    frames: VecDeque<(Frame, bool)>,
+    /// Bytes of counted frames queued, or taken and not yet written.
     bytes: usize,
     /// Why the connection must close, once it must.
     closed: Option<Closed>,
@@ -48,6 +49,9 @@ pub enum Closed {
 pub struct Taken {
     /// The ping tick came: the task checks the client is alive, and a ping leads the batch.
     pub ping_due: bool,
+    /// The bytes of the batch that count against the byte bound: [`Outbox::written`]
+    /// takes them once they are written.
+    pub counted_bytes: usize,
 }
 
 /// What a push did.
@@ -80,8 +84,9 @@ impl Outbox {
     }
 
     /// Queues a frame, unless the queue is full: then the connection is kicked. With
-    /// `byte_bound` false only the frame count bounds it (a snapshot's size is the room's
-    /// doing, not the client's).
+    /// `byte_bound` false only the frame count bounds it and its bytes are not counted (a
+    /// snapshot's size is the room's doing, not the client's: in a room of 15,000 it is
+    /// over 1 MiB, and the deltas that follow it must not find the queue full).
     pub fn push(&self, frame: Frame, byte_bound: bool) -> Pushed {
         let mut pending = self.pending();
         if pending.closed.is_some() {
@@ -96,8 +101,10 @@ impl Outbox {
             self.wake.notify_one();
             return Pushed::Kicked { queued_bytes };
         }
-        pending.bytes += frame.len();
-        pending.frames.push_back(frame);
+        if byte_bound {
+            pending.bytes += frame.len();
+        }
+        pending.frames.push_back((frame, byte_bound));
         drop(pending);
         self.wake.notify_one();
         Pushed::Queued
@@ -146,16 +153,25 @@ impl Outbox {
             batch.push(Frame::ping());
         }
         let n = pending.frames.len().min(max);
-        batch.extend(pending.frames.drain(..n));
+        let mut counted_bytes = 0;
+        for (frame, counted) in pending.frames.drain(..n) {
+            if counted {
+                counted_bytes += frame.len();
+            }
+            batch.push(frame);
+        }
         if pending.frames.is_empty() {
             pending.frames = VecDeque::new();
         } else {
             self.wake.notify_one();
         }
-        Ok(Taken { ping_due })
+        Ok(Taken {
+            ping_due,
+            counted_bytes,
+        })
     }
 
-    /// Counts `bytes` taken earlier as written.
+    /// Counts `bytes` (a batch's [`Taken::counted_bytes`]) as written.
     pub fn written(&self, bytes: usize) {
         let mut pending = self.pending();
         pending.bytes = pending.bytes.saturating_sub(bytes);
@@ -261,13 +277,26 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_ignores_the_byte_bound_and_written_bytes_make_room() {
+    fn a_snapshot_is_not_counted_against_the_byte_bound_and_written_bytes_make_room() {
         let outbox = Outbox::new(100, 100);
-        outbox.push(frame(90), true);
-        assert_eq!(outbox.push(frame(90), false), Pushed::Queued);
+        assert_eq!(outbox.push(frame(500), false), Pushed::Queued, "a snapshot");
+        assert_eq!(
+            outbox.push(frame(60), true),
+            Pushed::Queued,
+            "the delta after it"
+        );
+        assert!(matches!(
+            outbox.push(frame(60), true),
+            Pushed::Kicked { .. }
+        ));
+
+        let outbox = Outbox::new(100, 100);
+        outbox.push(frame(500), false);
+        outbox.push(frame(60), true);
         let mut batch = Vec::new();
-        outbox.take(&mut batch, 10).expect("not kicked");
-        outbox.written(batch.iter().map(Frame::len).sum());
+        let taken = outbox.take(&mut batch, 10).expect("not kicked");
+        assert_eq!(taken.counted_bytes, frame(60).len());
+        outbox.written(taken.counted_bytes);
         assert_eq!(outbox.push(frame(90), true), Pushed::Queued);
     }
 
@@ -277,9 +306,11 @@ mod tests {
         outbox.push(frame(1), true);
         outbox.ping();
         let mut batch = Vec::new();
-        assert_eq!(outbox.take(&mut batch, 10), Ok(Taken { ping_due: true }));
+        let taken = outbox.take(&mut batch, 10).expect("open");
+        assert!(taken.ping_due);
         assert_eq!(batch, [Frame::ping(), frame(1)]);
-        assert_eq!(outbox.take(&mut batch, 10), Ok(Taken { ping_due: false }));
+        let taken = outbox.take(&mut batch, 10).expect("open");
+        assert!(!taken.ping_due);
         outbox.push(frame(1), true);
         outbox.close(Closed::ServerShutdown);
         outbox.close(Closed::Kicked);

@@ -187,7 +187,7 @@ impl Peer {
             return Ok(());
         }
         self.write_frames(&batch).await?;
-        self.outbox.written(batch.iter().map(Frame::len).sum());
+        self.outbox.written(taken.counted_bytes);
         Ok(())
     }
 

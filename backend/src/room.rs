@@ -1,8 +1,9 @@
 //! One room's presence: who is online, which connections listen, and what changed since the
 //! last presence tick.
 
+use crate::frame::Frame;
 use crate::hub::ConnId;
-use shared::{Move, PresenceDelta, Profile, User};
+use shared::{Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, Profile, ServerMessage, User};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -20,6 +21,23 @@ pub(crate) struct Room {
     /// only their position) did. Whether they are still online is read at the tick. A move
     /// stays here until its user's move interval has passed.
     pending: HashMap<String, bool>,
+    /// Everyone online, as a new member's welcome lists them; built at most once between
+    /// two ticks that send a delta, whoever joins meanwhile.
+    snapshot: Option<Snapshot>,
+}
+
+/// The room's members, paged for a welcome: the first page goes in the `welcome` itself
+/// (it names the client, so it is serialised per client), the rest are `presence` frames
+/// listing the others as `joined`, framed once for every new member.
+///
+/// A snapshot taken earlier in the same tick is as good as a fresh one: every change since
+/// it was taken is pending, and the next tick sends it to the new member too (deltas are
+/// idempotent). So in a ramp of hundreds of joins a second into a room of thousands, the
+/// room is serialised ten times a second rather than once per join.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    pub first_page: Vec<User>,
+    pub rest: Vec<Frame>,
 }
 
 #[derive(Debug)]
@@ -87,6 +105,28 @@ impl Room {
         !self.pending.is_empty()
     }
 
+    /// Everyone online, paged for a welcome (see [`Snapshot`]).
+    pub fn snapshot(&mut self) -> Snapshot {
+        if let Some(snapshot) = &self.snapshot {
+            return snapshot.clone();
+        }
+        // The first page leaves room for the new member, added by the welcome if missing.
+        let mut first_page = self.users();
+        let rest = first_page.split_off(first_page.len().min(PRESENCE_FRAME_MAX_ENTRIES - 1));
+        let rest = PresenceDelta {
+            joined: rest,
+            ..PresenceDelta::default()
+        };
+        let rest = rest
+            .into_chunks(PRESENCE_FRAME_MAX_ENTRIES)
+            .into_iter()
+            .map(|chunk| Frame::from(ServerMessage::Presence(chunk).to_json()))
+            .collect();
+        let snapshot = Snapshot { first_page, rest };
+        self.snapshot = Some(snapshot.clone());
+        snapshot
+    }
+
     /// Every online user, sorted by name then email so that lists are stable.
     pub fn users(&self) -> Vec<User> {
         let mut users: Vec<User> = self.members.values().map(|m| m.user.clone()).collect();
@@ -136,8 +176,10 @@ impl Room {
                 delta: Vec::new(),
             };
         }
+        // Whoever joins after this tick no longer gets these changes as a delta.
+        self.snapshot = None;
         let full_list = (!self.list_listeners.is_empty()).then(|| {
-            shared::ServerMessage::UpdateUsers {
+            ServerMessage::UpdateUsers {
                 users: self.users(),
             }
             .to_json()
@@ -146,9 +188,9 @@ impl Room {
             Vec::new()
         } else {
             self.delta_of(pending)
-                .into_chunks(shared::PRESENCE_FRAME_MAX_ENTRIES)
+                .into_chunks(PRESENCE_FRAME_MAX_ENTRIES)
                 .into_iter()
-                .map(|chunk| shared::ServerMessage::Presence(chunk).to_json())
+                .map(|chunk| ServerMessage::Presence(chunk).to_json())
                 .collect()
         };
         PresenceFrames { full_list, delta }
