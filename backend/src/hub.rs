@@ -170,10 +170,12 @@ impl Hub {
     /// Sends every room's pending presence changes: one full list for the seed's clients
     /// and one delta for the others, each serialised once. A user's move broadcast less
     /// than `move_interval` ago stays pending (the latest position wins) and its room dirty.
-    pub fn flush_presence(&self, move_interval: Duration) {
+    /// Returns whether it sent anything.
+    pub fn flush_presence(&self, move_interval: Duration) -> bool {
         let now = Instant::now();
         let mut state = self.lock();
         let mut still_dirty = Vec::new();
+        let mut sent = false;
         for room_name in std::mem::take(&mut state.dirty_rooms) {
             let Some(room) = state.rooms.get_mut(&room_name) else {
                 continue;
@@ -184,6 +186,7 @@ impl Hub {
             }
             let list_listeners: Vec<ConnId> = room.list_listeners.iter().copied().collect();
             let delta_listeners: Vec<ConnId> = room.delta_listeners.iter().copied().collect();
+            sent |= frames.full_list.is_some() || !frames.delta.is_empty();
             if let Some(list) = frames.full_list {
                 state.send_to_all(&list_listeners, Frame::from(list));
             }
@@ -196,6 +199,7 @@ impl Hub {
             }
         }
         state.dirty_rooms.extend(still_dirty);
+        sent
     }
 
     /// The users online in a room, sorted by name.

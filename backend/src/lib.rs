@@ -15,6 +15,7 @@ mod echo;
 mod frame;
 mod handshake;
 mod hub;
+pub mod memory;
 mod outbox;
 mod peer;
 mod room;
@@ -31,6 +32,7 @@ pub use session::{Secret, SecretError, SessionKey};
 
 use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{
@@ -87,25 +89,18 @@ pub async fn run(
         let (hub, config, stop) = (hub.clone(), Arc::clone(&shared_config), stop.clone());
         tasks.spawn(async move {
             let _ = stream.set_nodelay(true);
-            // Boxed: the handshake's state lives only as long as the handshake, instead of
-            // sizing the task of every connection for its whole life.
+            // Boxed, both: a task's future is sized for its largest state, so the handshake
+            // and what follows it each live in their own allocation, only while they run.
             let handshake = Box::pin(handshake::accept(stream, &config, ticket.refused()));
-            match handshake.await {
-                Ok(accepted) => {
-                    let handshake::Accepted {
-                        socket,
-                        room,
-                        wants_deltas,
-                        echo,
-                    } = accepted;
-                    if echo {
-                        Box::pin(echo::serve(id, socket, stop)).await;
-                    } else {
-                        let peer = peer::open(id, socket, room, wants_deltas, hub, config);
-                        peer::serve(peer).await;
-                    }
+            let connection = match handshake.await {
+                Ok(accepted) => Some(start(id, accepted, hub, config, stop)),
+                Err(reason) => {
+                    log::debug!("conn={id} from {address}: {reason}");
+                    None
                 }
-                Err(reason) => log::debug!("conn={id} from {address}: {reason}"),
+            };
+            if let Some(connection) = connection {
+                connection.await;
             }
             // The connection's place is given back only now that its socket is closed.
             drop(ticket);
@@ -158,10 +153,14 @@ async fn tick_presence(
 ) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut trimmer = memory::Trimmer::default();
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = ticks.tick() => hub.flush_presence(move_interval),
+            _ = ticks.tick() => {
+                let busy = hub.flush_presence(move_interval);
+                trimmer.tick(busy);
+            }
         }
     }
 }
@@ -174,5 +173,33 @@ async fn tick_pings(hub: Hub, interval: Duration, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = ticks.tick() => hub.ping_all(),
         }
+    }
+}
+
+/// The life of a connection after its handshake: the peer, or the echo route.
+fn start(
+    id: u64,
+    accepted: handshake::Accepted,
+    hub: Hub,
+    config: Arc<ServerConfig>,
+    stop: CancellationToken,
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    let handshake::Accepted {
+        socket,
+        room,
+        wants_deltas,
+        echo,
+    } = accepted;
+    if echo {
+        Box::pin(echo::serve(id, socket, stop))
+    } else {
+        Box::pin(peer::serve(peer::open(
+            id,
+            socket,
+            room,
+            wants_deltas,
+            hub,
+            config,
+        )))
     }
 }
