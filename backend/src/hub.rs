@@ -309,7 +309,7 @@ impl State {
             token,
         };
         let welcome = Frame::from(ServerMessage::Welcome(welcome).to_json());
-        self.send_snapshot(id, std::iter::once(welcome).chain(snapshot.rest));
+        self.send_snapshot(id, welcome, snapshot.rest);
     }
 }
 

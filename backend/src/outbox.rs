@@ -8,7 +8,7 @@
 use crate::frame::Frame;
 use crate::hub::{ConnId, Hub, State};
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
 /// The queue shared by the hub (which pushes) and the connection's task (which takes).
@@ -26,14 +26,23 @@ pub struct Outbox {
 
 #[derive(Debug, Default)]
 struct Pending {
-    /// Each frame, and whether its bytes count against the byte bound.
-    frames: VecDeque<(Frame, bool)>,
+    frames: VecDeque<Queued>,
     /// Bytes of counted frames queued, or taken and not yet written.
     bytes: usize,
     /// Why the connection must close, once it must.
     closed: Option<Closed>,
     /// The ping tick came since the task last took frames.
     ping_due: bool,
+}
+
+/// One entry of the queue.
+#[derive(Debug)]
+enum Queued {
+    /// A frame, and whether its bytes count against the byte bound.
+    One(Frame, bool),
+    /// Frames shared by every outbox they are queued on (a room's snapshot pages): one
+    /// entry however many frames, never counted against the byte bound.
+    Shared(Arc<[Frame]>),
 }
 
 /// Why the hub closes a connection.
@@ -88,12 +97,25 @@ impl Outbox {
     /// snapshot's size is the room's doing, not the client's: in a room of 15,000 it is
     /// over 1 MiB, and the deltas that follow it must not find the queue full).
     pub fn push(&self, frame: Frame, byte_bound: bool) -> Pushed {
+        let counted = if byte_bound { frame.len() } else { 0 };
+        self.enqueue(Queued::One(frame, byte_bound), counted)
+    }
+
+    /// Queues frames shared with other outboxes; only the frame count bounds them.
+    pub fn push_shared(&self, frames: Arc<[Frame]>) -> Pushed {
+        if frames.is_empty() {
+            return Pushed::Queued;
+        }
+        self.enqueue(Queued::Shared(frames), 0)
+    }
+
+    fn enqueue(&self, entry: Queued, counted: usize) -> Pushed {
         let mut pending = self.pending();
         if pending.closed.is_some() {
             return Pushed::Dropped;
         }
         let over_bytes =
-            byte_bound && pending.bytes > 0 && pending.bytes + frame.len() > self.max_bytes;
+            counted > 0 && pending.bytes > 0 && pending.bytes + counted > self.max_bytes;
         if over_bytes || pending.frames.len() >= self.max_frames {
             pending.closed = Some(Closed::Kicked);
             let queued_bytes = pending.bytes;
@@ -101,10 +123,8 @@ impl Outbox {
             self.wake.notify_one();
             return Pushed::Kicked { queued_bytes };
         }
-        if byte_bound {
-            pending.bytes += frame.len();
-        }
-        pending.frames.push_back((frame, byte_bound));
+        pending.bytes += counted;
+        pending.frames.push_back(entry);
         drop(pending);
         self.wake.notify_one();
         Pushed::Queued
@@ -140,8 +160,8 @@ impl Outbox {
         self.pending().closed
     }
 
-    /// Moves up to `max` frames into `batch`, after a ping if one is due; `Err` once the
-    /// connection must close. The queue's storage is freed when this empties it. If frames
+    /// Moves about `max` frames into `batch` (a shared entry is taken whole), after a ping
+    /// if one is due; `Err` once the connection must close. The queue's storage is freed when this empties it. If frames
     /// remain, the next wait returns at once.
     pub fn take(&self, batch: &mut Vec<Frame>, max: usize) -> Result<Taken, Closed> {
         let mut pending = self.pending();
@@ -152,13 +172,19 @@ impl Outbox {
         if ping_due {
             batch.push(Frame::ping());
         }
-        let n = pending.frames.len().min(max);
         let mut counted_bytes = 0;
-        for (frame, counted) in pending.frames.drain(..n) {
-            if counted {
-                counted_bytes += frame.len();
+        let limit = batch.len() + max;
+        while batch.len() < limit {
+            match pending.frames.pop_front() {
+                None => break,
+                Some(Queued::One(frame, counted)) => {
+                    if counted {
+                        counted_bytes += frame.len();
+                    }
+                    batch.push(frame);
+                }
+                Some(Queued::Shared(frames)) => batch.extend(frames.iter().cloned()),
             }
-            batch.push(frame);
         }
         if pending.frames.is_empty() {
             pending.frames = VecDeque::new();
@@ -201,7 +227,7 @@ impl State {
     /// Queues a frame for one connection. A full outbox (in frames or in bytes) means the
     /// client stopped reading: it is kicked rather than waited for or allowed to grow.
     pub fn send(&self, id: ConnId, frame: Frame) {
-        self.queue(id, frame, true);
+        self.queue(id, |outbox| outbox.push(frame, true));
     }
 
     pub fn send_to_all(&self, ids: &[ConnId], frame: Frame) {
@@ -210,19 +236,19 @@ impl State {
         }
     }
 
-    /// Queues a new member's snapshot. Its size is the room's, not the client's doing, so
-    /// only the frame count bounds it, not the byte bound.
-    pub(crate) fn send_snapshot(&self, id: ConnId, frames: impl IntoIterator<Item = Frame>) {
-        for frame in frames {
-            self.queue(id, frame, false);
-        }
+    /// Queues a new member's snapshot: its welcome, then the room's pages shared with
+    /// every other new member. Its size is the room's, not the client's doing, so only the
+    /// frame count bounds it, not the byte bound.
+    pub(crate) fn send_snapshot(&self, id: ConnId, welcome: Frame, pages: Arc<[Frame]>) {
+        self.queue(id, |outbox| outbox.push(welcome, false));
+        self.queue(id, |outbox| outbox.push_shared(pages));
     }
 
-    fn queue(&self, id: ConnId, frame: Frame, byte_bound: bool) {
+    fn queue(&self, id: ConnId, push: impl FnOnce(&Outbox) -> Pushed) {
         let Some(connection) = self.connections.get(&id) else {
             return;
         };
-        if let Pushed::Kicked { queued_bytes } = connection.outbox.push(frame, byte_bound) {
+        if let Pushed::Kicked { queued_bytes } = push(&connection.outbox) {
             log::warn!(
                 "conn={id} outbox full ({queued_bytes} bytes queued): closing a client that does not read"
             );
@@ -298,6 +324,19 @@ mod tests {
         assert_eq!(taken.counted_bytes, frame(60).len());
         outbox.written(taken.counted_bytes);
         assert_eq!(outbox.push(frame(90), true), Pushed::Queued);
+    }
+
+    #[test]
+    fn shared_frames_are_one_entry_taken_whole_and_never_counted() {
+        let outbox = Outbox::new(2, 10);
+        let pages: Arc<[Frame]> = (1..=5).map(frame).collect();
+        assert_eq!(outbox.push(frame(50), true), Pushed::Queued);
+        assert_eq!(outbox.push_shared(Arc::clone(&pages)), Pushed::Queued);
+        let mut batch = Vec::new();
+        let taken = outbox.take(&mut batch, 2).expect("open");
+        assert_eq!(batch.len(), 6, "the shared entry is taken whole");
+        assert_eq!(&batch[1..], &pages[..]);
+        assert_eq!(taken.counted_bytes, frame(50).len());
     }
 
     #[test]

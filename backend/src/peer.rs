@@ -55,7 +55,7 @@ pub(crate) fn open(
         socket,
         outbox,
         hub,
-        budget: Budget::new(&config, Instant::now()),
+        budget: None,
         config,
         last_heard: Instant::now(),
         torn: false,
@@ -92,7 +92,9 @@ pub(crate) struct Peer {
     socket: Socket,
     outbox: Arc<Outbox>,
     hub: Hub,
-    budget: Budget,
+    /// Made at the first frame that a rate or a strike applies to: a client that only
+    /// registers and moves (most of a crowd) never needs one.
+    budget: Option<Box<Budget>>,
     config: Arc<ServerConfig>,
     /// When the client last sent anything; checked at each ping tick.
     last_heard: Instant,
@@ -143,7 +145,7 @@ impl Peer {
             return Ok(());
         };
         log::debug!("conn={} refused a frame: {error}", self.id);
-        let overrun = self.budget.refused(error.code, Instant::now());
+        let overrun = self.budget().refused(error.code, Instant::now());
         let frame = Frame::from(ServerMessage::Error(error.into()).to_json());
         self.write_frames(&[frame]).await?;
         match overrun {
@@ -159,7 +161,11 @@ impl Peer {
             Err(error) => return Some(error),
         };
         log::trace!("conn={} {}", self.id, message.type_name());
-        if let Err(error) = self.budget.admit(&message, Instant::now()) {
+        let is_presence = matches!(
+            message,
+            ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_)
+        );
+        if !is_presence && let Err(error) = self.budget().admit(&message, Instant::now()) {
             return Some(error);
         }
         let outcome = match message {
@@ -170,6 +176,12 @@ impl Peer {
             signaling => self.hub.relay(self.id, signaling),
         };
         outcome.err()
+    }
+
+    fn budget(&mut self) -> &mut Budget {
+        let config = &self.config;
+        self.budget
+            .get_or_insert_with(|| Box::new(Budget::new(config, Instant::now())))
     }
 
     /// Writes a batch of what the hub queued. If more is queued, the next turn of the loop

@@ -5,6 +5,7 @@ use crate::frame::Frame;
 use crate::hub::ConnId;
 use shared::{Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, Profile, ServerMessage, User};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -37,7 +38,7 @@ pub(crate) struct Room {
 #[derive(Debug, Clone)]
 pub(crate) struct Snapshot {
     pub first_page: Vec<User>,
-    pub rest: Vec<Frame>,
+    pub rest: Arc<[Frame]>,
 }
 
 #[derive(Debug)]
