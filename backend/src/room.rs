@@ -13,7 +13,8 @@ use tokio::time::Instant;
 #[derive(Debug, Default)]
 pub(crate) struct Room {
     /// Online users by email, each with its open connections in this room (one per tab).
-    pub members: HashMap<String, Member>,
+    /// Boxed: the table keeps room for twice its entries, so an entry is kept small.
+    pub members: HashMap<String, Box<Member>>,
     /// Connections that receive the seed's full `update-users` lists, registered or not.
     pub list_listeners: HashSet<ConnId>,
     /// Registered connections that receive `presence` deltas.
@@ -68,17 +69,19 @@ impl Room {
         let member = self
             .members
             .entry(profile.email.clone())
-            .or_insert_with(|| Member {
-                user: User {
-                    name: String::new(),
-                    email: profile.email.clone(),
-                    latitude: None,
-                    longitude: None,
-                    is_connected: true,
-                    in_call: false,
-                },
-                connections: Vec::new(),
-                moved_at: None,
+            .or_insert_with(|| {
+                Box::new(Member {
+                    user: User {
+                        name: String::new(),
+                        email: profile.email.clone(),
+                        latitude: None,
+                        longitude: None,
+                        is_connected: true,
+                        in_call: false,
+                    },
+                    connections: Vec::new(),
+                    moved_at: None,
+                })
             });
         if !member.connections.contains(&id) {
             member.connections.push(id);
