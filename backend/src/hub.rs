@@ -16,6 +16,10 @@ use tokio::time::Instant;
 /// every log line about the connection.
 pub type ConnId = u64;
 
+/// A room name or an email held in several places (the room's key, each connection, the
+/// member): one shared allocation instead of a copy in each.
+pub type Name = Arc<str>;
+
 pub use crate::frame::Frame;
 
 /// Cloneable handle on the shared state. Every method is synchronous: no lock is ever held
@@ -30,12 +34,12 @@ pub struct Hub {
 
 pub(crate) struct State {
     pub connections: HashMap<ConnId, Connection>,
-    pub rooms: HashMap<String, Room>,
+    pub rooms: HashMap<Name, Room>,
     /// Rooms with presence changes not yet sent, so that a tick skips idle rooms.
-    pub dirty_rooms: HashSet<String>,
+    pub dirty_rooms: HashSet<Name>,
     /// Open registered connections per email, over all rooms: a user is stored as
     /// disconnected only when the last one closes.
-    connections_per_email: HashMap<String, usize>,
+    connections_per_email: HashMap<Name, usize>,
     pub next_chat_id: u64,
     /// Set at shutdown: a connection that completes its handshake now is closed at once.
     pub shutting_down: bool,
@@ -43,9 +47,9 @@ pub(crate) struct State {
 
 pub(crate) struct Connection {
     pub outbox: Arc<Outbox>,
-    pub room: String,
+    pub room: Name,
     /// Set by the first `add-user`/`update-user` and never changed after.
-    pub email: Option<String>,
+    pub email: Option<Name>,
     pub wants_deltas: bool,
 }
 
@@ -89,7 +93,7 @@ impl Hub {
         }
         let connection = Connection {
             outbox,
-            room: room.clone(),
+            room: Name::from(room.as_str()),
             email: None,
             wants_deltas,
         };
@@ -104,35 +108,35 @@ impl Hub {
         let connection = state.connections.get(&id).ok_or_else(gone)?;
         let first = connection.email.is_none();
         if let Some(email) = &connection.email
-            && *email != profile.email
+            && **email != profile.email
         {
             return Err(mismatch(email));
         }
         let room = match (&profile.room, first) {
             (Some(room), true) => room.clone(),
-            (Some(room), false) if *room != connection.room => {
+            (Some(room), false) if **room != *connection.room => {
                 return Err(ProtocolError::new(
                     ErrorCode::RoomMismatch,
                     format!("this connection is in room '{}'", connection.room),
                 ));
             }
-            _ => connection.room.clone(),
+            _ => connection.room.to_string(),
         };
         if first {
             // Refused before anything changes: no presence, nothing stored.
-            let online = state.connections_per_email.contains_key(&profile.email);
+            let online = state
+                .connections_per_email
+                .contains_key(profile.email.as_str());
             self.access.admit(&profile, &room, online)?;
         }
-        if first && room != connection.room {
+        if first && *room != *connection.room {
             state.leave_room(id);
             state.join_room(id, &room);
         }
-        let user = state.upsert_member(id, &room, &profile);
+        let email = state.email_name(&profile.email);
+        let user = state.upsert_member(id, &room, &email, &profile);
         if first {
-            *state
-                .connections_per_email
-                .entry(user.email.clone())
-                .or_default() += 1;
+            *state.connections_per_email.entry(email).or_default() += 1;
         }
         self.store.record(record_of(&user, true));
         if first {
@@ -225,18 +229,21 @@ impl Hub {
 
 impl State {
     fn join_room(&mut self, id: ConnId, room_name: &str) {
-        let Some(connection) = self.connections.get_mut(&id) else {
+        let Some(wants_deltas) = self.connections.get(&id).map(|c| c.wants_deltas) else {
             return;
         };
-        connection.room = room_name.to_owned();
-        let wants_deltas = connection.wants_deltas;
-        let room = self.rooms.entry(room_name.to_owned()).or_default();
-        if !wants_deltas {
+        let (name, room) = self.room_entry(room_name);
+        let list = (!wants_deltas).then(|| {
             room.list_listeners.insert(id);
-            let list = ServerMessage::UpdateUsers {
+            ServerMessage::UpdateUsers {
                 users: room.users(),
             }
-            .to_json();
+            .to_json()
+        });
+        if let Some(connection) = self.connections.get_mut(&id) {
+            connection.room = name;
+        }
+        if let Some(list) = list {
             self.send(id, Frame::from(list));
         }
     }
@@ -245,7 +252,7 @@ impl State {
     /// connection there (they left).
     fn leave_room(&mut self, id: ConnId) -> Option<User> {
         let connection = self.connections.get(&id)?;
-        let room_name = connection.room.clone();
+        let room_name = Name::clone(&connection.room);
         let email = connection.email.clone();
         let room = self.rooms.get_mut(&room_name)?;
         room.list_listeners.remove(&id);
@@ -258,7 +265,7 @@ impl State {
             if member.connections.is_empty() {
                 left = room.members.remove(&email).map(|m| m.user);
                 room.mark_changed(&email, true);
-                self.dirty_rooms.insert(room_name.clone());
+                self.dirty_rooms.insert(Name::clone(&room_name));
             }
         }
         if room.is_empty() && !room.has_pending() {
@@ -267,21 +274,45 @@ impl State {
         left
     }
 
-    fn upsert_member(&mut self, id: ConnId, room_name: &str, profile: &Profile) -> User {
+    fn upsert_member(
+        &mut self,
+        id: ConnId,
+        room_name: &str,
+        email: &Name,
+        profile: &Profile,
+    ) -> User {
         let wants_deltas = match self.connections.get_mut(&id) {
             Some(connection) => {
-                connection.email = Some(profile.email.clone());
+                connection.email = Some(Name::clone(email));
                 connection.wants_deltas
             }
             None => false,
         };
-        let room = self.rooms.entry(room_name.to_owned()).or_default();
+        let (name, room) = self.room_entry(room_name);
         if wants_deltas {
             room.delta_listeners.insert(id);
         }
-        let user = room.upsert_member(id, profile);
-        self.dirty_rooms.insert(room_name.to_owned());
+        let user = room.upsert_member(id, email, profile);
+        self.dirty_rooms.insert(name);
         user
+    }
+
+    /// The room's shared name, and the room, created if new.
+    fn room_entry(&mut self, room_name: &str) -> (Name, &mut Room) {
+        let name = match self.rooms.get_key_value(room_name) {
+            Some((name, _)) => Name::clone(name),
+            None => Name::from(room_name),
+        };
+        let room = self.rooms.entry(Name::clone(&name)).or_default();
+        (name, room)
+    }
+
+    /// The shared allocation of an email already online somewhere, or a new one.
+    fn email_name(&self, email: &str) -> Name {
+        match self.connections_per_email.get_key_value(email) {
+            Some((name, _)) => Name::clone(name),
+            None => Name::from(email),
+        }
     }
 
     fn welcome(&mut self, id: ConnId, room_name: &str, you: User, token: String) {

@@ -2,7 +2,7 @@
 //! last presence tick.
 
 use crate::frame::Frame;
-use crate::hub::ConnId;
+use crate::hub::{ConnId, Name};
 use shared::{Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, Profile, ServerMessage, User};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use tokio::time::Instant;
 pub(crate) struct Room {
     /// Online users by email, each with its open connections in this room (one per tab).
     /// Boxed: the table keeps room for twice its entries, so an entry is kept small.
-    pub members: HashMap<String, Box<Member>>,
+    pub members: HashMap<Name, Box<Member>>,
     /// Connections that receive the seed's full `update-users` lists, registered or not.
     pub list_listeners: HashSet<ConnId>,
     /// Registered connections that receive `presence` deltas.
@@ -22,7 +22,7 @@ pub(crate) struct Room {
     /// Users whose presence changed since the last tick, and whether their profile (not
     /// only their position) did. Whether they are still online is read at the tick. A move
     /// stays here until its user's move interval has passed.
-    pending: HashMap<String, bool>,
+    pending: HashMap<Name, bool>,
     /// Everyone online, as a new member's welcome lists them; built at most once between
     /// two ticks that send a delta, whoever joins meanwhile.
     snapshot: Option<Snapshot>,
@@ -65,24 +65,21 @@ impl Room {
 
     /// Adds the connection to its user, creating the user, and applies the profile's name,
     /// call state and position (a profile without a position keeps the last one).
-    pub fn upsert_member(&mut self, id: ConnId, profile: &Profile) -> User {
-        let member = self
-            .members
-            .entry(profile.email.clone())
-            .or_insert_with(|| {
-                Box::new(Member {
-                    user: User {
-                        name: String::new(),
-                        email: profile.email.clone(),
-                        latitude: None,
-                        longitude: None,
-                        is_connected: true,
-                        in_call: false,
-                    },
-                    connections: Vec::new(),
-                    moved_at: None,
-                })
-            });
+    pub fn upsert_member(&mut self, id: ConnId, email: &Name, profile: &Profile) -> User {
+        let member = self.members.entry(Name::clone(email)).or_insert_with(|| {
+            Box::new(Member {
+                user: User {
+                    name: String::new(),
+                    email: profile.email.clone(),
+                    latitude: None,
+                    longitude: None,
+                    is_connected: true,
+                    in_call: false,
+                },
+                connections: Vec::new(),
+                moved_at: None,
+            })
+        });
         if !member.connections.contains(&id) {
             member.connections.push(id);
         }
@@ -95,13 +92,13 @@ impl Room {
             member.user.longitude = Some(longitude);
         }
         let user = member.user.clone();
-        self.mark_changed(&profile.email, profile_changed);
+        self.mark_changed(email, profile_changed);
         user
     }
 
     /// Marks a user's presence as changed; `profile` is true for a join or a rename.
-    pub fn mark_changed(&mut self, email: &str, profile: bool) {
-        let entry = self.pending.entry(email.to_owned()).or_insert(false);
+    pub fn mark_changed(&mut self, email: &Name, profile: bool) {
+        let entry = self.pending.entry(Name::clone(email)).or_insert(false);
         *entry |= profile;
     }
 
@@ -140,9 +137,9 @@ impl Room {
 
     /// Every registered connection in the room, with the email it registered.
     pub fn registered_connections(&self) -> impl Iterator<Item = (&str, ConnId)> {
-        self.members.iter().flat_map(|(email, member)| {
-            member.connections.iter().map(move |c| (email.as_str(), *c))
-        })
+        self.members
+            .iter()
+            .flat_map(|(email, member)| member.connections.iter().map(move |c| (&**email, *c)))
     }
 
     /// Drains the pending changes due at `now` into the frames of this tick. Joins, renames
@@ -155,7 +152,7 @@ impl Room {
         move_interval: Duration,
     ) -> PresenceFrames {
         let members = &mut self.members;
-        let pending: HashMap<String, bool> = self
+        let pending: HashMap<Name, bool> = self
             .pending
             .extract_if(|email, profile_changed| {
                 let Some(member) = members.get_mut(email) else {
@@ -200,14 +197,14 @@ impl Room {
         PresenceFrames { full_list, delta }
     }
 
-    fn delta_of(&self, pending: HashMap<String, bool>) -> PresenceDelta {
+    fn delta_of(&self, pending: HashMap<Name, bool>) -> PresenceDelta {
         let mut delta = PresenceDelta::default();
         for (email, profile_changed) in pending {
             match self.members.get(&email).map(|member| &member.user) {
-                None => delta.left.push(email),
+                None => delta.left.push(email.to_string()),
                 Some(user) => match (profile_changed, user.latitude, user.longitude) {
                     (false, Some(latitude), Some(longitude)) => delta.moved.push(Move {
-                        email,
+                        email: email.to_string(),
                         latitude,
                         longitude,
                     }),

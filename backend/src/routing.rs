@@ -1,14 +1,14 @@
 //! Chat and signaling routing: from a registered sender to one member of its room, or to
 //! the rest of the room, stamped with the sender's identity.
 
-use crate::hub::{ConnId, Frame, Hub, State, mismatch, now_ms};
+use crate::hub::{ConnId, Frame, Hub, Name, State, mismatch, now_ms};
 use serde_json::Value;
 use shared::{ChatDelivery, ChatRequest, ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 
 /// Who sent a frame, as the hub knows it: never as the frame claims.
 struct Sender {
-    email: String,
-    room: String,
+    email: Name,
+    room: Name,
 }
 
 impl Hub {
@@ -27,7 +27,7 @@ impl Hub {
             Some(target) => {
                 let target_connections = room
                     .members
-                    .get(target)
+                    .get(target.as_str())
                     .map(|m| m.connections.clone())
                     .ok_or_else(|| offline(target))?;
                 let own = room
@@ -43,7 +43,7 @@ impl Hub {
         };
         let delivery = ChatDelivery {
             id: state.next_chat_id,
-            from: sender.email,
+            from: sender.email.to_string(),
             name,
             text: request.text,
             to: request.to,
@@ -69,7 +69,7 @@ impl Hub {
         };
         for claim in ["from", "email"] {
             if let Some(Value::String(claimed)) = signal.payload.get(claim)
-                && claimed.trim().to_lowercase() != sender.email
+                && claimed.trim().to_lowercase() != *sender.email
             {
                 return Err(mismatch(&sender.email));
             }
@@ -78,12 +78,12 @@ impl Hub {
         let recipients: Vec<ConnId> = match &signal.to {
             Some(target) => room
                 .members
-                .get(target)
+                .get(target.as_str())
                 .map(|m| m.connections.iter().copied().filter(|c| *c != id).collect())
                 .ok_or_else(|| offline(target))?,
             None => room
                 .registered_connections()
-                .filter(|(email, _)| *email != sender.email)
+                .filter(|(email, _)| **email != *sender.email)
                 .map(|(_, c)| c)
                 .collect(),
         };
@@ -104,7 +104,7 @@ impl State {
         let email = connection.email.clone().ok_or_else(not_registered)?;
         Ok(Sender {
             email,
-            room: connection.room.clone(),
+            room: Name::clone(&connection.room),
         })
     }
 }
