@@ -24,9 +24,10 @@ impl Fixture {
         }
     }
 
-    fn join(&self, id: ConnId, room: &str, email: &str) {
+    fn join(&self, id: ConnId, room: &str, email: &str) -> Arc<Outbox> {
         let outbox = Arc::new(Outbox::new(16, usize::MAX));
-        self.hub.connect(id, room.to_owned(), true, outbox);
+        self.hub
+            .connect(id, room.to_owned(), true, Arc::clone(&outbox));
         let profile = Profile {
             email: email.to_owned(),
             name: "Alice".to_owned(),
@@ -39,6 +40,29 @@ impl Fixture {
             token: None,
         };
         self.hub.register(id, profile).expect("registered");
+        outbox
+    }
+
+    /// The emails a welcome in `room` would list now, in order.
+    fn snapshot_emails(&self, room: &str) -> Vec<String> {
+        let mut state = self.hub.lock();
+        let Some(room) = state.rooms.get_mut(room) else {
+            return Vec::new();
+        };
+        let snapshot = room.snapshot();
+        let rest = snapshot.rest.iter().flat_map(|frame| {
+            let delta: serde_json::Value = serde_json::from_str(frame.payload()).expect("json");
+            let joined = delta["joined"].as_array().cloned().unwrap_or_default();
+            joined
+                .into_iter()
+                .map(|user| user["email"].as_str().unwrap_or("").to_owned())
+        });
+        snapshot
+            .first_page
+            .iter()
+            .map(|user| user.email.clone())
+            .chain(rest)
+            .collect()
     }
 
     async fn stored_connected(&self, email: &str) -> bool {
@@ -80,5 +104,33 @@ async fn a_user_in_two_rooms_is_stored_connected_until_the_last_tab_closes() {
     assert!(
         !fixture.stored_connected("alice@example.com").await,
         "gone from both rooms"
+    );
+}
+
+#[tokio::test]
+async fn a_welcome_snapshot_is_reused_until_a_delta_is_sent_and_still_lists_the_newcomer() {
+    let fixture = Fixture::new();
+    fixture.join(1, "r", "a@example.com");
+    assert_eq!(fixture.snapshot_emails("r"), ["a@example.com"]);
+
+    // Same tick: b's welcome comes from the snapshot taken for a, plus b itself.
+    let outbox = fixture.join(2, "r", "b@example.com");
+    assert_eq!(fixture.snapshot_emails("r"), ["a@example.com"], "reused");
+    let mut frames = Vec::new();
+    outbox.take(&mut frames, 16).expect("open");
+    let welcome: serde_json::Value = serde_json::from_str(frames[0].payload()).expect("json");
+    let listed: Vec<&str> = welcome["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|user| user["email"].as_str())
+        .collect();
+    assert_eq!(listed, ["a@example.com", "b@example.com"]);
+
+    // The tick sends b's join as a delta: whoever comes next needs a fresh snapshot.
+    assert!(fixture.hub.flush_presence(Duration::ZERO));
+    assert_eq!(
+        fixture.snapshot_emails("r"),
+        ["a@example.com", "b@example.com"]
     );
 }
