@@ -48,8 +48,9 @@ check:
     just test
 
 # Benchmarks: release build, a fresh backend per scenario, the default suite (under 5
-# minutes), the table written to docs/BENCHMARKS.md. Flags go to `loadgen suite`, e.g.
-# `just bench --live 5000,10000,15000 --idle 10000` (see `loadgen suite --help`).
+# minutes, at the issue's target sizes), the table written to docs/BENCHMARKS.md. Flags
+# go to `loadgen suite`, e.g. `just bench --live 20000 --idle 2000,10000` (see
+# `loadgen suite --help`).
 bench *ARGS:
     cargo build --release -p backend -p loadgen
     ./target/release/loadgen suite --backend target/release/backend --command "just bench {{ARGS}}" {{ARGS}}

@@ -134,9 +134,11 @@ struct SuiteFlags {
     /// The backend's RUST_LOG (its per-connection lines are at info).
     #[arg(long, default_value = "warn")]
     server_log: String,
-    #[arg(long, value_delimiter = ',', default_value = "2000,5000")]
+    /// Idle connections, one run per size (the target: ≤ 3 KB RSS each at 10,000).
+    #[arg(long, value_delimiter = ',', default_value = "10000")]
     idle: Vec<usize>,
-    #[arg(long, value_delimiter = ',', default_value = "1000,2000,4000")]
+    /// Live-map room sizes, raised in step mode (the target: 15,000 at p99 ≤ 1 s).
+    #[arg(long, value_delimiter = ',', default_value = "5000,10000,15000")]
     live: Vec<usize>,
     #[command(flatten)]
     live_settings: LiveFlags,
@@ -232,7 +234,15 @@ async fn run_suite(flags: &SuiteFlags, ctx: &Context, common: &Common) -> ExitCo
     let _ = std::fs::remove_dir_all(&folder);
     if !flags.smoke {
         let args: Vec<String> = std::env::args().collect();
-        let exact = args.join(" ");
+        // Quoted where a shell would need it, so the line can be pasted back.
+        let exact = args
+            .iter()
+            .map(|arg| match arg.contains(' ') {
+                true => format!("'{arg}'"),
+                false => arg.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
         let command = match &flags.command {
             Some(asked) => format!("{asked}` → `{exact}"),
             None => exact,
