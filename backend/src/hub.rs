@@ -6,7 +6,7 @@ pub use crate::outbox::Outbox;
 use crate::room::Room;
 use crate::session::Access;
 use crate::store::{UserRecord, WriteBehind};
-use shared::{ErrorCode, Profile, ProtocolError, ServerMessage, User, Welcome};
+use shared::{ErrorCode, Profile, ProtocolError, User};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -39,7 +39,7 @@ pub(crate) struct State {
     pub dirty_rooms: HashSet<Name>,
     /// Open registered connections per email, over all rooms: a user is stored as
     /// disconnected only when the last one closes.
-    connections_per_email: HashMap<Name, usize>,
+    pub connections_per_email: HashMap<Name, usize>,
     pub next_chat_id: u64,
     /// Set at shutdown: a connection that completes its handshake now is closed at once.
     pub shutting_down: bool,
@@ -224,123 +224,6 @@ impl Hub {
     /// How many connections are open.
     pub fn connection_count(&self) -> usize {
         self.lock().connections.len()
-    }
-}
-
-impl State {
-    fn join_room(&mut self, id: ConnId, room_name: &str) {
-        let Some(wants_deltas) = self.connections.get(&id).map(|c| c.wants_deltas) else {
-            return;
-        };
-        let (name, room) = self.room_entry(room_name);
-        let list = (!wants_deltas).then(|| {
-            room.list_listeners.insert(id);
-            ServerMessage::UpdateUsers {
-                users: room.users(),
-            }
-            .to_json()
-        });
-        if let Some(connection) = self.connections.get_mut(&id) {
-            connection.room = name;
-        }
-        if let Some(list) = list {
-            self.send(id, Frame::from(list));
-        }
-    }
-
-    /// Takes a connection out of its room; returns the user if that was their last
-    /// connection there (they left).
-    fn leave_room(&mut self, id: ConnId) -> Option<User> {
-        let connection = self.connections.get(&id)?;
-        let room_name = Name::clone(&connection.room);
-        let email = connection.email.clone();
-        let room = self.rooms.get_mut(&room_name)?;
-        room.list_listeners.remove(&id);
-        room.delta_listeners.remove(&id);
-        let mut left = None;
-        if let Some(email) = email
-            && let Some(member) = room.members.get_mut(&email)
-        {
-            member.connections.retain(|c| *c != id);
-            if member.connections.is_empty() {
-                left = room.members.remove(&email).map(|m| m.user);
-                room.mark_changed(&email, true);
-                self.dirty_rooms.insert(Name::clone(&room_name));
-            }
-        }
-        if room.is_empty() && !room.has_pending() {
-            self.rooms.remove(&room_name);
-        }
-        left
-    }
-
-    fn upsert_member(
-        &mut self,
-        id: ConnId,
-        room_name: &str,
-        email: &Name,
-        profile: &Profile,
-    ) -> User {
-        let wants_deltas = match self.connections.get_mut(&id) {
-            Some(connection) => {
-                connection.email = Some(Name::clone(email));
-                connection.wants_deltas
-            }
-            None => false,
-        };
-        let (name, room) = self.room_entry(room_name);
-        if wants_deltas {
-            room.delta_listeners.insert(id);
-        }
-        let user = room.upsert_member(id, email, profile);
-        self.dirty_rooms.insert(name);
-        user
-    }
-
-    /// The room's shared name, and the room, created if new.
-    fn room_entry(&mut self, room_name: &str) -> (Name, &mut Room) {
-        let name = match self.rooms.get_key_value(room_name) {
-            Some((name, _)) => Name::clone(name),
-            None => Name::from(room_name),
-        };
-        let room = self.rooms.entry(Name::clone(&name)).or_default();
-        (name, room)
-    }
-
-    /// The shared allocation of an email already online somewhere, or a new one.
-    fn email_name(&self, email: &str) -> Name {
-        match self.connections_per_email.get_key_value(email) {
-            Some((name, _)) => Name::clone(name),
-            None => Name::from(email),
-        }
-    }
-
-    fn welcome(&mut self, id: ConnId, room_name: &str, you: User, token: String) {
-        let wants_deltas = self.connections.get(&id).is_some_and(|c| c.wants_deltas);
-        let Some(room) = self.rooms.get_mut(room_name) else {
-            return;
-        };
-        if !wants_deltas {
-            return;
-        }
-        // A large room's snapshot comes in pieces: the welcome, then `joined` frames.
-        let snapshot = room.snapshot();
-        let mut users = snapshot.first_page;
-        if !users.iter().any(|user| user.email == you.email) {
-            // The snapshot predates this member (or lists them on a later page): the
-            // welcome lists them anyway, in name order.
-            let at =
-                users.partition_point(|user| (&user.name, &user.email) < (&you.name, &you.email));
-            users.insert(at, you.clone());
-        }
-        let welcome = Welcome {
-            you,
-            room: room_name.to_owned(),
-            users,
-            token,
-        };
-        let welcome = Frame::from(ServerMessage::Welcome(welcome).to_json());
-        self.send_snapshot(id, welcome, snapshot.rest);
     }
 }
 

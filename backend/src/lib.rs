@@ -15,6 +15,7 @@ mod echo;
 mod frame;
 mod handshake;
 mod hub;
+mod membership;
 pub mod memory;
 mod outbox;
 mod peer;
