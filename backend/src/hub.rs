@@ -190,11 +190,11 @@ impl Hub {
             }
             let list_listeners: Vec<ConnId> = room.list_listeners.iter().copied().collect();
             let delta_listeners: Vec<ConnId> = room.delta_listeners.iter().copied().collect();
-            sent |= frames.full_list.is_some() || !frames.delta.is_empty();
+            sent |= frames.full_list.is_some() || frames.delta.is_some();
             if let Some(list) = frames.full_list {
                 state.send_to_all(&list_listeners, Frame::from(list));
             }
-            for delta in frames.delta {
+            if let Some(delta) = frames.delta {
                 state.send_to_all(&delta_listeners, Frame::from(delta));
             }
             // Rooms are named by clients: one nobody is in must not outlive its last tick.

@@ -25,7 +25,7 @@ impl Fixture {
     }
 
     fn join(&self, id: ConnId, room: &str, email: &str) -> Arc<Outbox> {
-        let outbox = Arc::new(Outbox::new(16, usize::MAX));
+        let outbox = Arc::new(Outbox::new(1024, usize::MAX));
         self.hub
             .connect(id, room.to_owned(), true, Arc::clone(&outbox));
         let profile = Profile {
@@ -133,4 +133,23 @@ async fn a_welcome_snapshot_is_reused_until_a_delta_is_sent_and_still_lists_the_
         fixture.snapshot_emails("r"),
         ["a@example.com", "b@example.com"]
     );
+}
+
+#[tokio::test]
+async fn a_tick_sends_one_presence_frame_however_many_changed() {
+    let fixture = Fixture::new();
+    let watcher = fixture.join(1, "crowd", "watcher@example.com");
+    assert!(fixture.hub.flush_presence(Duration::ZERO));
+    watcher.take(&mut Vec::new(), 64).expect("open");
+
+    let crowd = shared::PRESENCE_FRAME_MAX_ENTRIES * 3;
+    for n in 0..crowd {
+        fixture.join(2 + n as u64, "crowd", &format!("user{n}@example.com"));
+    }
+    assert!(fixture.hub.flush_presence(Duration::ZERO));
+    let mut frames = Vec::new();
+    watcher.take(&mut frames, 64).expect("open");
+    assert_eq!(frames.len(), 1, "one frame for the tick");
+    let delta: serde_json::Value = serde_json::from_str(frames[0].payload()).expect("json");
+    assert_eq!(delta["joined"].as_array().map(Vec::len), Some(crowd));
 }

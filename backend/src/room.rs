@@ -54,8 +54,10 @@ pub(crate) struct Member {
 /// What a presence tick sends: each frame is serialised once for all its recipients.
 pub(crate) struct PresenceFrames {
     pub full_list: Option<String>,
-    /// The delta, in frames of at most [`shared::PRESENCE_FRAME_MAX_ENTRIES`] entries.
-    pub delta: Vec<String>,
+    /// The tick's delta, in one frame: a client gets one `presence` frame per tick,
+    /// however many changed. (Frames are written from shared bytes, so a large one costs no
+    /// connection a buffer; only a welcome is paged, so that its pages can be shared.)
+    pub delta: Option<String>,
 }
 
 impl Room {
@@ -174,7 +176,7 @@ impl Room {
         if pending.is_empty() {
             return PresenceFrames {
                 full_list: None,
-                delta: Vec::new(),
+                delta: None,
             };
         }
         // Whoever joins after this tick no longer gets these changes as a delta.
@@ -185,15 +187,8 @@ impl Room {
             }
             .to_json()
         });
-        let delta = if self.delta_listeners.is_empty() {
-            Vec::new()
-        } else {
-            self.delta_of(pending)
-                .into_chunks(PRESENCE_FRAME_MAX_ENTRIES)
-                .into_iter()
-                .map(|chunk| ServerMessage::Presence(chunk).to_json())
-                .collect()
-        };
+        let delta = (!self.delta_listeners.is_empty())
+            .then(|| ServerMessage::Presence(self.delta_of(pending)).to_json());
         PresenceFrames { full_list, delta }
     }
 

@@ -65,9 +65,9 @@ pub struct PresenceDelta {
     pub left: Vec<String>,
 }
 
-/// The most entries (joined users, moves, departures) one `presence` frame carries, and the
-/// most users a `welcome` lists before the rest follow as `presence` frames. Small frames
-/// keep every connection's write buffer small: it grows to the largest frame it ever sent.
+/// The most users a `welcome` lists, and each `presence` page of a large room's snapshot
+/// after it: the pages are shared by everyone who joins within a tick, so only the first,
+/// which names the new member, is serialised for each. A tick's delta is one frame.
 pub const PRESENCE_FRAME_MAX_ENTRIES: usize = 64;
 
 impl PresenceDelta {
