@@ -25,4 +25,5 @@ mod it {
     mod snapshot;
     mod store;
     mod tabs;
+    mod wire;
 }
