@@ -1,6 +1,7 @@
 //! One connection's task: a single `select!` loop over the outbox (which also carries the
-//! hub's ping tick and shutdown) and the socket. Frames from the client become hub calls, within the connection's
-//! [`Budget`]; the cleanup runs once, in [`serve`], whichever way the loop ends.
+//! hub's ping tick and shutdown) and the socket. Frames from the client become hub calls,
+//! within the connection's [`Budget`]; the hub's frames go out in vectored writes; the
+//! cleanup runs once, in [`serve`], whichever way the loop ends.
 
 use crate::budget::{Budget, Overrun};
 use crate::config::ServerConfig;
