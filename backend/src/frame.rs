@@ -6,6 +6,7 @@
 //! count per recipient, with no copy into a per-connection write buffer.
 
 use bytes::Bytes;
+use shared::ServerMessage;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
@@ -16,16 +17,28 @@ pub struct Frame(Bytes);
 impl Frame {
     /// Frames `text` as one final text frame.
     pub fn text(text: &str) -> Self {
-        let header = FrameHeader {
-            opcode: OpCode::Data(Data::Text),
-            ..FrameHeader::default()
-        };
+        let header = text_header();
         let length = text.len() as u64;
         let mut bytes = Vec::with_capacity(header.len(length) + text.len());
         // Formatting into a Vec cannot fail: the header only writes bytes.
         let _ = header.format(length, &mut bytes);
         bytes.extend_from_slice(text.as_bytes());
         Self(Bytes::from(bytes))
+    }
+
+    /// Serialises `message` straight into its frame, behind room left for the header: one
+    /// buffer and no copy per broadcast, however many recipients share it.
+    pub fn message(message: &ServerMessage) -> Self {
+        let mut bytes = vec![0; MAX_HEADER_BYTES];
+        if serde_json::to_writer(&mut bytes, message).is_err() {
+            return Self::text(&message.to_json());
+        }
+        let length = (bytes.len() - MAX_HEADER_BYTES) as u64;
+        let header = text_header();
+        let start = MAX_HEADER_BYTES - header.len(length);
+        // Formatting into the room left for it cannot fail: the header fits by its length.
+        let _ = header.format(length, &mut &mut bytes[start..MAX_HEADER_BYTES]);
+        Self(Bytes::from(bytes).slice(start..))
     }
 
     /// A ping with no payload, the keep-alive sent every ping interval.
@@ -59,9 +72,13 @@ impl Frame {
     }
 }
 
-impl From<String> for Frame {
-    fn from(text: String) -> Self {
-        Self::text(&text)
+/// The longest header of an unmasked frame: 2 bytes, then a 64-bit length.
+const MAX_HEADER_BYTES: usize = 10;
+
+fn text_header() -> FrameHeader {
+    FrameHeader {
+        opcode: OpCode::Data(Data::Text),
+        ..FrameHeader::default()
     }
 }
 
@@ -91,6 +108,18 @@ mod tests {
             assert_eq!(&frame.as_bytes()[offset..], text.as_bytes());
             assert_eq!(frame.payload(), text);
             assert_eq!(frame.len(), offset + size);
+        }
+    }
+
+    #[test]
+    fn a_message_serialised_in_place_is_the_same_frame_as_its_json_framed() {
+        for size in [0, 100, 200, 70_000] {
+            let message = ServerMessage::Error(shared::ErrorFrame {
+                code: shared::ErrorCode::InvalidJson,
+                message: "x".repeat(size),
+                field: None,
+            });
+            assert_eq!(Frame::message(&message), Frame::text(&message.to_json()));
         }
     }
 

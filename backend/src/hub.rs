@@ -192,10 +192,10 @@ impl Hub {
             let delta_listeners: Vec<ConnId> = room.delta_listeners.iter().copied().collect();
             sent |= frames.full_list.is_some() || frames.delta.is_some();
             if let Some(list) = frames.full_list {
-                state.send_to_all(&list_listeners, Frame::from(list));
+                state.send_to_all(&list_listeners, list);
             }
             if let Some(delta) = frames.delta {
-                state.send_to_all(&delta_listeners, Frame::from(delta));
+                state.send_to_all(&delta_listeners, delta);
             }
             // Rooms are named by clients: one nobody is in must not outlive its last tick.
             if state.rooms.get(&room_name).is_some_and(Room::is_empty) {

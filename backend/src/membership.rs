@@ -15,16 +15,15 @@ impl State {
         let (name, room) = self.room_entry(room_name);
         let list = (!wants_deltas).then(|| {
             room.list_listeners.insert(id);
-            ServerMessage::UpdateUsers {
+            Frame::message(&ServerMessage::UpdateUsers {
                 users: room.users(),
-            }
-            .to_json()
+            })
         });
         if let Some(connection) = self.connections.get_mut(&id) {
             connection.room = name;
         }
         if let Some(list) = list {
-            self.send(id, Frame::from(list));
+            self.send(id, list);
         }
     }
 
@@ -119,7 +118,7 @@ impl State {
             users,
             token,
         };
-        let welcome = Frame::from(ServerMessage::Welcome(welcome).to_json());
+        let welcome = Frame::message(&ServerMessage::Welcome(welcome));
         self.send_snapshot(id, welcome, snapshot.rest);
     }
 }

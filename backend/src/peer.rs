@@ -147,7 +147,7 @@ impl Peer {
         };
         log::debug!("conn={} refused a frame: {error}", self.id);
         let overrun = self.budget().refused(error.code, Instant::now());
-        let frame = Frame::from(ServerMessage::Error(error.into()).to_json());
+        let frame = Frame::message(&ServerMessage::Error(error.into()));
         self.write_frames(&[frame]).await?;
         match overrun {
             None => Ok(()),

@@ -53,11 +53,11 @@ pub(crate) struct Member {
 
 /// What a presence tick sends: each frame is serialised once for all its recipients.
 pub(crate) struct PresenceFrames {
-    pub full_list: Option<String>,
+    pub full_list: Option<Frame>,
     /// The tick's delta, in one frame: a client gets one `presence` frame per tick,
     /// however many changed. (Frames are written from shared bytes, so a large one costs no
     /// connection a buffer; only a welcome is paged, so that its pages can be shared.)
-    pub delta: Option<String>,
+    pub delta: Option<Frame>,
 }
 
 impl Room {
@@ -123,7 +123,7 @@ impl Room {
         let rest = rest
             .into_chunks(PRESENCE_FRAME_MAX_ENTRIES)
             .into_iter()
-            .map(|chunk| Frame::from(ServerMessage::Presence(chunk).to_json()))
+            .map(|chunk| Frame::message(&ServerMessage::Presence(chunk)))
             .collect();
         let snapshot = Snapshot { first_page, rest };
         self.snapshot = Some(snapshot.clone());
@@ -182,13 +182,12 @@ impl Room {
         // Whoever joins after this tick no longer gets these changes as a delta.
         self.snapshot = None;
         let full_list = (!self.list_listeners.is_empty()).then(|| {
-            ServerMessage::UpdateUsers {
+            Frame::message(&ServerMessage::UpdateUsers {
                 users: self.users(),
-            }
-            .to_json()
+            })
         });
         let delta = (!self.delta_listeners.is_empty())
-            .then(|| ServerMessage::Presence(self.delta_of(pending)).to_json());
+            .then(|| Frame::message(&ServerMessage::Presence(self.delta_of(pending))));
         PresenceFrames { full_list, delta }
     }
 

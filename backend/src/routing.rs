@@ -50,7 +50,7 @@ impl Hub {
             sent_at: now_ms(),
         };
         state.next_chat_id += 1;
-        let frame = Frame::from(ServerMessage::Chat(delivery).to_json());
+        let frame = Frame::message(&ServerMessage::Chat(delivery));
         state.send_to_all(&dedup(recipients), frame);
         Ok(())
     }
@@ -93,7 +93,7 @@ impl Hub {
                 "not a signaling message",
             ));
         };
-        state.send_to_all(&recipients, Frame::from(relayed.to_json()));
+        state.send_to_all(&recipients, Frame::message(&relayed));
         Ok(())
     }
 }
