@@ -1,0 +1,243 @@
+// Call session: the call the user is in or is placing. Ringing people into it (and giving
+// up on them after the ring timeout), members joining and leaving its mesh, hang-up, the
+// end of the call, and the panel's status line. The call ringing here, glare and busy are
+// `calls.js`'s.
+
+import { CallMedia } from "./call-media.js";
+import { describeCall } from "./call-status.js";
+import { GroupCall, MAX_PARTICIPANTS, isPolite } from "./group-call.js";
+import { notify } from "./notifications.js";
+import { PeerLink } from "./webrtc.js";
+
+export class CallSession {
+  #conn;
+  #presence;
+  #config;
+  #view;
+  #events;
+  #media;
+  /** The current call (a `GroupCall`), or null. */
+  #call = null;
+  #inCall = false;
+
+  /** `view`: the `CallPanel`; `events`: the `Emitter` told `in-call` and `changed`. */
+  constructor({ connection, presence, config, view, events }) {
+    this.#conn = connection;
+    this.#presence = presence;
+    this.#config = config;
+    this.#view = view;
+    this.#events = events;
+    this.#media = new CallMedia(view);
+  }
+
+  /** The current call (a `GroupCall`), or null. */
+  get call() {
+    return this.#call;
+  }
+
+  /** Whether the user is in an accepted call. */
+  get inCall() {
+    return this.#inCall;
+  }
+
+  /** The camera and microphone of the call (a `CallMedia`). */
+  get media() {
+    return this.#media;
+  }
+
+  /** Makes the call `callId` the current one and asks for the camera and microphone. */
+  start(callId) {
+    this.#call = new GroupCall(callId, this.#view);
+    this.#media.start();
+  }
+
+  /**
+   * Glare: gives up the call being placed (nobody has answered it) for `from`'s call to
+   * the user. The other invitees are told it is over; the panel and the camera and
+   * microphone stay, for the call that takes its place.
+   */
+  yieldTo(from) {
+    const call = this.#call;
+    for (const email of call.invites.keys()) {
+      if (email !== from) this.#conn.sendCall("hang-up", email, { callId: call.id });
+    }
+    call.close();
+    this.#call = null;
+  }
+
+  /** Rings `email` into the current call. */
+  invite(email) {
+    const call = this.#call;
+    const members = [this.#presence.selfEmail, ...call.members.keys()];
+    const sent = this.#conn.sendCall("invite", email, {
+      callId: call.id,
+      members,
+      media: { audio: true, video: true },
+    });
+    if (!sent) {
+      notify("error", "Not connected to the server: cannot call now.");
+      if (call.empty) this.end("failed", "Call failed: not connected to the server");
+      return;
+    }
+    call.addInvite(email, this.#config.ringTimeoutMs, () => this.#noAnswer(call.id, email));
+  }
+
+  /** `from`'s phone rings for the call `callId`. */
+  handleRinging(from, callId) {
+    const invite = this.#call?.id === callId ? this.#call.invites.get(from) : null;
+    if (invite) {
+      invite.ringing = true;
+      this.refresh();
+    }
+  }
+
+  /** `from` accepted the call `callId`: an invitee answering, or a newcomer joining. */
+  handleAccept(from, callId) {
+    const call = this.#call;
+    if (!call || call.id !== callId) {
+      // A late answer to a call that is over here: tell them, so they do not wait.
+      this.#conn.sendCall("hang-up", from, { callId });
+      return;
+    }
+    if (call.members.has(from)) return;
+    const invited = call.removeInvite(from);
+    if (1 + call.members.size >= MAX_PARTICIPANTS) {
+      this.#conn.sendCall("hang-up", from, { callId });
+      return;
+    }
+    // Whoever receives an accept makes the offer: the caller to the callee, and every
+    // member to a newcomer (who sent its accept to each of them).
+    this.addMember(from, { initiator: true });
+    if (!invited) notify("call", `${this.#name(from)} joined the call`);
+    this.refresh();
+  }
+
+  /** The invitee `from` will not come (`state`: why, `text`: what the user is told). */
+  handleRefused(from, callId, state, text) {
+    const call = this.#call;
+    if (call?.id !== callId || !call.removeInvite(from)) return;
+    this.#endIfEmpty(state, text, text);
+  }
+
+  /** `from` hung up the call `callId`, or stopped ringing into it. */
+  handleHangUp(from, callId) {
+    const call = this.#call;
+    if (!call || call.id !== callId) return;
+    const name = this.#name(from);
+    if (call.invites.has(from)) this.handleRefused(from, callId, "ended", `${name} is not in the call`);
+    else if (call.members.has(from)) this.#removeMember(from, { notice: `${name} left the call` });
+  }
+
+  /** `email` (named `name`) went offline: as if they hung up. */
+  handleUserGone(email, name) {
+    const call = this.#call;
+    if (!call) return;
+    if (call.invites.has(email)) this.handleRefused(email, call.id, "ended", `${name} went offline`);
+    else if (call.members.has(email)) this.#removeMember(email, { notice: `${name} went offline` });
+  }
+
+  /** WebRTC signaling for a participant of the current call. */
+  handleSignal({ from, callId, description, candidate }) {
+    const call = this.#call;
+    if (!call || (callId && callId !== call.id)) return;
+    call.signal(from, { description, candidate });
+  }
+
+  /** Connects to `email`: a peer link in the mesh; the `initiator` makes the offer. */
+  addMember(email, { initiator }) {
+    const call = this.#call;
+    const name = this.#name(email);
+    const link = new PeerLink({
+      iceServers: this.#config.iceServers,
+      polite: isPolite(this.#presence.selfEmail, email),
+      initiator,
+      media: this.#media.pending,
+      send: (signal) => this.#conn.sendSignal(email, call.id, signal),
+    });
+    call.addMember(email, name, link, () => this.refresh());
+    link.on("failed", () => {
+      if (this.#call !== call) return;
+      this.#conn.sendCall("hang-up", email, { callId: call.id });
+      this.#removeMember(email, {
+        notice: `Could not connect to ${name} (network problem)`,
+        state: "failed",
+        final: `Call failed: could not connect to ${name} (network problem)`,
+      });
+    });
+  }
+
+  /** Leaves the call (or stops calling): every participant and invitee is told. */
+  hangUp() {
+    const call = this.#call;
+    if (!call) {
+      this.#view.hide();
+      return;
+    }
+    for (const email of [...call.members.keys(), ...call.invites.keys()]) {
+      this.#conn.sendCall("hang-up", email, { callId: call.id });
+    }
+    this.end("ended", "Call ended");
+    this.#view.hide();
+  }
+
+  /** Ends the current call here with a final `state`, releasing everything. */
+  end(state, text) {
+    const call = this.#call;
+    this.#call = null;
+    call?.close();
+    this.#view.clearTiles();
+    this.#view.setInvites([]);
+    this.#media.release();
+    this.#view.setStatus(state, text);
+    this.#setInCall(false);
+    this.#events.emit("changed", {});
+  }
+
+  /** Redraws the panel from the current call. */
+  refresh() {
+    const call = this.#call;
+    if (!call) return;
+    const { state, text, invites, inCall } = describeCall(call, (email) => this.#name(email));
+    this.#view.setStatus(state, text);
+    this.#view.setInvites(invites);
+    this.#setInCall(inCall);
+    this.#events.emit("changed", {});
+  }
+
+  #noAnswer(callId, email) {
+    const call = this.#call;
+    if (!call || call.id !== callId || !call.invites.has(email)) return;
+    // Stop the ringing over there.
+    this.#conn.sendCall("hang-up", email, { callId });
+    this.handleRefused(email, callId, "no-answer", `No answer from ${this.#name(email)}`);
+  }
+
+  /**
+   * Drops a participant. `notice` is shown when the call goes on; when nobody is left the
+   * call ends with `state` and the `final` text (by default "Call ended: <notice>").
+   */
+  #removeMember(email, { notice, state = "ended", final = `Call ended: ${notice}` }) {
+    if (!this.#call?.removeMember(email)) return;
+    this.#endIfEmpty(state, final, notice);
+  }
+
+  /** After someone left: with nobody left the call ends (`state`, `final`), else `notice` is shown. */
+  #endIfEmpty(state, final, notice) {
+    if (this.#call.empty) {
+      this.end(state, final);
+    } else {
+      notify("call", notice);
+      this.refresh();
+    }
+  }
+
+  #setInCall(inCall) {
+    if (this.#inCall === inCall) return;
+    this.#inCall = inCall;
+    this.#events.emit("in-call", inCall);
+  }
+
+  #name(email) {
+    return this.#presence.get(email)?.name ?? email;
+  }
+}
