@@ -1,6 +1,6 @@
 // Call panel: the call overlay (#call-panel: status, local and remote videos, controls)
-// and the incoming-call prompt (#incoming-call). It only shows what `calls.js` tells it
-// and reports the user's clicks back.
+// and the incoming-call prompt (#incoming-call). It only shows what the call modules
+// (`calls.js`, `call-session.js`, `call-media.js`) tell it and reports the user's clicks back.
 
 import { attr, byId, el, hueOf, initials } from "./ui.js";
 
