@@ -2,9 +2,9 @@
 //! one mutex, and every routing decision: who is online where, deliver to a user, broadcast
 //! to a room. A pub/sub backplane for several servers slots in behind these methods.
 
+use crate::access::Access;
 pub use crate::outbox::Outbox;
 use crate::room::Room;
-use crate::session::Access;
 use crate::store::{UserRecord, WriteBehind};
 use shared::{ErrorCode, Profile, ProtocolError, User};
 use std::collections::{HashMap, HashSet};

@@ -8,6 +8,7 @@
 //! and signaling paths, with `room` for one room's presence; `store` keeps users in SQLite or a remote users API, behind a
 //! write-behind queue.
 
+mod access;
 mod admission;
 mod budget;
 pub mod config;
@@ -51,7 +52,7 @@ pub async fn run(
     store: WriteBehind,
     shutdown: impl Future,
 ) {
-    let hub = Hub::new(store.clone()).with_access(session::Access::of(&config));
+    let hub = Hub::new(store.clone()).with_access(access::Access::of(&config));
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
     tasks.spawn(tick_presence(

@@ -1,5 +1,5 @@
-//! Who may register as whom: the deployment's optional access code, and session tokens,
-//! signed proofs that a connection belongs to the user already online with an email.
+//! Session tokens, signed proofs that a connection belongs to the user already online with
+//! an email, and the secrets they are signed with. `access.rs` applies them.
 //!
 //! A token is `v1.<payload>.<mac>`, both parts base64url without padding: the payload is
 //! `email|room|expiry` (Unix seconds), the MAC an HMAC-SHA256 of it under the server's
@@ -10,12 +10,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use shared::{ErrorCode, Profile, ProtocolError};
 use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The shortest secret accepted, in bytes, and the length of a generated one.
 pub const SECRET_MIN_BYTES: usize = 32;
@@ -35,7 +34,7 @@ impl Secret {
         Self(value.into())
     }
 
-    fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
     }
 }
@@ -227,7 +226,7 @@ impl SessionKey {
         Self::from_bytes(&bytes)
     }
 
-    fn mac(&self, payload: &str) -> Hmac<Sha256> {
+    pub(crate) fn mac(&self, payload: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any size");
         mac.update(VERSION.as_bytes());
         mac.update(b".");
@@ -254,308 +253,6 @@ fn create_private(path: &Path) -> io::Result<std::fs::File> {
         .open(path)
 }
 
-/// The hub's rules for a first registration: the access code, and the token an email
-/// already online needs.
-#[derive(Debug, Clone)]
-pub(crate) struct Access {
-    pub code: Option<Secret>,
-    pub key: SessionKey,
-    pub ttl: Duration,
-    /// A connection may claim an email online elsewhere without its token (the seed's way).
-    pub shared_emails: bool,
-}
-
-impl Access {
-    pub fn of(config: &crate::ServerConfig) -> Self {
-        Self {
-            code: config.access_code.clone(),
-            key: config.session_key.clone(),
-            ttl: config.session_ttl,
-            shared_emails: config.allow_shared_emails,
-        }
-    }
-
-    /// No rules: no access code, and any connection may claim any email.
-    pub fn open() -> Self {
-        Self {
-            code: None,
-            key: SessionKey::random(),
-            ttl: DEFAULT_SESSION_TTL,
-            shared_emails: true,
-        }
-    }
-
-    /// Admits or refuses the first registration of a connection as `profile.email` in
-    /// `room`; `online` says whether the email has an open connection (any room).
-    ///
-    /// A valid token stands for the access code (it was issued after the code was given),
-    /// so a browser need not keep the code. A token is required only while the email is
-    /// online; otherwise a bad one is ignored, so an expired token never locks a user out.
-    pub fn admit(&self, profile: &Profile, room: &str, online: bool) -> Result<(), ProtocolError> {
-        let token = profile
-            .token
-            .as_deref()
-            .map(|token| self.key.verify(token, &profile.email, room, unix_now()));
-        if let Some(code) = &self.code {
-            let given = profile.access_code.as_deref().unwrap_or("");
-            if !self.same_code(code, given) && token != Some(Ok(())) {
-                let message = match profile.access_code {
-                    None => "this server needs an access code",
-                    Some(_) => "wrong access code",
-                };
-                return Err(ProtocolError::new(ErrorCode::AccessDenied, message));
-            }
-        }
-        if !online || self.shared_emails {
-            return Ok(());
-        }
-        match token {
-            Some(Ok(())) => Ok(()),
-            Some(Err(error)) => Err(ProtocolError::new(
-                ErrorCode::InvalidToken,
-                error.to_string(),
-            )),
-            None => Err(ProtocolError::new(
-                ErrorCode::EmailInUse,
-                format!(
-                    "{} is online on another connection; its session token is needed",
-                    profile.email
-                ),
-            )),
-        }
-    }
-
-    /// A fresh token for a registration just admitted.
-    pub fn issue(&self, email: &str, room: &str) -> String {
-        let expires = unix_now().saturating_add(self.ttl.as_secs().max(1));
-        self.key.issue(email, room, expires)
-    }
-
-    /// Compares the codes in constant time: the MACs of both under the session key, which
-    /// have the same length whatever the codes'.
-    fn same_code(&self, expected: &Secret, given: &str) -> bool {
-        let expected = self
-            .key
-            .mac(&URL_SAFE_NO_PAD.encode(expected.as_bytes()))
-            .finalize()
-            .into_bytes();
-        self.key
-            .mac(&URL_SAFE_NO_PAD.encode(given))
-            .verify_slice(&expected)
-            .is_ok()
-    }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ALICE: &str = "alice@example.com";
-    const NOW: u64 = 1_764_060_000;
-
-    fn key() -> SessionKey {
-        SessionKey::random()
-    }
-
-    #[test]
-    fn a_token_verifies_for_its_email_and_room_until_it_expires() {
-        let key = key();
-        let token = key.issue(ALICE, "team", NOW + 60);
-        assert_eq!(key.verify(&token, ALICE, "team", NOW), Ok(()));
-        assert_eq!(key.verify(&token, ALICE, "team", NOW + 59), Ok(()));
-        assert_eq!(
-            key.verify(&token, ALICE, "team", NOW + 60),
-            Err(TokenError::Expired)
-        );
-    }
-
-    #[test]
-    fn a_token_for_another_email_or_room_is_refused() {
-        let key = key();
-        let token = key.issue(ALICE, "team", NOW + 60);
-        assert_eq!(
-            key.verify(&token, "bob@example.com", "team", NOW),
-            Err(TokenError::OtherUser)
-        );
-        assert_eq!(
-            key.verify(&token, ALICE, "default", NOW),
-            Err(TokenError::OtherUser)
-        );
-    }
-
-    #[test]
-    fn an_email_with_a_bar_round_trips() {
-        let key = key();
-        let email = "a|b@example.com";
-        let token = key.issue(email, "team", NOW + 60);
-        assert_eq!(key.verify(&token, email, "team", NOW), Ok(()));
-        assert_eq!(
-            key.verify(&token, "a", "b@example.com|team", NOW),
-            Err(TokenError::OtherUser)
-        );
-    }
-
-    #[test]
-    fn a_tampered_or_foreign_token_is_forged() {
-        let key = key();
-        let token = key.issue(ALICE, "team", NOW + 60);
-        let (head, mac) = token.rsplit_once('.').unwrap();
-        let forged_payload = URL_SAFE_NO_PAD.encode(format!("bob@example.com|team|{}", NOW + 60));
-        let tampered = format!("v1.{forged_payload}.{mac}");
-        assert_eq!(
-            key.verify(&tampered, "bob@example.com", "team", NOW),
-            Err(TokenError::Forged)
-        );
-        let mut other_mac = URL_SAFE_NO_PAD.decode(mac).unwrap();
-        other_mac[0] ^= 1;
-        let flipped = format!("{head}.{}", URL_SAFE_NO_PAD.encode(other_mac));
-        assert_eq!(
-            key.verify(&flipped, ALICE, "team", NOW),
-            Err(TokenError::Forged)
-        );
-        let foreign = SessionKey::random().issue(ALICE, "team", NOW + 60);
-        assert_eq!(
-            key.verify(&foreign, ALICE, "team", NOW),
-            Err(TokenError::Forged)
-        );
-    }
-
-    #[test]
-    fn malformed_tokens_are_refused() {
-        let key = key();
-        for token in [
-            "", "v1", "v1.a", "v1.a.b.c", "v2.a.b", "v1.!!.??", "v1..", "junk",
-        ] {
-            assert!(
-                matches!(
-                    key.verify(token, ALICE, "team", NOW),
-                    Err(TokenError::Malformed | TokenError::Forged)
-                ),
-                "{token:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn short_secrets_are_refused() {
-        assert!(matches!(
-            SessionKey::from_secret(&Secret::new("too short")),
-            Err(SecretError::TooShort { bytes: 9 })
-        ));
-        let long = Secret::new("x".repeat(SECRET_MIN_BYTES));
-        let key = SessionKey::from_secret(&long).unwrap();
-        let again = SessionKey::from_secret(&long).unwrap();
-        let token = key.issue(ALICE, "team", NOW + 60);
-        assert_eq!(again.verify(&token, ALICE, "team", NOW), Ok(()));
-    }
-
-    #[test]
-    fn the_generated_secret_is_kept_private_and_reused() {
-        let folder = tempfile::TempDir::new().unwrap();
-        let data = folder.path().join("data");
-        let first = SessionKey::load_or_create(&data).unwrap();
-        let second = SessionKey::load_or_create(&data).unwrap();
-        let token = first.issue(ALICE, "team", NOW + 60);
-        assert_eq!(second.verify(&token, ALICE, "team", NOW), Ok(()));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(data.join(SECRET_FILE_NAME))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-    }
-
-    #[test]
-    fn a_broken_secret_file_is_an_error() {
-        let folder = tempfile::TempDir::new().unwrap();
-        std::fs::write(folder.path().join(SECRET_FILE_NAME), "c2hvcnQ\n").unwrap();
-        assert!(matches!(
-            SessionKey::load_or_create(folder.path()),
-            Err(SecretError::TooShort { .. })
-        ));
-    }
-
-    #[test]
-    fn secrets_are_not_printed() {
-        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(..)");
-        assert_eq!(format!("{:?}", key()), "SessionKey(..)");
-    }
-
-    fn access(code: Option<&str>) -> Access {
-        Access {
-            code: code.map(Secret::new),
-            key: key(),
-            ttl: DEFAULT_SESSION_TTL,
-            shared_emails: false,
-        }
-    }
-
-    fn profile(code: Option<&str>, token: Option<String>) -> Profile {
-        Profile {
-            email: ALICE.into(),
-            name: "Alice".into(),
-            latitude: None,
-            longitude: None,
-            is_connected: None,
-            in_call: None,
-            room: None,
-            access_code: code.map(str::to_owned),
-            token,
-        }
-    }
-
-    #[test]
-    fn the_access_code_must_match_exactly() {
-        let access = access(Some("open sesame"));
-        let code = |given| {
-            access
-                .admit(&profile(given, None), "team", false)
-                .map_err(|e| e.code)
-        };
-        assert_eq!(code(Some("open sesame")), Ok(()));
-        assert_eq!(code(Some("open sesam")), Err(ErrorCode::AccessDenied));
-        assert_eq!(code(Some("Open sesame")), Err(ErrorCode::AccessDenied));
-        assert_eq!(code(Some("")), Err(ErrorCode::AccessDenied));
-        assert_eq!(code(None), Err(ErrorCode::AccessDenied));
-    }
-
-    #[test]
-    fn a_valid_token_stands_for_the_access_code() {
-        let access = access(Some("open sesame"));
-        let token = access.issue(ALICE, "team");
-        let admit = |token: &str| {
-            access
-                .admit(&profile(None, Some(token.to_owned())), "team", false)
-                .map_err(|e| e.code)
-        };
-        assert_eq!(admit(&token), Ok(()));
-        assert_eq!(admit("junk"), Err(ErrorCode::AccessDenied));
-        let other_room = access.issue(ALICE, "default");
-        assert_eq!(admit(&other_room), Err(ErrorCode::AccessDenied));
-    }
-
-    #[test]
-    fn an_online_email_needs_its_token_and_an_offline_one_does_not() {
-        let access = access(None);
-        let token = access.issue(ALICE, "team");
-        let admit = |token: Option<&str>, online| {
-            access
-                .admit(&profile(None, token.map(str::to_owned)), "team", online)
-                .map_err(|e| e.code)
-        };
-        assert_eq!(admit(None, false), Ok(()));
-        assert_eq!(admit(Some("junk"), false), Ok(()));
-        assert_eq!(admit(None, true), Err(ErrorCode::EmailInUse));
-        assert_eq!(admit(Some("junk"), true), Err(ErrorCode::InvalidToken));
-        assert_eq!(admit(Some(&token), true), Ok(()));
-    }
-}
+#[path = "session_tests.rs"]
+mod tests;
