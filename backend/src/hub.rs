@@ -91,9 +91,11 @@ impl Hub {
         if state.shutting_down {
             outbox.close(crate::outbox::Closed::ServerShutdown);
         }
+        // The room's shared name: `join_room` finds the same one, with nothing to allocate.
+        let (name, _) = state.room_entry(&room);
         let connection = Connection {
             outbox,
-            room: Name::from(room.as_str()),
+            room: name,
             email: None,
             wants_deltas,
         };

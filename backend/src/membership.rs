@@ -77,7 +77,7 @@ impl State {
     }
 
     /// The room's shared name, and the room, created if new.
-    fn room_entry(&mut self, room_name: &str) -> (Name, &mut Room) {
+    pub(crate) fn room_entry(&mut self, room_name: &str) -> (Name, &mut Room) {
         let name = match self.rooms.get_key_value(room_name) {
             Some((name, _)) => Name::clone(name),
             None => Name::from(room_name),
