@@ -38,6 +38,7 @@ impl Fixture {
             room: None,
             access_code: None,
             token: None,
+            link_code: None,
         };
         self.hub.register(id, profile).expect("registered");
         outbox

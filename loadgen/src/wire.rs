@@ -46,6 +46,7 @@ pub fn profile_frame_as(email: &str, (latitude, longitude): (f64, f64), first: b
         room: None,
         access_code: None,
         token: None,
+        link_code: None,
     };
     let message = if first {
         ClientMessage::AddUser(profile)

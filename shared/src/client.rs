@@ -28,6 +28,11 @@ pub enum ClientMessage {
     CallDecline(Signal),
     CallBusy(Signal),
     HangUp(Signal),
+    /// From a signed-in device: asks for a one-time code that lets another device sign in
+    /// as the same user (`linkCode` in its `add-user`).
+    LinkDevice,
+    /// Signs this device out: its session token stops working, here and everywhere.
+    SignOut,
 }
 
 /// Who the sender is and where. `isConnected` is accepted for the seed's sake and ignored:
@@ -56,6 +61,10 @@ pub struct Profile {
     /// online on another connection; read only when registering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A one-time code from a signed-in device of this email (`device-link`): adds this
+    /// device to the user's; read only when registering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_code: Option<String>,
 }
 
 /// A chat message as sent.
@@ -94,11 +103,13 @@ impl ClientMessage {
             Self::CallDecline(_) => "call-decline",
             Self::CallBusy(_) => "call-busy",
             Self::HangUp(_) => "hang-up",
+            Self::LinkDevice => "link-device",
+            Self::SignOut => "sign-out",
         }
     }
 
     /// Every `type` a client may send, for telling an unknown type from a malformed one.
-    pub const TYPE_NAMES: [&'static str; 14] = [
+    pub const TYPE_NAMES: [&'static str; 16] = [
         "add-user",
         "update-user",
         "chat",
@@ -113,6 +124,8 @@ impl ClientMessage {
         "call-decline",
         "call-busy",
         "hang-up",
+        "link-device",
+        "sign-out",
     ];
 
     /// The signaling part of a relayed message, if it is one.

@@ -129,6 +129,7 @@ fn field_of_wrong_type(kind: &str, object: &Map<String, Value>) -> Option<(&'sta
             ("room", Shape::OptionalText),
             ("accessCode", Shape::OptionalText),
             ("token", Shape::OptionalText),
+            ("linkCode", Shape::OptionalText),
         ],
         "chat" => &[("text", Shape::Text), ("to", Shape::OptionalText)],
         _ => &[("to", Shape::OptionalText)],
@@ -141,7 +142,7 @@ fn field_of_wrong_type(kind: &str, object: &Map<String, Value>) -> Option<(&'sta
 }
 
 /// The fields an error can name.
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "email",
     "name",
     "latitude",
@@ -152,6 +153,7 @@ const FIELDS: [&str; 10] = [
     "to",
     "accessCode",
     "token",
+    "linkCode",
 ];
 
 /// The field serde names in a "missing field `x`" or "duplicate field `x`" message, if it is one we know.

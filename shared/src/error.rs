@@ -37,6 +37,19 @@ pub enum ErrorCode {
     EmailInUse,
     /// The session token is malformed, forged, expired, or for another email or room.
     InvalidToken,
+    /// The email belongs to someone who signed in with a device: registering as it needs
+    /// one of that user's session tokens, or a link code from one of their devices.
+    EmailClaimed,
+    /// The email looks like another user's (same skeleton, Unicode's confusables), so it
+    /// is refused.
+    EmailConfusable,
+    /// The link code is unknown, used, expired, or for another email.
+    InvalidLinkCode,
+    /// Too many failed registrations from this network: wait before trying again.
+    TooManyAttempts,
+    /// The request needs a signed-in device (a connection registered with a session
+    /// token); seed clients and servers with shared emails have none.
+    NoDevice,
     /// The server failed; the frame may be sent again.
     Internal,
 }
@@ -59,6 +72,11 @@ impl ErrorCode {
             Self::AccessDenied => "access-denied",
             Self::EmailInUse => "email-in-use",
             Self::InvalidToken => "invalid-token",
+            Self::EmailClaimed => "email-claimed",
+            Self::EmailConfusable => "email-confusable",
+            Self::InvalidLinkCode => "invalid-link-code",
+            Self::TooManyAttempts => "too-many-attempts",
+            Self::NoDevice => "no-device",
             Self::Internal => "internal",
         }
     }

@@ -16,7 +16,7 @@ pub use client::{ChatRequest, ClientMessage, Profile, Signal};
 pub use decode::decode_client_message;
 pub use error::{ErrorCode, ProtocolError};
 pub use server::{
-    ChatDelivery, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, RelayedSignal,
+    ChatDelivery, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, RelayedSignal,
     ServerMessage, Welcome,
 };
 pub use user::User;

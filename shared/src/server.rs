@@ -36,6 +36,21 @@ pub enum ServerMessage {
     CallDecline(RelayedSignal),
     CallBusy(RelayedSignal),
     HangUp(RelayedSignal),
+    /// The answer to `link-device`: a one-time code another device of the user's signs in
+    /// with, until it expires.
+    DeviceLink(DeviceLink),
+    /// The answer to `sign-out`: this device's token no longer works; the server closes
+    /// the connection next.
+    SignedOut {},
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceLink {
+    /// Shown to the user, typed (or pasted) into the other device's login form.
+    pub code: String,
+    /// Milliseconds since the Unix epoch after which the code no longer works.
+    pub expires_at: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,7 +230,11 @@ impl ServerMessage {
             ClientMessage::CallDecline(s) => Self::CallDecline(stamp(s)),
             ClientMessage::CallBusy(s) => Self::CallBusy(stamp(s)),
             ClientMessage::HangUp(s) => Self::HangUp(stamp(s)),
-            ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_) | ClientMessage::Chat(_) => {
+            ClientMessage::AddUser(_)
+            | ClientMessage::UpdateUser(_)
+            | ClientMessage::Chat(_)
+            | ClientMessage::LinkDevice
+            | ClientMessage::SignOut => {
                 return None;
             }
         })

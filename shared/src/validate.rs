@@ -136,8 +136,12 @@ fn normalize_profile(profile: &mut Profile) -> Result<(), ProtocolError> {
         SECRET_MAX_CHARS,
     )?;
     check_length("token", profile.token.as_deref(), SECRET_MAX_CHARS)?;
+    check_length("linkCode", profile.link_code.as_deref(), LINK_CODE_MAX_CHARS)?;
     Ok(())
 }
+
+/// The longest link code a client may send (codes are `XXXX-XXXX`; some room for typing).
+pub const LINK_CODE_MAX_CHARS: usize = 64;
 
 /// The longest access code or session token a client may send.
 pub const SECRET_MAX_CHARS: usize = 512;
@@ -196,6 +200,7 @@ impl ClientMessage {
             | Self::CallDecline(s)
             | Self::CallBusy(s)
             | Self::HangUp(s) => normalize_signal(s, requires_target),
+            Self::LinkDevice | Self::SignOut => Ok(()),
         }
     }
 }

@@ -154,7 +154,10 @@ fn client_messages_serialise_in_a_fixed_shape() {
 fn signal_accessor_and_target_rule_follow_the_variant() {
     for (text, message) in valid_frames() {
         let name = message.type_name();
-        let signaling = !matches!(name, "add-user" | "update-user" | "chat");
+        let signaling = !matches!(
+            name,
+            "add-user" | "update-user" | "chat" | "link-device" | "sign-out"
+        );
         assert_eq!(message.signal().is_some(), signaling, "{text}");
         assert_eq!(
             message.requires_target(),

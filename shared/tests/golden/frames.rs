@@ -28,6 +28,7 @@ pub fn profile(email: &str, name: &str, position: Option<(f64, f64)>) -> Profile
         room: None,
         access_code: None,
         token: None,
+        link_code: None,
     }
 }
 
@@ -96,6 +97,7 @@ pub fn valid_frames() -> Vec<(String, ClientMessage)> {
             ClientMessage::AddUser(Profile {
                 access_code: Some("open sesame".into()),
                 token: Some("v1.abc.def".into()),
+                link_code: None,
                 ..profile("bob@example.com", "Bob", None)
             }),
         ),
@@ -168,6 +170,15 @@ pub fn valid_frames() -> Vec<(String, ClientMessage)> {
             r#"{"type":"hang-up","to":"bob@example.com","callId":"c-42"}"#,
             ClientMessage::HangUp(signal(Some("bob@example.com"), json!({"callId": "c-42"}))),
         ),
+        (
+            r#"{"type":"add-user","email":"alice@example.com","name":"Alice","linkCode":"K7QF-9MZT"}"#,
+            ClientMessage::AddUser(Profile {
+                link_code: Some("K7QF-9MZT".into()),
+                ..profile("alice@example.com", "Alice", None)
+            }),
+        ),
+        (r#"{"type":"link-device"}"#, ClientMessage::LinkDevice),
+        (r#"{"type":"sign-out"}"#, ClientMessage::SignOut),
     ];
     frames
         .into_iter()

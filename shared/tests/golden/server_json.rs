@@ -218,6 +218,11 @@ fn error_codes_serialise_as_their_as_str() {
         (ErrorCode::AccessDenied, "access-denied"),
         (ErrorCode::EmailInUse, "email-in-use"),
         (ErrorCode::InvalidToken, "invalid-token"),
+        (ErrorCode::EmailClaimed, "email-claimed"),
+        (ErrorCode::EmailConfusable, "email-confusable"),
+        (ErrorCode::InvalidLinkCode, "invalid-link-code"),
+        (ErrorCode::TooManyAttempts, "too-many-attempts"),
+        (ErrorCode::NoDevice, "no-device"),
         (ErrorCode::Internal, "internal"),
     ];
     for (code, wire) in codes {
@@ -424,4 +429,21 @@ fn presence_deltas_split_into_frames_of_bounded_size() {
         "nothing lost, order kept"
     );
     assert!(PresenceDelta::default().into_chunks(64).is_empty());
+}
+
+#[test]
+fn device_link_carries_the_code_and_its_expiry() {
+    let link = ServerMessage::DeviceLink(shared::DeviceLink {
+        code: "K7QF-9MZT".into(),
+        expires_at: 1_764_664_800_000,
+    });
+    assert_json(
+        &link,
+        r#"{"type":"device-link","code":"K7QF-9MZT","expiresAt":1764664800000}"#,
+    );
+}
+
+#[test]
+fn signed_out_is_its_type_alone() {
+    assert_json(&ServerMessage::SignedOut {}, r#"{"type":"signed-out"}"#);
 }
