@@ -9,7 +9,8 @@ use tokio::net::TcpListener;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let folder = tempfile::TempDir::new()?;
-    let store = backend::open_sqlite_store(&folder.path().join("echo.sqlite3")).await?;
+    let database = folder.path().join("echo.sqlite3");
+    let store = backend::open_sqlite_store(&database).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let config = ServerConfig {
@@ -18,6 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         allowed_origins: vec!["*".into()],
         ..ServerConfig::default()
     };
+    let claims = backend::claims::ClaimStore::open(&database, config.session_ttl)?;
     println!("listening on {address}");
     std::io::stdout().flush()?;
     // Standard input is read on a thread of its own: blocking reads, no tokio feature.
@@ -27,6 +29,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         while matches!(std::io::stdin().read(&mut sink), Ok(count) if count > 0) {}
         let _ = closed.send(());
     });
-    backend::run(listener, config, store, stdin_closed).await;
+    backend::run(listener, config, store, claims, stdin_closed).await;
     Ok(())
 }

@@ -1,88 +1,276 @@
-//! Who may register as whom: the deployment's optional access code, and the session token
-//! an email already online needs (`session.rs`). See `docs/SECURITY.md`.
+//! Who may register as whom: the deployment's optional access code, the claims on emails
+//! (a device's session token, or a link code from one), lookalike emails, and the delays
+//! after failed attempts. See `docs/SECURITY.md` ("Who may register as whom").
 
-use crate::session::{DEFAULT_SESSION_TTL, Secret, SessionKey};
+use crate::attempts::Attempts;
+use crate::claims::{ClaimError, ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
+use crate::session::{Secret, SessionKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
-use shared::{ErrorCode, Profile, ProtocolError};
+use shared::{DeviceLink, ErrorCode, Profile, ProtocolError};
+use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
 
-/// The hub's rules for a first registration: the access code, and the token an email
-/// already online needs.
-#[derive(Debug, Clone)]
+/// The device id in tokens of a server without claims (`--allow-shared-emails`).
+const SHARED_DEVICE: &str = "shared";
+
+/// The rules, shared by every connection's task.
 pub(crate) struct Access {
     pub code: Option<Secret>,
     pub key: SessionKey,
+    /// How long a token, and a device left unused, is good for.
     pub ttl: Duration,
-    /// A connection may claim an email online elsewhere without its token (the seed's way).
+    /// No claims: any connection may register as any email (the seed's way).
     pub shared_emails: bool,
+    pub claims: ClaimStore,
+    pub links: LinkCodes,
+    pub attempts: Attempts,
+}
+
+/// A registration let in, and what it proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Admitted {
+    /// The device it signed in as; `None` for a seed client (or with shared emails).
+    pub device: Option<DeviceId>,
+    /// The token its `welcome` carries (delta clients only).
+    pub token: Option<String>,
+    /// The device was created by this registration (undone if the hub refuses it).
+    pub created: bool,
+    /// It may join an email online elsewhere, as another tab: it proved a device, or the
+    /// server shares emails.
+    pub may_join_online: bool,
+}
+
+/// What a registration showed besides the email.
+struct Credentials {
+    code_ok: bool,
+    /// The token's device, if the token is signed for this email and unexpired.
+    token_device: Option<Result<DeviceId, ProtocolError>>,
 }
 
 impl Access {
-    pub fn of(config: &crate::ServerConfig) -> Self {
+    pub fn new(config: &crate::ServerConfig, claims: ClaimStore) -> Self {
         Self {
             code: config.access_code.clone(),
             key: config.session_key.clone(),
             ttl: config.session_ttl,
             shared_emails: config.allow_shared_emails,
+            claims,
+            links: LinkCodes::default(),
+            attempts: Attempts::default(),
         }
     }
 
-    /// No rules: no access code, and any connection may claim any email.
-    pub fn open() -> Self {
-        Self {
-            code: None,
-            key: SessionKey::random(),
-            ttl: DEFAULT_SESSION_TTL,
-            shared_emails: true,
+    /// Admits or refuses the first registration of a connection from `network`.
+    /// `online` says whether the email has an open registered connection now.
+    pub async fn admit(
+        &self,
+        profile: &Profile,
+        wants_deltas: bool,
+        network: IpAddr,
+        online: bool,
+    ) -> Result<Admitted, ProtocolError> {
+        if let Err(wait) = self.attempts.check(network, Instant::now()) {
+            return Err(too_many_attempts(wait));
         }
+        let outcome = self.evaluate(profile, wants_deltas, online).await;
+        if let Err(error) = &outcome
+            && is_a_guess(error.code)
+        {
+            let wait = self.attempts.failed(network, Instant::now());
+            log::debug!("failed registration from {network}: {error}; next wait {wait:?}");
+        }
+        outcome
     }
 
-    /// Admits or refuses the first registration of a connection as `profile.email` in
-    /// `room`; `online` says whether the email has an open connection (any room).
-    ///
-    /// A valid token stands for the access code (it was issued after the code was given),
-    /// so a browser need not keep the code. A token is required only while the email is
-    /// online; otherwise a bad one is ignored, so an expired token never locks a user out.
-    pub fn admit(&self, profile: &Profile, room: &str, online: bool) -> Result<(), ProtocolError> {
-        let token = profile
-            .token
-            .as_deref()
-            .map(|token| self.key.verify(token, &profile.email, room, unix_now()));
-        if let Some(code) = &self.code {
-            let given = profile.access_code.as_deref().unwrap_or("");
-            if !self.same_code(code, given) && token != Some(Ok(())) {
-                let message = match profile.access_code {
-                    None => "this server needs an access code",
-                    Some(_) => "wrong access code",
-                };
-                return Err(ProtocolError::new(ErrorCode::AccessDenied, message));
+    async fn evaluate(
+        &self,
+        profile: &Profile,
+        wants_deltas: bool,
+        online: bool,
+    ) -> Result<Admitted, ProtocolError> {
+        let email = profile.email.as_str();
+        let given = self.credentials(profile);
+        if self.shared_emails {
+            self.check_code(&given, profile, false)?;
+            return Ok(self.admitted(email, wants_deltas, SHARED_DEVICE.into(), false));
+        }
+        let device = match &given.token_device {
+            Some(Ok(device)) => {
+                let live = self.claims.touch_device(email, device, now_ms()).await;
+                live.map_err(store_failed)?.then(|| device.clone())
             }
+            _ => None,
+        };
+        let linked = match profile.link_code.as_deref() {
+            Some(code) if device.is_none() => {
+                if !self.links.redeem(code, email, Instant::now()) {
+                    return Err(ProtocolError::new(
+                        ErrorCode::InvalidLinkCode,
+                        "this link code is unknown, used or expired (codes work once, for 5 minutes)",
+                    ));
+                }
+                true
+            }
+            _ => false,
+        };
+        self.check_code(&given, profile, device.is_some() || linked)?;
+        if let Some(device) = device {
+            return Ok(self.admitted(email, wants_deltas, device, false));
         }
-        if !online || self.shared_emails {
+        if linked {
+            let skeleton = skeleton_of(email);
+            let device = self.claims.add_device(email, &skeleton, now_ms()).await;
+            let device = device.map_err(store_failed)?;
+            return Ok(self.admitted(email, wants_deltas, device, true));
+        }
+        self.first_use(profile, wants_deltas, online, given.token_device)
+            .await
+    }
+
+    /// A registration with no device to prove: claims a free email (delta clients), or
+    /// uses it unclaimed (seed clients).
+    async fn first_use(
+        &self,
+        profile: &Profile,
+        wants_deltas: bool,
+        online: bool,
+        token: Option<Result<DeviceId, ProtocolError>>,
+    ) -> Result<Admitted, ProtocolError> {
+        let email = profile.email.as_str();
+        let refused_token = match token {
+            Some(Err(error)) => Some(error),
+            Some(Ok(_)) => Some(ProtocolError::new(
+                ErrorCode::InvalidToken,
+                "this device was signed out; sign in again from one of your devices",
+            )),
+            None => None,
+        };
+        if online {
+            return Err(refused_token.unwrap_or_else(|| in_use(email)));
+        }
+        let skeleton = skeleton_of(email);
+        if !wants_deltas {
+            let claimed = self.claims.is_claimed(email, now_ms()).await;
+            if claimed.map_err(store_failed)? {
+                return Err(refused_token.unwrap_or_else(|| claimed_error(email)));
+            }
+            let lookalike = self.claims.note_identity(email, &skeleton, now_ms()).await;
+            if let Some(existing) = lookalike.map_err(store_failed)? {
+                return Err(confusable(email, &existing));
+            }
+            return Ok(Admitted {
+                device: None,
+                token: None,
+                created: false,
+                may_join_online: false,
+            });
+        }
+        match self.claims.claim(email, &skeleton, now_ms()).await {
+            Ok(Claimed::New(device)) => Ok(self.admitted(email, true, device, true)),
+            Ok(Claimed::Taken) => Err(refused_token.unwrap_or_else(|| claimed_error(email))),
+            Ok(Claimed::Confusable { existing }) => Err(confusable(email, &existing)),
+            Err(error) => Err(store_failed(error)),
+        }
+    }
+
+    /// Takes back a device this registration created, when the hub refused it after all.
+    pub async fn undo(&self, email: &str, admitted: &Admitted) {
+        if let (true, Some(device)) = (admitted.created, &admitted.device)
+            && let Err(error) = self.claims.revoke(email, device).await
+        {
+            log::warn!("could not take back device of {email}: {error}");
+        }
+    }
+
+    /// A one-time code for another device of `email` (asked by its device `device`).
+    pub fn link_code(
+        &self,
+        email: &str,
+        device: Option<&str>,
+    ) -> Result<DeviceLink, ProtocolError> {
+        if device.is_none() || self.shared_emails {
+            return Err(no_device());
+        }
+        let code = self.links.create(email, Instant::now()).ok_or_else(|| {
+            ProtocolError::new(ErrorCode::Internal, "no random bytes for a link code")
+        })?;
+        let ttl_ms = u64::try_from(LINK_CODE_TTL.as_millis()).unwrap_or(u64::MAX);
+        Ok(DeviceLink {
+            code,
+            expires_at: now_ms().saturating_add(ttl_ms),
+        })
+    }
+
+    /// Signs the device `device` of `email` out: its token stops working.
+    pub async fn sign_out(&self, email: &str, device: Option<&str>) -> Result<(), ProtocolError> {
+        match device {
+            Some(device) if !self.shared_emails => self
+                .claims
+                .revoke(email, device)
+                .await
+                .map_err(store_failed),
+            _ => Err(no_device()),
+        }
+    }
+
+    /// Whether seed clients see nothing of a room before they register (an access code).
+    pub fn gates_rooms(&self) -> bool {
+        self.code.is_some()
+    }
+
+    fn credentials(&self, profile: &Profile) -> Credentials {
+        let code_ok = match &self.code {
+            Some(code) => self.same_code(code, profile.access_code.as_deref().unwrap_or("")),
+            None => true,
+        };
+        let token_device = profile.token.as_deref().map(|token| {
+            self.key
+                .verify(token, &profile.email, unix_now())
+                .map_err(|error| ProtocolError::new(ErrorCode::InvalidToken, error.to_string()))
+        });
+        Credentials {
+            code_ok,
+            token_device,
+        }
+    }
+
+    /// The access code, unless a device (a live token or a link code) stands for it. With
+    /// shared emails a signed token stands for it.
+    fn check_code(
+        &self,
+        given: &Credentials,
+        profile: &Profile,
+        proven: bool,
+    ) -> Result<(), ProtocolError> {
+        let signed = matches!(given.token_device, Some(Ok(_))) && self.shared_emails;
+        if given.code_ok || proven || signed {
             return Ok(());
         }
-        match token {
-            Some(Ok(())) => Ok(()),
-            Some(Err(error)) => Err(ProtocolError::new(
-                ErrorCode::InvalidToken,
-                error.to_string(),
-            )),
-            None => Err(ProtocolError::new(
-                ErrorCode::EmailInUse,
-                format!(
-                    "{} is online on another connection; its session token is needed",
-                    profile.email
-                ),
-            )),
-        }
+        let message = match profile.access_code {
+            None => "this server needs an access code",
+            Some(_) => "wrong access code",
+        };
+        Err(ProtocolError::new(ErrorCode::AccessDenied, message))
     }
 
-    /// A fresh token for a registration just admitted.
-    pub fn issue(&self, email: &str, room: &str) -> String {
+    fn admitted(
+        &self,
+        email: &str,
+        wants_deltas: bool,
+        device: DeviceId,
+        created: bool,
+    ) -> Admitted {
         let expires = unix_now().saturating_add(self.ttl.as_secs().max(1));
-        self.key.issue(email, room, expires)
+        let token = wants_deltas.then(|| self.key.issue(email, &device, expires));
+        Admitted {
+            device: (device != SHARED_DEVICE).then_some(device),
+            token,
+            created,
+            may_join_online: true,
+        }
     }
 
     /// Compares the codes in constant time: the MACs of both under the session key, which
@@ -100,88 +288,79 @@ impl Access {
     }
 }
 
+/// The refusals that a guesser earns, and that count towards the network's delays.
+fn is_a_guess(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::AccessDenied
+            | ErrorCode::InvalidToken
+            | ErrorCode::InvalidLinkCode
+            | ErrorCode::EmailClaimed
+    )
+}
+
+/// The skeleton an email is compared by for lookalikes.
+fn skeleton_of(email: &str) -> String {
+    email.to_owned()
+}
+
+fn in_use(email: &str) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::EmailInUse,
+        format!("{email} is online on another connection; its session token is needed"),
+    )
+}
+
+fn claimed_error(email: &str) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::EmailClaimed,
+        format!(
+            "{email} belongs to someone signed in on another device: sign in there, or add this device with a link code from it"
+        ),
+    )
+}
+
+fn confusable(email: &str, existing: &str) -> ProtocolError {
+    ProtocolError::field(
+        "email",
+        format!("{email} looks like the email of another user ({existing}): choose another"),
+    )
+    .with_code(ErrorCode::EmailConfusable)
+}
+
+fn too_many_attempts(wait: Duration) -> ProtocolError {
+    let seconds = wait.as_secs().max(1);
+    ProtocolError::new(
+        ErrorCode::TooManyAttempts,
+        format!("too many failed sign-ins from your network: try again in {seconds} s"),
+    )
+}
+
+fn no_device() -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::NoDevice,
+        "this connection did not sign in with a device (a session token)",
+    )
+}
+
+fn store_failed(error: ClaimError) -> ProtocolError {
+    log::warn!("{error}");
+    ProtocolError::new(
+        ErrorCode::Internal,
+        "the server could not check this email; try again",
+    )
+}
+
 fn unix_now() -> u64 {
+    now_ms() / 1000
+}
+
+fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ALICE: &str = "alice@example.com";
-
-    fn key() -> SessionKey {
-        SessionKey::random()
-    }
-
-    fn access(code: Option<&str>) -> Access {
-        Access {
-            code: code.map(Secret::new),
-            key: key(),
-            ttl: DEFAULT_SESSION_TTL,
-            shared_emails: false,
-        }
-    }
-
-    fn profile(code: Option<&str>, token: Option<String>) -> Profile {
-        Profile {
-            email: ALICE.into(),
-            name: "Alice".into(),
-            latitude: None,
-            longitude: None,
-            is_connected: None,
-            in_call: None,
-            room: None,
-            access_code: code.map(str::to_owned),
-            token,
-        }
-    }
-
-    #[test]
-    fn the_access_code_must_match_exactly() {
-        let access = access(Some("open sesame"));
-        let code = |given| {
-            access
-                .admit(&profile(given, None), "team", false)
-                .map_err(|e| e.code)
-        };
-        assert_eq!(code(Some("open sesame")), Ok(()));
-        assert_eq!(code(Some("open sesam")), Err(ErrorCode::AccessDenied));
-        assert_eq!(code(Some("Open sesame")), Err(ErrorCode::AccessDenied));
-        assert_eq!(code(Some("")), Err(ErrorCode::AccessDenied));
-        assert_eq!(code(None), Err(ErrorCode::AccessDenied));
-    }
-
-    #[test]
-    fn a_valid_token_stands_for_the_access_code() {
-        let access = access(Some("open sesame"));
-        let token = access.issue(ALICE, "team");
-        let admit = |token: &str| {
-            access
-                .admit(&profile(None, Some(token.to_owned())), "team", false)
-                .map_err(|e| e.code)
-        };
-        assert_eq!(admit(&token), Ok(()));
-        assert_eq!(admit("junk"), Err(ErrorCode::AccessDenied));
-        let other_room = access.issue(ALICE, "default");
-        assert_eq!(admit(&other_room), Err(ErrorCode::AccessDenied));
-    }
-
-    #[test]
-    fn an_online_email_needs_its_token_and_an_offline_one_does_not() {
-        let access = access(None);
-        let token = access.issue(ALICE, "team");
-        let admit = |token: Option<&str>, online| {
-            access
-                .admit(&profile(None, token.map(str::to_owned)), "team", online)
-                .map_err(|e| e.code)
-        };
-        assert_eq!(admit(None, false), Ok(()));
-        assert_eq!(admit(Some("junk"), false), Ok(()));
-        assert_eq!(admit(None, true), Err(ErrorCode::EmailInUse));
-        assert_eq!(admit(Some("junk"), true), Err(ErrorCode::InvalidToken));
-        assert_eq!(admit(Some(&token), true), Ok(()));
-    }
-}
+#[path = "access_tests.rs"]
+mod tests;

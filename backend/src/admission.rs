@@ -14,6 +14,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 /// past it a refused connection is dropped at once, so a flood holds no more sockets.
 const MAX_REFUSALS_IN_FLIGHT: usize = 256;
 
+/// File descriptors kept free of connections: the listener, the SQLite files and their
+/// journals, the HTTP client of a users API, the runtime's own, and the refusals in flight.
+pub const DESCRIPTOR_MARGIN: usize = MAX_REFUSALS_IN_FLIGHT + 64;
+
 /// What to do with an upgrade request that carries no `Origin` header.
 ///
 /// Browsers always send `Origin` with a WebSocket upgrade, and a page cannot remove it:
@@ -81,7 +85,7 @@ impl Admission {
     /// A ticket for a new connection from `address`: admitted, or to be refused with a
     /// `503`; `None` when even refusals are over their bound (drop the socket).
     pub fn admit(&self, address: IpAddr) -> Option<Ticket> {
-        let address = address.to_canonical();
+        let address = network_of(address);
         let mut counts = lock(&self.counts);
         let from_address = counts.per_address.get(&address).copied().unwrap_or(0);
         let refused = if over(counts.total, self.max_total) {
@@ -137,6 +141,40 @@ impl Drop for Ticket {
     }
 }
 
+/// The network a client is counted in: its IPv4 address (an IPv4-mapped IPv6 address
+/// counts as its IPv4 address), or the /64 of its IPv6 address, which is one subscriber's.
+pub(crate) fn network_of(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+        v4 => v4,
+    }
+}
+
+/// The connection cap that fits in the process's open-file limit: `requested` (0 is "as
+/// many as fit"), lowered to the limit less [`DESCRIPTOR_MARGIN`] with a warning. The
+/// soft limit is first raised to the hard one where the system allows.
+pub(crate) fn within_descriptor_limit(requested: usize) -> usize {
+    let Some(limit) = descriptors::raise_to_hard_limit() else {
+        return requested;
+    };
+    let fits = limit.saturating_sub(DESCRIPTOR_MARGIN).max(1);
+    let cap = match requested {
+        0 => fits,
+        requested if requested > fits => {
+            log::warn!(
+                "--max-connections {requested} does not fit in the open-file limit of {limit}: using {fits}"
+            );
+            fits
+        }
+        requested => requested,
+    };
+    log::info!("at most {cap} connections (open-file limit {limit})");
+    cap
+}
+
 /// Whether `origin` (the request's `Origin` header, if any) may open a connection.
 pub(crate) fn origin_allowed(
     origin: Option<&str>,
@@ -161,6 +199,35 @@ fn over(count: usize, cap: usize) -> bool {
 /// The counts stay consistent even if a holder panicked: every update is one statement.
 fn lock(counts: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
     counts.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The process's open-file limit.
+mod descriptors {
+    /// Raises the soft limit to the hard one and returns the soft limit now in force;
+    /// `None` where it cannot be read (the cap is then left as configured).
+    pub fn raise_to_hard_limit() -> Option<usize> {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+        #[allow(unsafe_code)]
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return None;
+            }
+            if limit.rlim_cur < limit.rlim_max {
+                let raised = libc::rlimit {
+                    rlim_cur: limit.rlim_max,
+                    rlim_max: limit.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit = raised;
+                }
+            }
+        }
+        Some(usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX))
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +289,29 @@ mod tests {
                 .refused(),
             None
         );
+    }
+
+    #[test]
+    fn an_ipv6_slash_64_counts_as_one_address() {
+        let admission = Admission::new(0, 2);
+        let host = |last: u16| IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0, 0, 0, last));
+        let _first = admission.admit(host(1)).unwrap();
+        let _second = admission.admit(host(0xffff)).unwrap();
+        assert_eq!(
+            admission.admit(host(7)).unwrap().refused(),
+            Some(Cap::PerAddress)
+        );
+        let next_subnet = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1));
+        assert_eq!(admission.admit(next_subnet).unwrap().refused(), None);
+    }
+
+    #[test]
+    fn the_cap_never_exceeds_the_descriptor_limit() {
+        let limit = descriptors::raise_to_hard_limit().expect("a limit on Linux");
+        let cap = within_descriptor_limit(usize::MAX);
+        assert_eq!(cap, limit.saturating_sub(DESCRIPTOR_MARGIN).max(1));
+        assert_eq!(within_descriptor_limit(0), cap);
+        assert_eq!(within_descriptor_limit(10), 10);
     }
 
     #[test]

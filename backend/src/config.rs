@@ -69,8 +69,12 @@ pub struct ServerConfig {
     /// How long a session token is good for.
     pub session_ttl: Duration,
     /// A connection may register as an email online elsewhere without its session token,
-    /// as with the seed (whose clients get no token): for trusted networks only.
+    /// as with the seed (whose clients get no token), and emails are never claimed: for
+    /// trusted networks only.
     pub allow_shared_emails: bool,
+    /// A connection that has not registered this long after its handshake is closed
+    /// (checked at each ping tick).
+    pub register_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -110,9 +114,13 @@ impl Default for ServerConfig {
             session_key: SessionKey::random(),
             session_ttl: DEFAULT_SESSION_TTL,
             allow_shared_emails: false,
+            register_timeout: Duration::from_millis(DEFAULT_REGISTER_TIMEOUT_MS),
         }
     }
 }
+
+/// Milliseconds a connection has to register after its handshake.
+pub const DEFAULT_REGISTER_TIMEOUT_MS: u64 = 30_000;
 
 /// The backend's command line. Every flag also reads an environment variable.
 #[derive(Debug, Parser)]
@@ -232,6 +240,26 @@ pub struct Args {
     /// the seed did (its clients get no token and open several tabs): trusted networks only.
     #[arg(long, env = "MEETMAP_ALLOW_SHARED_EMAILS")]
     pub allow_shared_emails: bool,
+    /// Milliseconds a connection has to register (send add-user) after connecting; past
+    /// it, checked at each ping, it is closed (1008).
+    #[arg(long, env = "MEETMAP_REGISTER_TIMEOUT_MS", default_value_t = DEFAULT_REGISTER_TIMEOUT_MS)]
+    pub register_timeout_ms: u64,
+    /// An operator's command instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the operator can do from the command line, on the claims in the data folder.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Frees an email claimed by someone's devices (a lost device): every device of it is
+    /// signed out, and the next to register claims it.
+    ReleaseClaim {
+        /// The email, as users type it (it is normalised).
+        email: String,
+    },
+    /// Lists the devices that hold an email, most recently used first.
+    Devices { email: String },
 }
 
 /// The frontend's own origins on its default port.
@@ -271,11 +299,20 @@ impl Args {
             access_code: self.access_code.clone(),
             session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
             allow_shared_emails: self.allow_shared_emails,
+            register_timeout: Duration::from_millis(self.register_timeout_ms.max(1)),
             ..ServerConfig::default()
         }
     }
 
-    /// The remote users store's settings, when `--users-api` is given.
+    /// The SQLite file of the claims: the users' file, or `claims.sqlite3` in the data
+    /// folder when users are in a remote API.
+    pub fn claims_database(&self) -> PathBuf {
+        match &self.users_api {
+            Some(_) => self.data_dir().join("claims.sqlite3"),
+            None => self.database.clone(),
+        }
+    }
+
     /// The folder of server-side files such as the generated session secret.
     pub fn data_dir(&self) -> PathBuf {
         match (&self.data_dir, &self.users_api) {
@@ -296,6 +333,7 @@ impl Args {
         }
     }
 
+    /// The remote users store's settings, when `--users-api` is given.
     pub fn remote_config(&self) -> Option<RemoteConfig> {
         let base = self.users_api.clone()?;
         Some(RemoteConfig {

@@ -2,7 +2,7 @@
 //! one mutex, and every routing decision: who is online where, deliver to a user, broadcast
 //! to a room. A pub/sub backplane for several servers slots in behind these methods.
 
-use crate::access::Access;
+use crate::access::Admitted;
 pub use crate::outbox::Outbox;
 use crate::room::Room;
 use crate::store::{UserRecord, WriteBehind};
@@ -28,8 +28,6 @@ pub use crate::frame::Frame;
 pub struct Hub {
     state: Arc<Mutex<State>>,
     store: WriteBehind,
-    /// Who may register as whom: read-only, so outside the lock.
-    access: Arc<Access>,
 }
 
 pub(crate) struct State {
@@ -43,6 +41,9 @@ pub(crate) struct State {
     pub next_chat_id: u64,
     /// Set at shutdown: a connection that completes its handshake now is closed at once.
     pub shutting_down: bool,
+    /// Seed clients get the room's lists only once registered (the server has an access
+    /// code: nobody sees a position before being let in).
+    pub lists_after_registering: bool,
 }
 
 pub(crate) struct Connection {
@@ -62,18 +63,23 @@ impl Hub {
             connections_per_email: HashMap::new(),
             next_chat_id: 1,
             shutting_down: false,
+            lists_after_registering: false,
         };
         Self {
             state: Arc::new(Mutex::new(state)),
             store,
-            access: Arc::new(Access::open()),
         }
     }
 
-    /// The hub with these access rules (access code, session key) instead of none.
-    pub(crate) fn with_access(mut self, access: Access) -> Self {
-        self.access = Arc::new(access);
+    /// The hub where seed clients see a room's lists only once registered.
+    pub(crate) fn with_lists_after_registering(self, gated: bool) -> Self {
+        self.lock().lists_after_registering = gated;
         self
+    }
+
+    /// Whether `email` has an open registered connection, in any room.
+    pub fn is_online(&self, email: &str) -> bool {
+        self.lock().connections_per_email.contains_key(email)
     }
 
     /// The state, even if a thread panicked while holding the lock: every method leaves it
@@ -103,9 +109,15 @@ impl Hub {
         state.join_room(id, &room);
     }
 
-    /// Registers the connection as a user (first call) or updates the user's name and
-    /// position. Everyone in the room learns of it at the next presence tick.
-    pub fn register(&self, id: ConnId, profile: Profile) -> Result<(), ProtocolError> {
+    /// Registers the connection as a user (first call, `admitted` by the access rules) or
+    /// updates the user's name and position. Everyone in the room learns of it at the next
+    /// presence tick.
+    pub(crate) fn register(
+        &self,
+        id: ConnId,
+        profile: Profile,
+        admitted: Option<&Admitted>,
+    ) -> Result<(), ProtocolError> {
         let mut state = self.lock();
         let connection = state.connections.get(&id).ok_or_else(gone)?;
         let first = connection.email.is_none();
@@ -124,13 +136,26 @@ impl Hub {
             }
             _ => connection.room.to_string(),
         };
-        if first {
-            // Refused before anything changes: no presence, nothing stored.
-            let online = state
-                .connections_per_email
-                .contains_key(profile.email.as_str());
-            self.access.admit(&profile, &room, online)?;
-        }
+        let wants_deltas = connection.wants_deltas;
+        let token = match (first, admitted) {
+            (false, _) => None,
+            (true, None) => return Err(ProtocolError::new(ErrorCode::Internal, "not admitted")),
+            (true, Some(admitted)) => {
+                // Checked again under the lock: another connection may have registered as
+                // this email while the claims were looked up. Refused before anything
+                // changes: no presence, nothing stored.
+                let online = state
+                    .connections_per_email
+                    .contains_key(profile.email.as_str());
+                if online && !admitted.may_join_online {
+                    return Err(ProtocolError::new(
+                        ErrorCode::EmailInUse,
+                        format!("{} is online on another connection", profile.email),
+                    ));
+                }
+                admitted.token.clone()
+            }
+        };
         if first && *room != *connection.room {
             state.leave_room(id);
             state.join_room(id, &room);
@@ -139,10 +164,12 @@ impl Hub {
         let user = state.upsert_member(id, &room, &email, &profile);
         if first {
             *state.connections_per_email.entry(email).or_default() += 1;
+            if !wants_deltas && state.lists_after_registering {
+                state.listen_to_lists(id, &room);
+            }
         }
         self.store.record(record_of(&user, true));
-        if first {
-            let token = self.access.issue(&user.email, &room);
+        if let Some(token) = token {
             state.welcome(id, &room, user, token);
         }
         Ok(())

@@ -40,7 +40,15 @@ impl Fixture {
             token: None,
             link_code: None,
         };
-        self.hub.register(id, profile).expect("registered");
+        let admitted = Admitted {
+            device: None,
+            token: Some("token".into()),
+            created: false,
+            may_join_online: true,
+        };
+        self.hub
+            .register(id, profile, Some(&admitted))
+            .expect("registered");
         outbox
     }
 

@@ -10,7 +10,9 @@
 
 mod access;
 mod admission;
+mod attempts;
 mod budget;
+pub mod claims;
 pub mod config;
 mod echo;
 mod frame;
@@ -18,6 +20,7 @@ mod handshake;
 mod hub;
 mod membership;
 pub mod memory;
+pub mod operator;
 mod outbox;
 mod peer;
 mod room;
@@ -50,9 +53,11 @@ pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
     store: WriteBehind,
+    claims: claims::ClaimStore,
     shutdown: impl Future,
 ) {
-    let hub = Hub::new(store.clone()).with_access(access::Access::of(&config));
+    let access = Arc::new(access::Access::new(&config, claims));
+    let hub = Hub::new(store.clone()).with_lists_after_registering(access.gates_rooms());
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
     tasks.spawn(tick_presence(
@@ -63,8 +68,8 @@ pub async fn run(
     ));
     tasks.spawn(tick_pings(hub.clone(), config.ping_interval, stop.clone()));
     tokio::pin!(shutdown);
-    let admission =
-        admission::Admission::new(config.max_connections, config.max_connections_per_ip);
+    let max_connections = admission::within_descriptor_limit(config.max_connections);
+    let admission = admission::Admission::new(max_connections, config.max_connections_per_ip);
     // One copy for every connection's task.
     let shared_config = Arc::new(config.clone());
     let mut next_id = 1;
@@ -89,13 +94,24 @@ pub async fn run(
             continue;
         };
         let (hub, config, stop) = (hub.clone(), Arc::clone(&shared_config), stop.clone());
+        let access = Arc::clone(&access);
         tasks.spawn(async move {
             let _ = stream.set_nodelay(true);
             // Boxed, both: a task's future is sized for its largest state, so the handshake
             // and what follows it each live in their own allocation, only while they run.
             let handshake = Box::pin(handshake::accept(stream, &config, ticket.refused()));
             let connection = match handshake.await {
-                Ok(accepted) => Some(start(id, accepted, hub, config, stop)),
+                Ok(accepted) => {
+                    let network = admission::network_of(address.ip());
+                    let peer = Peer {
+                        id,
+                        network,
+                        hub,
+                        access,
+                        config,
+                    };
+                    Some(start(accepted, peer, stop))
+                }
                 Err(reason) => {
                     log::debug!("conn={id} from {address}: {reason}");
                     None
@@ -178,12 +194,19 @@ async fn tick_pings(hub: Hub, interval: Duration, stop: CancellationToken) {
     }
 }
 
+/// What a connection's peer is made of, besides its socket.
+struct Peer {
+    id: u64,
+    network: std::net::IpAddr,
+    hub: Hub,
+    access: Arc<access::Access>,
+    config: Arc<ServerConfig>,
+}
+
 /// The life of a connection after its handshake: the peer, or the echo route.
 fn start(
-    id: u64,
     accepted: handshake::Accepted,
-    hub: Hub,
-    config: Arc<ServerConfig>,
+    peer: Peer,
     stop: CancellationToken,
 ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     let handshake::Accepted {
@@ -193,15 +216,16 @@ fn start(
         echo,
     } = accepted;
     if echo {
-        Box::pin(echo::serve(id, socket, stop))
-    } else {
-        Box::pin(peer::serve(peer::open(
-            id,
-            socket,
-            room,
-            wants_deltas,
-            hub,
-            config,
-        )))
+        return Box::pin(echo::serve(peer.id, socket, stop));
     }
+    Box::pin(peer::serve(peer::open(peer::Opening {
+        id: peer.id,
+        socket,
+        room,
+        wants_deltas,
+        network: peer.network,
+        hub: peer.hub,
+        access: peer.access,
+        config: peer.config,
+    })))
 }

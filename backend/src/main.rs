@@ -24,6 +24,9 @@ fn main() -> ExitCode {
 async fn serve() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let args = Args::parse();
+    if let Some(command) = &args.command {
+        return backend::operator::run_command(&args, command).await;
+    }
     let (store, users) = match args.remote_config() {
         Some(remote) => {
             let users = format!("remote API at {}", remote.base);
@@ -42,6 +45,13 @@ async fn serve() -> ExitCode {
         }
     };
     log::info!("users store: {users}");
+    let claims = match backend::operator::open_claims(&args) {
+        Ok(claims) => claims,
+        Err(error) => {
+            log::error!("cannot open the claims: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut config = args.server_config();
     config.session_key = match args.session_key() {
         Ok(key) => key,
@@ -62,7 +72,7 @@ async fn serve() -> ExitCode {
     };
     let address = listener.local_addr().unwrap_or(args.listen);
     log::info!("listening on ws://{address}");
-    backend::run(listener, config, store, shutdown_signal()).await;
+    backend::run(listener, config, store, claims, shutdown_signal()).await;
     ExitCode::SUCCESS
 }
 

@@ -9,11 +9,14 @@ use shared::{Profile, ServerMessage, User, Welcome};
 
 impl State {
     pub(crate) fn join_room(&mut self, id: ConnId, room_name: &str) {
-        let Some(wants_deltas) = self.connections.get(&id).map(|c| c.wants_deltas) else {
+        let Some(connection) = self.connections.get(&id) else {
             return;
         };
+        // With an access code, a seed client sees the room only once registered.
+        let gated = self.lists_after_registering && connection.email.is_none();
+        let lists = !connection.wants_deltas && !gated;
         let (name, room) = self.room_entry(room_name);
-        let list = (!wants_deltas).then(|| {
+        let list = lists.then(|| {
             room.list_listeners.insert(id);
             Frame::message(&ServerMessage::UpdateUsers {
                 users: room.users(),
@@ -24,6 +27,14 @@ impl State {
         }
         if let Some(list) = list {
             self.send(id, list);
+        }
+    }
+
+    /// Makes a registered seed client a listener of its room's lists: the tick its
+    /// registration triggers sends it the first.
+    pub(crate) fn listen_to_lists(&mut self, id: ConnId, room_name: &str) {
+        if let Some(room) = self.rooms.get_mut(room_name) {
+            room.list_listeners.insert(id);
         }
     }
 

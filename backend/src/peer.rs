@@ -3,6 +3,7 @@
 //! within the connection's [`Budget`]; the hub's frames go out in vectored writes; the
 //! cleanup runs once, in [`serve`], whichever way the loop ends.
 
+use crate::access::Access;
 use crate::budget::{Budget, Overrun};
 use crate::config::ServerConfig;
 use crate::frame::Frame;
@@ -11,8 +12,11 @@ use crate::hub::{ConnId, Hub, Outbox};
 use crate::outbox::Closed;
 use crate::stream::LeanStream;
 use futures_util::{SinkExt, StreamExt};
-use shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage, decode_client_message};
+use shared::{
+    ClientMessage, ErrorCode, Profile, ProtocolError, ServerMessage, decode_client_message,
+};
 use std::io::{self, IoSlice};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -33,6 +37,10 @@ enum Ending {
     /// Used up its budget: kept sending over a rate, or kept sending refused frames.
     Abuse(Overrun),
     ServerShutdown,
+    /// Did not register within the registration deadline.
+    NotRegistered,
+    /// Signed its device out.
+    SignedOut,
     Transport(String),
 }
 
@@ -40,14 +48,29 @@ enum Ending {
 ///
 /// Boxed, and built outside any future: a future keeps its arguments for its whole life,
 /// so passing the socket to an `async fn` would size every connection's task for it twice.
-pub(crate) fn open(
-    id: ConnId,
-    socket: Socket,
-    room: String,
-    wants_deltas: bool,
-    hub: Hub,
-    config: Arc<ServerConfig>,
-) -> Box<Peer> {
+pub(crate) struct Opening {
+    pub id: ConnId,
+    pub socket: Socket,
+    pub room: String,
+    pub wants_deltas: bool,
+    /// The client's network (`admission::network_of`), for the delays after failed sign-ins.
+    pub network: IpAddr,
+    pub hub: Hub,
+    pub access: Arc<Access>,
+    pub config: Arc<ServerConfig>,
+}
+
+pub(crate) fn open(opening: Opening) -> Box<Peer> {
+    let Opening {
+        id,
+        socket,
+        room,
+        wants_deltas,
+        network,
+        hub,
+        access,
+        config,
+    } = opening;
     let outbox = Arc::new(Outbox::new(config.outbox_capacity, config.outbox_bytes));
     hub.connect(id, room.clone(), wants_deltas, Arc::clone(&outbox));
     log::info!("conn={id} joined room={room} deltas={wants_deltas}");
@@ -58,6 +81,11 @@ pub(crate) fn open(
         hub,
         budget: None,
         config,
+        access,
+        network,
+        wants_deltas,
+        registered: None,
+        opened_at: Instant::now(),
         last_heard: Instant::now(),
         torn: false,
         closing: false,
@@ -83,9 +111,17 @@ impl std::fmt::Display for Ending {
             Self::Abuse(Overrun::RateLimited) => f.write_str("too many rate-limited frames"),
             Self::Abuse(Overrun::BadFrames) => f.write_str("too many bad frames"),
             Self::ServerShutdown => f.write_str("server shutdown"),
+            Self::NotRegistered => f.write_str("did not register in time"),
+            Self::SignedOut => f.write_str("signed out"),
             Self::Transport(error) => write!(f, "transport error: {error}"),
         }
     }
+}
+
+/// The identity a connection registered with: its email, and its device if it proved one.
+struct Registered {
+    email: String,
+    device: Option<String>,
 }
 
 pub(crate) struct Peer {
@@ -97,6 +133,13 @@ pub(crate) struct Peer {
     /// registers and moves (most of a crowd) never needs one.
     budget: Option<Box<Budget>>,
     config: Arc<ServerConfig>,
+    access: Arc<Access>,
+    network: IpAddr,
+    wants_deltas: bool,
+    /// Who the connection registered as, once it has.
+    registered: Option<Registered>,
+    /// An unregistered connection is closed once the registration deadline has passed.
+    opened_at: Instant,
     /// When the client last sent anything; checked at each ping tick.
     last_heard: Instant,
     /// A write was cut short in the middle of a frame: the stream can carry nothing more.
@@ -131,7 +174,7 @@ impl Peer {
 
     async fn on_message(&mut self, message: Message) -> Result<(), Ending> {
         let refusal = match message {
-            Message::Text(text) => self.on_text(&text),
+            Message::Text(text) => self.on_text(&text).await?,
             Message::Binary(_) => Some(ProtocolError::new(
                 ErrorCode::BinaryNotSupported,
                 "frames must be JSON text",
@@ -156,10 +199,10 @@ impl Peer {
     }
 
     /// Decodes one frame and hands it to the hub; returns the refusal to send back.
-    fn on_text(&mut self, text: &str) -> Option<ProtocolError> {
+    async fn on_text(&mut self, text: &str) -> Result<Option<ProtocolError>, Ending> {
         let message = match decode_client_message(text) {
             Ok(message) => message,
-            Err(error) => return Some(error),
+            Err(error) => return Ok(Some(error)),
         };
         log::trace!("conn={} {}", self.id, message.type_name());
         let is_presence = matches!(
@@ -167,16 +210,86 @@ impl Peer {
             ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_)
         );
         if !is_presence && let Err(error) = self.budget().admit(&message, Instant::now()) {
-            return Some(error);
+            return Ok(Some(error));
         }
         let outcome = match message {
             ClientMessage::AddUser(profile) | ClientMessage::UpdateUser(profile) => {
-                self.hub.register(self.id, profile)
+                match self.registered {
+                    None => self.register(profile).await,
+                    Some(_) => self.hub.register(self.id, profile, None),
+                }
             }
+            ClientMessage::LinkDevice => self.link_device().await?,
+            ClientMessage::SignOut => return self.sign_out().await,
             ClientMessage::Chat(request) => self.hub.chat(self.id, request),
             signaling => self.hub.relay(self.id, signaling),
         };
-        outcome.err()
+        Ok(outcome.err())
+    }
+
+    /// The first registration: the access rules (which may ask the claims store), then
+    /// the hub.
+    async fn register(&mut self, profile: Profile) -> Result<(), ProtocolError> {
+        let online = self.hub.is_online(&profile.email);
+        let access = Arc::clone(&self.access);
+        let admitted = access
+            .admit(&profile, self.wants_deltas, self.network, online)
+            .await?;
+        let email = profile.email.clone();
+        if let Err(error) = self.hub.register(self.id, profile, Some(&admitted)) {
+            access.undo(&email, &admitted).await;
+            return Err(error);
+        }
+        log::info!(
+            "conn={} registered as {email}{}",
+            self.id,
+            if admitted.device.is_some() {
+                " (device)"
+            } else {
+                ""
+            }
+        );
+        self.registered = Some(Registered {
+            email,
+            device: admitted.device,
+        });
+        Ok(())
+    }
+
+    /// Answers `link-device` with a one-time code for another device of this user's.
+    async fn link_device(&mut self) -> Result<Result<(), ProtocolError>, Ending> {
+        let Some(registered) = &self.registered else {
+            return Ok(Err(not_registered()));
+        };
+        let link = match self
+            .access
+            .link_code(&registered.email, registered.device.as_deref())
+        {
+            Ok(link) => link,
+            Err(error) => return Ok(Err(error)),
+        };
+        log::info!("conn={} asked for a device link code", self.id);
+        let frame = Frame::message(&ServerMessage::DeviceLink(link));
+        self.write_frames(&[frame]).await?;
+        Ok(Ok(()))
+    }
+
+    /// Signs this device out for good, says so, and ends the connection.
+    async fn sign_out(&mut self) -> Result<Option<ProtocolError>, Ending> {
+        let Some(registered) = &self.registered else {
+            return Ok(Some(not_registered()));
+        };
+        let access = Arc::clone(&self.access);
+        if let Err(error) = access
+            .sign_out(&registered.email, registered.device.as_deref())
+            .await
+        {
+            return Ok(Some(error));
+        }
+        log::info!("conn={} signed its device out", self.id);
+        let frame = Frame::message(&ServerMessage::SignedOut {});
+        self.write_frames(&[frame]).await?;
+        Err(Ending::SignedOut)
     }
 
     fn budget(&mut self) -> &mut Budget {
@@ -195,6 +308,12 @@ impl Peer {
             .map_err(ending_of)?;
         if taken.ping_due && self.last_heard.elapsed() > self.config.idle_timeout {
             return Err(Ending::Idle);
+        }
+        if taken.ping_due
+            && self.registered.is_none()
+            && self.opened_at.elapsed() > self.config.register_timeout
+        {
+            return Err(Ending::NotRegistered);
         }
         if batch.is_empty() {
             return Ok(());
@@ -237,6 +356,8 @@ impl Peer {
             }
             Ending::Abuse(Overrun::BadFrames) => (CloseCode::Policy, "too many bad frames"),
             Ending::Idle => (CloseCode::Away, "no answer to pings"),
+            Ending::NotRegistered => (CloseCode::Policy, "did not register in time"),
+            Ending::SignedOut => (CloseCode::Normal, "signed out"),
             Ending::ClientClosed | Ending::Transport(_) => return,
         };
         if self.torn {
@@ -301,6 +422,10 @@ async fn within(
         outbox.wake_again();
     }
     result
+}
+
+fn not_registered() -> ProtocolError {
+    ProtocolError::new(ErrorCode::NotRegistered, "send add-user first")
 }
 
 fn ending_of(reason: Closed) -> Ending {

@@ -67,12 +67,8 @@ impl Hub {
                 "not a signaling message",
             ));
         };
-        for claim in ["from", "email"] {
-            if let Some(Value::String(claimed)) = signal.payload.get(claim)
-                && claimed.trim().to_lowercase() != *sender.email
-            {
-                return Err(mismatch(&sender.email));
-            }
+        if claims_another_identity(&signal.payload, &sender.email) {
+            return Err(mismatch(&sender.email));
         }
         let room = state.rooms.get(&sender.room).ok_or_else(not_registered)?;
         let recipients: Vec<ConnId> = match &signal.to {
@@ -96,6 +92,32 @@ impl Hub {
         state.send_to_all(&recipients, Frame::message(&relayed));
         Ok(())
     }
+}
+
+/// Payload fields a client could read as the sender's identity. The server stamps `from`
+/// itself; any of these that is not exactly the sender's email, of whatever JSON type (an
+/// array, an object, a number), is refused rather than relayed.
+const IDENTITY_FIELDS: [&str; 9] = [
+    "from",
+    "email",
+    "sender",
+    "senderEmail",
+    "fromEmail",
+    "user",
+    "userEmail",
+    "author",
+    "identity",
+];
+
+/// Whether the payload claims an identity other than `sender`'s.
+fn claims_another_identity(payload: &serde_json::Map<String, Value>, sender: &str) -> bool {
+    IDENTITY_FIELDS
+        .iter()
+        .any(|field| match payload.get(*field) {
+            None => false,
+            Some(Value::String(claimed)) => claimed.trim().to_lowercase() != sender,
+            Some(_) => true,
+        })
 }
 
 impl State {

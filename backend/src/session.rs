@@ -1,9 +1,10 @@
-//! Session tokens, signed proofs that a connection belongs to the user already online with
-//! an email, and the secrets they are signed with. `access.rs` applies them.
+//! Session tokens, signed proofs that a connection is one of the devices of the user who
+//! claimed an email, and the secrets they are signed with. `access.rs` applies them.
 //!
-//! A token is `v1.<payload>.<mac>`, both parts base64url without padding: the payload is
-//! `email|room|expiry` (Unix seconds), the MAC an HMAC-SHA256 of it under the server's
-//! secret. The secret comes from `--session-secret`, or the file `session.key` in the data
+//! A token is `v2.<payload>.<mac>`, both parts base64url without padding: the payload is
+//! `email|device|expiry` (Unix seconds), the MAC an HMAC-SHA256 of it under the server's
+//! secret. The device must also still be in the claims table (`claims`), so signing a
+//! device out revokes its token. The secret comes from `--session-secret`, or the file `session.key` in the data
 //! folder, written with fresh random bytes the first time. See `docs/SECURITY.md`.
 
 use base64::Engine;
@@ -22,8 +23,9 @@ pub const SECRET_MIN_BYTES: usize = 32;
 /// The file, in the data folder, that keeps a generated secret across restarts.
 pub const SECRET_FILE_NAME: &str = "session.key";
 
-/// How long a token is good for unless configured.
-pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// How long a token is good for unless configured, and how long a device left unused
+/// keeps its claim on an email (each registration renews both).
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 /// Something to keep out of logs: an access code or a secret from the command line.
 #[derive(Clone, PartialEq, Eq)]
@@ -92,7 +94,7 @@ pub enum TokenError {
     /// Not signed with this server's secret (forged, altered, or another deployment's).
     Forged,
     Expired,
-    /// Signed, but for another email or room.
+    /// Signed, but for another email.
     OtherUser,
 }
 
@@ -102,12 +104,12 @@ impl fmt::Display for TokenError {
             Self::Malformed => "the session token is malformed",
             Self::Forged => "the session token is not signed by this server",
             Self::Expired => "the session token has expired",
-            Self::OtherUser => "the session token is for another email or room",
+            Self::OtherUser => "the session token is for another email",
         })
     }
 }
 
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
 
 impl SessionKey {
     /// A key of fresh random bytes, good for this run only (tests, and the default of
@@ -159,16 +161,16 @@ impl SessionKey {
         }
     }
 
-    /// A token for `email` in `room`, good until `expires` (Unix seconds).
-    pub fn issue(&self, email: &str, room: &str, expires: u64) -> String {
-        let payload = URL_SAFE_NO_PAD.encode(format!("{email}|{room}|{expires}"));
+    /// A token for `device` of `email`, good until `expires` (Unix seconds).
+    pub fn issue(&self, email: &str, device: &str, expires: u64) -> String {
+        let payload = URL_SAFE_NO_PAD.encode(format!("{email}|{device}|{expires}"));
         let mac = URL_SAFE_NO_PAD.encode(self.mac(&payload).finalize().into_bytes());
         format!("{VERSION}.{payload}.{mac}")
     }
 
-    /// Checks that `token` was issued by this key for `email` in `room` and has not expired
-    /// at `now` (Unix seconds). The signature is compared in constant time.
-    pub fn verify(&self, token: &str, email: &str, room: &str, now: u64) -> Result<(), TokenError> {
+    /// Checks that `token` was issued by this key for `email` and has not expired at `now`
+    /// (Unix seconds); returns its device. The signature is compared in constant time.
+    pub fn verify(&self, token: &str, email: &str, now: u64) -> Result<String, TokenError> {
         let mut parts = token.split('.');
         let (Some(VERSION), Some(payload), Some(mac), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -186,9 +188,9 @@ impl SessionKey {
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .ok_or(TokenError::Malformed)?;
-        // The email may hold a `|`; the room and the expiry cannot.
+        // The email may hold a `|`; the device and the expiry cannot.
         let mut fields = payload.rsplitn(3, '|');
-        let (Some(expires), Some(token_room), Some(token_email)) =
+        let (Some(expires), Some(device), Some(token_email)) =
             (fields.next(), fields.next(), fields.next())
         else {
             return Err(TokenError::Malformed);
@@ -197,10 +199,10 @@ impl SessionKey {
         if expires <= now {
             return Err(TokenError::Expired);
         }
-        if token_email != email || token_room != room {
+        if token_email != email {
             return Err(TokenError::OtherUser);
         }
-        Ok(())
+        Ok(device.to_owned())
     }
 
     fn generate() -> Result<Self, SecretError> {

@@ -106,6 +106,12 @@ impl ProtocolError {
         }
     }
 
+    /// The same refusal under another code (a field error that is not `invalid-field`).
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = code;
+        self
+    }
+
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
         Self {
             code: ErrorCode::InvalidField,

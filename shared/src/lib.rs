@@ -16,8 +16,8 @@ pub use client::{ChatRequest, ClientMessage, Profile, Signal};
 pub use decode::decode_client_message;
 pub use error::{ErrorCode, ProtocolError};
 pub use server::{
-    ChatDelivery, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, RelayedSignal,
-    ServerMessage, Welcome,
+    ChatDelivery, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta,
+    RelayedSignal, ServerMessage, Welcome,
 };
 pub use user::User;
 pub use validate::{

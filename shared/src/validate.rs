@@ -136,7 +136,11 @@ fn normalize_profile(profile: &mut Profile) -> Result<(), ProtocolError> {
         SECRET_MAX_CHARS,
     )?;
     check_length("token", profile.token.as_deref(), SECRET_MAX_CHARS)?;
-    check_length("linkCode", profile.link_code.as_deref(), LINK_CODE_MAX_CHARS)?;
+    check_length(
+        "linkCode",
+        profile.link_code.as_deref(),
+        LINK_CODE_MAX_CHARS,
+    )?;
     Ok(())
 }
 

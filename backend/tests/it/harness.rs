@@ -42,6 +42,12 @@ pub fn fast_config() -> ServerConfig {
     }
 }
 
+/// The claims tables in the SQLite file at `path`, as the backend opens them.
+pub fn open_claims(path: &std::path::Path) -> backend::claims::ClaimStore {
+    backend::claims::ClaimStore::open(path, backend::ServerConfig::default().session_ttl)
+        .expect("open claims")
+}
+
 impl TestServer {
     pub async fn start() -> Self {
         Self::start_with(fast_config()).await
@@ -58,10 +64,11 @@ impl TestServer {
     /// A server on an existing database file, as after a restart.
     pub async fn start_on(database: PathBuf, config: ServerConfig) -> Self {
         let store = open_sqlite_store(&database).await.expect("open store");
+        let claims = open_claims(&database);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(backend::run(listener, config, store, async move {
+        let task = tokio::spawn(backend::run(listener, config, store, claims, async move {
             let _ = stop.await;
         }));
         Self {

@@ -33,7 +33,7 @@ async fn delta_client_is_welcomed_with_itself_and_everyone_online() {
         token
             .as_ref()
             .and_then(|t| t.as_str())
-            .is_some_and(|t| t.starts_with("v1.")),
+            .is_some_and(|t| t.starts_with("v2.")),
         "a welcome carries a session token: {token:?}"
     );
     let you = user("Alice", "alice@example.com", Some((48.85, 2.35)));

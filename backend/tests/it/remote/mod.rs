@@ -18,6 +18,8 @@ use super::harness::{Client, PATIENCE, fast_config, profile};
 
 /// The backend in remote mode, on a free port.
 pub struct RemoteServer {
+    /// The local claims file of the remote-API mode.
+    _claims: tempfile::TempDir,
     pub address: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -45,13 +47,22 @@ impl RemoteServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(backend::run(listener, fast_config(), store, async move {
-            let _ = stop.await;
-        }));
+        let folder = tempfile::TempDir::new().expect("temp dir");
+        let claims = super::harness::open_claims(&folder.path().join("claims.sqlite3"));
+        let task = tokio::spawn(backend::run(
+            listener,
+            fast_config(),
+            store,
+            claims,
+            async move {
+                let _ = stop.await;
+            },
+        ));
         RemoteServer {
             address,
             shutdown: Some(shutdown),
             task: Some(task),
+            _claims: folder,
         }
     }
 
