@@ -25,5 +25,6 @@ mod it {
     mod snapshot;
     mod store;
     mod tabs;
+    mod trust;
     mod wire;
 }

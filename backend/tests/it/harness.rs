@@ -116,6 +116,29 @@ impl Client {
         Self::connect(&server.url(query), Some(shared::DELTA_SUBPROTOCOL)).await
     }
 
+    /// A delta client whose socket comes from `source` (an address of the loopback range),
+    /// as a client of another network would.
+    pub async fn delta_from(server: &TestServer, source: std::net::IpAddr) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind(std::net::SocketAddr::new(source, 0))
+            .expect("bind the source address");
+        let stream = socket.connect(server.address).await.expect("connect");
+        let mut request = server.url("").into_client_request().expect("request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static(shared::DELTA_SUBPROTOCOL),
+        );
+        let (socket, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+            .await
+            .expect("handshake");
+        Self {
+            socket,
+            received: Vec::new(),
+            email: String::new(),
+        }
+    }
+
     pub async fn connect(url: &str, subprotocol: Option<&str>) -> Self {
         Self::try_connect(url, subprotocol).await.expect("connect")
     }
