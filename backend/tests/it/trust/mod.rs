@@ -4,6 +4,7 @@
 mod attempts;
 mod claims;
 mod deadline;
+mod descriptors;
 mod gated;
 mod payload;
 
