@@ -204,16 +204,22 @@ impl Access {
         })
     }
 
-    /// Signs the device `device` of `email` out: its token stops working.
-    pub async fn sign_out(&self, email: &str, device: Option<&str>) -> Result<(), ProtocolError> {
-        match device {
-            Some(device) if !self.shared_emails => self
-                .claims
-                .revoke(email, device)
-                .await
-                .map_err(store_failed),
-            _ => Err(no_device()),
-        }
+    /// Signs the device `device` of `email` out (its token stops working), or with
+    /// `others` every other device of `email`; returns how many were signed out.
+    pub async fn sign_out(
+        &self,
+        email: &str,
+        device: Option<&str>,
+        others: bool,
+    ) -> Result<usize, ProtocolError> {
+        let Some(device) = device.filter(|_| !self.shared_emails) else {
+            return Err(no_device());
+        };
+        let signed_out = match others {
+            true => self.claims.revoke_others(email, device).await,
+            false => self.claims.revoke(email, device).await.map(|()| 1),
+        };
+        signed_out.map_err(store_failed)
     }
 
     /// Whether seed clients see nothing of a room before they register (an access code).

@@ -114,7 +114,7 @@ async fn a_link_code_adds_a_device_once_and_sign_out_revokes_one() {
     assert_eq!(reused.await.map(drop), Err(InvalidLinkCode));
     fixture
         .access
-        .sign_out(ALICE, phone.device.as_deref())
+        .sign_out(ALICE, phone.device.as_deref(), false)
         .await
         .unwrap();
     let signed_out = fixture.admit(profile(None, phone.token.as_deref(), None), true);

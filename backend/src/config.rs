@@ -215,11 +215,15 @@ pub struct Args {
     /// one, so such a request is no cross-site hijacking): allow or deny.
     #[arg(long, env = "MEETMAP_MISSING_ORIGIN", value_enum, default_value_t = MissingOrigin::Allow)]
     pub missing_origin: MissingOrigin,
-    /// Connections open at once, handshakes included; more get 503. 0 is no cap.
+    /// Connections open at once, handshakes included; more get 503. 0 is as many as the
+    /// open-file limit allows. Always lowered to fit the open-file limit (raised to its
+    /// hard limit at start) less 320 descriptors for the files, the listener and refusals
+    /// in flight.
     #[arg(long, env = "MEETMAP_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,
-    /// Connections open at once from one IP address; more get 503. 0 is no cap. Raise it
-    /// (or 0) behind a reverse proxy, where every client has the proxy's address.
+    /// Connections open at once from one IP address (an IPv6 /64 counts as one); more get
+    /// 503. 0 is no cap. Raise it (or 0) behind a reverse proxy, where every client has the
+    /// proxy's address.
     #[arg(long, env = "MEETMAP_MAX_CONNECTIONS_PER_IP", default_value_t = 200)]
     pub max_connections_per_ip: usize,
     /// Access code registering needs (a private deployment); none by default.
@@ -229,15 +233,17 @@ pub struct Args {
     /// kept in session.key in the data folder.
     #[arg(long, env = "MEETMAP_SESSION_SECRET", hide_env_values = true)]
     pub session_secret: Option<Secret>,
-    /// Seconds a session token is good for (a fresh one comes with each registration).
+    /// Seconds a session token is good for, and a device left unused keeps its claim on its
+    /// email (each registration renews both).
     #[arg(long, env = "MEETMAP_SESSION_TTL_SECS", default_value_t = DEFAULT_SESSION_TTL.as_secs())]
     pub session_ttl_secs: u64,
     /// Folder of the generated session secret; by default the SQLite file's folder, or
     /// ./data with --users-api.
     #[arg(long, env = "MEETMAP_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Let a connection register as an email already online without its session token, as
-    /// the seed did (its clients get no token and open several tabs): trusted networks only.
+    /// No claims on emails: any connection may register as any email, online or not,
+    /// without a session token, as the seed did (its clients get no token and open several
+    /// tabs): trusted networks only.
     #[arg(long, env = "MEETMAP_ALLOW_SHARED_EMAILS")]
     pub allow_shared_emails: bool,
     /// Milliseconds a connection has to register (send add-user) after connecting; past

@@ -51,6 +51,8 @@ pub enum Closed {
     /// Its outbox was full: the client does not read.
     Kicked,
     ServerShutdown,
+    /// Its user signed the other devices out from one of them.
+    SignedOut,
 }
 
 /// What [`Outbox::take`] found besides frames.
@@ -211,6 +213,20 @@ impl Hub {
         for connection in self.lock().connections.values() {
             connection.outbox.ping();
         }
+    }
+
+    /// Closes every registered connection of `email` but `keep`: its user signed their
+    /// other devices out. Their tokens no longer work, so they cannot come back; tabs of
+    /// the device that stays reconnect with its token.
+    pub fn close_others_of(&self, email: &str, keep: ConnId) -> usize {
+        let state = self.lock();
+        let others = state
+            .connections
+            .iter()
+            .filter(|(id, connection)| **id != keep && connection.email.as_deref() == Some(email));
+        others
+            .map(|(_, connection)| connection.outbox.close(Closed::SignedOut))
+            .count()
     }
 
     /// Shutdown: every connection, and any that connects from now on, closes with 1001.

@@ -41,6 +41,8 @@ enum Ending {
     NotRegistered,
     /// Signed its device out.
     SignedOut,
+    /// Its user signed the other devices out from another one.
+    SignedOutElsewhere,
     Transport(String),
 }
 
@@ -113,6 +115,7 @@ impl std::fmt::Display for Ending {
             Self::ServerShutdown => f.write_str("server shutdown"),
             Self::NotRegistered => f.write_str("did not register in time"),
             Self::SignedOut => f.write_str("signed out"),
+            Self::SignedOutElsewhere => f.write_str("signed out from another device"),
             Self::Transport(error) => write!(f, "transport error: {error}"),
         }
     }
@@ -220,7 +223,7 @@ impl Peer {
                 }
             }
             ClientMessage::LinkDevice => self.link_device().await?,
-            ClientMessage::SignOut => return self.sign_out().await,
+            ClientMessage::SignOut(request) => return self.sign_out(request.others).await,
             ClientMessage::Chat(request) => self.hub.chat(self.id, request),
             signaling => self.hub.relay(self.id, signaling),
         };
@@ -274,22 +277,33 @@ impl Peer {
         Ok(Ok(()))
     }
 
-    /// Signs this device out for good, says so, and ends the connection.
-    async fn sign_out(&mut self) -> Result<Option<ProtocolError>, Ending> {
+    /// Signs this device out for good, says so, and ends the connection; or with
+    /// `others`, signs the user's other devices out and closes their connections.
+    async fn sign_out(&mut self, others: bool) -> Result<Option<ProtocolError>, Ending> {
         let Some(registered) = &self.registered else {
             return Ok(Some(not_registered()));
         };
         let access = Arc::clone(&self.access);
-        if let Err(error) = access
-            .sign_out(&registered.email, registered.device.as_deref())
-            .await
-        {
-            return Ok(Some(error));
-        }
-        log::info!("conn={} signed its device out", self.id);
-        let frame = Frame::message(&ServerMessage::SignedOut {});
+        let device = registered.device.as_deref();
+        let devices = match access.sign_out(&registered.email, device, others).await {
+            Ok(devices) => devices,
+            Err(error) => return Ok(Some(error)),
+        };
+        let closed = match others {
+            true => self.hub.close_others_of(&registered.email, self.id),
+            false => 0,
+        };
+        log::info!(
+            "conn={} signed out {devices} devices (others: {others}, {closed} connections closed)",
+            self.id
+        );
+        let answer = shared::SignedOut { devices, others };
+        let frame = Frame::message(&ServerMessage::SignedOut(answer));
         self.write_frames(&[frame]).await?;
-        Err(Ending::SignedOut)
+        match others {
+            true => Ok(None),
+            false => Err(Ending::SignedOut),
+        }
     }
 
     fn budget(&mut self) -> &mut Budget {
@@ -358,6 +372,7 @@ impl Peer {
             Ending::Idle => (CloseCode::Away, "no answer to pings"),
             Ending::NotRegistered => (CloseCode::Policy, "did not register in time"),
             Ending::SignedOut => (CloseCode::Normal, "signed out"),
+            Ending::SignedOutElsewhere => (CloseCode::Policy, "signed out from another device"),
             Ending::ClientClosed | Ending::Transport(_) => return,
         };
         if self.torn {
@@ -432,5 +447,6 @@ fn ending_of(reason: Closed) -> Ending {
     match reason {
         Closed::Kicked => Ending::TooSlow,
         Closed::ServerShutdown => Ending::ServerShutdown,
+        Closed::SignedOut => Ending::SignedOutElsewhere,
     }
 }

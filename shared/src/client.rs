@@ -31,8 +31,9 @@ pub enum ClientMessage {
     /// From a signed-in device: asks for a one-time code that lets another device sign in
     /// as the same user (`linkCode` in its `add-user`).
     LinkDevice,
-    /// Signs this device out: its session token stops working, here and everywhere.
-    SignOut,
+    /// Signs this device out (its token stops working, here and everywhere), or with
+    /// `others` every other device of the user.
+    SignOut(SignOutRequest),
 }
 
 /// Who the sender is and where. `isConnected` is accepted for the seed's sake and ignored:
@@ -65,6 +66,15 @@ pub struct Profile {
     /// device to the user's; read only when registering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_code: Option<String>,
+}
+
+/// Which devices `sign-out` signs out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignOutRequest {
+    /// Every other device of the user (a lost phone), keeping this one; by default only
+    /// this one.
+    #[serde(default)]
+    pub others: bool,
 }
 
 /// A chat message as sent.
@@ -104,7 +114,7 @@ impl ClientMessage {
             Self::CallBusy(_) => "call-busy",
             Self::HangUp(_) => "hang-up",
             Self::LinkDevice => "link-device",
-            Self::SignOut => "sign-out",
+            Self::SignOut(_) => "sign-out",
         }
     }
 

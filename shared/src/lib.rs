@@ -12,12 +12,12 @@ mod server;
 mod user;
 mod validate;
 
-pub use client::{ChatRequest, ClientMessage, Profile, Signal};
+pub use client::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal};
 pub use decode::decode_client_message;
 pub use error::{ErrorCode, ProtocolError};
 pub use server::{
     ChatDelivery, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta,
-    RelayedSignal, ServerMessage, Welcome,
+    RelayedSignal, ServerMessage, SignedOut, Welcome,
 };
 pub use user::User;
 pub use validate::{

@@ -39,9 +39,18 @@ pub enum ServerMessage {
     /// The answer to `link-device`: a one-time code another device of the user's signs in
     /// with, until it expires.
     DeviceLink(DeviceLink),
-    /// The answer to `sign-out`: this device's token no longer works; the server closes
-    /// the connection next.
-    SignedOut {},
+    /// The answer to `sign-out`: the devices signed out no longer work. For this device,
+    /// the server closes the connection next.
+    SignedOut(SignedOut),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedOut {
+    /// How many devices were signed out (1 for this one).
+    pub devices: usize,
+    /// Whether they were the user's other devices (this one stays signed in).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub others: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,7 +243,7 @@ impl ServerMessage {
             | ClientMessage::UpdateUser(_)
             | ClientMessage::Chat(_)
             | ClientMessage::LinkDevice
-            | ClientMessage::SignOut => {
+            | ClientMessage::SignOut(_) => {
                 return None;
             }
         })

@@ -204,7 +204,7 @@ impl ClientMessage {
             | Self::CallDecline(s)
             | Self::CallBusy(s)
             | Self::HangUp(s) => normalize_signal(s, requires_target),
-            Self::LinkDevice | Self::SignOut => Ok(()),
+            Self::LinkDevice | Self::SignOut(_) => Ok(()),
         }
     }
 }

@@ -168,6 +168,18 @@ impl ClaimStore {
         .await
     }
 
+    /// Signs every device of `email` but `keep` out; returns how many.
+    pub async fn revoke_others(&self, email: &str, keep: &str) -> Result<usize, ClaimError> {
+        let (email, keep) = (email.to_owned(), keep.to_owned());
+        self.run(move |conn| {
+            conn.execute(
+                "DELETE FROM claim_devices WHERE email = ?1 AND device <> ?2",
+                params![email, keep],
+            )
+        })
+        .await
+    }
+
     /// Releases a claim (the operator's command): every device of `email` is signed out
     /// and the email is free for the next to register. Returns the devices removed.
     pub async fn release(&self, email: &str) -> Result<usize, ClaimError> {

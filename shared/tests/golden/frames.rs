@@ -3,7 +3,7 @@
 
 use crate::object;
 use serde_json::json;
-use shared::{ChatRequest, ClientMessage, Profile, Signal};
+use shared::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal};
 
 /// The seed's frames exactly as `legacy-protocol.md` records them.
 pub const SEED_ADD_USER: &str = r#"{"type":"add-user","email":"alice@example.com","name":"Alice","latitude":48.85,"longitude":2.35,"isConnected":true}"#;
@@ -178,7 +178,14 @@ pub fn valid_frames() -> Vec<(String, ClientMessage)> {
             }),
         ),
         (r#"{"type":"link-device"}"#, ClientMessage::LinkDevice),
-        (r#"{"type":"sign-out"}"#, ClientMessage::SignOut),
+        (
+            r#"{"type":"sign-out"}"#,
+            ClientMessage::SignOut(SignOutRequest::default()),
+        ),
+        (
+            r#"{"type":"sign-out","others":true}"#,
+            ClientMessage::SignOut(SignOutRequest { others: true }),
+        ),
     ];
     frames
         .into_iter()

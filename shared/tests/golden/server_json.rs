@@ -444,6 +444,21 @@ fn device_link_carries_the_code_and_its_expiry() {
 }
 
 #[test]
-fn signed_out_is_its_type_alone() {
-    assert_json(&ServerMessage::SignedOut {}, r#"{"type":"signed-out"}"#);
+fn signed_out_says_how_many_devices() {
+    let this_one = shared::SignedOut {
+        devices: 1,
+        others: false,
+    };
+    assert_json(
+        &ServerMessage::SignedOut(this_one),
+        r#"{"type":"signed-out","devices":1}"#,
+    );
+    let others = shared::SignedOut {
+        devices: 2,
+        others: true,
+    };
+    assert_json(
+        &ServerMessage::SignedOut(others),
+        r#"{"type":"signed-out","devices":2,"others":true}"#,
+    );
 }

@@ -126,3 +126,32 @@ async fn the_operator_releases_a_claim_from_the_command_line() {
     );
     let (_new_owner, _) = signed_in(&server, add_user(ALICE, None, None, None)).await;
 }
+
+#[tokio::test]
+async fn a_lost_device_is_signed_out_from_another_and_its_connection_closed() {
+    let server = TestServer::start_with(claims_config()).await;
+    let (mut laptop, _) = signed_in(&server, add_user(ALICE, None, None, None)).await;
+    laptop.send_json(json!({"type": "link-device"})).await;
+    let code = laptop.recv_type("device-link").await["code"]
+        .as_str()
+        .expect("a code")
+        .to_owned();
+    let (mut lost_phone, phone_token) =
+        signed_in(&server, add_user(ALICE, None, None, Some(&code))).await;
+
+    laptop
+        .send_json(json!({"type": "sign-out", "others": true}))
+        .await;
+    let answer = laptop.recv_type("signed-out").await;
+    assert_eq!(
+        answer,
+        json!({"type": "signed-out", "devices": 1, "others": true})
+    );
+    assert_eq!(lost_phone.closed().await, Some(1008));
+    let mut thief = Client::delta(&server, "").await;
+    let refusal = thief
+        .refused(add_user(ALICE, None, Some(&phone_token), None))
+        .await;
+    assert_eq!(refusal["code"], "invalid-token", "{refusal}");
+    laptop.barrier("still signed in").await;
+}
