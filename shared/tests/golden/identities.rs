@@ -203,6 +203,18 @@ fn international_emails_pass_unchanged() {
 }
 
 #[test]
+fn to_is_normalised_and_refused_like_an_email() {
+    let call = json!({"type": "call-invite", "to": "ＢＯＢ@x。com"}).to_string();
+    assert_eq!(
+        decoded(&call).signal().unwrap().to.as_deref(),
+        Some("bob@x.com")
+    );
+    let chat = json!({"type": "chat", "text": "hi", "to": "bob\u{200B}@x.com"}).to_string();
+    let error = refused_field(&chat, "to");
+    assert_message(&error, "to", "invisible format character", Some("U+200B"));
+}
+
+#[test]
 fn name_with_a_soft_hyphen_is_refused() {
     assert_name_refused("Al\u{AD}ice", "invisible format character", Some("U+00AD"));
 }
