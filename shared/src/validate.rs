@@ -1,8 +1,9 @@
-//! Field rules for what clients send: lengths, ranges, characters, and the normal forms of
-//! emails and room names.
+//! Field rules for what clients send: lengths, ranges, characters, and the normal form of
+//! room names. Emails and names, the fields that say who a user is, are `identity.rs`'s.
 
 use crate::client::{ChatRequest, ClientMessage, Profile, Signal};
 use crate::error::{ErrorCode, ProtocolError};
+use crate::identity::{is_refused, normalize_email, normalize_name};
 
 pub const NAME_MAX_CHARS: usize = 64;
 pub const EMAIL_MAX_CHARS: usize = 254;
@@ -11,37 +12,12 @@ pub const ROOM_MAX_CHARS: usize = 64;
 /// The room of clients that name none, such as the seed's.
 pub const DEFAULT_ROOM: &str = "default";
 
-/// Trims and lower-cases an email and checks its shape: one `@` with text on both sides, no
-/// spaces or control characters, at most [`EMAIL_MAX_CHARS`].
-pub fn normalize_email(raw: &str) -> Result<String, ProtocolError> {
-    let email = raw.trim().to_lowercase();
-    let invalid = |why: &str| ProtocolError::field("email", format!("email {why}"));
-    if email.is_empty() {
-        return Err(invalid("is empty"));
-    }
-    if email.chars().count() > EMAIL_MAX_CHARS {
-        return Err(invalid(&format!(
-            "is longer than {EMAIL_MAX_CHARS} characters"
-        )));
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid("contains spaces or control characters"));
-    }
-    match email.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
-        {
-            Ok(email)
-        }
-        _ => Err(invalid("must look like name@domain")),
-    }
-}
-
 /// Trims and lower-cases a room name: 1 to [`ROOM_MAX_CHARS`] letters, digits, `-`, `_`
-/// or `.`.
+/// or `.`. The Hangul fillers count as letters in Unicode, and are refused like the other
+/// invisible characters (which are no letters or digits).
 pub fn normalize_room(raw: &str) -> Result<String, ProtocolError> {
     let room = raw.trim().to_lowercase();
-    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let allowed = |c: char| (c.is_alphanumeric() && !is_refused(c)) || matches!(c, '-' | '_' | '.');
     if room.is_empty() || room.chars().count() > ROOM_MAX_CHARS || !room.chars().all(allowed) {
         return Err(ProtocolError::field(
             "room",
@@ -49,32 +25,6 @@ pub fn normalize_room(raw: &str) -> Result<String, ProtocolError> {
         ));
     }
     Ok(room)
-}
-
-fn normalize_name(raw: &str) -> Result<String, ProtocolError> {
-    let name = raw.trim();
-    let length = name.chars().count();
-    if length == 0 || length > NAME_MAX_CHARS {
-        return Err(ProtocolError::field(
-            "name",
-            format!("name must be 1 to {NAME_MAX_CHARS} characters"),
-        ));
-    }
-    if name
-        .chars()
-        .any(|c| c.is_control() || is_invisible_format(c))
-    {
-        return Err(ProtocolError::field(
-            "name",
-            "name contains control or invisible formatting characters",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-/// Zero-width characters and bidirectional overrides: they let a name pass for another.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn check_chat_text(text: &str) -> Result<(), ProtocolError> {

@@ -11,6 +11,8 @@ mod client_decode;
 mod frames;
 #[path = "golden/fuzz.rs"]
 mod fuzz;
+#[path = "golden/identities.rs"]
+mod identities;
 #[path = "golden/positions.rs"]
 mod positions;
 #[path = "golden/refused_fields.rs"]

@@ -87,12 +87,16 @@ const TOKENS: &[&str] = &[
     "\n",
     "\u{feff}",
     "\u{2028}",
+    "ａ",
+    "。",
+    "\u{301}\u{301}\u{301}",
+    "\u{3164}",
 ];
 
 /// Replacement characters for the character-flip pass.
 const FLIPS: &[char] = &[
     '"', '\\', '{', '}', '[', ']', ':', ',', '0', '9', '-', 'e', '.', ' ', 'n', 't', 'x', '@',
-    '\u{0}', '\u{7}', '\n', 'é', '👋',
+    '\u{0}', '\u{7}', '\n', 'é', '👋', 'ａ', '\u{301}', '\u{200B}',
 ];
 
 /// Decodes `input` and checks the outcome; panics naming the input on any violation.
