@@ -305,9 +305,10 @@ fn is_a_guess(code: ErrorCode) -> bool {
     )
 }
 
-/// The skeleton an email is compared by for lookalikes.
+/// The key an email is compared by for lookalikes (UTS #39's skeleton): never an
+/// identity itself, only what two different emails must not share.
 fn skeleton_of(email: &str) -> String {
-    email.to_owned()
+    shared::email_skeleton(email)
 }
 
 fn in_use(email: &str) -> ProtocolError {

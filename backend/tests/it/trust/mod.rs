@@ -6,6 +6,7 @@ mod claims;
 mod deadline;
 mod descriptors;
 mod gated;
+mod lookalikes;
 mod payload;
 
 use super::harness::{Client, fast_config, profile};
