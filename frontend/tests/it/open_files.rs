@@ -9,13 +9,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use tokio::net::TcpStream;
+
 use crate::support::{Fixture, Outcome, connect_from, fixture, outcome, send};
 
 /// The open-file limit of the server's process, soft and hard: the server can only raise
 /// its soft limit to the hard one, so both are set.
 const LIMIT: u64 = 256;
-/// Connections opened, well past what the limit allows.
+/// Connections opened one by one, well past what the limit allows.
 const FLOOD: usize = 400;
+/// Connections opened at once on top of them, past the refusals' bound.
+const BURST: usize = 200;
 const FLOODER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 const NEIGHBOUR: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
 /// How long one request may wait for its answer before it counts as unanswered.
@@ -80,9 +84,9 @@ fn start_under_limit(fx: &Fixture) -> Server {
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             eprintln!("server: {line}");
-            if lines.send(line).is_err() {
-                break;
-            }
+            // Read to the end even once nobody listens, so the server never blocks on a
+            // full pipe.
+            let _ = lines.send(line);
         }
     });
     let mut server = Server {
@@ -109,28 +113,88 @@ fn between<'a>(line: &'a str, before: &str, after: &str) -> Option<&'a str> {
     Some(&rest[..rest.find(after)?])
 }
 
+/// What a flood's connections got: the admitted ones (kept open), `503`s and closes.
+#[derive(Default)]
+struct Tally {
+    admitted: Vec<TcpStream>,
+    refused: usize,
+    closed: usize,
+}
+
+impl Tally {
+    fn count(&mut self, what: &str, stream: TcpStream, outcome: Outcome) {
+        match outcome {
+            Outcome::Answered(reply) if reply.status == 200 => self.admitted.push(stream),
+            Outcome::Answered(reply) if reply.status == 503 => {
+                assert_eq!(reply.header("retry-after"), Some("5"), "{what}");
+                self.refused += 1;
+            }
+            Outcome::Closed => self.closed += 1,
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+}
+
+/// Opens `count` connections from [`FLOODER`] one after the other, each with a request.
+async fn flood_one_by_one(addr: SocketAddr, count: usize) -> Tally {
+    let mut tally = Tally::default();
+    for i in 0..count {
+        let mut stream = connect_from(FLOODER, addr).await;
+        send(&mut stream, "GET", "/", &[]).await;
+        let answer = outcome(&mut stream, ANSWER_WITHIN).await;
+        tally.count(&format!("connection {i} of the flood"), stream, answer);
+    }
+    tally
+}
+
+/// Opens `count` connections from [`FLOODER`] all at once, each with a request.
+async fn flood_at_once(addr: SocketAddr, count: usize) -> Tally {
+    let tasks: Vec<_> = (0..count)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut stream = connect_from(FLOODER, addr).await;
+                send(&mut stream, "GET", "/", &[]).await;
+                let answer = outcome(&mut stream, ANSWER_WITHIN).await;
+                (stream, answer)
+            })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let (stream, answer) = task.await.expect("client task");
+        tally.count(&format!("connection {i} of the burst"), stream, answer);
+    }
+    tally
+}
+
+/// Requests `/` from [`NEIGHBOUR`] until it is answered `200` (a place given back once
+/// the server's task ends, just after the socket closes); how long that took.
+async fn neighbour_served(addr: SocketAddr) -> Duration {
+    let started = Instant::now();
+    while started.elapsed() < ANSWER_WITHIN * 2 {
+        let mut stream = connect_from(NEIGHBOUR, addr).await;
+        send(&mut stream, "GET", "/", &[("Connection", "close")]).await;
+        match outcome(&mut stream, ANSWER_WITHIN).await {
+            Outcome::Answered(reply) if reply.status == 200 => return started.elapsed(),
+            Outcome::Answered(reply) if reply.status == 503 => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            other => panic!("after the flood: {other:?}"),
+        }
+    }
+    panic!("never served again");
+}
+
 #[tokio::test]
 async fn flood_past_the_open_file_limit_gets_503s_and_the_server_keeps_answering() {
     let fx = fixture();
     let server = start_under_limit(&fx);
     assert_eq!(server.cap as u64, LIMIT - frontend::DESCRIPTOR_MARGIN);
 
-    let (mut admitted, mut refused, mut closed) = (Vec::new(), 0, 0);
     let flood_started = Instant::now();
-    for i in 0..FLOOD {
-        let mut stream = connect_from(FLOODER, server.addr).await;
-        send(&mut stream, "GET", "/", &[]).await;
-        match outcome(&mut stream, ANSWER_WITHIN).await {
-            Outcome::Answered(reply) if reply.status == 200 => admitted.push(stream),
-            Outcome::Answered(reply) if reply.status == 503 => {
-                assert_eq!(reply.header("retry-after"), Some("5"));
-                refused += 1;
-            }
-            Outcome::Closed => closed += 1,
-            other => panic!("connection {i} of the flood: {other:?}"),
-        }
-    }
+    let flood = flood_one_by_one(server.addr, FLOOD).await;
     let flood_took = flood_started.elapsed();
+    let burst = flood_at_once(server.addr, BURST).await;
     let descriptors = server.open_descriptors();
 
     // Full: another address is still answered, at once, and told to retry.
@@ -139,36 +203,25 @@ async fn flood_past_the_open_file_limit_gets_503s_and_the_server_keeps_answering
     send(&mut neighbour, "GET", "/", &[]).await;
     let while_full = outcome(&mut neighbour, ANSWER_WITHIN).await;
     let full_took = started.elapsed();
+
+    // The flood's connections closed: their places come back.
+    let (admitted, refused, closed) = (flood.admitted.len(), flood.refused, flood.closed);
+    drop(flood.admitted);
+    let served_after = neighbour_served(server.addr).await;
+    println!(
+        "open-file limit {LIMIT}, cap {}: {FLOOD} connections from {FLOODER} one by one in {flood_took:?}: \
+         {admitted} served, {} answered 503, {} closed; then {BURST} at once: {} answered 503, {} closed; \
+         server descriptors open: {descriptors:?}; {NEIGHBOUR} answered in {full_took:?} while full, \
+         200 in {served_after:?} after the flood closed",
+        server.cap, refused, closed, burst.refused, burst.closed,
+    );
+    assert_eq!(admitted, server.cap, "every place taken, no more");
+    assert_eq!(admitted + refused + closed, FLOOD);
+    assert!(refused > 0, "no 503 seen");
+    assert!(burst.admitted.is_empty(), "served past the cap");
     assert!(
         matches!(&while_full, Outcome::Answered(reply) if reply.status == 503),
         "{while_full:?}"
     );
-
-    // The flood gone, the neighbour is served again.
-    let admitted_count = admitted.len();
-    drop(admitted);
-    let started = Instant::now();
-    let served = loop {
-        assert!(started.elapsed() < ANSWER_WITHIN * 2, "never served again");
-        let mut stream = connect_from(NEIGHBOUR, server.addr).await;
-        send(&mut stream, "GET", "/", &[("Connection", "close")]).await;
-        match outcome(&mut stream, ANSWER_WITHIN).await {
-            Outcome::Answered(reply) if reply.status == 200 => break started.elapsed(),
-            Outcome::Answered(reply) if reply.status == 503 => {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            other => panic!("after the flood: {other:?}"),
-        }
-    };
-
-    println!(
-        "open-file limit {LIMIT}, cap {}: {FLOOD} connections opened from {FLOODER} in {flood_took:?}, \
-         {admitted_count} served, {refused} answered 503, {closed} closed; server descriptors open: {descriptors:?}; \
-         {NEIGHBOUR} answered 503 in {full_took:?} while full, 200 in {served:?} after the flood closed",
-        server.cap
-    );
-    assert_eq!(admitted_count, server.cap, "every place taken, no more");
-    assert_eq!(admitted_count + refused + closed, FLOOD);
-    assert!(refused > 0, "no 503 seen");
     assert!(full_took < ANSWER_WITHIN, "{full_took:?}");
 }
