@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::Parser;
 use serde_json::Value;
 
+use crate::descriptors::MaxConnections;
+
 /// Everything the frontend server needs to know, parsed by clap in `main`.
 ///
 /// Tests build one with [`Config::for_dir`], which never reads the environment.
@@ -78,6 +80,19 @@ pub struct Config {
           default_value = DEFAULT_RECONNECT_MAX_MS, value_parser = parse_millis)]
     pub reconnect_max: Duration,
 
+    /// Connections served at once, in total; more get 503. `derived`: the open-file limit
+    /// (raised to its hard limit at start) minus a margin for the listener, files being
+    /// read and refusals; a number above that is lowered to it, with a warning.
+    #[arg(long = "max-connections", env = "MEETMAP_FRONTEND_MAX_CONNECTIONS", value_name = "N|derived",
+          default_value = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: MaxConnections,
+
+    /// Connections served at once from one IPv4 address or IPv6 /64; more get 503. 0 is no
+    /// cap. Raise it (or 0) behind a reverse proxy, where every client has its address.
+    #[arg(long = "max-connections-per-ip", env = "MEETMAP_FRONTEND_MAX_CONNECTIONS_PER_IP",
+          value_name = "N", default_value = DEFAULT_MAX_CONNECTIONS_PER_IP)]
+    pub max_connections_per_ip: usize,
+
     /// Tell the browser that the backend needs an access code (its --access-code): the
     /// login form then requires one. Without it the field stays optional.
     #[arg(long = "access-code-required", env = "MEETMAP_ACCESS_CODE_REQUIRED")]
@@ -99,6 +114,10 @@ pub const DEFAULT_TILE_ATTRIBUTION: &str =
     r#"&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors"#;
 /// Default for `--header-timeout-ms`.
 pub const DEFAULT_HEADER_TIMEOUT_MS: &str = "10000";
+/// Default for `--max-connections`: the open-file limit minus its margin.
+pub const DEFAULT_MAX_CONNECTIONS: &str = "derived";
+/// Default for `--max-connections-per-ip`: a few dozen browser tabs behind one address.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: &str = "64";
 /// Default for `--position-interval-ms`.
 pub const DEFAULT_POSITION_INTERVAL_MS: &str = "20000";
 /// Default for `--position-distance-m`.
@@ -120,6 +139,8 @@ impl Config {
             tile_url: DEFAULT_TILE_URL.to_owned(),
             tile_attribution: DEFAULT_TILE_ATTRIBUTION.to_owned(),
             header_timeout: Duration::from_secs(10),
+            max_connections: MaxConnections::Derived,
+            max_connections_per_ip: 64,
             position_interval: Duration::from_secs(20),
             position_distance_m: 50,
             ring_timeout: Duration::from_secs(30),
@@ -200,6 +221,11 @@ mod tests {
             Ok(config.header_timeout)
         );
         assert_eq!(PathBuf::from(DEFAULT_VENDOR_DIR), config.vendor_dir);
+        assert_eq!(DEFAULT_MAX_CONNECTIONS.parse(), Ok(config.max_connections));
+        assert_eq!(
+            DEFAULT_MAX_CONNECTIONS_PER_IP.parse(),
+            Ok(config.max_connections_per_ip)
+        );
         assert_eq!(
             parse_millis(DEFAULT_POSITION_INTERVAL_MS),
             Ok(config.position_interval)
@@ -247,6 +273,28 @@ mod tests {
             ["--ring-timeout-ms", "0"],
             ["--position-distance-m", "-1"],
             ["--reconnect-max-ms", "soon"],
+        ] {
+            let parsed = Config::try_parse_from(["frontend", bad[0], bad[1]]);
+            assert!(parsed.is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn connection_caps_come_from_flags() {
+        let config = Config::try_parse_from([
+            "frontend",
+            "--max-connections",
+            "300",
+            "--max-connections-per-ip",
+            "0",
+        ])
+        .expect("valid flags");
+        assert_eq!(config.max_connections, MaxConnections::At(300));
+        assert_eq!(config.max_connections_per_ip, 0);
+        for bad in [
+            ["--max-connections", "0"],
+            ["--max-connections", "all"],
+            ["--max-connections-per-ip", "-1"],
         ] {
             let parsed = Config::try_parse_from(["frontend", bad[0], bad[1]]);
             assert!(parsed.is_err(), "accepted {bad:?}");

@@ -3,6 +3,10 @@
 //! Codemap:
 //! - `lib.rs`: [`run`], the accept loop, one task per connection, graceful shutdown.
 //! - `config`: [`Config`], flags with environment fallbacks.
+//! - `admission`: the caps on connections at once (in total and per address), a place
+//!   held by each connection from accept to its end; past a cap, `503`.
+//! - `descriptors`: the open-file limit (raised at start), the total cap derived from it,
+//!   and the bound on files open at once.
 //! - `routes`: method check and dispatch (`/config.json`, the `/vendor/leaflet/` mount,
 //!   the public folder).
 //! - `security`: the headers every response carries: Content-Security-Policy (built from
@@ -18,9 +22,11 @@
 //! (`request_path`) and again after resolving symlinks (`static_files`), by the same code
 //! for both folders.
 
+mod admission;
 mod cache;
 mod config;
 mod content_type;
+mod descriptors;
 mod request_path;
 mod routes;
 mod runtime_config;
@@ -28,6 +34,7 @@ mod security;
 mod static_files;
 
 pub use config::{Config, IceServers};
+pub use descriptors::{DESCRIPTOR_MARGIN, MaxConnections};
 
 use std::convert::Infallible;
 use std::io;
@@ -41,6 +48,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use log::{debug, info, warn};
 use tokio::net::TcpListener;
 
+use crate::admission::{Admission, MAX_REFUSALS_IN_FLIGHT, Place};
 use crate::routes::Site;
 
 /// Largest request head (request line and headers); bigger ones get 431.
@@ -54,8 +62,19 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 ///
 /// Then it stops accepting, lets open connections finish their current request (idle
 /// keep-alive connections close at once) and returns after at most [`SHUTDOWN_GRACE`].
-/// Fails only at startup, when the public folder cannot be resolved.
+/// Fails only at startup: when the public folder cannot be resolved, or the open-file
+/// limit leaves no room for connections.
 pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -> io::Result<()> {
+    let total = descriptors::total_cap_at_start(config.max_connections)?;
+    let per_ip = match config.max_connections_per_ip {
+        0 => "no cap".to_owned(),
+        n => n.to_string(),
+    };
+    info!(
+        "connections capped at {} in total (open-file limit {}), per address: {per_ip}",
+        total.cap, total.limit
+    );
+    let admission = Admission::new(total.cap, config.max_connections_per_ip);
     let root = tokio::fs::canonicalize(&config.public_dir)
         .await
         .map_err(|e| {
@@ -82,6 +101,8 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout)
         .max_header_size(MAX_HEADER_BYTES);
+    let mut refusing = http.clone();
+    refusing.keep_alive(false);
     let graceful = GracefulShutdown::new();
     let mut next_conn: u64 = 0;
 
@@ -100,22 +121,36 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -
         };
         next_conn += 1;
         let conn = next_conn;
-        debug!("conn={conn} accepted from {peer}");
+        // Taken before the request head is read: idle connections count too.
+        let Some(place) = admission.admit(peer.ip()) else {
+            debug!("conn={conn} from {peer}: closed, {MAX_REFUSALS_IN_FLIGHT} refusals in flight");
+            continue;
+        };
         let site = Arc::clone(&site);
+        let io = TokioIo::new(stream);
+        if let Some(cap) = place.refused() {
+            debug!("conn={conn} from {peer}: refused, {cap}");
+            let service = service_fn(move |req| {
+                let res = routes::unavailable(&req, &site, conn, cap.message());
+                async move { Ok::<_, Infallible>(res) }
+            });
+            spawn_connection(
+                conn,
+                place,
+                graceful.watch(refusing.serve_connection(io, service)),
+            );
+            continue;
+        }
+        debug!("conn={conn} accepted from {peer}");
         let service = service_fn(move |req| {
             let site = Arc::clone(&site);
             async move { Ok::<_, Infallible>(routes::handle(req, &site, conn).await) }
         });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            match connection.await {
-                Ok(()) => debug!("conn={conn} closed"),
-                // Also how idle keep-alive connections end.
-                Err(e) if e.is_timeout() => debug!("conn={conn} closed: header timeout"),
-                Err(e) if e.is_incomplete_message() => debug!("conn={conn} closed by peer: {e}"),
-                Err(e) => warn!("conn={conn} closed with error: {e}"),
-            }
-        });
+        spawn_connection(
+            conn,
+            place,
+            graceful.watch(http.serve_connection(io, service)),
+        );
     }
 
     drop(listener);
@@ -127,4 +162,23 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -
         warn!("connections still open after {SHUTDOWN_GRACE:?}, abandoning them");
     }
     Ok(())
+}
+
+/// Runs one connection in its own task, which holds the connection's place until it ends.
+fn spawn_connection(
+    conn: u64,
+    place: Place,
+    connection: impl Future<Output = hyper::Result<()>> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        match connection.await {
+            Ok(()) => debug!("conn={conn} closed"),
+            // Also how idle keep-alive connections end.
+            Err(e) if e.is_timeout() => debug!("conn={conn} closed: header timeout"),
+            Err(e) if e.is_incomplete_message() => debug!("conn={conn} closed by peer: {e}"),
+            Err(e) => warn!("conn={conn} closed with error: {e}"),
+        }
+        // Given back only now that the socket is closed.
+        drop(place);
+    });
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use http_body_util::Full;
 use hyper::body::{Body as _, Bytes, Incoming};
-use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{
+    ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue, RETRY_AFTER,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use log::debug;
 
@@ -15,6 +17,9 @@ use crate::{runtime_config, static_files};
 
 /// The body type of every response: the whole payload in memory.
 pub(crate) type Body = Full<Bytes>;
+
+/// Seconds a client refused for a full server is told to wait (`Retry-After`).
+const RETRY_AFTER_SECONDS: &str = "5";
 
 /// URL folder of the read-only mount of Leaflet's `dist/` folder.
 const LEAFLET_PREFIX: [&str; 2] = ["vendor", "leaflet"];
@@ -60,20 +65,23 @@ pub(crate) async fn handle(req: Request<Incoming>, site: &Site, conn: u64) -> Re
             Err(Rejection::Hidden) => not_found(),
         }
     };
-    // The page host the browser sees: the Host header, or the authority of an
-    // absolute-form request target.
-    let host = req
-        .headers()
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()));
-    site.security.apply(res.headers_mut(), host);
-    finish(&mut res, method == Method::HEAD);
-    debug!(
-        "conn={conn} {method} {} -> {}",
-        req.uri(),
-        res.status().as_u16()
-    );
+    finish(&req, &mut res, site, conn);
+    res
+}
+
+/// The answer to every request of a connection past a cap: `503` with `Retry-After`, and
+/// the connection closed after it. The request's body, if any, is never read.
+pub(crate) fn unavailable(
+    req: &Request<Incoming>,
+    site: &Site,
+    conn: u64,
+    why: &'static str,
+) -> Response<Body> {
+    let mut res = text(StatusCode::SERVICE_UNAVAILABLE, why);
+    let headers = res.headers_mut();
+    headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    finish(req, &mut res, site, conn);
     res
 }
 
@@ -93,8 +101,17 @@ pub(crate) fn not_found() -> Response<Body> {
     text(StatusCode::NOT_FOUND, "not found")
 }
 
-/// Sets `Content-Length` and drops the body of a HEAD answer.
-fn finish(res: &mut Response<Body>, is_head: bool) {
+/// Adds the security headers and `Content-Length`, drops the body of a HEAD answer.
+fn finish(req: &Request<Incoming>, res: &mut Response<Body>, site: &Site, conn: u64) {
+    // The page host the browser sees: the Host header, or the authority of an
+    // absolute-form request target.
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    site.security.apply(res.headers_mut(), host);
+    let is_head = req.method() == Method::HEAD;
     let has_body = !matches!(
         res.status(),
         StatusCode::NOT_MODIFIED | StatusCode::NO_CONTENT
@@ -107,4 +124,7 @@ fn finish(res: &mut Response<Body>, is_head: bool) {
     if is_head {
         *res.body_mut() = Body::default();
     }
+    let method = req.method();
+    let status = res.status().as_u16();
+    debug!("conn={conn} {method} {} -> {status}", req.uri());
 }

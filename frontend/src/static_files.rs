@@ -17,6 +17,7 @@ use tokio::io::AsyncReadExt;
 
 use crate::cache::{self, Validators};
 use crate::content_type;
+use crate::descriptors;
 use crate::request_path::RequestPath;
 use crate::routes::{Body, not_found, text};
 
@@ -108,6 +109,11 @@ async fn resolve(root: &Path, target: &Path, conn: u64) -> Option<PathBuf> {
 
 /// Sends a regular file, or 304 when the client's copy is current.
 async fn send_file(path: &Path, req: &Request<Incoming>, conn: u64) -> Response<Body> {
+    // Held until the file is read and closed: files open at once are bounded, as the
+    // connection cap's margin assumes.
+    let Some(_open_file) = descriptors::open_file_permit().await else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "busy");
+    };
     let mut file = match tokio::fs::File::open(path).await {
         Ok(file) => file,
         Err(e) => {

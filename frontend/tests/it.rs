@@ -1,5 +1,9 @@
 //! Integration tests: the real server on port 0, spoken to in raw HTTP/1.1.
 
+#[path = "it/caps.rs"]
+mod caps;
+#[path = "it/open_files.rs"]
+mod open_files;
 #[path = "it/security.rs"]
 mod security;
 #[path = "it/support.rs"]

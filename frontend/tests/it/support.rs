@@ -1,6 +1,6 @@
 //! Test support: a populated temp folder, the real server on port 0, a raw HTTP/1.1 client.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::os::unix::fs::symlink;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use frontend::Config;
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 /// The content of the file next to (outside) the public folder.
 pub const SECRET: &str = "TOP SECRET: must never be served";
@@ -163,25 +163,62 @@ pub async fn send(stream: &mut TcpStream, method: &str, target: &str, headers: &
 
 /// Reads exactly one response (head, then `Content-Length` bytes of body).
 pub async fn read_reply(stream: &mut TcpStream, is_head: bool) -> Reply {
-    tokio::time::timeout(PATIENCE, read_reply_inner(stream, is_head))
+    tokio::time::timeout(PATIENCE, try_read_reply(stream, is_head))
         .await
         .expect("response within patience")
+        .unwrap_or_else(|why| panic!("{why}"))
 }
 
-async fn read_reply_inner(stream: &mut TcpStream, is_head: bool) -> Reply {
+/// What became of a request: answered, the connection closed (or reset) without a
+/// complete answer, or nothing at all within the time given.
+#[derive(Debug)]
+pub enum Outcome {
+    Answered(Reply),
+    Closed,
+    Unanswered,
+}
+
+/// Waits up to `within` for the answer to a request already sent on `stream`.
+pub async fn outcome(stream: &mut TcpStream, within: Duration) -> Outcome {
+    match tokio::time::timeout(within, try_read_reply(stream, false)).await {
+        Err(_) => Outcome::Unanswered,
+        Ok(Err(_)) => Outcome::Closed,
+        Ok(Ok(reply)) => Outcome::Answered(reply),
+    }
+}
+
+/// Connects to `addr` from the loopback address `source` (all of 127.0.0.0/8 is
+/// loopback), so the server sees a client of that address.
+pub async fn connect_from(source: Ipv4Addr, addr: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::from((source, 0)))
+        .expect("bind the source address");
+    socket.connect(addr).await.expect("connect")
+}
+
+/// Whether the server closes `stream` (cleanly or by reset) within [`PATIENCE`], after
+/// what it already sent.
+pub async fn closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, stream.read_to_end(&mut rest)).await;
+    matches!(read, Ok(Ok(_)) | Ok(Err(_)))
+}
+
+async fn try_read_reply(stream: &mut TcpStream, is_head: bool) -> Result<Reply, String> {
     let mut buf = Vec::new();
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i;
         }
         let mut chunk = [0; 4096];
-        let n = stream.read(&mut chunk).await.expect("read response");
-        assert!(
-            n > 0,
-            "connection closed mid-response: {:?}",
-            String::from_utf8_lossy(&buf)
-        );
-        buf.extend_from_slice(&chunk[..n]);
+        match stream.read(&mut chunk).await {
+            Ok(n) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            end => {
+                let got = String::from_utf8_lossy(&buf);
+                return Err(format!("connection closed mid-response ({end:?}): {got:?}"));
+            }
+        }
     };
     let head = String::from_utf8(buf[..head_end].to_vec()).expect("ascii head");
     let mut lines = head.split("\r\n");
@@ -205,15 +242,16 @@ async fn read_reply_inner(stream: &mut TcpStream, is_head: bool) -> Reply {
     if let (false, Some(length)) = (is_head || status == 304, length) {
         while body.len() < length {
             let mut chunk = [0; 4096];
-            let n = stream.read(&mut chunk).await.expect("read body");
-            assert!(n > 0, "connection closed mid-body");
-            body.extend_from_slice(&chunk[..n]);
+            match stream.read(&mut chunk).await {
+                Ok(n) if n > 0 => body.extend_from_slice(&chunk[..n]),
+                _ => return Err("connection closed mid-body".to_owned()),
+            }
         }
         assert_eq!(body.len(), length, "body longer than content-length");
     }
-    Reply {
+    Ok(Reply {
         status,
         headers,
         body,
-    }
+    })
 }
