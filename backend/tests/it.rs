@@ -7,6 +7,7 @@ mod it {
     mod access;
     mod admission;
     mod bad_input;
+    pub mod binary;
     mod chat;
     mod churn;
     pub mod frames;

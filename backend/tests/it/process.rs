@@ -1,128 +1,14 @@
 //! The real `backend` binary as a process: killed with SIGKILL during activity and
 //! restarted on the same SQLite file, and stopped with SIGTERM.
 
+use super::binary::Backend;
 use super::harness::{Client, PATIENCE, emails, lists_exactly, profile};
 use backend::store::{SqliteStore, UserStore};
 use futures_util::{SinkExt, StreamExt};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 use tempfile::TempDir;
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-
-/// One running backend process, killed when dropped if still running.
-struct Backend {
-    child: Option<Child>,
-    url: String,
-    /// Every line the process logged after it listened, read off its stderr.
-    log: mpsc::UnboundedReceiver<String>,
-}
-
-impl Backend {
-    /// Starts the binary on a free port with short ping and idle timings, and waits for its
-    /// `listening on ws://ADDR` line.
-    async fn start(database: &Path) -> Backend {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_backend"))
-            .args(["--listen", "127.0.0.1:0", "--database"])
-            .arg(database)
-            .args(["--ping-interval-ms", "200", "--idle-timeout-ms", "1000"])
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the backend binary");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let (lines, mut log) = mpsc::unbounded_channel();
-        // A thread drains stderr for the whole life of the process, so it never blocks on
-        // a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { return };
-                if lines.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        let address = tokio::time::timeout(PATIENCE * 2, async {
-            while let Some(line) = log.recv().await {
-                if let Some((_, address)) = line.split_once("listening on ws://") {
-                    return address.trim().to_owned();
-                }
-            }
-            panic!("the backend exited before it listened");
-        })
-        .await
-        .expect("the backend listens in time");
-        Backend {
-            child: Some(child),
-            url: format!("ws://{address}/"),
-            log,
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().expect("running").id()
-    }
-
-    /// SIGKILL: a crash; no close frame, no flush.
-    fn kill_9(&mut self) {
-        let mut child = self.child.take().expect("running");
-        child.kill().expect("kill -9");
-        child.wait().expect("reap");
-    }
-
-    /// SIGTERM, then the exit status (the process must exit within the test's patience).
-    fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
-    }
-
-    async fn wait_exit(&mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("running");
-        let waited = tokio::task::spawn_blocking(move || {
-            let deadline = std::time::Instant::now() + PATIENCE * 2;
-            loop {
-                if let Some(status) = child.try_wait().expect("try_wait") {
-                    return Some(status);
-                }
-                if std::time::Instant::now() > deadline {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return None;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        });
-        waited
-            .await
-            .expect("waiter")
-            .expect("the backend exits within the patience after SIGTERM")
-    }
-
-    /// Everything logged so far (after the listening line).
-    fn drain_log(&mut self) -> Vec<String> {
-        let mut lines = Vec::new();
-        while let Ok(line) = self.log.try_recv() {
-            lines.push(line);
-        }
-        lines
-    }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 /// How a mover's connection ended.
 struct MoverEnd {
@@ -281,7 +167,7 @@ async fn kill_9_during_activity_leaves_an_intact_store_and_nobody_online() {
         again.closed(),
         check.closed()
     );
-    assert!(status.success(), "{status:?}: {:?}", restarted.drain_log());
+    assert!(status.success(), "{status:?}: {:?}", restarted.log_lines());
     assert_eq!(integrity_check(&database), "ok");
     println!(
         "kill -9: {users} users, {total_moves} moves sent before the crash, \
@@ -341,7 +227,7 @@ async fn sigterm_closes_every_client_with_1001_exits_0_and_flushes_the_store() {
         codes
     });
     assert_eq!(codes, [Some(1001); 4], "every client hears 1001 going away");
-    let log = backend.drain_log();
+    let log = backend.log_lines().to_vec();
     assert_eq!(status.code(), Some(0), "{status:?}: {log:?}");
 
     assert_eq!(integrity_check(&database), "ok");
