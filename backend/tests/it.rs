@@ -14,6 +14,7 @@ mod it {
     pub mod harness;
     mod identity;
     mod limits;
+    mod ping_flood;
     mod presence;
     mod process;
     mod rates;
