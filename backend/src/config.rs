@@ -4,7 +4,7 @@
 use crate::admission::MissingOrigin;
 use crate::budget::{Rate, StrikeLimit};
 use crate::session::{DEFAULT_SESSION_TTL, Secret, SecretError, SessionKey};
-use crate::store::RemoteConfig;
+use crate::store::{DEFAULT_RETENTION_DAYS, RemoteConfig, retention_of_days};
 use clap::Parser;
 use reqwest::Url;
 use std::net::SocketAddr;
@@ -232,6 +232,13 @@ pub struct Args {
     /// the seed did (its clients get no token and open several tabs): trusted networks only.
     #[arg(long, env = "MEETMAP_ALLOW_SHARED_EMAILS")]
     pub allow_shared_emails: bool,
+
+    // The users store's keeping and shutdown (issue 10, findings 10 and 11).
+    /// Days a user who is not connected is kept in the SQLite file after they were last
+    /// seen; 0 keeps everyone forever. The users API has no delete: there it only bounds
+    /// what the backend keeps.
+    #[arg(long, env = "MEETMAP_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
+    pub retention_days: u64,
 }
 
 /// The frontend's own origins on its default port.
@@ -294,6 +301,11 @@ impl Args {
             Some(secret) => SessionKey::from_secret(secret),
             None => SessionKey::load_or_create(&self.data_dir()),
         }
+    }
+
+    /// How long users who are not connected are kept; `None` for ever.
+    pub fn retention(&self) -> Option<Duration> {
+        retention_of_days(self.retention_days)
     }
 
     pub fn remote_config(&self) -> Option<RemoteConfig> {

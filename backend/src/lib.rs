@@ -129,12 +129,26 @@ pub async fn run(
     }
 }
 
-/// Opens the embedded users store, marks everyone in it offline (nobody is connected to a
-/// server that is only starting) and starts its writer.
+/// [`open_sqlite_store_retaining`] with the default retention period.
 pub async fn open_sqlite_store(path: &Path) -> Result<WriteBehind, StoreError> {
-    let store = SqliteStore::open(path)?;
+    let retention = store::retention_of_days(store::DEFAULT_RETENTION_DAYS);
+    open_sqlite_store_retaining(path, retention).await
+}
+
+/// Opens the embedded users store, marks everyone in it offline (nobody is connected to a
+/// server that is only starting), starts its writer and, unless `retention` is `None`
+/// (keep forever), the hourly purge of users not seen for that long.
+pub async fn open_sqlite_store_retaining(
+    path: &Path,
+    retention: Option<Duration>,
+) -> Result<WriteBehind, StoreError> {
+    let store = Arc::new(SqliteStore::open(path)?);
     store.reset_presence().await?;
-    Ok(WriteBehind::spawn(Arc::new(store), RetryPolicy::default()))
+    let writer = WriteBehind::spawn(Arc::clone(&store), RetryPolicy::default());
+    if let Some(keep) = retention {
+        store::spawn_retention(store, keep, writer.clone());
+    }
+    Ok(writer)
 }
 
 /// Starts the writer of the remote users API at `config.base` without calling it: the

@@ -112,10 +112,39 @@ impl UserStore for SqliteStore {
         })
         .await
     }
+
+    /// Deletes, a chunk per transaction, the users last seen before `cutoff_ms` and not
+    /// connected. Other tables of users' data join this purge.
+    async fn purge_not_seen_since(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
+        let cutoff = i64::try_from(cutoff_ms).unwrap_or(i64::MAX);
+        let mut purged = 0;
+        loop {
+            let deleted = self
+                .run(move |conn| conn.execute(PURGE, params![cutoff, PURGE_CHUNK]))
+                .await?;
+            purged += deleted;
+            if i64::try_from(deleted).unwrap_or(i64::MAX) < PURGE_CHUNK {
+                return Ok(purged);
+            }
+        }
+    }
 }
 
 /// The schema version this code writes; `PRAGMA user_version` holds the file's.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+
+/// SQLite's page cache, the store's only memory that grows with the file (SQLite's own
+/// default is 2 MiB). The writer only upserts by email and purges by age, so pages not
+/// cached come from the system's file cache.
+const PAGE_CACHE_KIB: i64 = 512;
+
+/// Users deleted per transaction by a purge, so the writer never waits long behind one.
+const PURGE_CHUNK: i64 = 5_000;
+
+/// Users last seen before `?1` and not connected, at most [`PURGE_CHUNK`] of them.
+const PURGE: &str = "
+    DELETE FROM users WHERE rowid IN (
+        SELECT rowid FROM users WHERE last_seen_ms < ?1 AND is_connected = 0 LIMIT ?2)";
 
 const SELECT: &str =
     "SELECT email, name, latitude, longitude, is_connected, last_seen_ms FROM users";
@@ -142,6 +171,9 @@ fn configure(conn: &mut Connection) -> Result<(), StoreError> {
     if !mode.eq_ignore_ascii_case("wal") {
         log::warn!("sqlite refused WAL mode, using {mode}");
     }
+    // A negative cache size is in KiB.
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
+        .map_err(db)?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(db)?;
 
@@ -170,6 +202,11 @@ fn configure(conn: &mut Connection) -> Result<(), StoreError> {
             )",
         )
         .map_err(db)?;
+    }
+    // Version 2: the purge of users not seen for the retention period reads this index.
+    if version < 2 {
+        tx.execute_batch("CREATE INDEX IF NOT EXISTS users_last_seen ON users (last_seen_ms)")
+            .map_err(db)?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -308,6 +345,69 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.0.contains("newer"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn purge_deletes_users_not_seen_since_the_cutoff_unless_connected() {
+        let dir = TempDir::new().unwrap();
+        let store = open(&dir);
+        let day_ms = 24 * 3600 * 1000;
+        let now = 1_700_000_000_000;
+        let seen = |email: &str, days_ago: u64, connected: bool| UserRecord {
+            last_seen_ms: now - days_ago * day_ms,
+            ..user(email, Some((1.0, 2.0)), connected)
+        };
+        let mut users = vec![
+            seen("old@example.com", 200, false),
+            seen("recent@example.com", 10, false),
+            seen("online@example.com", 400, true),
+            seen("edge@example.com", 180, false),
+        ];
+        users.extend((0..12_000).map(|i| seen(&format!("gone{i}@example.com"), 365, false)));
+        store.write(users).await.unwrap();
+
+        let purged = store
+            .purge_not_seen_since(now - 180 * day_ms)
+            .await
+            .unwrap();
+        assert_eq!(purged, 12_001, "more than two chunks");
+        let left: Vec<String> = store
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.email)
+            .collect();
+        assert_eq!(
+            left,
+            [
+                "edge@example.com",
+                "online@example.com",
+                "recent@example.com"
+            ]
+        );
+        assert_eq!(
+            store
+                .purge_not_seen_since(now - 180 * day_ms)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+
+    #[test]
+    fn the_purge_reads_the_last_seen_index() {
+        let dir = TempDir::new().unwrap();
+        drop(open(&dir));
+        let raw = Connection::open(dir.path().join("users.db")).unwrap();
+        let plan: String = raw
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT rowid FROM users WHERE last_seen_ms < 1 AND is_connected = 0",
+                [],
+                |row| row.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("users_last_seen"), "{plan}");
     }
 
     #[tokio::test]

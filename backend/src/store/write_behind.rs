@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::{UserRecord, UserStore};
 
@@ -27,6 +28,9 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Emails noted at most while a start-up correction is under way (a few MiB).
+pub const MAX_SEEN: usize = 50_000;
+
 /// A handle to the background writer of one [`UserStore`]. Cheap to clone; every method
 /// except [`flush`](WriteBehind::flush) and [`shutdown`](WriteBehind::shutdown) is sync
 /// and returns at once.
@@ -43,6 +47,7 @@ impl WriteBehind {
             state: Mutex::new(State::default()),
             work: Notify::new(),
             progress,
+            stop: CancellationToken::new(),
         });
         let writer = tokio::spawn(write_loop(Arc::clone(&shared), store, retry));
         shared.lock().writer = Some(writer);
@@ -56,17 +61,35 @@ impl WriteBehind {
         self.shared.work.notify_one();
     }
 
-    /// Like [`record`](WriteBehind::record), but only for an email never recorded before
-    /// by this writer; returns whether it was recorded. For corrections made at start
-    /// (marking stale users offline) that must not override what the server has since
-    /// learnt about a user.
+    /// Starts noting every email recorded, for [`record_unless_seen`]: a store whose
+    /// start-up correction runs in the background calls it before the server serves, and
+    /// [`end_corrections`] once the correction is made. At most [`MAX_SEEN`] emails are
+    /// noted; past that the correction is given up.
+    ///
+    /// [`record_unless_seen`]: WriteBehind::record_unless_seen
+    /// [`end_corrections`]: WriteBehind::end_corrections
+    pub fn begin_corrections(&self) {
+        self.shared.lock().seen = Some(HashSet::new());
+    }
+
+    /// Forgets the emails noted since [`begin_corrections`](WriteBehind::begin_corrections):
+    /// nothing is kept per email for the rest of the process's life.
+    pub fn end_corrections(&self) {
+        self.shared.lock().seen = None;
+    }
+
+    /// Like [`record`](WriteBehind::record), but only for an email not recorded since
+    /// [`begin_corrections`](WriteBehind::begin_corrections); returns whether it was
+    /// recorded. For corrections made at start (marking stale users offline) that must not
+    /// override what the server has since learnt about a user. Outside the corrections
+    /// (or once they were given up) nothing is recorded: who was seen is not known.
     pub fn record_unless_seen(&self, record: UserRecord) -> bool {
         {
             let mut state = self.shared.lock();
-            if state.seen.contains(&record.email) {
-                return false;
+            match &state.seen {
+                Some(seen) if !seen.contains(&record.email) => state.insert(record),
+                _ => return false,
             }
-            state.insert(record);
         }
         self.shared.work.notify_one();
         true
@@ -76,6 +99,11 @@ impl WriteBehind {
     /// feed the writer stop then.
     pub fn is_stopping(&self) -> bool {
         self.shared.lock().stopping
+    }
+
+    /// Resolves when [`shutdown`](WriteBehind::shutdown) begins.
+    pub async fn stopping(&self) {
+        self.shared.stop.cancelled().await;
     }
 
     /// Records waiting to be written (pending + in flight).
@@ -103,6 +131,7 @@ impl WriteBehind {
             state.stopping = true;
             state.writer.take()
         };
+        self.shared.stop.cancel();
         self.shared.work.notify_one();
         if let Some(mut writer) = writer
             && tokio::time::timeout(deadline, &mut writer).await.is_err()
@@ -124,6 +153,8 @@ struct Shared {
     work: Notify,
     /// How far writing has got; flushers wait on it instead of polling.
     progress: watch::Sender<Progress>,
+    /// Cancelled when shutdown begins, for helpers that wait on the writer.
+    stop: CancellationToken,
 }
 
 impl Shared {
@@ -137,8 +168,10 @@ impl Shared {
 struct State {
     /// The latest unwritten record of each email.
     pending: HashMap<String, UserRecord>,
-    /// Every email ever recorded, for [`WriteBehind::record_unless_seen`].
-    seen: HashSet<String>,
+    /// The emails recorded since [`WriteBehind::begin_corrections`], until
+    /// [`WriteBehind::end_corrections`]; `None` the rest of the time, so that the server
+    /// does not keep every email it ever saw.
+    seen: Option<HashSet<String>>,
     /// Size of the batch the writer is writing now (0 when idle).
     in_flight: usize,
     /// How many records have ever been recorded; the generation flushers wait for.
@@ -151,8 +184,18 @@ struct State {
 
 impl State {
     fn insert(&mut self, record: UserRecord) {
-        if !self.seen.contains(&record.email) {
-            self.seen.insert(record.email.clone());
+        if let Some(seen) = &mut self.seen
+            && !seen.contains(&record.email)
+        {
+            if seen.len() < MAX_SEEN {
+                seen.insert(record.email.clone());
+            } else {
+                log::warn!(
+                    "users store: over {MAX_SEEN} users since start; giving up the correction \
+                     of users an earlier run left online"
+                );
+                self.seen = None;
+            }
         }
         self.recorded += 1;
         self.pending.insert(record.email.clone(), record);

@@ -79,6 +79,13 @@ impl UserStore for FakeStore {
     async fn get(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         Ok(self.stored(email))
     }
+
+    async fn purge_not_seen_since(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
+        let mut users = self.users.lock().unwrap();
+        let before = users.len();
+        users.retain(|_, r| r.is_connected || r.last_seen_ms >= cutoff_ms);
+        Ok(before - users.len())
+    }
 }
 
 fn at(email: &str, step: u64) -> UserRecord {
@@ -254,6 +261,7 @@ async fn shutdown_gives_up_when_a_write_hangs() {
 async fn record_unless_seen_leaves_known_users_alone() {
     let store = Arc::new(FakeStore::default());
     let writer = WriteBehind::spawn(Arc::clone(&store), FAST);
+    writer.begin_corrections();
     writer.record(at("ada@example.com", 2));
     flushed(&writer).await;
     assert!(!writer.record_unless_seen(at("ada@example.com", 1)));
@@ -268,4 +276,45 @@ async fn record_unless_seen_leaves_known_users_alone() {
         store.stored("bob@example.com"),
         Some(at("bob@example.com", 1))
     );
+}
+
+#[tokio::test]
+async fn nothing_is_kept_per_email_outside_the_corrections() {
+    let store = Arc::new(FakeStore::default());
+    let writer = WriteBehind::spawn(Arc::clone(&store), FAST);
+    writer.record(at("ada@example.com", 1));
+    assert!(writer.shared.lock().seen.is_none());
+    assert!(
+        !writer.record_unless_seen(at("bob@example.com", 1)),
+        "who was seen is not known: no correction"
+    );
+
+    writer.begin_corrections();
+    writer.record(at("carol@example.com", 1));
+    assert!(writer.record_unless_seen(at("dan@example.com", 1)));
+    assert_eq!(
+        writer.shared.lock().seen.as_ref().map(HashSet::len),
+        Some(2)
+    );
+    writer.end_corrections();
+    assert!(
+        writer.shared.lock().seen.is_none(),
+        "the emails are forgotten"
+    );
+    assert!(!writer.record_unless_seen(at("erin@example.com", 1)));
+    flushed(&writer).await;
+    assert_eq!(store.stored("bob@example.com"), None);
+    assert!(store.stored("dan@example.com").is_some());
+}
+
+#[tokio::test]
+async fn corrections_are_given_up_past_the_bound() {
+    let store = Arc::new(FakeStore::default());
+    let writer = WriteBehind::spawn(Arc::clone(&store), FAST);
+    writer.begin_corrections();
+    for i in 0..=MAX_SEEN {
+        writer.record(at(&format!("user{i}@example.com"), 1));
+    }
+    assert!(writer.shared.lock().seen.is_none());
+    assert!(!writer.record_unless_seen(at("late@example.com", 1)));
 }
