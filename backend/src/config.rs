@@ -29,7 +29,7 @@ pub struct ServerConfig {
     pub handshake_timeout: Duration,
     /// Time for one write to a client; past it the client is closed as too slow.
     pub send_timeout: Duration,
-    /// Time given to connections and the store to finish at shutdown.
+    /// Time given to connections to close at shutdown.
     pub shutdown_grace: Duration,
     /// Bytes queued for one client; past it the client is closed as too slow (1008).
     pub outbox_bytes: usize,
@@ -71,7 +71,15 @@ pub struct ServerConfig {
     /// A connection may register as an email online elsewhere without its session token,
     /// as with the seed (whose clients get no token): for trusted networks only.
     pub allow_shared_emails: bool,
+
+    // The users store at shutdown (issue 10, finding 11).
+    /// Time the users store is given at shutdown to take the changes still pending
+    /// (retried meanwhile), after the connections' grace.
+    pub store_shutdown_timeout: Duration,
 }
+
+/// Seconds the users store is given at shutdown.
+pub const DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS: u64 = 30;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -110,6 +118,7 @@ impl Default for ServerConfig {
             session_key: SessionKey::random(),
             session_ttl: DEFAULT_SESSION_TTL,
             allow_shared_emails: false,
+            store_shutdown_timeout: Duration::from_secs(DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS),
         }
     }
 }
@@ -239,6 +248,14 @@ pub struct Args {
     /// what the backend keeps.
     #[arg(long, env = "MEETMAP_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
     pub retention_days: u64,
+    /// Seconds the users store is given at shutdown to take the changes still pending
+    /// (retried meanwhile), after the connections have closed.
+    #[arg(
+        long,
+        env = "MEETMAP_STORE_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS
+    )]
+    pub store_shutdown_timeout_secs: u64,
 }
 
 /// The frontend's own origins on its default port.
@@ -278,6 +295,7 @@ impl Args {
             access_code: self.access_code.clone(),
             session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
             allow_shared_emails: self.allow_shared_emails,
+            store_shutdown_timeout: Duration::from_secs(self.store_shutdown_timeout_secs),
             ..ServerConfig::default()
         }
     }

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 fn main() -> ExitCode {
     backend::memory::use_one_arena();
+    ignore_file_size_signal();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -66,6 +67,17 @@ async fn serve() -> ExitCode {
     log::info!("listening on ws://{address}");
     backend::run(listener, config, store, shutdown).await;
     ExitCode::SUCCESS
+}
+
+/// A write past the file-size limit (`ulimit -f`) fails with an error the users store
+/// retries, instead of SIGXFSZ killing the process with every change still pending.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code; called
+    // before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }
 
 /// Listens for Ctrl-C and SIGTERM from now on, so that a signal that comes before the server

@@ -14,6 +14,7 @@ mod it {
     pub mod harness;
     mod identity;
     mod limits;
+    mod outage;
     mod per_email;
     mod ping_flood;
     mod presence;

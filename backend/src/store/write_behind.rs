@@ -1,7 +1,6 @@
 //! Write-behind: the hub records user changes without waiting; a background task writes them.
 
 use std::collections::{HashMap, HashSet};
-use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -49,7 +48,7 @@ impl WriteBehind {
             progress,
             stop: CancellationToken::new(),
         });
-        let writer = tokio::spawn(write_loop(Arc::clone(&shared), store, retry));
+        let writer = tokio::spawn(write_loop::run(Arc::clone(&shared), store, retry));
         shared.lock().writer = Some(writer);
         WriteBehind { shared }
     }
@@ -109,7 +108,7 @@ impl WriteBehind {
     /// Records waiting to be written (pending + in flight).
     pub fn pending(&self) -> usize {
         let state = self.shared.lock();
-        state.pending.len() + state.in_flight
+        state.pending.len() + state.in_flight.len()
     }
 
     /// Resolves once everything recorded before the call has been written, or at once if
@@ -123,9 +122,11 @@ impl WriteBehind {
             .await;
     }
 
-    /// Lets the writer finish what is pending for up to `deadline`, then stops it (a write
-    /// still in flight is abandoned). Returns true when nothing was left unwritten.
-    pub async fn shutdown(&self, deadline: Duration) -> bool {
+    /// Lets the writer finish what is pending for up to `deadline`, retrying failed writes
+    /// (at least every [`STOPPING_RETRY_MAX`](write_loop::STOPPING_RETRY_MAX)), then stops it (a write still in flight is
+    /// abandoned). Returns the emails whose latest change was not written, sorted: empty
+    /// when everything was.
+    pub async fn shutdown(&self, deadline: Duration) -> Vec<String> {
         let writer = {
             let mut state = self.shared.lock();
             state.stopping = true;
@@ -138,7 +139,16 @@ impl WriteBehind {
         {
             writer.abort();
         }
-        self.pending() == 0
+        let state = self.shared.lock();
+        let mut unwritten: Vec<String> = state
+            .pending
+            .keys()
+            .chain(state.in_flight.keys())
+            .cloned()
+            .collect();
+        unwritten.sort_unstable();
+        unwritten.dedup();
+        unwritten
     }
 }
 
@@ -172,8 +182,9 @@ struct State {
     /// [`WriteBehind::end_corrections`]; `None` the rest of the time, so that the server
     /// does not keep every email it ever saw.
     seen: Option<HashSet<String>>,
-    /// Size of the batch the writer is writing now (0 when idle).
-    in_flight: usize,
+    /// The batch the writer is writing now (empty when idle), put back into `pending` if the
+    /// write fails, and named at shutdown if it never succeeds.
+    in_flight: HashMap<String, UserRecord>,
     /// How many records have ever been recorded; the generation flushers wait for.
     recorded: u64,
     /// Set by shutdown: the writer exits once nothing is pending.
@@ -210,103 +221,7 @@ struct Progress {
     stopped: bool,
 }
 
-/// Marks the writer stopped however it exits (return, abort or panic), releasing flushers.
-struct StoppedOnDrop(Arc<Shared>);
-
-impl Drop for StoppedOnDrop {
-    fn drop(&mut self) {
-        self.0.progress.send_modify(|p| p.stopped = true);
-    }
-}
-
-async fn write_loop<S: UserStore>(shared: Arc<Shared>, store: Arc<S>, retry: RetryPolicy) {
-    let _stopped = StoppedOnDrop(Arc::clone(&shared));
-    let mut backoff = retry.initial;
-    let mut healthy = true;
-    let mut backlog = Backlog::default();
-    loop {
-        let taken = {
-            let mut state = shared.lock();
-            if state.pending.is_empty() {
-                if state.stopping {
-                    return;
-                }
-                None
-            } else {
-                state.in_flight = state.pending.len();
-                Some((mem::take(&mut state.pending), state.recorded))
-            }
-        };
-        let Some((batch, generation)) = taken else {
-            shared.work.notified().await;
-            continue;
-        };
-
-        let records: Vec<UserRecord> = batch.values().cloned().collect();
-        match store.write(records).await {
-            Ok(()) => {
-                let left = {
-                    let mut state = shared.lock();
-                    state.in_flight = 0;
-                    state.pending.len()
-                };
-                shared.progress.send_modify(|p| p.written = generation);
-                if healthy {
-                    backlog.note(left, healthy);
-                } else {
-                    log::info!("users store is healthy again, {left} records pending");
-                    backlog.logged = left;
-                    healthy = true;
-                }
-                backoff = retry.initial;
-            }
-            Err(e) => {
-                log::warn!("users store write of {} records failed: {e}", batch.len());
-                let left = {
-                    let mut state = shared.lock();
-                    state.in_flight = 0;
-                    for (email, record) in batch {
-                        // A record pending for the same email arrived later, so it wins.
-                        state.pending.entry(email).or_insert(record);
-                    }
-                    state.pending.len()
-                };
-                if healthy {
-                    log::info!("users store is unhealthy, {left} records pending, retrying");
-                    backlog.logged = left;
-                    healthy = false;
-                } else {
-                    backlog.note(left, healthy);
-                }
-                tokio::time::sleep(backoff.mul_f64(0.5 + 0.5 * fastrand::f64())).await;
-                backoff = (backoff * 2).min(retry.max);
-            }
-        }
-    }
-}
-
-/// Logs the number of pending records at `info` when it changes: on every change while
-/// the store is failing (at most once per retry), and while it is healthy only when the
-/// count changes order of magnitude (0-9, 10-99, ...), so a busy healthy server is quiet.
-#[derive(Default)]
-struct Backlog {
-    logged: usize,
-}
-
-impl Backlog {
-    fn note(&mut self, pending: usize, healthy: bool) {
-        let magnitude = |n: usize| if n < 10 { 0 } else { n.ilog10() };
-        let changed = if healthy {
-            magnitude(pending) != magnitude(self.logged)
-        } else {
-            pending != self.logged
-        };
-        if changed {
-            log::info!("users store: {pending} records pending");
-            self.logged = pending;
-        }
-    }
-}
+mod write_loop;
 
 #[cfg(test)]
 mod tests;

@@ -218,7 +218,11 @@ async fn shutdown_flushes() {
     writer.record(at("ada@example.com", 1));
     writer.record(at("bob@example.com", 1));
 
-    assert!(within(writer.shutdown(Duration::from_secs(3600))).await);
+    assert!(
+        within(writer.shutdown(Duration::from_secs(3600)))
+            .await
+            .is_empty()
+    );
     assert_eq!(
         store.stored("ada@example.com"),
         Some(at("ada@example.com", 1))
@@ -240,7 +244,10 @@ async fn shutdown_gives_up_after_deadline_when_store_is_down() {
     writer.record(at("ada@example.com", 1));
     store.started.notified().await;
 
-    assert!(!within(writer.shutdown(Duration::from_millis(50))).await);
+    assert_eq!(
+        within(writer.shutdown(Duration::from_millis(50))).await,
+        ["ada@example.com"]
+    );
     assert_eq!(writer.pending(), 1);
     assert_eq!(store.stored("ada@example.com"), None);
 }
@@ -252,7 +259,11 @@ async fn shutdown_gives_up_when_a_write_hangs() {
     writer.record(at("ada@example.com", 1));
     store.started.notified().await;
 
-    assert!(!within(writer.shutdown(Duration::from_millis(50))).await);
+    assert_eq!(
+        within(writer.shutdown(Duration::from_millis(50))).await,
+        ["ada@example.com"],
+        "the write in flight is named"
+    );
     // Flushers are released once the writer is gone.
     flushed(&writer).await;
 }
@@ -317,4 +328,31 @@ async fn corrections_are_given_up_past_the_bound() {
     }
     assert!(writer.shared.lock().seen.is_none());
     assert!(!writer.record_unless_seen(at("late@example.com", 1)));
+}
+
+#[tokio::test]
+async fn shutdown_retries_at_once_and_often_within_the_deadline() {
+    // A long backoff: without the shutdown's cap the next try would come after an hour.
+    let slow = RetryPolicy {
+        initial: Duration::from_secs(3600),
+        max: Duration::from_secs(3600),
+    };
+    let store = Arc::new(FakeStore::failing(3));
+    let writer = WriteBehind::spawn(Arc::clone(&store), slow);
+    writer.record(at("ada@example.com", 1));
+    store.started.notified().await;
+
+    let started = tokio::time::Instant::now();
+    let unwritten = within(writer.shutdown(Duration::from_secs(4))).await;
+    assert!(unwritten.is_empty(), "{unwritten:?}");
+    assert_eq!(store.attempts_with("ada@example.com"), 4);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        store.stored("ada@example.com"),
+        Some(at("ada@example.com", 1))
+    );
 }
