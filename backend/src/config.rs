@@ -4,7 +4,7 @@
 use crate::admission::MissingOrigin;
 use crate::budget::{Rate, StrikeLimit};
 use crate::session::{DEFAULT_SESSION_TTL, Secret, SecretError, SessionKey};
-use crate::store::RemoteConfig;
+use crate::store::{DEFAULT_RETENTION_DAYS, RemoteConfig, retention_of_days};
 use clap::Parser;
 use reqwest::Url;
 use std::net::SocketAddr;
@@ -29,7 +29,7 @@ pub struct ServerConfig {
     pub handshake_timeout: Duration,
     /// Time for one write to a client; past it the client is closed as too slow.
     pub send_timeout: Duration,
-    /// Time given to connections and the store to finish at shutdown.
+    /// Time given to connections to close at shutdown.
     pub shutdown_grace: Duration,
     /// Bytes queued for one client; past it the client is closed as too slow (1008).
     pub outbox_bytes: usize,
@@ -75,7 +75,18 @@ pub struct ServerConfig {
     /// A connection that has not registered this long after its handshake is closed
     /// (checked at each ping tick).
     pub register_timeout: Duration,
+    /// Emails not used for this long are forgotten by the claims (`None`: kept for ever),
+    /// as users are by the store.
+    pub retention: Option<Duration>,
+
+    // The users store at shutdown (issue 10, finding 11).
+    /// Time the users store is given at shutdown to take the changes still pending
+    /// (retried meanwhile), after the connections' grace.
+    pub store_shutdown_timeout: Duration,
 }
+
+/// Seconds the users store is given at shutdown.
+pub const DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS: u64 = 30;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -115,6 +126,8 @@ impl Default for ServerConfig {
             session_ttl: DEFAULT_SESSION_TTL,
             allow_shared_emails: false,
             register_timeout: Duration::from_millis(DEFAULT_REGISTER_TIMEOUT_MS),
+            retention: retention_of_days(DEFAULT_RETENTION_DAYS),
+            store_shutdown_timeout: Duration::from_secs(DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS),
         }
     }
 }
@@ -250,6 +263,20 @@ pub struct Args {
     /// it, checked at each ping, it is closed (1008).
     #[arg(long, env = "MEETMAP_REGISTER_TIMEOUT_MS", default_value_t = DEFAULT_REGISTER_TIMEOUT_MS)]
     pub register_timeout_ms: u64,
+    // The users store's keeping and shutdown (issue 10, findings 10 and 11).
+    /// Days a user who is not connected is kept in the SQLite file after they were last
+    /// seen; 0 keeps everyone forever. The users API has no delete: there it only bounds
+    /// what the backend keeps.
+    #[arg(long, env = "MEETMAP_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
+    pub retention_days: u64,
+    /// Seconds the users store is given at shutdown to take the changes still pending
+    /// (retried meanwhile), after the connections have closed.
+    #[arg(
+        long,
+        env = "MEETMAP_STORE_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS
+    )]
+    pub store_shutdown_timeout_secs: u64,
     /// An operator's command instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -306,6 +333,8 @@ impl Args {
             session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
             allow_shared_emails: self.allow_shared_emails,
             register_timeout: Duration::from_millis(self.register_timeout_ms.max(1)),
+            retention: self.retention(),
+            store_shutdown_timeout: Duration::from_secs(self.store_shutdown_timeout_secs),
             ..ServerConfig::default()
         }
     }
@@ -337,6 +366,11 @@ impl Args {
             Some(secret) => SessionKey::from_secret(secret),
             None => SessionKey::load_or_create(&self.data_dir()),
         }
+    }
+
+    /// How long users who are not connected are kept; `None` for ever.
+    pub fn retention(&self) -> Option<Duration> {
+        retention_of_days(self.retention_days)
     }
 
     /// The remote users store's settings, when `--users-api` is given.

@@ -32,6 +32,16 @@ pub(crate) type Socket = WebSocketStream<LeanStream>;
 /// same relay throughput as 256 and 80 bytes less per idle connection.
 const READ_BUFFER_BYTES: usize = 64;
 
+/// The largest frame tungstenite writes itself: a pong or a close frame, a 2-byte header
+/// and at most 125 bytes of payload (a server's frames are not masked).
+const MAX_CONTROL_FRAME_BYTES: usize = 2 + 125;
+
+/// The most tungstenite may hold unwritten: one control frame and the rest of one it could
+/// not finish writing. A client that sends pings and never reads makes a pong per ping;
+/// past this bound tungstenite keeps only the latest pong, and the peer, which waits for
+/// each pong to go out before it reads on, closes the client as too slow.
+const MAX_WRITE_BUFFER_BYTES: usize = 2 * MAX_CONTROL_FRAME_BYTES;
+
 /// A connection that completed the handshake.
 pub(crate) struct Accepted {
     pub socket: Socket,
@@ -131,9 +141,11 @@ pub(crate) fn socket_config(config: &ServerConfig) -> WebSocketConfig {
         .max_frame_size(Some(config.max_message_bytes))
         // An idle connection costs its buffers: tungstenite's default read buffer is 128 KiB,
         // allocated up front. Data frames bypass tungstenite's write buffer (see `peer`):
-        // it only ever holds a pong or a close frame, written at once.
+        // it only ever holds a pong or a close frame, written at once, and never more than
+        // `MAX_WRITE_BUFFER_BYTES` (unbounded by default).
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
 }
 
 /// The room named by `?room=`, normalised, or the default room.

@@ -40,9 +40,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{
-    RemoteConfig, RemoteStore, RetryPolicy, SqliteStore, StoreError, UserStore, WriteBehind,
-};
+use store::{RemoteConfig, RemoteStore, RetryPolicy, SqliteStore, StoreError, WriteBehind};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -67,6 +65,11 @@ pub async fn run(
         stop.clone(),
     ));
     tasks.spawn(tick_pings(hub.clone(), config.ping_interval, stop.clone()));
+    tasks.spawn(claims::purge_periodically(
+        access.claims.clone(),
+        config.retention,
+        stop.clone(),
+    ));
     tokio::pin!(shutdown);
     let max_connections = admission::within_descriptor_limit(config.max_connections);
     let admission = admission::Admission::new(max_connections, config.max_connections_per_ip);
@@ -140,17 +143,64 @@ pub async fn run(
             config.shutdown_grace
         );
     }
-    if !store.shutdown(config.shutdown_grace).await {
-        log::warn!("the users store did not take every change before shutdown");
+    shut_store(&store, config.store_shutdown_timeout).await;
+    if !access.claims.flush().await {
+        log::error!(
+            "claims: some claims kept in memory could not be written (the file is unavailable); their devices sign in anew"
+        );
     }
 }
 
-/// Opens the embedded users store, marks everyone in it offline (nobody is connected to a
-/// server that is only starting) and starts its writer.
+/// The most emails named in the log when changes are lost at shutdown.
+const LOST_EMAILS_LOGGED: usize = 20;
+
+/// Lets the store take what is pending, retrying, for up to `timeout`; logs what it is
+/// waiting for and then that everything was written, or which changes were lost.
+async fn shut_store(store: &WriteBehind, timeout: Duration) {
+    let pending = store.pending();
+    log::info!(
+        "shutting down: waiting up to {}s for the users store to take {pending} pending changes",
+        timeout.as_secs_f64()
+    );
+    let lost = store.shutdown(timeout).await;
+    if lost.is_empty() {
+        log::info!("users store: every change written");
+        return;
+    }
+    let named = lost[..lost.len().min(LOST_EMAILS_LOGGED)].join(", ");
+    let more = match lost.len().saturating_sub(LOST_EMAILS_LOGGED) {
+        0 => String::new(),
+        more => format!(" and {more} more"),
+    };
+    log::error!(
+        "users store: the latest changes of {} users were lost (not written within {}s): {named}{more}",
+        lost.len(),
+        timeout.as_secs_f64()
+    );
+}
+
+/// [`open_sqlite_store_retaining`] with the default retention period.
 pub async fn open_sqlite_store(path: &Path) -> Result<WriteBehind, StoreError> {
-    let store = SqliteStore::open(path)?;
-    store.reset_presence().await?;
-    Ok(WriteBehind::spawn(Arc::new(store), RetryPolicy::default()))
+    let retention = store::retention_of_days(store::DEFAULT_RETENTION_DAYS);
+    open_sqlite_store_retaining(path, retention).await
+}
+
+/// Opens the embedded users store, marks everyone in it offline (nobody is connected to a
+/// server that is only starting), starts its writer and, unless `retention` is `None`
+/// (keep forever), the hourly purge of users not seen for that long. A file locked by
+/// another process is no error: it is prepared, and everyone marked offline, before the
+/// first write; one that is not a database, or has a newer schema, is.
+pub async fn open_sqlite_store_retaining(
+    path: &Path,
+    retention: Option<Duration>,
+) -> Result<WriteBehind, StoreError> {
+    let store = Arc::new(SqliteStore::open(path)?);
+    store.reset_presence_at_start().await;
+    let writer = WriteBehind::spawn(Arc::clone(&store), RetryPolicy::default());
+    if let Some(keep) = retention {
+        store::spawn_retention(store, keep, writer.clone());
+    }
+    Ok(writer)
 }
 
 /// Starts the writer of the remote users API at `config.base` without calling it: the

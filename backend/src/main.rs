@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 fn main() -> ExitCode {
     backend::memory::use_one_arena();
+    ignore_file_size_signal();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -34,7 +35,8 @@ async fn serve() -> ExitCode {
         }
         None => {
             let users = format!("sqlite file {}", args.database.display());
-            (backend::open_sqlite_store(&args.database).await, users)
+            let store = backend::open_sqlite_store_retaining(&args.database, args.retention());
+            (store.await, users)
         }
     };
     let store = match store {
@@ -70,31 +72,57 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let shutdown = shutdown_signal();
     let address = listener.local_addr().unwrap_or(args.listen);
     log::info!("listening on ws://{address}");
-    backend::run(listener, config, store, claims, shutdown_signal()).await;
+    backend::run(listener, config, store, claims, shutdown).await;
     ExitCode::SUCCESS
 }
 
-/// Resolves on Ctrl-C or SIGTERM, whichever comes first.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// A write past the file-size limit (`ulimit -f`) fails with an error the users store
+/// retries, instead of SIGXFSZ killing the process with every change still pending.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code; called
+    // before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+/// Listens for Ctrl-C and SIGTERM from now on, so that a signal that comes before the server
+/// awaits it is not lost (its default action would kill the process); resolves on the first.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(error) => {
-                    log::warn!("cannot listen for SIGTERM: {error}");
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &str| match signal(kind) {
+            Ok(signal) => Some(signal),
+            Err(error) => {
+                log::warn!("cannot listen for {name}: {error}");
+                None
+            }
+        };
+        let mut terminate = listen(SignalKind::terminate(), "SIGTERM");
+        let mut interrupt = listen(SignalKind::interrupt(), "SIGINT");
+        async move {
+            tokio::select! {
+                _ = received(terminate.as_mut()) => {}
+                _ = received(interrupt.as_mut()) => {}
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Resolves when `signal` comes; never without one.
+#[cfg(unix)]
+async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(signal) => drop(signal.recv().await),
+        None => std::future::pending().await,
+    }
 }

@@ -186,7 +186,9 @@ impl Peer {
                 self.closing = true;
                 return Ok(());
             }
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => None,
+            // tungstenite queued a pong: it goes out before the socket is read again.
+            Message::Ping(_) => return self.flush_pong().await,
+            Message::Pong(_) | Message::Frame(_) => None,
         };
         let Some(error) = refusal else {
             return Ok(());
@@ -237,7 +239,11 @@ impl Peer {
         let access = Arc::clone(&self.access);
         let admitted = access
             .admit(&profile, self.wants_deltas, self.network, online)
-            .await?;
+            .await;
+        // The claims may have kept this task from reading for a while (a locked file): the
+        // client was not silent, the server was busy.
+        self.last_heard = Instant::now();
+        let admitted = admitted?;
         let email = profile.email.clone();
         if let Err(error) = self.hub.register(self.id, profile, Some(&admitted)) {
             access.undo(&email, &admitted).await;
@@ -356,6 +362,17 @@ impl Peer {
         };
         // Boxed: a write's state exists only while it runs, not in every idle task.
         Box::pin(within(&self.config, &self.outbox, write)).await
+    }
+
+    /// Waits, within the send timeout, until tungstenite's pong is written: a client that
+    /// sends pings and never reads is not read on, and is closed as too slow.
+    async fn flush_pong(&mut self) -> Result<(), Ending> {
+        if self.closing {
+            return Ok(());
+        }
+        let socket = &mut self.socket;
+        let flush = async move { socket.flush().await.map_err(|error| error.to_string()) };
+        Box::pin(within(&self.config, &self.outbox, flush)).await
     }
 
     /// Says goodbye with a close frame where the client can still hear one, then reads

@@ -14,10 +14,14 @@ mod it {
     pub mod harness;
     mod identity;
     mod limits;
+    mod outage;
+    mod per_email;
+    mod ping_flood;
     mod presence;
     mod process;
     mod rates;
     mod remote;
+    mod retention;
     mod rooms;
     mod seed;
     mod shutdown;

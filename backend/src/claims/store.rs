@@ -3,13 +3,15 @@
 //! check never waits behind the users store's writes (WAL lets readers and one writer
 //! share the file).
 
+use super::deferred::Deferred;
 use super::{ClaimError, Claimed, DeviceId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a claim query waits for a lock held by another writer before it fails (and
 /// the registration is refused with `internal`, to be tried again).
@@ -40,11 +42,23 @@ pub struct ClaimStore {
     /// A device unused for longer no longer holds its email's claim (its token has
     /// expired too: every registration renews both).
     device_ttl_ms: i64,
+    /// Set once the tables are known to exist; until then (the file locked at start) a
+    /// query that fails finds no claims, and the schema is tried again before each query.
+    prepared: Arc<AtomicBool>,
+    /// Writes the file could not take yet, written before the next query.
+    deferred: Arc<Deferred>,
+    /// When a write last failed: for [`WRITE_PAUSE`] after it, writes go to memory at once
+    /// instead of each waiting out the busy timeout.
+    write_failed_at: Arc<Mutex<Option<Instant>>>,
 }
+
+/// How long writes go straight to memory after one failed.
+const WRITE_PAUSE: Duration = Duration::from_secs(1);
 
 impl ClaimStore {
     /// Opens (or creates) the claims tables in the SQLite file at `path`. Blocks: call it
-    /// at start.
+    /// at start. A file locked by another process does not stop it: the tables are made
+    /// before the first query that gets through.
     pub fn open(path: &Path, device_ttl: Duration) -> Result<Self, ClaimError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| fail(path, &e))?;
@@ -52,67 +66,144 @@ impl ClaimStore {
         let conn = Connection::open(path).map_err(|e| fail(path, &e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| fail(path, &e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| fail(path, &e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| fail(path, &e))?;
+        let prepared = match prepare(&conn) {
+            Ok(()) => true,
+            Err(error) => {
+                log::warn!(
+                    "claims: {} not ready ({error}); prepared later",
+                    path.display()
+                );
+                false
+            }
+        };
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             device_ttl_ms: i64::try_from(device_ttl.as_millis()).unwrap_or(i64::MAX),
+            prepared: Arc::new(AtomicBool::new(prepared)),
+            deferred: Arc::default(),
+            write_failed_at: Arc::default(),
         })
     }
 
     /// Whether a live device holds `email`.
     pub async fn is_claimed(&self, email: &str, now_ms: u64) -> Result<bool, ClaimError> {
-        let (email, cutoff) = (email.to_owned(), self.cutoff(now_ms));
-        self.run(move |conn| live_device_exists(conn, &email, cutoff))
+        let cutoff = self.cutoff(now_ms);
+        if self.deferred.holds(email, cutoff) {
+            return Ok(true);
+        }
+        let email = email.to_owned();
+        self.read(move |conn| live_device_exists(conn, &email, cutoff))
             .await
     }
 
-    /// Whether `device` is a live device of `email`; if it is, it is marked used now.
+    /// Whether `device` is a live device of `email`; if it is, it is marked used now
+    /// (when the file takes the write: a missed mark only ages the device).
     pub async fn touch_device(
         &self,
         email: &str,
         device: &str,
         now_ms: u64,
     ) -> Result<bool, ClaimError> {
-        let (email, device) = (email.to_owned(), device.to_owned());
-        let (cutoff, now) = (self.cutoff(now_ms), ms(now_ms));
-        self.run(move |conn| {
-            let changed = conn.execute(
-                "UPDATE claim_devices SET last_used_ms = ?3
-                 WHERE email = ?1 AND device = ?2 AND last_used_ms > ?4",
-                params![email, device, now, cutoff],
-            )?;
-            Ok(changed == 1)
-        })
-        .await
+        let cutoff = self.cutoff(now_ms);
+        if self.deferred.has_device(email, device, cutoff) {
+            return Ok(true);
+        }
+        let (email, device, now) = (email.to_owned(), device.to_owned(), ms(now_ms));
+        let (email2, device2) = (email.clone(), device.clone());
+        let touched = self
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE claim_devices SET last_used_ms = ?3
+                     WHERE email = ?1 AND device = ?2 AND last_used_ms > ?4",
+                    params![email, device, now, cutoff],
+                )
+            })
+            .await;
+        match touched {
+            Ok(changed) => Ok(changed == 1),
+            Err(_) => {
+                self.read(move |conn| device_is_live(conn, &email2, &device2, cutoff))
+                    .await
+            }
+        }
     }
 
     /// Claims `email` for a new device if no live device holds it and no other known
-    /// email has its `skeleton`; one transaction, so two claimants cannot both win.
+    /// email has its `skeleton`; one transaction, so two claimants cannot both win. When
+    /// the file cannot take it, the claim is checked against what the file and memory
+    /// hold and kept in memory until it can.
     pub async fn claim(
         &self,
         email: &str,
         skeleton: &str,
         now_ms: u64,
     ) -> Result<Claimed, ClaimError> {
-        let (email, skeleton) = (email.to_owned(), skeleton.to_owned());
         let (cutoff, now) = (self.cutoff(now_ms), ms(now_ms));
+        if self.deferred.holds(email, cutoff) {
+            return Ok(Claimed::Taken);
+        }
+        if let Some(existing) = self.deferred.lookalike(email, skeleton) {
+            return Ok(Claimed::Confusable { existing });
+        }
         let device = new_device_id()?;
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if live_device_exists(&tx, &email, cutoff)? {
-                return Ok(Claimed::Taken);
+        let (owned_email, owned_skeleton, owned_device) =
+            (email.to_owned(), skeleton.to_owned(), device.clone());
+        let claimed = self
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                if live_device_exists(&tx, &owned_email, cutoff)? {
+                    return Ok(Claimed::Taken);
+                }
+                if let Some(existing) = lookalike(&tx, &owned_email, &owned_skeleton)? {
+                    return Ok(Claimed::Confusable { existing });
+                }
+                insert_device(&tx, &owned_email, &owned_device, now)?;
+                upsert_identity(&tx, &owned_email, &owned_skeleton, now)?;
+                tx.commit()?;
+                Ok(Claimed::New(owned_device))
+            })
+            .await;
+        match claimed {
+            Ok(claimed) => Ok(claimed),
+            Err(error) => {
+                self.claim_deferred(email, skeleton, device, now, error)
+                    .await
             }
-            if let Some(existing) = lookalike(&tx, &email, &skeleton)? {
-                return Ok(Claimed::Confusable { existing });
-            }
-            insert_device(&tx, &email, &device, now)?;
-            upsert_identity(&tx, &email, &skeleton, now)?;
-            tx.commit()?;
-            Ok(Claimed::New(device))
-        })
-        .await
+        }
+    }
+
+    async fn claim_deferred(
+        &self,
+        email: &str,
+        skeleton: &str,
+        device: DeviceId,
+        now: i64,
+        error: ClaimError,
+    ) -> Result<Claimed, ClaimError> {
+        let (owned_email, owned_skeleton, cutoff) = (
+            email.to_owned(),
+            skeleton.to_owned(),
+            now.saturating_sub(self.device_ttl_ms),
+        );
+        let known = self
+            .read(move |conn| {
+                if live_device_exists(conn, &owned_email, cutoff)? {
+                    return Ok(Some(Claimed::Taken));
+                }
+                let existing = lookalike(conn, &owned_email, &owned_skeleton)?;
+                Ok(existing.map(|existing| Claimed::Confusable { existing }))
+            })
+            .await?;
+        if let Some(known) = known {
+            return Ok(known);
+        }
+        if !self.deferred.add_device(email, &device, skeleton, now) {
+            return Err(error);
+        }
+        log::warn!(
+            "claims: the file is unavailable ({error}); the claim of {email} is kept in memory"
+        );
+        Ok(Claimed::New(device))
     }
 
     /// Adds a device to `email` (the holder of a link code from one of its devices).
@@ -122,17 +213,23 @@ impl ClaimStore {
         skeleton: &str,
         now_ms: u64,
     ) -> Result<DeviceId, ClaimError> {
-        let (email, skeleton) = (email.to_owned(), skeleton.to_owned());
         let now = ms(now_ms);
         let device = new_device_id()?;
-        self.run(move |conn| {
-            let tx = conn.transaction()?;
-            insert_device(&tx, &email, &device, now)?;
-            upsert_identity(&tx, &email, &skeleton, now)?;
-            tx.commit()?;
-            Ok(device)
-        })
-        .await
+        let (owned_email, owned_skeleton, owned_device) =
+            (email.to_owned(), skeleton.to_owned(), device.clone());
+        let added = self
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                insert_device(&tx, &owned_email, &owned_device, now)?;
+                upsert_identity(&tx, &owned_email, &owned_skeleton, now)?;
+                tx.commit()
+            })
+            .await;
+        match added {
+            Ok(()) => Ok(device),
+            Err(_) if self.deferred.add_device(email, &device, skeleton, now) => Ok(device),
+            Err(error) => Err(error),
+        }
     }
 
     /// Records that `email` (unclaimed, a seed client's) was used now, unless another
@@ -143,68 +240,90 @@ impl ClaimStore {
         skeleton: &str,
         now_ms: u64,
     ) -> Result<Option<String>, ClaimError> {
-        let (email, skeleton) = (email.to_owned(), skeleton.to_owned());
+        if let Some(existing) = self.deferred.lookalike(email, skeleton) {
+            return Ok(Some(existing));
+        }
+        let (owned_email, owned_skeleton) = (email.to_owned(), skeleton.to_owned());
+        let existing = self
+            .read(move |conn| lookalike(conn, &owned_email, &owned_skeleton))
+            .await?;
+        if existing.is_some() {
+            return Ok(existing);
+        }
         let now = ms(now_ms);
-        self.run(move |conn| {
-            if let Some(existing) = lookalike(conn, &email, &skeleton)? {
-                return Ok(Some(existing));
-            }
-            upsert_identity(conn, &email, &skeleton, now)?;
-            Ok(None)
-        })
-        .await
+        let (owned_email, owned_skeleton) = (email.to_owned(), skeleton.to_owned());
+        let noted = self
+            .write(move |conn| upsert_identity(conn, &owned_email, &owned_skeleton, now))
+            .await;
+        if noted.is_err() {
+            self.deferred.add_identity(email, skeleton, now);
+        }
+        Ok(None)
     }
 
     /// Signs one device out: its token no longer works.
     pub async fn revoke(&self, email: &str, device: &str) -> Result<(), ClaimError> {
+        let in_memory = self.deferred.remove_devices(email, |id| id == device);
         let (email, device) = (email.to_owned(), device.to_owned());
-        self.run(move |conn| {
-            conn.execute(
-                "DELETE FROM claim_devices WHERE email = ?1 AND device = ?2",
-                params![email, device],
-            )
-            .map(drop)
-        })
-        .await
+        let revoked = self
+            .run(move |conn| {
+                conn.execute(
+                    "DELETE FROM claim_devices WHERE email = ?1 AND device = ?2",
+                    params![email, device],
+                )
+            })
+            .await;
+        match revoked {
+            Err(_) if in_memory > 0 => Ok(()),
+            other => other.map(drop),
+        }
     }
 
     /// Signs every device of `email` but `keep` out; returns how many.
     pub async fn revoke_others(&self, email: &str, keep: &str) -> Result<usize, ClaimError> {
+        let in_memory = self.deferred.remove_devices(email, |id| id != keep);
         let (email, keep) = (email.to_owned(), keep.to_owned());
-        self.run(move |conn| {
-            conn.execute(
-                "DELETE FROM claim_devices WHERE email = ?1 AND device <> ?2",
-                params![email, keep],
-            )
-        })
-        .await
+        let revoked = self
+            .run(move |conn| {
+                conn.execute(
+                    "DELETE FROM claim_devices WHERE email = ?1 AND device <> ?2",
+                    params![email, keep],
+                )
+            })
+            .await?;
+        Ok(revoked + in_memory)
     }
 
     /// Releases a claim (the operator's command): every device of `email` is signed out
     /// and the email is free for the next to register. Returns the devices removed.
     pub async fn release(&self, email: &str) -> Result<usize, ClaimError> {
+        let in_memory = self.deferred.remove_devices(email, |_| true);
         let email = email.to_owned();
-        self.run(move |conn| conn.execute("DELETE FROM claim_devices WHERE email = ?1", [email]))
-            .await
+        let released = self
+            .run(move |conn| conn.execute("DELETE FROM claim_devices WHERE email = ?1", [email]))
+            .await?;
+        Ok(released + in_memory)
     }
 
     /// The devices of `email`, as `(device, last used ms)`, most recent first.
     pub async fn devices(&self, email: &str) -> Result<Vec<(DeviceId, u64)>, ClaimError> {
+        let deferred = self.deferred.devices_of(email);
         let email = email.to_owned();
-        self.run(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT device, last_used_ms FROM claim_devices WHERE email = ?1
-                 ORDER BY last_used_ms DESC",
-            )?;
-            let rows = stmt.query_map([email], |row| {
-                Ok((
-                    row.get(0)?,
-                    u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
-                ))
-            })?;
-            rows.collect()
-        })
-        .await
+        let mut devices: Vec<(DeviceId, u64)> = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT device, last_used_ms FROM claim_devices WHERE email = ?1",
+                )?;
+                let rows = stmt.query_map([email], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                rows.collect::<rusqlite::Result<Vec<(DeviceId, i64)>>>()
+            })
+            .await?
+            .into_iter()
+            .chain(deferred)
+            .map(|(device, used)| (device, u64::try_from(used).unwrap_or(0)))
+            .collect();
+        devices.sort_by(|a, b| b.1.cmp(&a.1));
+        Ok(devices)
     }
 
     /// Forgets devices past their life and emails not seen since `seen_cutoff_ms`.
@@ -226,24 +345,141 @@ impl ClaimStore {
         .await
     }
 
+    /// Writes what is kept in memory; true once nothing is left there.
+    pub async fn flush(&self) -> bool {
+        let _ = self.run(|_| Ok(())).await;
+        self.deferred.is_empty()
+    }
+
     fn cutoff(&self, now_ms: u64) -> i64 {
         ms(now_ms).saturating_sub(self.device_ttl_ms)
     }
 
+    /// A query that writes: refused at once for a moment after a write failed.
+    async fn write<T, F>(&self, work: F) -> Result<T, ClaimError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let failed_at = Arc::clone(&self.write_failed_at);
+        let paused = lock(&failed_at).is_some_and(|at| at.elapsed() < WRITE_PAUSE);
+        if paused {
+            return Err(ClaimError("the file refused a write a moment ago".into()));
+        }
+        let written = self.run(work).await;
+        if written.is_err() {
+            *lock(&failed_at) = Some(Instant::now());
+        }
+        written
+    }
+
+    /// A query whose failure, while the tables are not known to exist, finds nothing.
+    async fn read<T, F>(&self, work: F) -> Result<T, ClaimError>
+    where
+        T: Send + Default + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        match self.run(work).await {
+            Err(_) if !self.prepared.load(Ordering::Acquire) => Ok(T::default()),
+            other => other,
+        }
+    }
+
+    /// Runs `work` on the connection in the blocking pool, after making the tables and
+    /// writing what was deferred, where the file lets it.
     async fn run<T, F>(&self, work: F) -> Result<T, ClaimError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
+        let (conn, prepared, deferred) = (
+            Arc::clone(&self.conn),
+            Arc::clone(&self.prepared),
+            Arc::clone(&self.deferred),
+        );
         let joined = tokio::task::spawn_blocking(move || {
             // Only ever locked here; a poisoned lock still guards a sound connection.
             let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            if !prepared.load(Ordering::Acquire)
+                && without_waiting(&mut conn, |c| prepare(c).is_ok())
+            {
+                prepared.store(true, Ordering::Release);
+            }
+            if !deferred.is_empty() {
+                write_deferred(&mut conn, &deferred);
+            }
             work(&mut conn).map_err(|e| ClaimError(e.to_string()))
         })
         .await;
         joined.map_err(|e| ClaimError(format!("task failed: {e}")))?
     }
+}
+
+/// The tables and indexes, made if missing.
+fn prepare(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.execute_batch(SCHEMA)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Writes the deferred claims in one transaction, without waiting for a lock; on failure
+/// they stay for next time.
+fn write_deferred(conn: &mut Connection, deferred: &Deferred) {
+    let pending = deferred.snapshot();
+    let mut outcome = Ok(());
+    without_waiting(conn, |conn| {
+        outcome = write_pending(conn, &pending);
+        outcome.is_ok()
+    });
+    match outcome {
+        Ok(()) => {
+            deferred.written(&pending);
+            log::info!("claims: the file took the claims kept in memory");
+        }
+        Err(error) => log::debug!("claims: the file still refuses writes: {error}"),
+    }
+}
+
+/// Runs `work` with no busy timeout (a locked file fails at once), then restores it.
+fn without_waiting(conn: &mut Connection, work: impl FnOnce(&mut Connection) -> bool) -> bool {
+    let _ = conn.busy_timeout(Duration::ZERO);
+    let done = work(conn);
+    let _ = conn.busy_timeout(BUSY_TIMEOUT);
+    done
+}
+
+fn write_pending(
+    conn: &mut Connection,
+    pending: &super::deferred::Pending,
+) -> rusqlite::Result<()> {
+    let written = (|| {
+        let tx = conn.transaction()?;
+        for ((email, device), made) in &pending.devices {
+            insert_device(&tx, email, device, *made)?;
+        }
+        for (email, (skeleton, seen)) in &pending.identities {
+            upsert_identity(&tx, email, skeleton, *seen)?;
+        }
+        tx.commit()
+    })();
+    written
+}
+
+fn device_is_live(
+    conn: &Connection,
+    email: &str,
+    device: &str,
+    cutoff: i64,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT 1 FROM claim_devices WHERE email = ?1 AND device = ?2 AND last_used_ms > ?3",
+    )?
+    .query_row(params![email, device, cutoff], |_| Ok(()))
+    .optional()
+    .map(|found| found.is_some())
 }
 
 fn live_device_exists(conn: &Connection, email: &str, cutoff: i64) -> rusqlite::Result<bool> {
@@ -263,7 +499,7 @@ fn lookalike(conn: &Connection, email: &str, skeleton: &str) -> rusqlite::Result
 
 fn insert_device(conn: &Connection, email: &str, device: &str, now: i64) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO claim_devices (email, device, created_ms, last_used_ms)
+        "INSERT OR IGNORE INTO claim_devices (email, device, created_ms, last_used_ms)
          VALUES (?1, ?2, ?3, ?3)",
         params![email, device, now],
     )

@@ -116,3 +116,29 @@ async fn two_claimants_at_once_one_wins() {
         .count();
     assert_eq!(won, 1);
 }
+
+#[tokio::test]
+async fn claims_made_while_another_process_locks_the_file_are_kept_and_written_later() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let locker = Connection::open(dir.path().join("claims.sqlite3")).unwrap();
+    locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+
+    let Claimed::New(device) = store.claim(ALICE, ALICE, NOW).await.unwrap() else {
+        panic!("not claimed");
+    };
+    assert!(store.is_claimed(ALICE, NOW).await.unwrap());
+    assert_eq!(
+        store.claim(ALICE, ALICE, NOW).await.unwrap(),
+        Claimed::Taken
+    );
+    assert!(store.touch_device(ALICE, &device, NOW).await.unwrap());
+    assert!(!store.flush().await, "still locked");
+
+    locker.execute_batch("COMMIT").unwrap();
+    assert!(store.flush().await);
+    let rows: i64 = locker
+        .query_row("SELECT COUNT(*) FROM claim_devices", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(rows, 1, "the claim reached the file");
+}

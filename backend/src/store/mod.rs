@@ -4,13 +4,17 @@
 //! only the latest state per user and writes it in batches from a background task,
 //! retrying until the store takes it. Two stores implement [`UserStore`]: the embedded
 //! SQLite file ([`SqliteStore`], the default) and the seed's REST users API
-//! ([`RemoteStore`], chosen with `--users-api`).
+//! ([`RemoteStore`], chosen with `--users-api`). Users not seen for the retention period
+//! are deleted ([`spawn_retention`]); the remote API has no delete, so there retention only
+//! covers what the server keeps, which is nothing about users who left.
 
 pub mod remote;
+mod retention;
 mod sqlite;
 mod write_behind;
 
 pub use remote::{RemoteConfig, RemoteStore};
+pub use retention::{DEFAULT_RETENTION_DAYS, PURGE_INTERVAL, retention_of_days, spawn_retention};
 pub use sqlite::SqliteStore;
 pub use write_behind::{RetryPolicy, WriteBehind};
 
@@ -60,4 +64,12 @@ pub trait UserStore: Send + Sync + 'static {
         &self,
         email: &str,
     ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+
+    /// Deletes the users last seen before `cutoff_ms` (milliseconds since the Unix epoch)
+    /// and not connected, with everything kept about them; returns how many. A store that
+    /// cannot delete (the remote API) deletes nothing.
+    fn purge_not_seen_since(
+        &self,
+        cutoff_ms: u64,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }

@@ -1,12 +1,13 @@
 //! The remote users store: the seed's REST users API, called with reqwest.
 //!
 //! Only the write-behind task calls it, so the API is never on the path of a live message.
-//! Per user it remembers what the API holds, which turns a write into the fewest calls of
-//! the contract: a user it has never seen is looked up once (`GET /email/{email}`) and
-//! created (`POST`) or updated (`PUT /{email}`); a move is one `PUT`; a leave is one
-//! `PUT /disconnect/{email}` (after a `PUT` of the whole record if that changed too); a
-//! record the API already holds is not sent again, so a retried batch costs nothing for the
-//! users it had already written. See `docs/USERS-API.md`.
+//! Per user online it remembers what the API holds, which turns a write into the fewest
+//! calls of the contract: a user it does not know is looked up once (`GET /email/{email}`)
+//! and created (`POST`) or updated (`PUT /{email}`); a move is one `PUT`; a leave is one
+//! `PUT /disconnect/{email}` (after a `PUT` of the whole record if that changed too), and
+//! the user is then forgotten; a record the API already holds is not sent again, so a
+//! retried batch costs nothing (a `GET` for a user who left) for the users it had already
+//! written. See `docs/USERS-API.md`.
 
 mod api;
 
@@ -50,8 +51,10 @@ impl RemoteConfig {
 /// The users store kept by a remote REST API.
 pub struct RemoteStore {
     api: Api,
-    /// What the API holds for each email this server has read or written, as far as this
-    /// server knows. A std mutex, only held for a map operation, never across an `.await`.
+    /// What the API holds for each email this server has read or written and not yet
+    /// written as disconnected, as far as this server knows: a user who left is forgotten
+    /// (their next write starts with a `GET`), so nothing is kept per email ever seen. A std
+    /// mutex, only held for a map operation, never across an `.await`.
     known: Mutex<HashMap<String, Known>>,
 }
 
@@ -137,6 +140,10 @@ impl RemoteStore {
     async fn write_one(&self, record: &UserRecord) -> Result<(), CallError> {
         for _ in 0..3 {
             if self.write_round(record).await? {
+                if !record.is_connected {
+                    // Gone: forgotten, so the map holds only users online or being written.
+                    self.lock().remove(&record.email);
+                }
                 return Ok(());
             }
         }
@@ -266,6 +273,12 @@ impl UserStore for RemoteStore {
         self.write(stale).await
     }
 
+    /// The contract has no delete: retention applies to what this server keeps, and it
+    /// keeps nothing about users who left (see `known`).
+    async fn purge_not_seen_since(&self, _cutoff_ms: u64) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+
     /// `GET {base}/email/{email}`, validated: an invalid record is an error.
     async fn get(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         let Some(value) = self.api.find(email).await? else {
@@ -287,7 +300,10 @@ pub fn spawn_presence_reset(
     writer: WriteBehind,
     retry: RetryPolicy,
 ) -> JoinHandle<()> {
+    writer.begin_corrections();
     tokio::spawn(async move {
+        // However the task ends, the emails noted for it are forgotten.
+        let _done = CorrectionsDone(writer.clone());
         let mut backoff = retry.initial;
         let mut warned = false;
         while !writer.is_stopping() {
@@ -313,6 +329,15 @@ pub fn spawn_presence_reset(
             backoff = (backoff * 2).min(retry.max);
         }
     })
+}
+
+/// Ends the writer's corrections when the presence reset ends, whichever way.
+struct CorrectionsDone(WriteBehind);
+
+impl Drop for CorrectionsDone {
+    fn drop(&mut self) {
+        self.0.end_corrections();
+    }
 }
 
 /// What the API holds for one email, as far as this server knows.

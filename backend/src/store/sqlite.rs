@@ -1,12 +1,18 @@
 //! The embedded users store: one SQLite file, opened once and shared behind a mutex.
+//!
+//! A file another process holds locked at start does not stop the server: what could not
+//! be done then (the schema, marking everyone offline) is done before the first write, and
+//! writes fail (and are retried by the write-behind writer) until the lock is gone.
+
+mod schema;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{StoreError, UserRecord, UserStore};
+use schema::{SetupError, configure};
 
 /// The users store kept in a local SQLite file (WAL mode). Cheap to clone.
 #[derive(Clone)]
@@ -14,12 +20,43 @@ pub struct SqliteStore {
     /// One connection for the whole server: only the write-behind task writes, so there is
     /// no contention worth a pool. A std mutex, because it is only ever locked inside
     /// `spawn_blocking`, never across an `.await`.
-    conn: Arc<Mutex<Connection>>,
+    db: Arc<Mutex<Db>>,
+}
+
+/// The connection and what is still to be done to the file before it is written.
+struct Db {
+    conn: Connection,
+    /// The pragmas and schema are not set up yet: the file was locked when it was opened.
+    setup_due: bool,
+    /// Everyone is still to be marked offline (asked for at start).
+    presence_reset_due: bool,
+}
+
+impl Db {
+    /// Finishes preparing the file, if that is still due: the schema, then the presence
+    /// reset. Run before every write, so the first one that gets through does it.
+    fn prepare(&mut self) -> Result<(), StoreError> {
+        if self.setup_due {
+            configure(&mut self.conn)
+                .map_err(|e| StoreError(format!("preparing the file: {e}")))?;
+            self.setup_due = false;
+            log::info!("users store: the file is prepared");
+        }
+        if self.presence_reset_due {
+            self.conn
+                .execute("UPDATE users SET is_connected = 0", [])
+                .map_err(sqlite)?;
+            self.presence_reset_due = false;
+        }
+        Ok(())
+    }
 }
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path`, creating missing parent directories and
-    /// the schema. Blocks: call it once at start, before the server accepts connections.
+    /// the schema. A file that is not a database, or has a newer schema, is an error; a
+    /// file locked by another process is not (its schema is set up before the first
+    /// write). Blocks (up to the busy timeout): call it once at start.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref();
         let fail = |what: &str, e: &dyn std::fmt::Display| {
@@ -29,15 +66,48 @@ impl SqliteStore {
             std::fs::create_dir_all(parent).map_err(|e| fail("creating the folder of", &e))?;
         }
         let mut conn = Connection::open(path).map_err(|e| fail("opening", &e))?;
-        configure(&mut conn).map_err(|e| fail("preparing", &e))?;
+        let setup_due = match configure(&mut conn) {
+            Ok(()) => false,
+            Err(SetupError::Locked(error)) => {
+                log::warn!(
+                    "users store: {} is locked by another process ({error}); starting anyway, \
+                     the file is prepared before its first write",
+                    path.display()
+                );
+                true
+            }
+            Err(error) => return Err(fail("preparing", &error)),
+        };
+        let db = Db {
+            conn,
+            setup_due,
+            presence_reset_due: false,
+        };
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Arc::new(Mutex::new(db)),
         })
+    }
+
+    /// Marks everyone offline before anything else is written: at start, when nobody can
+    /// be connected yet. Done now if the file can be written, else by the first write
+    /// (and logged); never an error.
+    pub async fn reset_presence_at_start(&self) {
+        let setup_due = {
+            let mut db = self.lock_db();
+            db.presence_reset_due = true;
+            db.setup_due
+        };
+        // A file found locked at open is not waited for a second time.
+        if !setup_due && let Err(error) = self.run(true, |_| Ok(())).await {
+            log::warn!(
+                "users store: cannot mark everyone offline yet ({error}); done before the first write"
+            );
+        }
     }
 
     /// Every user, ordered by email.
     pub async fn list(&self) -> Result<Vec<UserRecord>, StoreError> {
-        self.run(|conn| {
+        self.run(false, |conn| {
             let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY email"))?;
             let users = stmt.query_map([], from_row)?;
             users.collect()
@@ -48,25 +118,34 @@ impl SqliteStore {
     /// How many users the store knows.
     pub async fn count(&self) -> Result<usize, StoreError> {
         let count = self
-            .run(|conn| {
+            .run(false, |conn| {
                 conn.query_row("SELECT COUNT(*) FROM users", [], |row| row.get::<_, i64>(0))
             })
             .await?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
-    /// Runs `work` on the connection in the blocking thread pool.
-    async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    fn lock_db(&self) -> std::sync::MutexGuard<'_, Db> {
+        // Nothing panics while the lock is held, so a poisoned connection is still good.
+        self.db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `work` on the connection in the blocking thread pool, after finishing the
+    /// file's preparation if `writes`.
+    async fn run<T, F>(&self, writes: bool, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
+        let store = self.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let mut conn = conn
-                .lock()
-                .map_err(|_| StoreError("sqlite connection lock poisoned".into()))?;
-            work(&mut conn).map_err(|e| StoreError(format!("sqlite: {e}")))
+            let mut db = store.lock_db();
+            if writes {
+                db.prepare()?;
+            }
+            work(&mut db.conn).map_err(sqlite)
         })
         .await;
         joined.map_err(|e| StoreError(format!("sqlite task failed: {e}")))?
@@ -75,7 +154,7 @@ impl SqliteStore {
 
 impl UserStore for SqliteStore {
     async fn write(&self, records: Vec<UserRecord>) -> Result<(), StoreError> {
-        self.run(move |conn| {
+        self.run(true, move |conn| {
             let tx = conn.transaction()?;
             {
                 let mut upsert = tx.prepare_cached(UPSERT)?;
@@ -97,25 +176,45 @@ impl UserStore for SqliteStore {
     }
 
     async fn reset_presence(&self) -> Result<(), StoreError> {
-        self.run(|conn| {
-            conn.execute("UPDATE users SET is_connected = 0", [])
-                .map(drop)
-        })
-        .await
+        self.lock_db().presence_reset_due = true;
+        self.run(true, |_| Ok(())).await
     }
 
     async fn get(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         let email = email.to_owned();
-        self.run(move |conn| {
+        self.run(false, move |conn| {
             let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE email = ?1"))?;
             stmt.query_row([email], from_row).optional()
         })
         .await
     }
+
+    /// Deletes, a chunk per transaction, the users last seen before `cutoff_ms` and not
+    /// connected. Other tables of users' data join this purge.
+    async fn purge_not_seen_since(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
+        let cutoff = i64::try_from(cutoff_ms).unwrap_or(i64::MAX);
+        let mut purged = 0;
+        loop {
+            let deleted = self
+                .run(true, move |conn| {
+                    conn.execute(PURGE, params![cutoff, PURGE_CHUNK])
+                })
+                .await?;
+            purged += deleted;
+            if i64::try_from(deleted).unwrap_or(i64::MAX) < PURGE_CHUNK {
+                return Ok(purged);
+            }
+        }
+    }
 }
 
-/// The schema version this code writes; `PRAGMA user_version` holds the file's.
-const SCHEMA_VERSION: i64 = 1;
+/// Users deleted per transaction by a purge, so the writer never waits long behind one.
+const PURGE_CHUNK: i64 = 5_000;
+
+/// Users last seen before `?1` and not connected, at most [`PURGE_CHUNK`] of them.
+const PURGE: &str = "
+    DELETE FROM users WHERE rowid IN (
+        SELECT rowid FROM users WHERE last_seen_ms < ?1 AND is_connected = 0 LIMIT ?2)";
 
 const SELECT: &str =
     "SELECT email, name, latitude, longitude, is_connected, last_seen_ms FROM users";
@@ -131,59 +230,16 @@ const UPSERT: &str = "
         is_connected = excluded.is_connected,
         last_seen_ms = excluded.last_seen_ms";
 
-/// Sets the pragmas and brings the schema up to [`SCHEMA_VERSION`].
-fn configure(conn: &mut Connection) -> Result<(), StoreError> {
-    let db = |e: rusqlite::Error| StoreError(e.to_string());
-    conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
-    // The first statement reads the header, so a file that is not a database fails here.
-    let mode: String = conn
-        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-        .map_err(db)?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        log::warn!("sqlite refused WAL mode, using {mode}");
-    }
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(db)?;
-
-    // Immediate, so two servers opening one new file cannot both create the schema.
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db)?;
-    let version: i64 = tx
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(db)?;
-    if version > SCHEMA_VERSION {
-        return Err(StoreError(format!(
-            "schema version {version} is newer than this server's ({SCHEMA_VERSION})"
-        )));
-    }
-    // Later migrations go here as `if version < 2 { ... }`, each inside this transaction.
-    if version < 1 {
-        tx.execute_batch(
-            "CREATE TABLE IF NOT EXISTS users (
-                email TEXT PRIMARY KEY,
-                name TEXT NOT NULL,
-                latitude REAL NULL,
-                longitude REAL NULL,
-                is_connected INTEGER NOT NULL,
-                last_seen_ms INTEGER NOT NULL
-            )",
-        )
-        .map_err(db)?;
-    }
-    if version < SCHEMA_VERSION {
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(db)?;
-    }
-    tx.commit().map_err(db)
-}
-
 /// A position is stored whole or not at all, so half or non-finite ones count as missing.
 fn position(r: &UserRecord) -> (Option<f64>, Option<f64>) {
     match (r.latitude, r.longitude) {
         (Some(lat), Some(lon)) if lat.is_finite() && lon.is_finite() => (Some(lat), Some(lon)),
         _ => (None, None),
     }
+}
+
+fn sqlite(error: rusqlite::Error) -> StoreError {
+    StoreError(format!("sqlite: {error}"))
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
@@ -198,128 +254,4 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use tempfile::TempDir;
-
-    fn user(email: &str, position: Option<(f64, f64)>, connected: bool) -> UserRecord {
-        UserRecord {
-            email: email.into(),
-            name: format!("name of {email}"),
-            latitude: position.map(|p| p.0),
-            longitude: position.map(|p| p.1),
-            is_connected: connected,
-            last_seen_ms: 1_700_000_000_000,
-        }
-    }
-
-    fn open(dir: &TempDir) -> SqliteStore {
-        SqliteStore::open(dir.path().join("users.db")).unwrap()
-    }
-
-    #[tokio::test]
-    async fn write_then_get_round_trips() {
-        let dir = TempDir::new().unwrap();
-        let store = open(&dir);
-        let ada = user("ada@example.com", Some((51.5, -0.12)), true);
-        let bob = user("bob@example.com", None, false);
-        store.write(vec![ada.clone(), bob.clone()]).await.unwrap();
-
-        assert_eq!(store.get("ada@example.com").await.unwrap(), Some(ada));
-        assert_eq!(store.get("bob@example.com").await.unwrap(), Some(bob));
-        assert_eq!(store.get("nobody@example.com").await.unwrap(), None);
-        assert_eq!(store.count().await.unwrap(), 2);
-    }
-
-    #[tokio::test]
-    async fn reopen_keeps_users() {
-        let dir = TempDir::new().unwrap();
-        let ada = user("ada@example.com", Some((48.85, 2.35)), true);
-        {
-            let store = open(&dir);
-            store.write(vec![ada.clone()]).await.unwrap();
-        }
-        let store = open(&dir);
-        assert_eq!(store.get("ada@example.com").await.unwrap(), Some(ada));
-    }
-
-    #[tokio::test]
-    async fn missing_position_keeps_stored_position() {
-        let dir = TempDir::new().unwrap();
-        let store = open(&dir);
-        store
-            .write(vec![user("ada@example.com", Some((1.0, 2.0)), true)])
-            .await
-            .unwrap();
-        let mut later = user("ada@example.com", None, false);
-        later.name = "Ada L.".into();
-        later.last_seen_ms += 1000;
-        store.write(vec![later.clone()]).await.unwrap();
-
-        let stored = store.get("ada@example.com").await.unwrap().unwrap();
-        assert_eq!((stored.latitude, stored.longitude), (Some(1.0), Some(2.0)));
-        assert_eq!(stored.name, "Ada L.");
-        assert!(!stored.is_connected);
-        assert_eq!(stored.last_seen_ms, later.last_seen_ms);
-    }
-
-    #[tokio::test]
-    async fn reset_presence_marks_everyone_disconnected() {
-        let dir = TempDir::new().unwrap();
-        let store = open(&dir);
-        store
-            .write(vec![
-                user("ada@example.com", None, true),
-                user("bob@example.com", Some((0.0, 0.0)), true),
-            ])
-            .await
-            .unwrap();
-        store.reset_presence().await.unwrap();
-
-        let users = store.list().await.unwrap();
-        assert_eq!(users.len(), 2);
-        assert!(users.iter().all(|u| !u.is_connected), "{users:?}");
-    }
-
-    #[test]
-    fn garbage_file_is_an_error_not_a_panic() {
-        let dir = TempDir::new().unwrap();
-        let path = dir.path().join("users.db");
-        std::fs::write(
-            &path,
-            b"this is not a sqlite database, just some text".repeat(100),
-        )
-        .unwrap();
-        let err = SqliteStore::open(&path)
-            .err()
-            .expect("garbage must not open");
-        assert!(err.0.contains("users.db"), "{err}");
-    }
-
-    #[test]
-    fn newer_schema_is_refused() {
-        let dir = TempDir::new().unwrap();
-        drop(open(&dir));
-        let raw = Connection::open(dir.path().join("users.db")).unwrap();
-        raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
-        drop(raw);
-        let err = SqliteStore::open(dir.path().join("users.db"))
-            .err()
-            .unwrap();
-        assert!(err.0.contains("newer"), "{err}");
-    }
-
-    #[tokio::test]
-    async fn creates_parent_directories() {
-        let dir = TempDir::new().unwrap();
-        let path = dir.path().join("a/b/c/users.db");
-        let store = SqliteStore::open(&path).unwrap();
-        store
-            .write(vec![user("ada@example.com", None, true)])
-            .await
-            .unwrap();
-        assert!(path.is_file());
-        assert_eq!(store.count().await.unwrap(), 1);
-    }
-}
+mod tests;

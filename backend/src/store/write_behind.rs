@@ -1,12 +1,12 @@
 //! Write-behind: the hub records user changes without waiting; a background task writes them.
 
 use std::collections::{HashMap, HashSet};
-use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::{UserRecord, UserStore};
 
@@ -27,6 +27,9 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Emails noted at most while a start-up correction is under way (a few MiB).
+pub const MAX_SEEN: usize = 50_000;
+
 /// A handle to the background writer of one [`UserStore`]. Cheap to clone; every method
 /// except [`flush`](WriteBehind::flush) and [`shutdown`](WriteBehind::shutdown) is sync
 /// and returns at once.
@@ -43,8 +46,9 @@ impl WriteBehind {
             state: Mutex::new(State::default()),
             work: Notify::new(),
             progress,
+            stop: CancellationToken::new(),
         });
-        let writer = tokio::spawn(write_loop(Arc::clone(&shared), store, retry));
+        let writer = tokio::spawn(write_loop::run(Arc::clone(&shared), store, retry));
         shared.lock().writer = Some(writer);
         WriteBehind { shared }
     }
@@ -56,17 +60,35 @@ impl WriteBehind {
         self.shared.work.notify_one();
     }
 
-    /// Like [`record`](WriteBehind::record), but only for an email never recorded before
-    /// by this writer; returns whether it was recorded. For corrections made at start
-    /// (marking stale users offline) that must not override what the server has since
-    /// learnt about a user.
+    /// Starts noting every email recorded, for [`record_unless_seen`]: a store whose
+    /// start-up correction runs in the background calls it before the server serves, and
+    /// [`end_corrections`] once the correction is made. At most [`MAX_SEEN`] emails are
+    /// noted; past that the correction is given up.
+    ///
+    /// [`record_unless_seen`]: WriteBehind::record_unless_seen
+    /// [`end_corrections`]: WriteBehind::end_corrections
+    pub fn begin_corrections(&self) {
+        self.shared.lock().seen = Some(HashSet::new());
+    }
+
+    /// Forgets the emails noted since [`begin_corrections`](WriteBehind::begin_corrections):
+    /// nothing is kept per email for the rest of the process's life.
+    pub fn end_corrections(&self) {
+        self.shared.lock().seen = None;
+    }
+
+    /// Like [`record`](WriteBehind::record), but only for an email not recorded since
+    /// [`begin_corrections`](WriteBehind::begin_corrections); returns whether it was
+    /// recorded. For corrections made at start (marking stale users offline) that must not
+    /// override what the server has since learnt about a user. Outside the corrections
+    /// (or once they were given up) nothing is recorded: who was seen is not known.
     pub fn record_unless_seen(&self, record: UserRecord) -> bool {
         {
             let mut state = self.shared.lock();
-            if state.seen.contains(&record.email) {
-                return false;
+            match &state.seen {
+                Some(seen) if !seen.contains(&record.email) => state.insert(record),
+                _ => return false,
             }
-            state.insert(record);
         }
         self.shared.work.notify_one();
         true
@@ -78,10 +100,15 @@ impl WriteBehind {
         self.shared.lock().stopping
     }
 
+    /// Resolves when [`shutdown`](WriteBehind::shutdown) begins.
+    pub async fn stopping(&self) {
+        self.shared.stop.cancelled().await;
+    }
+
     /// Records waiting to be written (pending + in flight).
     pub fn pending(&self) -> usize {
         let state = self.shared.lock();
-        state.pending.len() + state.in_flight
+        state.pending.len() + state.in_flight.len()
     }
 
     /// Resolves once everything recorded before the call has been written, or at once if
@@ -95,21 +122,33 @@ impl WriteBehind {
             .await;
     }
 
-    /// Lets the writer finish what is pending for up to `deadline`, then stops it (a write
-    /// still in flight is abandoned). Returns true when nothing was left unwritten.
-    pub async fn shutdown(&self, deadline: Duration) -> bool {
+    /// Lets the writer finish what is pending for up to `deadline`, retrying failed writes
+    /// (at least every [`STOPPING_RETRY_MAX`](write_loop::STOPPING_RETRY_MAX)), then stops it (a write still in flight is
+    /// abandoned). Returns the emails whose latest change was not written, sorted: empty
+    /// when everything was.
+    pub async fn shutdown(&self, deadline: Duration) -> Vec<String> {
         let writer = {
             let mut state = self.shared.lock();
             state.stopping = true;
             state.writer.take()
         };
+        self.shared.stop.cancel();
         self.shared.work.notify_one();
         if let Some(mut writer) = writer
             && tokio::time::timeout(deadline, &mut writer).await.is_err()
         {
             writer.abort();
         }
-        self.pending() == 0
+        let state = self.shared.lock();
+        let mut unwritten: Vec<String> = state
+            .pending
+            .keys()
+            .chain(state.in_flight.keys())
+            .cloned()
+            .collect();
+        unwritten.sort_unstable();
+        unwritten.dedup();
+        unwritten
     }
 }
 
@@ -124,6 +163,8 @@ struct Shared {
     work: Notify,
     /// How far writing has got; flushers wait on it instead of polling.
     progress: watch::Sender<Progress>,
+    /// Cancelled when shutdown begins, for helpers that wait on the writer.
+    stop: CancellationToken,
 }
 
 impl Shared {
@@ -137,10 +178,13 @@ impl Shared {
 struct State {
     /// The latest unwritten record of each email.
     pending: HashMap<String, UserRecord>,
-    /// Every email ever recorded, for [`WriteBehind::record_unless_seen`].
-    seen: HashSet<String>,
-    /// Size of the batch the writer is writing now (0 when idle).
-    in_flight: usize,
+    /// The emails recorded since [`WriteBehind::begin_corrections`], until
+    /// [`WriteBehind::end_corrections`]; `None` the rest of the time, so that the server
+    /// does not keep every email it ever saw.
+    seen: Option<HashSet<String>>,
+    /// The batch the writer is writing now (empty when idle), put back into `pending` if the
+    /// write fails, and named at shutdown if it never succeeds.
+    in_flight: HashMap<String, UserRecord>,
     /// How many records have ever been recorded; the generation flushers wait for.
     recorded: u64,
     /// Set by shutdown: the writer exits once nothing is pending.
@@ -151,8 +195,18 @@ struct State {
 
 impl State {
     fn insert(&mut self, record: UserRecord) {
-        if !self.seen.contains(&record.email) {
-            self.seen.insert(record.email.clone());
+        if let Some(seen) = &mut self.seen
+            && !seen.contains(&record.email)
+        {
+            if seen.len() < MAX_SEEN {
+                seen.insert(record.email.clone());
+            } else {
+                log::warn!(
+                    "users store: over {MAX_SEEN} users since start; giving up the correction \
+                     of users an earlier run left online"
+                );
+                self.seen = None;
+            }
         }
         self.recorded += 1;
         self.pending.insert(record.email.clone(), record);
@@ -167,103 +221,7 @@ struct Progress {
     stopped: bool,
 }
 
-/// Marks the writer stopped however it exits (return, abort or panic), releasing flushers.
-struct StoppedOnDrop(Arc<Shared>);
-
-impl Drop for StoppedOnDrop {
-    fn drop(&mut self) {
-        self.0.progress.send_modify(|p| p.stopped = true);
-    }
-}
-
-async fn write_loop<S: UserStore>(shared: Arc<Shared>, store: Arc<S>, retry: RetryPolicy) {
-    let _stopped = StoppedOnDrop(Arc::clone(&shared));
-    let mut backoff = retry.initial;
-    let mut healthy = true;
-    let mut backlog = Backlog::default();
-    loop {
-        let taken = {
-            let mut state = shared.lock();
-            if state.pending.is_empty() {
-                if state.stopping {
-                    return;
-                }
-                None
-            } else {
-                state.in_flight = state.pending.len();
-                Some((mem::take(&mut state.pending), state.recorded))
-            }
-        };
-        let Some((batch, generation)) = taken else {
-            shared.work.notified().await;
-            continue;
-        };
-
-        let records: Vec<UserRecord> = batch.values().cloned().collect();
-        match store.write(records).await {
-            Ok(()) => {
-                let left = {
-                    let mut state = shared.lock();
-                    state.in_flight = 0;
-                    state.pending.len()
-                };
-                shared.progress.send_modify(|p| p.written = generation);
-                if healthy {
-                    backlog.note(left, healthy);
-                } else {
-                    log::info!("users store is healthy again, {left} records pending");
-                    backlog.logged = left;
-                    healthy = true;
-                }
-                backoff = retry.initial;
-            }
-            Err(e) => {
-                log::warn!("users store write of {} records failed: {e}", batch.len());
-                let left = {
-                    let mut state = shared.lock();
-                    state.in_flight = 0;
-                    for (email, record) in batch {
-                        // A record pending for the same email arrived later, so it wins.
-                        state.pending.entry(email).or_insert(record);
-                    }
-                    state.pending.len()
-                };
-                if healthy {
-                    log::info!("users store is unhealthy, {left} records pending, retrying");
-                    backlog.logged = left;
-                    healthy = false;
-                } else {
-                    backlog.note(left, healthy);
-                }
-                tokio::time::sleep(backoff.mul_f64(0.5 + 0.5 * fastrand::f64())).await;
-                backoff = (backoff * 2).min(retry.max);
-            }
-        }
-    }
-}
-
-/// Logs the number of pending records at `info` when it changes: on every change while
-/// the store is failing (at most once per retry), and while it is healthy only when the
-/// count changes order of magnitude (0-9, 10-99, ...), so a busy healthy server is quiet.
-#[derive(Default)]
-struct Backlog {
-    logged: usize,
-}
-
-impl Backlog {
-    fn note(&mut self, pending: usize, healthy: bool) {
-        let magnitude = |n: usize| if n < 10 { 0 } else { n.ilog10() };
-        let changed = if healthy {
-            magnitude(pending) != magnitude(self.logged)
-        } else {
-            pending != self.logged
-        };
-        if changed {
-            log::info!("users store: {pending} records pending");
-            self.logged = pending;
-        }
-    }
-}
+mod write_loop;
 
 #[cfg(test)]
 mod tests;

@@ -173,6 +173,12 @@ impl Backend {
             .expect("a number of kB")
     }
 
+    /// Whether the process is still running (not exited, not killed).
+    pub fn is_running(&mut self) -> bool {
+        let child = self.child.as_mut().expect("not waited for yet");
+        child.try_wait().expect("try_wait").is_none()
+    }
+
     /// SIGKILL: a crash; no close frame, no flush.
     pub fn kill_9(&mut self) {
         let mut child = self.child.take().expect("running");

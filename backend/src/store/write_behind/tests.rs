@@ -79,6 +79,13 @@ impl UserStore for FakeStore {
     async fn get(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         Ok(self.stored(email))
     }
+
+    async fn purge_not_seen_since(&self, cutoff_ms: u64) -> Result<usize, StoreError> {
+        let mut users = self.users.lock().unwrap();
+        let before = users.len();
+        users.retain(|_, r| r.is_connected || r.last_seen_ms >= cutoff_ms);
+        Ok(before - users.len())
+    }
 }
 
 fn at(email: &str, step: u64) -> UserRecord {
@@ -211,7 +218,11 @@ async fn shutdown_flushes() {
     writer.record(at("ada@example.com", 1));
     writer.record(at("bob@example.com", 1));
 
-    assert!(within(writer.shutdown(Duration::from_secs(3600))).await);
+    assert!(
+        within(writer.shutdown(Duration::from_secs(3600)))
+            .await
+            .is_empty()
+    );
     assert_eq!(
         store.stored("ada@example.com"),
         Some(at("ada@example.com", 1))
@@ -233,7 +244,10 @@ async fn shutdown_gives_up_after_deadline_when_store_is_down() {
     writer.record(at("ada@example.com", 1));
     store.started.notified().await;
 
-    assert!(!within(writer.shutdown(Duration::from_millis(50))).await);
+    assert_eq!(
+        within(writer.shutdown(Duration::from_millis(50))).await,
+        ["ada@example.com"]
+    );
     assert_eq!(writer.pending(), 1);
     assert_eq!(store.stored("ada@example.com"), None);
 }
@@ -245,7 +259,11 @@ async fn shutdown_gives_up_when_a_write_hangs() {
     writer.record(at("ada@example.com", 1));
     store.started.notified().await;
 
-    assert!(!within(writer.shutdown(Duration::from_millis(50))).await);
+    assert_eq!(
+        within(writer.shutdown(Duration::from_millis(50))).await,
+        ["ada@example.com"],
+        "the write in flight is named"
+    );
     // Flushers are released once the writer is gone.
     flushed(&writer).await;
 }
@@ -254,6 +272,7 @@ async fn shutdown_gives_up_when_a_write_hangs() {
 async fn record_unless_seen_leaves_known_users_alone() {
     let store = Arc::new(FakeStore::default());
     let writer = WriteBehind::spawn(Arc::clone(&store), FAST);
+    writer.begin_corrections();
     writer.record(at("ada@example.com", 2));
     flushed(&writer).await;
     assert!(!writer.record_unless_seen(at("ada@example.com", 1)));
@@ -267,5 +286,73 @@ async fn record_unless_seen_leaves_known_users_alone() {
     assert_eq!(
         store.stored("bob@example.com"),
         Some(at("bob@example.com", 1))
+    );
+}
+
+#[tokio::test]
+async fn nothing_is_kept_per_email_outside_the_corrections() {
+    let store = Arc::new(FakeStore::default());
+    let writer = WriteBehind::spawn(Arc::clone(&store), FAST);
+    writer.record(at("ada@example.com", 1));
+    assert!(writer.shared.lock().seen.is_none());
+    assert!(
+        !writer.record_unless_seen(at("bob@example.com", 1)),
+        "who was seen is not known: no correction"
+    );
+
+    writer.begin_corrections();
+    writer.record(at("carol@example.com", 1));
+    assert!(writer.record_unless_seen(at("dan@example.com", 1)));
+    assert_eq!(
+        writer.shared.lock().seen.as_ref().map(HashSet::len),
+        Some(2)
+    );
+    writer.end_corrections();
+    assert!(
+        writer.shared.lock().seen.is_none(),
+        "the emails are forgotten"
+    );
+    assert!(!writer.record_unless_seen(at("erin@example.com", 1)));
+    flushed(&writer).await;
+    assert_eq!(store.stored("bob@example.com"), None);
+    assert!(store.stored("dan@example.com").is_some());
+}
+
+#[tokio::test]
+async fn corrections_are_given_up_past_the_bound() {
+    let store = Arc::new(FakeStore::default());
+    let writer = WriteBehind::spawn(Arc::clone(&store), FAST);
+    writer.begin_corrections();
+    for i in 0..=MAX_SEEN {
+        writer.record(at(&format!("user{i}@example.com"), 1));
+    }
+    assert!(writer.shared.lock().seen.is_none());
+    assert!(!writer.record_unless_seen(at("late@example.com", 1)));
+}
+
+#[tokio::test]
+async fn shutdown_retries_at_once_and_often_within_the_deadline() {
+    // A long backoff: without the shutdown's cap the next try would come after an hour.
+    let slow = RetryPolicy {
+        initial: Duration::from_secs(3600),
+        max: Duration::from_secs(3600),
+    };
+    let store = Arc::new(FakeStore::failing(3));
+    let writer = WriteBehind::spawn(Arc::clone(&store), slow);
+    writer.record(at("ada@example.com", 1));
+    store.started.notified().await;
+
+    let started = tokio::time::Instant::now();
+    let unwritten = within(writer.shutdown(Duration::from_secs(4))).await;
+    assert!(unwritten.is_empty(), "{unwritten:?}");
+    assert_eq!(store.attempts_with("ada@example.com"), 4);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        store.stored("ada@example.com"),
+        Some(at("ada@example.com", 1))
     );
 }

@@ -1,0 +1,126 @@
+//! The writer task: takes everything pending as one batch, writes it, and on failure puts
+//! it back and tries again with backoff; the backlog it logs while the store is failing.
+
+use std::mem;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{RetryPolicy, Shared};
+use crate::store::{UserRecord, UserStore};
+
+/// The longest pause between two tries once shutdown has begun, so that the shutdown
+/// deadline is spent trying, not waiting.
+pub const STOPPING_RETRY_MAX: Duration = Duration::from_secs(1);
+
+/// Marks the writer stopped however it exits (return, abort or panic), releasing flushers.
+struct StoppedOnDrop(Arc<Shared>);
+
+impl Drop for StoppedOnDrop {
+    fn drop(&mut self) {
+        self.0.progress.send_modify(|p| p.stopped = true);
+    }
+}
+
+pub(super) async fn run<S: UserStore>(shared: Arc<Shared>, store: Arc<S>, retry: RetryPolicy) {
+    let _stopped = StoppedOnDrop(Arc::clone(&shared));
+    let mut backoff = retry.initial;
+    let mut healthy = true;
+    let mut backlog = Backlog::default();
+    loop {
+        let taken = {
+            let mut state = shared.lock();
+            if state.pending.is_empty() {
+                if state.stopping {
+                    return;
+                }
+                None
+            } else {
+                let batch = mem::take(&mut state.pending);
+                let records: Vec<UserRecord> = batch.values().cloned().collect();
+                state.in_flight = batch;
+                Some((records, state.recorded))
+            }
+        };
+        let Some((records, generation)) = taken else {
+            shared.work.notified().await;
+            continue;
+        };
+
+        let size = records.len();
+        match store.write(records).await {
+            Ok(()) => {
+                let left = {
+                    let mut state = shared.lock();
+                    state.in_flight = Default::default();
+                    state.pending.len()
+                };
+                shared.progress.send_modify(|p| p.written = generation);
+                if healthy {
+                    backlog.note(left, healthy);
+                } else {
+                    log::info!("users store is healthy again, {left} records pending");
+                    backlog.logged = left;
+                    healthy = true;
+                }
+                backoff = retry.initial;
+            }
+            Err(e) => {
+                log::warn!("users store write of {size} records failed: {e}");
+                let left = {
+                    let mut state = shared.lock();
+                    for (email, record) in mem::take(&mut state.in_flight) {
+                        // A record pending for the same email arrived later, so it wins.
+                        state.pending.entry(email).or_insert(record);
+                    }
+                    state.pending.len()
+                };
+                if healthy {
+                    log::info!("users store is unhealthy, {left} records pending, retrying");
+                    backlog.logged = left;
+                    healthy = false;
+                } else {
+                    backlog.note(left, healthy);
+                }
+                pause(&shared, backoff).await;
+                backoff = (backoff * 2).min(retry.max);
+            }
+        }
+    }
+}
+
+/// Waits about `backoff` (with jitter) before the next try; once shutdown has begun, at
+/// most [`STOPPING_RETRY_MAX`], and a shutdown that begins cuts the wait short.
+async fn pause(shared: &Shared, backoff: Duration) {
+    let stopping = shared.stop.is_cancelled();
+    let mut pause = backoff.mul_f64(0.5 + 0.5 * fastrand::f64());
+    if stopping {
+        pause = pause.min(STOPPING_RETRY_MAX);
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(pause) => {}
+        _ = shared.stop.cancelled(), if !stopping => {}
+    }
+}
+
+/// Logs the number of pending records at `info` when it changes: on every change while
+/// the store is failing (at most once per retry), and while it is healthy only when the
+/// count changes order of magnitude (0-9, 10-99, ...), so a busy healthy server is quiet.
+#[derive(Default)]
+struct Backlog {
+    logged: usize,
+}
+
+impl Backlog {
+    fn note(&mut self, pending: usize, healthy: bool) {
+        let magnitude = |n: usize| if n < 10 { 0 } else { n.ilog10() };
+        let changed = if healthy {
+            magnitude(pending) != magnitude(self.logged)
+        } else {
+            pending != self.logged
+        };
+        if changed {
+            log::info!("users store: {pending} records pending");
+            self.logged = pending;
+        }
+    }
+}
