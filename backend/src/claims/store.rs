@@ -322,7 +322,7 @@ impl ClaimStore {
             .chain(deferred)
             .map(|(device, used)| (device, u64::try_from(used).unwrap_or(0)))
             .collect();
-        devices.sort_by(|a, b| b.1.cmp(&a.1));
+        devices.sort_by_key(|(_, used)| std::cmp::Reverse(*used));
         Ok(devices)
     }
 
@@ -455,17 +455,14 @@ fn write_pending(
     conn: &mut Connection,
     pending: &super::deferred::Pending,
 ) -> rusqlite::Result<()> {
-    let written = (|| {
-        let tx = conn.transaction()?;
-        for ((email, device), made) in &pending.devices {
-            insert_device(&tx, email, device, *made)?;
-        }
-        for (email, (skeleton, seen)) in &pending.identities {
-            upsert_identity(&tx, email, skeleton, *seen)?;
-        }
-        tx.commit()
-    })();
-    written
+    let tx = conn.transaction()?;
+    for ((email, device), made) in &pending.devices {
+        insert_device(&tx, email, device, *made)?;
+    }
+    for (email, (skeleton, seen)) in &pending.identities {
+        upsert_identity(&tx, email, skeleton, *seen)?;
+    }
+    tx.commit()
 }
 
 fn device_is_live(
