@@ -10,6 +10,7 @@
 
 mod access;
 mod admission;
+mod bucket;
 mod budget;
 pub mod config;
 mod echo;

@@ -57,6 +57,7 @@ pub(crate) fn open(
         outbox,
         hub,
         budget: None,
+        presence_seen: false,
         config,
         last_heard: Instant::now(),
         torn: false,
@@ -93,9 +94,11 @@ pub(crate) struct Peer {
     socket: Socket,
     outbox: Arc<Outbox>,
     hub: Hub,
-    /// Made at the first frame that a rate or a strike applies to: a client that only
-    /// registers and moves (most of a crowd) never needs one.
+    /// Made at the first frame that a rate or a strike applies to, the registration
+    /// aside: a client that only registers (most of an idle crowd) never needs one.
     budget: Option<Box<Budget>>,
+    /// A presence frame came: the next ones are counted against the budget's rate.
+    presence_seen: bool,
     config: Arc<ServerConfig>,
     /// When the client last sent anything; checked at each ping tick.
     last_heard: Instant,
@@ -166,23 +169,30 @@ impl Peer {
             message,
             ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_)
         );
-        if !is_presence && let Err(error) = self.budget().admit(&message, Instant::now()) {
+        // The first presence frame (the registration) is free: a client that only
+        // registers never needs a budget.
+        let free = is_presence && !std::mem::replace(&mut self.presence_seen, true);
+        if !free && let Err(error) = self.budget().admit(&message, text.len(), Instant::now()) {
             return Some(error);
         }
         let outcome = match message {
             ClientMessage::AddUser(profile) | ClientMessage::UpdateUser(profile) => {
                 self.hub.register(self.id, profile)
             }
-            ClientMessage::Chat(request) => self.hub.chat(self.id, request),
-            signaling => self.hub.relay(self.id, signaling),
+            ClientMessage::Chat(request) => {
+                let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
+                self.hub.chat(self.id, request, fan_out)
+            }
+            signaling => {
+                let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
+                self.hub.relay(self.id, signaling, fan_out)
+            }
         };
         outcome.err()
     }
 
     fn budget(&mut self) -> &mut Budget {
-        let config = &self.config;
-        self.budget
-            .get_or_insert_with(|| Box::new(Budget::new(config, Instant::now())))
+        budget_of(&mut self.budget, &self.config)
     }
 
     /// Writes a batch of what the hub queued. If more is queued, the next turn of the loop
@@ -256,6 +266,11 @@ impl Peer {
         };
         let _ = tokio::time::timeout(grace, goodbye).await;
     }
+}
+
+/// A connection's budget, made when first needed.
+fn budget_of<'a>(budget: &'a mut Option<Box<Budget>>, config: &ServerConfig) -> &'a mut Budget {
+    budget.get_or_insert_with(|| Box::new(Budget::new(config, Instant::now())))
 }
 
 /// Writes every byte of `frames`, as few system calls as the kernel allows.

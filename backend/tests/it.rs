@@ -9,6 +9,7 @@ mod it {
     mod bad_input;
     mod chat;
     mod churn;
+    mod fanout;
     pub mod frames;
     pub mod harness;
     mod identity;
