@@ -148,15 +148,16 @@ impl Access {
             )),
             None => None,
         };
+        // A claimed email says so (the way in is a link code), online or not.
+        let claimed = self.claims.is_claimed(email, now_ms()).await;
+        if claimed.map_err(store_failed)? {
+            return Err(refused_token.unwrap_or_else(|| claimed_error(email)));
+        }
         if online {
             return Err(refused_token.unwrap_or_else(|| in_use(email)));
         }
         let skeleton = skeleton_of(email);
         if !wants_deltas {
-            let claimed = self.claims.is_claimed(email, now_ms()).await;
-            if claimed.map_err(store_failed)? {
-                return Err(refused_token.unwrap_or_else(|| claimed_error(email)));
-            }
             let lookalike = self.claims.note_identity(email, &skeleton, now_ms()).await;
             if let Some(existing) = lookalike.map_err(store_failed)? {
                 return Err(confusable(email, &existing));
@@ -294,14 +295,12 @@ impl Access {
     }
 }
 
-/// The refusals that a guesser earns, and that count towards the network's delays.
+/// The refusals that a guesser earns, and that count towards the network's delays: a
+/// wrong secret (a claimed email is not one: asking again cannot break the claim).
 fn is_a_guess(code: ErrorCode) -> bool {
     matches!(
         code,
-        ErrorCode::AccessDenied
-            | ErrorCode::InvalidToken
-            | ErrorCode::InvalidLinkCode
-            | ErrorCode::EmailClaimed
+        ErrorCode::AccessDenied | ErrorCode::InvalidToken | ErrorCode::InvalidLinkCode
     )
 }
 

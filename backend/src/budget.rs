@@ -1,29 +1,21 @@
-//! What one connection may cost the server: token buckets for chat, signaling and ICE
-//! candidates, a cap on ICE candidates per call target, and the strike windows past which a
-//! connection is closed (too many rate-limited frames, too many refused frames).
+//! What one connection may cost the server: token buckets for presence updates, chat,
+//! signaling and ICE candidates, a cap on ICE candidates per call target, a size cap on
+//! signals without `to`, the fan-out budget (bytes delivered on its behalf), and the strike
+//! windows past which a connection is closed (too many rate-limited frames, too many
+//! refused frames).
 //!
-//! Each connection's task owns its `Budget`: nothing here is shared or locked. Time is
-//! tokio's, so that tests may pause it.
+//! Each connection's task owns its `Budget`: nothing here is shared or locked. The hub
+//! charges the fan-out budget ([`FanOut`]) together with a budget it keeps itself, the
+//! room's broadcasts or a recipient's inbound bytes ([`Level`]). Time is tokio's, so that
+//! tests may pause it.
 
+pub use crate::bucket::Rate;
+use crate::bucket::{Level, TokenBucket};
 use crate::config::ServerConfig;
 use shared::{ClientMessage, ErrorCode, ProtocolError};
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 use tokio::time::Instant;
-
-/// A sustained rate with a burst allowance: a token bucket of `burst` tokens refilled at
-/// `per_second`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rate {
-    pub per_second: f64,
-    pub burst: u32,
-}
-
-impl Rate {
-    pub const fn new(per_second: f64, burst: u32) -> Self {
-        Self { per_second, burst }
-    }
-}
 
 /// How many strikes (frames refused for some reason) a connection may earn within a
 /// window before it is closed.
@@ -48,6 +40,7 @@ pub(crate) enum Overrun {
 
 /// One connection's rates and strikes.
 pub(crate) struct Budget {
+    presence: TokenBucket,
     chat: TokenBucket,
     signaling: TokenBucket,
     ice: TokenBucket,
@@ -55,6 +48,8 @@ pub(crate) struct Budget {
     /// `sdp-offer`, `offer` or `call-invite` to it.
     ice_per_target: HashMap<String, u32>,
     ice_cap: u32,
+    broadcast_signal_max_bytes: usize,
+    fan_out: FanOut,
     rate_limited: Strikes,
     refused: Strikes,
 }
@@ -62,21 +57,44 @@ pub(crate) struct Budget {
 impl Budget {
     pub fn new(config: &ServerConfig, now: Instant) -> Self {
         Self {
+            presence: TokenBucket::new(config.presence_rate, now),
             chat: TokenBucket::new(config.chat_rate, now),
             signaling: TokenBucket::new(config.signaling_rate, now),
             ice: TokenBucket::new(config.ice_rate, now),
             ice_per_target: HashMap::new(),
             ice_cap: config.ice_per_target,
+            broadcast_signal_max_bytes: config.broadcast_signal_max_bytes,
+            fan_out: FanOut::new(config, now),
             rate_limited: Strikes::new(config.rate_limited_strikes),
             refused: Strikes::new(config.bad_frame_strikes),
         }
     }
 
-    /// Whether a decoded message is within its rate; a refusal (`rate-limited`) means the
-    /// frame is dropped. Presence updates are not counted here: the room coalesces them.
-    pub fn admit(&mut self, message: &ClientMessage, now: Instant) -> Result<(), ProtocolError> {
+    /// Whether a decoded message, `bytes` long as sent, is within its rate and size; a
+    /// refusal (`rate-limited`, `payload-too-large`) means the frame is dropped.
+    pub fn admit(
+        &mut self,
+        message: &ClientMessage,
+        bytes: usize,
+        now: Instant,
+    ) -> Result<(), ProtocolError> {
+        if let Some(signal) = message.signal()
+            && signal.to.is_none()
+            && bytes > self.broadcast_signal_max_bytes
+        {
+            return Err(ProtocolError::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "`{}` without `to` goes to the whole room: at most {} bytes, this one has {bytes}",
+                    message.type_name(),
+                    self.broadcast_signal_max_bytes
+                ),
+            ));
+        }
         match message {
-            ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_) => Ok(()),
+            ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_) => {
+                take(&mut self.presence, now, "add-user and update-user")
+            }
             ClientMessage::Chat(_) => take(&mut self.chat, now, "chat"),
             ClientMessage::NewIceCandidate(signal) => {
                 take(&mut self.ice, now, "ice candidates")?;
@@ -111,6 +129,11 @@ impl Budget {
         }
     }
 
+    /// The bytes this connection may still cause to be delivered, for the hub to charge.
+    pub fn fan_out(&mut self) -> &mut FanOut {
+        &mut self.fan_out
+    }
+
     /// Counts a refused frame; says when the connection has used up its budget.
     pub fn refused(&mut self, code: ErrorCode, now: Instant) -> Option<Overrun> {
         if code == ErrorCode::RateLimited && self.rate_limited.strike(now) {
@@ -131,34 +154,88 @@ fn take(bucket: &mut TokenBucket, now: Instant, what: &str) -> Result<(), Protoc
     }
 }
 
-/// A token bucket: `burst` tokens at most, refilled continuously at `per_second`.
-struct TokenBucket {
-    rate: Rate,
-    tokens: f64,
-    last: Instant,
+/// The bytes one connection may cause to be delivered: each frame's size times its
+/// recipients. The hub charges it once it knows the recipients, before it queues anything,
+/// together with the budget every such frame also passes through ([`Passes`]); a refusal
+/// is `rate-limited` and says which budget is used up.
+pub(crate) struct FanOut {
+    level: Level,
+    per_connection: Rate,
+    /// The rates of the hub's own budgets: the same for every connection, carried here so
+    /// that the hub needs no configuration of its own.
+    room_broadcast: Rate,
+    directed: Rate,
 }
 
-impl TokenBucket {
-    fn new(rate: Rate, now: Instant) -> Self {
+/// The budget besides the sender's that a frame passes through, kept by the hub.
+pub(crate) enum Passes<'a> {
+    /// A room chat or a signal without `to`: the room's broadcast bytes, which every member
+    /// receives, whoever sends them.
+    RoomBroadcast(&'a mut Option<Level>),
+    /// A direct chat or an addressed signal: the bytes the target receives from others.
+    DirectedTo(&'a str, &'a mut Option<Level>),
+}
+
+impl FanOut {
+    fn new(config: &ServerConfig, now: Instant) -> Self {
         Self {
-            rate,
-            tokens: f64::from(rate.burst),
-            last: now,
+            level: Level::full(config.fan_out_rate, now),
+            per_connection: config.fan_out_rate,
+            room_broadcast: config.room_broadcast_rate,
+            directed: config.directed_rate,
         }
     }
 
-    fn try_take(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens =
-            (self.tokens + elapsed * self.rate.per_second).min(f64::from(self.rate.burst));
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
+    /// Charges a frame of `bytes` for `recipients`: `bytes × recipients` to the sender and
+    /// `bytes` to the budget it passes, both or neither.
+    pub fn charge(
+        &mut self,
+        bytes: usize,
+        recipients: usize,
+        passes: Passes<'_>,
+        now: Instant,
+    ) -> Result<(), ProtocolError> {
+        if recipients == 0 {
+            return Ok(());
         }
+        let cost = (bytes * recipients) as f64;
+        self.level.refill(self.per_connection, now);
+        if !self.level.allows(self.per_connection, cost) {
+            return Err(over_budget(format!(
+                "this connection's fan-out budget ({} bytes a second, frame size × recipients) is used up: {bytes} bytes to {recipients} connections",
+                self.per_connection.per_second
+            )));
+        }
+        let (shared, rate, whose) = match passes {
+            Passes::RoomBroadcast(slot) => (
+                slot,
+                self.room_broadcast,
+                "the room's broadcast budget".to_owned(),
+            ),
+            Passes::DirectedTo(target, slot) => (
+                slot,
+                self.directed,
+                format!("the budget of bytes sent to {target}"),
+            ),
+        };
+        let shared = Level::of(shared, rate, now);
+        if !shared.allows(rate, bytes as f64) {
+            return Err(over_budget(format!(
+                "{whose} ({} bytes a second) is used up",
+                rate.per_second
+            )));
+        }
+        shared.spend(bytes as f64);
+        self.level.spend(cost);
+        Ok(())
     }
+}
+
+fn over_budget(why: String) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::RateLimited,
+        format!("{why}: this frame was dropped"),
+    )
 }
 
 /// The times of the last strikes within a window: a sliding window, exact, that holds at
@@ -199,17 +276,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bucket_allows_its_burst_then_its_rate() {
-        let start = Instant::now();
-        let mut bucket = TokenBucket::new(Rate::new(5.0, 10), start);
-        assert_eq!((0..12).filter(|_| bucket.try_take(start)).count(), 10);
-        assert!(!bucket.try_take(start + Duration::from_millis(150)));
-        assert!(bucket.try_take(start + Duration::from_millis(250)));
-        let later = start + Duration::from_secs(60);
-        assert_eq!((0..12).filter(|_| bucket.try_take(later)).count(), 10);
-    }
-
-    #[test]
     fn strikes_count_within_their_window_only() {
         let start = Instant::now();
         let mut strikes = Strikes::new(StrikeLimit {
@@ -224,5 +290,135 @@ mod tests {
             "the first expired"
         );
         assert!(strikes.strike(start + Duration::from_millis(10_500)));
+    }
+
+    /// A sender's fan-out and one shared budget, as the hub charges them.
+    fn fan_out(start: Instant) -> FanOut {
+        let config = ServerConfig {
+            fan_out_rate: Rate::new(1000.0, 2000),
+            room_broadcast_rate: Rate::new(100.0, 300),
+            directed_rate: Rate::new(100.0, 300),
+            ..ServerConfig::default()
+        };
+        FanOut::new(&config, start)
+    }
+
+    #[test]
+    fn fan_out_is_charged_bytes_times_recipients_and_refills_at_its_rate() {
+        let start = Instant::now();
+        let mut fan_out = fan_out(start);
+        let mut room = None;
+        let charge = |fan_out: &mut FanOut, room: &mut Option<Level>, at: u64| {
+            let now = start + Duration::from_millis(at);
+            fan_out.charge(10, 100, Passes::RoomBroadcast(room), now)
+        };
+        assert!(charge(&mut fan_out, &mut room, 0).is_ok());
+        assert!(charge(&mut fan_out, &mut room, 0).is_ok());
+        let refused = charge(&mut fan_out, &mut room, 0).expect_err("2000 bytes used");
+        assert_eq!(refused.code, ErrorCode::RateLimited);
+        assert!(refused.message.contains("fan-out budget"), "{refused}");
+        // A second later 1000 bytes are back: one more frame to 100.
+        assert!(charge(&mut fan_out, &mut room, 1000).is_ok());
+        assert!(charge(&mut fan_out, &mut room, 1000).is_err());
+    }
+
+    #[test]
+    fn a_shared_budget_refuses_every_sender_once_used_up_and_takes_nothing_on_refusal() {
+        let start = Instant::now();
+        let (mut alice, mut bob) = (fan_out(start), fan_out(start));
+        let mut inbound = None;
+        fn to_carol(slot: &mut Option<Level>) -> Passes<'_> {
+            Passes::DirectedTo("carol@example.com", slot)
+        }
+        assert!(alice.charge(200, 1, to_carol(&mut inbound), start).is_ok());
+        let refused = bob
+            .charge(200, 1, to_carol(&mut inbound), start)
+            .expect_err("100 bytes left for carol");
+        assert!(refused.message.contains("carol@example.com"), "{refused}");
+        // Bob's refused frame cost him nothing: his whole burst is still there.
+        let mut other = None;
+        assert!(bob.charge(20, 100, to_carol(&mut other), start).is_ok());
+        // And a frame refused by the sender's budget costs the shared one nothing.
+        assert!(bob.charge(100, 1, to_carol(&mut inbound), start).is_err());
+        assert!(alice.charge(100, 1, to_carol(&mut inbound), start).is_ok());
+    }
+
+    #[test]
+    fn a_frame_larger_than_the_burst_passes_a_full_budget_and_leaves_a_debt() {
+        let start = Instant::now();
+        let mut fan_out = fan_out(start);
+        let mut room = None;
+        let mut charge = |bytes, recipients, at| {
+            let now = start + Duration::from_millis(at);
+            fan_out.charge(bytes, recipients, Passes::RoomBroadcast(&mut room), now)
+        };
+        // 3000 bytes on a burst of 2000: let through, 1000 owed.
+        assert!(charge(30, 100, 0).is_ok());
+        assert!(charge(1, 1, 500).is_err(), "still 500 owed after 0.5 s");
+        assert!(charge(30, 100, 2999).is_err(), "not full yet");
+        assert!(charge(30, 100, 3000).is_ok(), "full again after 3 s");
+        // Nothing is ever charged for no recipients.
+        assert!(charge(1_000_000, 0, 3000).is_ok());
+    }
+
+    fn update_user() -> ClientMessage {
+        ClientMessage::UpdateUser(shared::Profile {
+            email: "alice@example.com".into(),
+            name: "Alice".into(),
+            latitude: None,
+            longitude: None,
+            is_connected: None,
+            in_call: None,
+            room: None,
+            access_code: None,
+            token: None,
+            link_code: None,
+        })
+    }
+
+    #[test]
+    fn presence_updates_have_their_own_rate() {
+        let start = Instant::now();
+        let config = ServerConfig {
+            presence_rate: Rate::new(10.0, 20),
+            ..ServerConfig::default()
+        };
+        let mut budget = Budget::new(&config, start);
+        let admitted = (0..25)
+            .filter(|_| budget.admit(&update_user(), 100, start).is_ok())
+            .count();
+        assert_eq!(admitted, 20);
+        let later = start + Duration::from_millis(100);
+        let refused = budget
+            .admit(&update_user(), 100, start)
+            .expect_err("none left");
+        assert_eq!(refused.code, ErrorCode::RateLimited);
+        assert!(budget.admit(&update_user(), 100, later).is_ok());
+    }
+
+    #[test]
+    fn a_signal_without_to_is_capped_in_size_and_one_with_to_is_not() {
+        let start = Instant::now();
+        let config = ServerConfig {
+            broadcast_signal_max_bytes: 1000,
+            ..ServerConfig::default()
+        };
+        let mut budget = Budget::new(&config, start);
+        let offer = |to: Option<&str>| {
+            ClientMessage::Offer(shared::Signal {
+                to: to.map(str::to_owned),
+                payload: serde_json::Map::new(),
+            })
+        };
+        assert!(budget.admit(&offer(None), 1000, start).is_ok());
+        let refused = budget
+            .admit(&offer(None), 1001, start)
+            .expect_err("too big");
+        assert_eq!(refused.code, ErrorCode::PayloadTooLarge);
+        assert!(
+            budget
+                .admit(&offer(Some("bob@example.com")), 60_000, start)
+                .is_ok()
+        );
     }
 }

@@ -42,8 +42,9 @@ pub struct ServerConfig {
     /// ICE candidates relayed from one connection to one target until the next
     /// `sdp-offer`, `offer` or `call-invite` to it.
     pub ice_per_target: u32,
-    /// A user's position is broadcast at most once per interval (the latest wins); joins,
-    /// renames and leaves are never delayed.
+    /// The presence interval per user: a user's changes (moves, renames, call state) are
+    /// broadcast at most once per interval after their join (the latest state wins); joins
+    /// and leaves are never delayed.
     pub move_interval: Duration,
     /// Rate-limited frames past which a connection is closed (1008).
     pub rate_limited_strikes: StrikeLimit,
@@ -83,10 +84,38 @@ pub struct ServerConfig {
     /// Time the users store is given at shutdown to take the changes still pending
     /// (retried meanwhile), after the connections' grace.
     pub store_shutdown_timeout: Duration,
+
+    // Fan-out budgets and the presence rate (docs/SECURITY.md, "What one client can cost").
+    /// Bytes one connection may cause to be delivered: each frame's size times its
+    /// recipients.
+    pub fan_out_rate: Rate,
+    /// Bytes of room chat and signals without `to` one room may carry, whoever sends
+    /// them: what every member receives of them.
+    pub room_broadcast_rate: Rate,
+    /// Bytes of direct chat and addressed signals one user may receive from others.
+    pub directed_rate: Rate,
+    /// Largest signal without `to`, as sent (it goes to the whole room).
+    pub broadcast_signal_max_bytes: usize,
+    /// `add-user` and `update-user` frames one connection may send.
+    pub presence_rate: Rate,
 }
 
 /// Seconds the users store is given at shutdown.
 pub const DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+
+// The defaults of the fan-out budgets and the presence rate, read by `ServerConfig` and
+// the flags alike. Their sum, what a member can be sent within the limits, is worked out
+// in docs/SECURITY.md: well under the 1.25 MB/s of a 10 Mbit/s reader.
+/// 512 KiB a second per connection, bursts of 1 MiB.
+pub const FAN_OUT_RATE: Rate = Rate::new(512.0 * 1024.0, 1024 * 1024);
+/// 256 KiB a second per room, bursts of 256 KiB.
+pub const ROOM_BROADCAST_RATE: Rate = Rate::new(256.0 * 1024.0, 256 * 1024);
+/// 128 KiB a second to one user, bursts of 256 KiB.
+pub const DIRECTED_RATE: Rate = Rate::new(128.0 * 1024.0, 256 * 1024);
+/// 16 KiB: a video call's SDP fits.
+pub const BROADCAST_SIGNAL_MAX_BYTES: usize = 16 * 1024;
+/// 10 presence updates a second, bursts of 20.
+pub const PRESENCE_RATE: Rate = Rate::new(10.0, 20);
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -128,6 +157,11 @@ impl Default for ServerConfig {
             register_timeout: Duration::from_millis(DEFAULT_REGISTER_TIMEOUT_MS),
             retention: retention_of_days(DEFAULT_RETENTION_DAYS),
             store_shutdown_timeout: Duration::from_secs(DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS),
+            fan_out_rate: FAN_OUT_RATE,
+            room_broadcast_rate: ROOM_BROADCAST_RATE,
+            directed_rate: DIRECTED_RATE,
+            broadcast_signal_max_bytes: BROADCAST_SIGNAL_MAX_BYTES,
+            presence_rate: PRESENCE_RATE,
         }
     }
 }
@@ -202,7 +236,8 @@ pub struct Args {
     /// ICE candidates to one target until the next sdp-offer, offer or call-invite to it.
     #[arg(long, env = "MEETMAP_ICE_PER_TARGET", default_value_t = 200)]
     pub ice_per_target: u32,
-    /// Milliseconds between two broadcasts of one user's position (the latest wins).
+    /// Milliseconds between two broadcasts of one user's presence changes (moves, renames,
+    /// call state; the latest wins). Joins and leaves are never delayed.
     #[arg(long, env = "MEETMAP_MOVE_INTERVAL_MS", default_value_t = 1_000)]
     pub move_interval_ms: u64,
     /// Rate-limited frames within --strike-window-ms past which a connection is closed.
@@ -277,6 +312,39 @@ pub struct Args {
         default_value_t = DEFAULT_STORE_SHUTDOWN_TIMEOUT_SECS
     )]
     pub store_shutdown_timeout_secs: u64,
+    // Fan-out budgets and the presence rate.
+    /// Bytes per second one connection may cause to be delivered (frame size × recipients),
+    /// sustained.
+    #[arg(long, env = "MEETMAP_FAN_OUT_BYTES_RATE", default_value_t = FAN_OUT_RATE.per_second)]
+    pub fan_out_bytes_rate: f64,
+    /// Bytes one connection may cause to be delivered in a burst (a larger frame passes a
+    /// full budget and leaves it in debt).
+    #[arg(long, env = "MEETMAP_FAN_OUT_BYTES_BURST", default_value_t = FAN_OUT_RATE.burst)]
+    pub fan_out_bytes_burst: u32,
+    /// Bytes per second of room chat and signals without `to` one room may carry (what each
+    /// member receives of them), sustained.
+    #[arg(long, env = "MEETMAP_ROOM_BROADCAST_BYTES_RATE", default_value_t = ROOM_BROADCAST_RATE.per_second)]
+    pub room_broadcast_bytes_rate: f64,
+    /// Bytes of room chat and signals without `to` one room may carry in a burst.
+    #[arg(long, env = "MEETMAP_ROOM_BROADCAST_BYTES_BURST", default_value_t = ROOM_BROADCAST_RATE.burst)]
+    pub room_broadcast_bytes_burst: u32,
+    /// Bytes per second of direct chat and addressed signals one user may receive from
+    /// others, sustained.
+    #[arg(long, env = "MEETMAP_DIRECTED_BYTES_RATE", default_value_t = DIRECTED_RATE.per_second)]
+    pub directed_bytes_rate: f64,
+    /// Bytes of direct chat and addressed signals one user may receive in a burst.
+    #[arg(long, env = "MEETMAP_DIRECTED_BYTES_BURST", default_value_t = DIRECTED_RATE.burst)]
+    pub directed_bytes_burst: u32,
+    /// Largest signal without `to` (offer, answer, ICE candidate to the whole room), in
+    /// bytes as sent; larger ones are refused (payload-too-large).
+    #[arg(long, env = "MEETMAP_BROADCAST_SIGNAL_MAX_BYTES", default_value_t = BROADCAST_SIGNAL_MAX_BYTES)]
+    pub broadcast_signal_max_bytes: usize,
+    /// add-user and update-user frames per second one connection may send, sustained.
+    #[arg(long, env = "MEETMAP_PRESENCE_RATE", default_value_t = PRESENCE_RATE.per_second)]
+    pub presence_rate: f64,
+    /// add-user and update-user frames one connection may send in a burst.
+    #[arg(long, env = "MEETMAP_PRESENCE_BURST", default_value_t = PRESENCE_RATE.burst)]
+    pub presence_burst: u32,
     /// An operator's command instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -335,6 +403,14 @@ impl Args {
             register_timeout: Duration::from_millis(self.register_timeout_ms.max(1)),
             retention: self.retention(),
             store_shutdown_timeout: Duration::from_secs(self.store_shutdown_timeout_secs),
+            fan_out_rate: rate(self.fan_out_bytes_rate, self.fan_out_bytes_burst),
+            room_broadcast_rate: rate(
+                self.room_broadcast_bytes_rate,
+                self.room_broadcast_bytes_burst,
+            ),
+            directed_rate: rate(self.directed_bytes_rate, self.directed_bytes_burst),
+            broadcast_signal_max_bytes: self.broadcast_signal_max_bytes.max(1),
+            presence_rate: rate(self.presence_rate, self.presence_burst),
             ..ServerConfig::default()
         }
     }

@@ -11,6 +11,7 @@
 mod access;
 mod admission;
 mod attempts;
+mod bucket;
 mod budget;
 pub mod claims;
 pub mod config;

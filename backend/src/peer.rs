@@ -82,6 +82,7 @@ pub(crate) fn open(opening: Opening) -> Box<Peer> {
         outbox,
         hub,
         budget: None,
+        presence_seen: false,
         config,
         access,
         network,
@@ -132,9 +133,11 @@ pub(crate) struct Peer {
     socket: Socket,
     outbox: Arc<Outbox>,
     hub: Hub,
-    /// Made at the first frame that a rate or a strike applies to: a client that only
-    /// registers and moves (most of a crowd) never needs one.
+    /// Made at the first frame that a rate or a strike applies to, the registration
+    /// aside: a client that only registers (most of an idle crowd) never needs one.
     budget: Option<Box<Budget>>,
+    /// A presence frame came: the next ones are counted against the budget's rate.
+    presence_seen: bool,
     config: Arc<ServerConfig>,
     access: Arc<Access>,
     network: IpAddr,
@@ -214,7 +217,10 @@ impl Peer {
             message,
             ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_)
         );
-        if !is_presence && let Err(error) = self.budget().admit(&message, Instant::now()) {
+        // The first presence frame (the registration) is free: a client that only
+        // registers never needs a budget.
+        let free = is_presence && !std::mem::replace(&mut self.presence_seen, true);
+        if !free && let Err(error) = self.budget().admit(&message, text.len(), Instant::now()) {
             return Ok(Some(error));
         }
         let outcome = match message {
@@ -226,8 +232,14 @@ impl Peer {
             }
             ClientMessage::LinkDevice => self.link_device().await?,
             ClientMessage::SignOut(request) => return self.sign_out(request.others).await,
-            ClientMessage::Chat(request) => self.hub.chat(self.id, request),
-            signaling => self.hub.relay(self.id, signaling),
+            ClientMessage::Chat(request) => {
+                let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
+                self.hub.chat(self.id, request, fan_out)
+            }
+            signaling => {
+                let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
+                self.hub.relay(self.id, signaling, fan_out)
+            }
         };
         Ok(outcome.err())
     }
@@ -313,9 +325,7 @@ impl Peer {
     }
 
     fn budget(&mut self) -> &mut Budget {
-        let config = &self.config;
-        self.budget
-            .get_or_insert_with(|| Box::new(Budget::new(config, Instant::now())))
+        budget_of(&mut self.budget, &self.config)
     }
 
     /// Writes a batch of what the hub queued. If more is queued, the next turn of the loop
@@ -409,6 +419,11 @@ impl Peer {
         };
         let _ = tokio::time::timeout(grace, goodbye).await;
     }
+}
+
+/// A connection's budget, made when first needed.
+fn budget_of<'a>(budget: &'a mut Option<Box<Budget>>, config: &ServerConfig) -> &'a mut Budget {
+    budget.get_or_insert_with(|| Box::new(Budget::new(config, Instant::now())))
 }
 
 /// Writes every byte of `frames`, as few system calls as the kernel allows.

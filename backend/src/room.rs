@@ -1,6 +1,8 @@
-//! One room's presence: who is online, which connections listen, and what changed since the
-//! last presence tick.
+//! One room's presence: who is online, which connections listen, what changed since the
+//! last presence tick (each user's changes broadcast at most once per presence interval),
+//! and the room's budgets: its broadcast bytes and each member's inbound bytes.
 
+use crate::bucket::Level;
 use crate::frame::Frame;
 use crate::hub::{ConnId, Name};
 use shared::{Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, Profile, ServerMessage, User};
@@ -19,13 +21,27 @@ pub(crate) struct Room {
     pub list_listeners: HashSet<ConnId>,
     /// Registered connections that receive `presence` deltas.
     pub delta_listeners: HashSet<ConnId>,
-    /// Users whose presence changed since the last tick, and whether their profile (not
-    /// only their position) did. Whether they are still online is read at the tick. A move
-    /// stays here until its user's move interval has passed.
-    pending: HashMap<Name, bool>,
+    /// Users whose presence changed since the last tick, and the largest change. Whether
+    /// they are still online is read at the tick. A change other than a join or a leave
+    /// stays here until its user's presence interval has passed.
+    pending: HashMap<Name, Change>,
     /// Everyone online, as a new member's welcome lists them; built at most once between
     /// two ticks that send a delta, whoever joins meanwhile.
     snapshot: Option<Snapshot>,
+    /// Bytes of room chat and signals without `to` the room may still carry: every member
+    /// receives them, whoever sends them (charged by `FanOut::charge`).
+    pub broadcast_budget: Option<Level>,
+}
+
+/// What changed about a user since the last tick; a larger change takes in a smaller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Change {
+    /// Only the position: a `moved` entry.
+    Position,
+    /// The name or the call state: a `joined` entry with the whole user.
+    Profile,
+    /// Joined the room (or left it): never delayed.
+    Membership,
 }
 
 /// The room's members, paged for a welcome: the first page goes in the `welcome` itself
@@ -46,9 +62,13 @@ pub(crate) struct Snapshot {
 pub(crate) struct Member {
     pub user: User,
     pub connections: Vec<ConnId>,
-    /// When this user's last `moved` was sent, so that a client sending positions as
-    /// fast as it can costs the room one broadcast per move interval.
-    moved_at: Option<Instant>,
+    /// When this user's last change (the join included) was sent, so that a client
+    /// sending moves, renames or call states as fast as it can costs the room one
+    /// broadcast per presence interval.
+    changed_at: Option<Instant>,
+    /// Bytes of direct chat and addressed signals this user may still receive from others
+    /// (charged by `FanOut::charge`).
+    pub inbound_budget: Option<Level>,
 }
 
 /// What a presence tick sends: each frame is serialised once for all its recipients.
@@ -68,6 +88,7 @@ impl Room {
     /// Adds the connection to its user, creating the user, and applies the profile's name,
     /// call state and position (a profile without a position keeps the last one).
     pub fn upsert_member(&mut self, id: ConnId, email: &Name, profile: &Profile) -> User {
+        let joins = !self.members.contains_key(email);
         let member = self.members.entry(Name::clone(email)).or_insert_with(|| {
             Box::new(Member {
                 user: User {
@@ -79,7 +100,8 @@ impl Room {
                     in_call: false,
                 },
                 connections: Vec::new(),
-                moved_at: None,
+                changed_at: None,
+                inbound_budget: None,
             })
         });
         if !member.connections.contains(&id) {
@@ -94,14 +116,29 @@ impl Room {
             member.user.longitude = Some(longitude);
         }
         let user = member.user.clone();
-        self.mark_changed(email, profile_changed);
+        let change = match (joins, profile_changed) {
+            (true, _) => Change::Membership,
+            (false, true) => Change::Profile,
+            (false, false) => Change::Position,
+        };
+        self.mark(email, change);
         user
     }
 
-    /// Marks a user's presence as changed; `profile` is true for a join or a rename.
+    /// Marks a user's presence as changed; `profile` is true for a leave or a rename (a
+    /// user who is gone at the tick is sent as `left` at once).
     pub fn mark_changed(&mut self, email: &Name, profile: bool) {
-        let entry = self.pending.entry(Name::clone(email)).or_insert(false);
-        *entry |= profile;
+        let change = if profile {
+            Change::Profile
+        } else {
+            Change::Position
+        };
+        self.mark(email, change);
+    }
+
+    fn mark(&mut self, email: &Name, change: Change) {
+        let entry = self.pending.entry(Name::clone(email)).or_insert(change);
+        *entry = (*entry).max(change);
     }
 
     pub fn has_pending(&self) -> bool {
@@ -144,32 +181,26 @@ impl Room {
             .flat_map(|(email, member)| member.connections.iter().map(move |c| (&**email, *c)))
     }
 
-    /// Drains the pending changes due at `now` into the frames of this tick. Joins, renames
-    /// and leaves are always due; a move only once `move_interval` has passed since the
-    /// user's last one was sent, and until then it stays pending (the latest position is
-    /// read when it is sent).
-    pub fn take_presence_frames(
-        &mut self,
-        now: Instant,
-        move_interval: Duration,
-    ) -> PresenceFrames {
+    /// Drains the pending changes due at `now` into the frames of this tick. Joins and
+    /// leaves are always due; any other change of a user (a move, a rename, the call
+    /// state) only once `interval` has passed since the user's last change was sent (their
+    /// join included), and until then it stays pending: the latest state is read when it
+    /// is sent.
+    pub fn take_presence_frames(&mut self, now: Instant, interval: Duration) -> PresenceFrames {
         let members = &mut self.members;
-        let pending: HashMap<Name, bool> = self
+        let pending: HashMap<Name, Change> = self
             .pending
-            .extract_if(|email, profile_changed| {
+            .extract_if(|email, change| {
                 let Some(member) = members.get_mut(email) else {
                     return true;
                 };
-                if *profile_changed || member.user.latitude.is_none() {
-                    return true;
-                }
-                if member
-                    .moved_at
-                    .is_some_and(|sent| now.saturating_duration_since(sent) < move_interval)
-                {
+                let held = member
+                    .changed_at
+                    .is_some_and(|sent| now.saturating_duration_since(sent) < interval);
+                if held && *change != Change::Membership {
                     return false;
                 }
-                member.moved_at = Some(now);
+                member.changed_at = Some(now);
                 true
             })
             .collect();
@@ -191,13 +222,13 @@ impl Room {
         PresenceFrames { full_list, delta }
     }
 
-    fn delta_of(&self, pending: HashMap<Name, bool>) -> PresenceDelta {
+    fn delta_of(&self, pending: HashMap<Name, Change>) -> PresenceDelta {
         let mut delta = PresenceDelta::default();
-        for (email, profile_changed) in pending {
+        for (email, change) in pending {
             match self.members.get(&email).map(|member| &member.user) {
                 None => delta.left.push(email.to_string()),
-                Some(user) => match (profile_changed, user.latitude, user.longitude) {
-                    (false, Some(latitude), Some(longitude)) => delta.moved.push(Move {
+                Some(user) => match (change, user.latitude, user.longitude) {
+                    (Change::Position, Some(latitude), Some(longitude)) => delta.moved.push(Move {
                         email: email.to_string(),
                         latitude,
                         longitude,
@@ -207,5 +238,99 @@ impl Room {
             }
         }
         delta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INTERVAL: Duration = Duration::from_secs(1);
+
+    fn profile(name: &str, in_call: bool, position: (f64, f64)) -> Profile {
+        Profile {
+            email: "bob@example.com".into(),
+            name: name.into(),
+            latitude: Some(position.0),
+            longitude: Some(position.1),
+            is_connected: None,
+            in_call: Some(in_call),
+            room: None,
+            access_code: None,
+            token: None,
+            link_code: None,
+        }
+    }
+
+    /// A room with one delta listener (connection 1) and Bob.
+    fn room_with_bob(bob: &Name) -> Room {
+        let mut room = Room::default();
+        room.delta_listeners.insert(1);
+        room.upsert_member(2, bob, &profile("Bob", false, (1.0, 1.0)));
+        room
+    }
+
+    /// The delta sent at `now`, if any.
+    fn delta_at(room: &mut Room, now: Instant) -> Option<serde_json::Value> {
+        let frames = room.take_presence_frames(now, INTERVAL);
+        let frame = frames.delta?;
+        let bytes = frame.as_bytes();
+        let header = match bytes.get(1)? & 0x7f {
+            126 => 4,
+            127 => 10,
+            _ => 2,
+        };
+        serde_json::from_slice(&bytes[header..]).ok()
+    }
+
+    #[test]
+    fn renames_call_states_and_moves_share_one_broadcast_per_interval_and_the_latest_wins() {
+        let start = Instant::now();
+        let bob = Name::from("bob@example.com");
+        let mut room = room_with_bob(&bob);
+        let joined = delta_at(&mut room, start).expect("the join at once");
+        assert_eq!(joined["joined"][0]["name"], "Bob");
+        // A rename, a call, a move: all held within the interval after the join.
+        room.upsert_member(2, &bob, &profile("Robert", true, (2.0, 2.0)));
+        room.upsert_member(2, &bob, &profile("Bob", false, (3.0, 3.0)));
+        room.upsert_member(2, &bob, &profile("Bobby", true, (4.0, 4.0)));
+        let tick = Duration::from_millis(100);
+        for at in 1..10 {
+            assert!(
+                delta_at(&mut room, start + tick * at).is_none(),
+                "held at {at}"
+            );
+        }
+        let latest = delta_at(&mut room, start + INTERVAL).expect("due after the interval");
+        assert_eq!(latest["joined"][0]["name"], "Bobby");
+        assert_eq!(latest["joined"][0]["inCall"], true);
+        assert_eq!(latest["joined"][0]["latitude"], 4.0);
+        // A move alone is a `moved`, and waits for the next interval too.
+        room.upsert_member(2, &bob, &profile("Bobby", true, (5.0, 5.0)));
+        assert!(delta_at(&mut room, start + INTERVAL + tick).is_none());
+        let moved = delta_at(&mut room, start + INTERVAL * 2).expect("the move");
+        assert_eq!(moved["moved"][0][1], 5.0);
+    }
+
+    #[test]
+    fn joins_and_leaves_are_never_held() {
+        let start = Instant::now();
+        let bob = Name::from("bob@example.com");
+        let mut room = room_with_bob(&bob);
+        delta_at(&mut room, start).expect("the join");
+        room.upsert_member(2, &bob, &profile("Robert", false, (1.0, 1.0)));
+        let carol = Name::from("carol@example.com");
+        let mut carol_profile = profile("Carol", false, (1.0, 1.0));
+        carol_profile.email = carol.to_string();
+        room.upsert_member(3, &carol, &carol_profile);
+        let soon = start + Duration::from_millis(100);
+        let delta = delta_at(&mut room, soon).expect("carol's join at once");
+        assert_eq!(delta["joined"].as_array().map(Vec::len), Some(1), "{delta}");
+        assert_eq!(delta["joined"][0]["name"], "Carol");
+        // Bob leaves while his rename is held: the leave goes at once.
+        room.members.remove(&bob);
+        room.mark_changed(&bob, true);
+        let left = delta_at(&mut room, soon + Duration::from_millis(100)).expect("the leave");
+        assert_eq!(left["left"][0], "bob@example.com");
     }
 }

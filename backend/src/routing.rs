@@ -1,9 +1,14 @@
 //! Chat and signaling routing: from a registered sender to one member of its room, or to
-//! the rest of the room, stamped with the sender's identity.
+//! the rest of the room, stamped with the sender's identity, within the fan-out budgets:
+//! the sender's (bytes times recipients), and the room's broadcasts or the target's
+//! inbound bytes.
 
+use crate::budget::{FanOut, Passes};
 use crate::hub::{ConnId, Frame, Hub, Name, State, mismatch, now_ms};
+use crate::room::Room;
 use serde_json::Value;
 use shared::{ChatDelivery, ChatRequest, ClientMessage, ErrorCode, ProtocolError, ServerMessage};
+use tokio::time::Instant;
 
 /// Who sent a frame, as the hub knows it: never as the frame claims.
 struct Sender {
@@ -13,11 +18,22 @@ struct Sender {
 
 impl Hub {
     /// Delivers a chat message to the room, or with `to` to that member only; either way
-    /// the sender's own tabs get it too, stamped with its id and time.
-    pub fn chat(&self, id: ConnId, request: ChatRequest) -> Result<(), ProtocolError> {
+    /// the sender's own tabs get it too, stamped with its id and time. Charged to
+    /// `fan_out` before anything is queued.
+    pub(crate) fn chat(
+        &self,
+        id: ConnId,
+        request: ChatRequest,
+        fan_out: &mut FanOut,
+    ) -> Result<(), ProtocolError> {
         let mut state = self.lock();
         let sender = state.registered_sender(id)?;
-        let room = state.rooms.get(&sender.room).ok_or_else(not_registered)?;
+        let State {
+            rooms,
+            next_chat_id,
+            ..
+        } = &mut *state;
+        let room = rooms.get_mut(&sender.room).ok_or_else(not_registered)?;
         let name = room
             .members
             .get(&sender.email)
@@ -41,25 +57,35 @@ impl Hub {
             }
             None => room.registered_connections().map(|(_, c)| c).collect(),
         };
+        let recipients = dedup(recipients);
+        let target = request.to.clone();
         let delivery = ChatDelivery {
-            id: state.next_chat_id,
+            id: *next_chat_id,
             from: sender.email.to_string(),
             name,
             text: request.text,
             to: request.to,
             sent_at: now_ms(),
         };
-        state.next_chat_id += 1;
         let frame = Frame::message(&ServerMessage::Chat(delivery));
-        state.send_to_all(&dedup(recipients), frame);
+        let passes = passes(room, target.as_deref())?;
+        fan_out.charge(frame.len(), recipients.len(), passes, Instant::now())?;
+        *next_chat_id += 1;
+        state.send_to_all(&recipients, frame);
         Ok(())
     }
 
     /// Relays a signaling or call-control frame. With `to`, only that member's connections
     /// in the room receive it; without, every other member's. The payload is not parsed,
-    /// only checked for a claimed identity that is not the sender's.
-    pub fn relay(&self, id: ConnId, message: ClientMessage) -> Result<(), ProtocolError> {
-        let state = self.lock();
+    /// only checked for a claimed identity that is not the sender's. Charged to `fan_out`
+    /// before anything is queued.
+    pub(crate) fn relay(
+        &self,
+        id: ConnId,
+        message: ClientMessage,
+        fan_out: &mut FanOut,
+    ) -> Result<(), ProtocolError> {
+        let mut state = self.lock();
         let sender = state.registered_sender(id)?;
         let Some(signal) = message.signal() else {
             return Err(ProtocolError::new(
@@ -70,8 +96,12 @@ impl Hub {
         if claims_another_identity(&signal.payload, &sender.email) {
             return Err(mismatch(&sender.email));
         }
-        let room = state.rooms.get(&sender.room).ok_or_else(not_registered)?;
-        let recipients: Vec<ConnId> = match &signal.to {
+        let target = signal.to.clone();
+        let room = state
+            .rooms
+            .get_mut(&sender.room)
+            .ok_or_else(not_registered)?;
+        let recipients: Vec<ConnId> = match &target {
             Some(target) => room
                 .members
                 .get(target.as_str())
@@ -89,7 +119,10 @@ impl Hub {
                 "not a signaling message",
             ));
         };
-        state.send_to_all(&recipients, Frame::message(&relayed));
+        let frame = Frame::message(&relayed);
+        let passes = passes(room, target.as_deref())?;
+        fan_out.charge(frame.len(), recipients.len(), passes, Instant::now())?;
+        state.send_to_all(&recipients, frame);
         Ok(())
     }
 }
@@ -128,6 +161,17 @@ impl State {
             email,
             room: Name::clone(&connection.room),
         })
+    }
+}
+
+/// The room's budget a frame to `target` (or, without one, to the room) passes through.
+fn passes<'a>(room: &'a mut Room, target: Option<&'a str>) -> Result<Passes<'a>, ProtocolError> {
+    match target {
+        Some(target) => match room.members.get_mut(target) {
+            Some(member) => Ok(Passes::DirectedTo(target, &mut member.inbound_budget)),
+            None => Err(offline(target)),
+        },
+        None => Ok(Passes::RoomBroadcast(&mut room.broadcast_budget)),
     }
 }
 

@@ -80,6 +80,27 @@ impl Backend {
                 "1000000",
             ])
             .args(["--ice-rate", "1000000", "--ice-burst", "1000000"])
+            // Nor the fan-out budgets (the relay's pairs are one room, or one room each for
+            // the seed's clients) or the presence rate.
+            .args([
+                "--fan-out-bytes-rate",
+                "1e12",
+                "--fan-out-bytes-burst",
+                "4000000000",
+            ])
+            .args([
+                "--room-broadcast-bytes-rate",
+                "1e12",
+                "--room-broadcast-bytes-burst",
+                "4000000000",
+            ])
+            .args([
+                "--directed-bytes-rate",
+                "1e12",
+                "--directed-bytes-burst",
+                "4000000000",
+            ])
+            .args(["--presence-rate", "1000000", "--presence-burst", "1000000"])
             .env("RUST_LOG", log_level)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -28,8 +28,8 @@ pub enum ErrorCode {
     TargetOffline,
     /// A binary frame; the protocol is JSON text only.
     BinaryNotSupported,
-    /// Over a rate limit (chat, signaling); the frame was dropped. Keeping on closes the
-    /// connection with 1008.
+    /// Over a rate limit (presence updates, chat, signaling) or a fan-out budget; the frame
+    /// was dropped. Keeping on closes the connection with 1008.
     RateLimited,
     /// Registering needs the deployment's access code, and it was missing or wrong.
     AccessDenied,
@@ -52,6 +52,9 @@ pub enum ErrorCode {
     NoDevice,
     /// The server failed; the frame may be sent again.
     Internal,
+    /// The frame is larger than its kind may be (a signal without `to` goes to the whole
+    /// room, so it is capped well below the message limit); it was dropped.
+    PayloadTooLarge,
 }
 
 impl ErrorCode {
@@ -78,6 +81,7 @@ impl ErrorCode {
             Self::TooManyAttempts => "too-many-attempts",
             Self::NoDevice => "no-device",
             Self::Internal => "internal",
+            Self::PayloadTooLarge => "payload-too-large",
         }
     }
 }

@@ -136,12 +136,12 @@ async fn a_second_connection_for_an_online_email_needs_its_token() {
 
     let mut thief = Client::delta(&server, "").await;
     let refusal = thief.refused(add_user(ALICE, None, None)).await;
-    assert_eq!(refusal["code"], "email-in-use", "{refusal}");
+    assert_eq!(refusal["code"], "email-claimed", "{refusal}");
     // Every spelling of the email is the same user.
     let refusal = thief
         .refused(add_user("  ALICE@example.com ", None, None))
         .await;
-    assert_eq!(refusal["code"], "email-in-use", "{refusal}");
+    assert_eq!(refusal["code"], "email-claimed", "{refusal}");
 
     let (head, mac) = token.rsplit_once('.').expect("a signed token");
     let mut flipped = mac.to_owned();
@@ -160,7 +160,7 @@ async fn a_second_connection_for_an_online_email_needs_its_token() {
     // A seed client gets no token, so it cannot open a second connection as alice.
     let mut seed = Client::legacy(&server, "").await;
     let refusal = seed.refused(add_user(ALICE, None, None)).await;
-    assert_eq!(refusal["code"], "email-in-use");
+    assert_eq!(refusal["code"], "email-claimed");
 
     // Alice's own token: another tab of the same user.
     let mut tab = Client::delta(&server, "").await;

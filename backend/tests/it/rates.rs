@@ -1,11 +1,18 @@
 //! Rates per connection: chat bursts then `rate-limited`, persistent abuse closed with 1008,
-//! ICE candidates capped per target until a new offer, positions coalesced per user.
+//! ICE candidates capped per target until a new offer, an inbound rate on presence updates,
+//! and each user's presence changes (moves, renames, call state) coalesced to one
+//! broadcast per presence interval.
 
 use super::frames::moves;
-use super::harness::{Client, TestServer, fast_config, profile};
+use super::harness::{Client, PATIENCE, TestServer, fast_config, profile};
 use backend::{Rate, ServerConfig};
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Barrier;
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
 
 const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";
@@ -237,10 +244,10 @@ async fn quick_moves_are_coalesced_to_one_broadcast_a_second_and_the_latest_wins
 }
 
 #[tokio::test]
-async fn a_rename_is_not_delayed_by_a_held_move() {
-    // A move held for a minute: a rename delayed with it would not come in the test's time.
+async fn joins_and_leaves_are_not_delayed_by_a_held_rename() {
+    // Changes held for a minute: a join or leave delayed with them would not come in time.
     let server = TestServer::start_with(ServerConfig {
-        move_interval: std::time::Duration::from_secs(60),
+        move_interval: Duration::from_secs(60),
         ..fast_config()
     })
     .await;
@@ -249,26 +256,165 @@ async fn a_rename_is_not_delayed_by_a_held_move() {
     let mut mover = Client::delta(&server, "").await;
     mover.add_user(BOB, "Bob", Some((1.0, 1.0))).await;
     observer.await_online(&[ALICE, BOB]).await;
+    // Bob's join was his change of the minute: this rename is held.
     mover
-        .send_json(profile("update-user", BOB, "Bob", Some((2.0, 2.0))))
+        .send_json(profile("update-user", BOB, "Robert", Some((2.0, 2.0))))
         .await;
-    observer
-        .recv_until(|f| f["type"] == "presence" && f["moved"][0][1] == 2.0)
-        .await;
-    // This move is held; the rename after it is not, and carries it.
     let start = Instant::now();
-    mover
-        .send_json(profile("update-user", BOB, "Bob", Some((3.0, 3.0))))
-        .await;
-    mover
-        .send_json(profile("update-user", BOB, "Robert", Some((3.0, 3.0))))
-        .await;
-    let renamed = observer
-        .recv_until(|f| f["type"] == "presence" && f["joined"][0]["name"] == "Robert")
-        .await;
+    let mut carol = Client::delta(&server, "").await;
+    carol.add_user(CAROL, "Carol", None).await;
+    observer.await_online(&[ALICE, BOB, CAROL]).await;
+    carol.close().await;
+    observer.await_online(&[ALICE, BOB]).await;
     println!(
-        "a rename right after a held move shown after {:?}",
+        "a join and a leave shown within {:?} while a rename is held",
         start.elapsed()
     );
-    assert_eq!(renamed["joined"][0]["latitude"], 3.0);
+    assert_eq!(observer.view()[BOB]["name"], "Bob", "the rename is held");
+}
+
+/// The presence entries (`joined` or `moved`) a client was sent for `email`.
+fn changes_of(client: &Client, email: &str) -> usize {
+    let joined = |frame: &Value| {
+        let users = frame["joined"].as_array().cloned().unwrap_or_default();
+        users.iter().filter(|user| user["email"] == email).count()
+    };
+    client
+        .received_of("presence")
+        .iter()
+        .map(|frame| joined(frame) + moves(frame).iter().filter(|m| m.0 == email).count())
+        .sum()
+}
+
+#[tokio::test]
+async fn renames_and_call_states_with_each_move_are_broadcast_once_a_second() {
+    let server = TestServer::start().await;
+    let mut observer = Client::delta(&server, "").await;
+    observer.add_user(ALICE, "Alice", None).await;
+    let mut mover = Client::delta(&server, "").await;
+    mover.add_user(BOB, "Bob", Some((10.0, 10.0))).await;
+    observer.await_online(&[ALICE, BOB]).await;
+    let before = changes_of(&observer, BOB);
+
+    // Nine changes a second, under the inbound rate: each moves, renames and toggles the
+    // call state (pacing by time: this is the sender's rate, not a wait for an event).
+    let seconds = 3.0;
+    let mut pace = tokio::time::interval(Duration::from_millis(110));
+    let start = Instant::now();
+    let mut sent = 0;
+    while start.elapsed().as_secs_f64() < seconds {
+        pace.tick().await;
+        sent += 1;
+        let name = if sent % 2 == 0 { "Bob" } else { "Robert" };
+        let mut frame = profile(
+            "update-user",
+            BOB,
+            name,
+            Some((10.0 + f64::from(sent), 10.0)),
+        );
+        frame["inCall"] = json!(sent % 2 == 1);
+        mover.send_json(frame).await;
+    }
+    // The latest state wins: the last one comes, however long it is held.
+    let mut last = profile("update-user", BOB, "Final", Some((50.0, 50.0)));
+    last["inCall"] = json!(false);
+    mover.send_json(last).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    observer
+        .recv_until(|f| f["type"] == "presence" && f["joined"][0]["name"] == "Final")
+        .await;
+    let broadcast = changes_of(&observer, BOB) - before;
+    println!(
+        "{} changes sent in {elapsed:.1} s ({:.1}/s): {broadcast} broadcast ({:.2}/s)",
+        sent + 1,
+        f64::from(sent + 1) / elapsed,
+        broadcast as f64 / elapsed
+    );
+    assert!(
+        mover.received_of("error").is_empty(),
+        "under the inbound rate"
+    );
+    // One a second, and the last one: the join started the first second.
+    assert!(
+        broadcast as f64 <= elapsed.ceil() + 1.0,
+        "{broadcast} changes broadcast in {elapsed:.1} s"
+    );
+    assert_eq!(observer.view()[BOB]["latitude"], 50.0);
+    assert_eq!(observer.view()[BOB].get("inCall"), None);
+}
+
+/// Registers, waits for the others at `start`, then sends `frames` update-user frames as
+/// fast as the socket takes them; returns the `rate-limited` refusals and the close code.
+async fn flood_updates(
+    server: &TestServer,
+    index: usize,
+    frames: usize,
+    start: &Barrier,
+) -> (usize, Option<u16>) {
+    let email = format!("flood{index}@example.com");
+    let mut client = Client::delta(server, "").await;
+    client.add_user(&email, "Flood", None).await;
+    client.recv_type("welcome").await;
+    start.wait().await;
+    let (mut sink, mut stream) = client.into_silent().split();
+    let reader = tokio::spawn(async move {
+        let (mut limited, mut code) = (0, None);
+        while let Ok(Some(Ok(message))) = tokio::time::timeout(PATIENCE, stream.next()).await {
+            match message {
+                Message::Text(text) if text.contains(r#""code":"rate-limited""#) => limited += 1,
+                Message::Close(frame) => code = frame.map(|f| u16::from(f.code)),
+                _ => {}
+            }
+        }
+        (limited, code)
+    });
+    for step in 0..frames {
+        let name = format!("Flood {step}");
+        let frame = profile("update-user", &email, &name, Some((1.0, step as f64 / 1e3)));
+        if sink
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    reader.await.expect("reader")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_user_flood_is_closed_with_1008_and_a_bystander_registers_promptly() {
+    let server = Arc::new(TestServer::start().await);
+    let flooding = 20;
+    let start = Arc::new(Barrier::new(flooding + 1));
+    let flooders: Vec<_> = (0..flooding)
+        .map(|index| {
+            let (server, start) = (Arc::clone(&server), Arc::clone(&start));
+            tokio::spawn(async move { flood_updates(&server, index, 500, &start).await })
+        })
+        .collect();
+    // Every flooder registered: the bystander comes while they flood.
+    start.wait().await;
+    let start = Instant::now();
+    let mut bystander = Client::delta(&server, "").await;
+    bystander.add_user(CAROL, "Carol", None).await;
+    bystander.recv_type("welcome").await;
+    let welcomed_after = start.elapsed();
+    let mut outcomes = Vec::new();
+    for flooder in flooders {
+        outcomes.push(flooder.await.expect("flooder"));
+    }
+    let limited: usize = outcomes.iter().map(|(limited, _)| limited).sum();
+    println!(
+        "{flooding} connections flooding update-user: {limited} rate-limited, closes {:?}; a bystander welcomed after {welcomed_after:?}",
+        outcomes.iter().map(|(_, code)| *code).collect::<Vec<_>>()
+    );
+    for (limited, code) in &outcomes {
+        assert_eq!(*code, Some(1008), "a flooder is closed with 1008");
+        assert_eq!(*limited, 21, "closed on its 21st rate-limited frame");
+    }
+    assert!(
+        welcomed_after < Duration::from_secs(1),
+        "welcomed after {welcomed_after:?}"
+    );
 }

@@ -32,6 +32,9 @@ async fn a_client_that_stops_reading_is_closed_and_costs_no_memory() {
         outbox_bytes,
         // The chatty clients send as fast as their echoes come back.
         chat_rate: Rate::new(1_000_000.0, 1_000_000),
+        // Nor by the fan-out budgets: the outbox bound is what is tested.
+        directed_rate: Rate::new(1e12, u32::MAX),
+        fan_out_rate: Rate::new(1e12, u32::MAX),
         ..fast_config()
     };
     let send_timeout = config.send_timeout;

@@ -70,6 +70,8 @@ async fn next_json(socket: &mut WebSocketStream<TcpStream>) -> Value {
 async fn a_burst_larger_than_the_read_buffers_arrives_whole_and_in_order() {
     let config = ServerConfig {
         chat_rate: Rate::new(1_000_000.0, 1_000_000),
+        // About 300 KiB of room chat at once: past the room's broadcast budget.
+        room_broadcast_rate: Rate::new(1e12, u32::MAX),
         ..fast_config()
     };
     let server = TestServer::start_with(config).await;

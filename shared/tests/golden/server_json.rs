@@ -193,6 +193,17 @@ fn error_without_field_has_code_and_message() {
 }
 
 #[test]
+fn payload_too_large_error_frame() {
+    assert_json(
+        &ServerMessage::error(
+            ErrorCode::PayloadTooLarge,
+            "`offer` without `to` goes to the whole room: at most 16384 bytes, this one has 20000",
+        ),
+        r#"{"type":"error","code":"payload-too-large","message":"`offer` without `to` goes to the whole room: at most 16384 bytes, this one has 20000"}"#,
+    );
+}
+
+#[test]
 fn error_with_field_names_it_last() {
     let error = ProtocolError::field("name", "name must be 1 to 64 characters");
     assert_json(
@@ -224,6 +235,7 @@ fn error_codes_serialise_as_their_as_str() {
         (ErrorCode::TooManyAttempts, "too-many-attempts"),
         (ErrorCode::NoDevice, "no-device"),
         (ErrorCode::Internal, "internal"),
+        (ErrorCode::PayloadTooLarge, "payload-too-large"),
     ];
     for (code, wire) in codes {
         assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{wire}\""));
