@@ -1,7 +1,8 @@
 // Screenshots of the device screens for a person to look at (not a test): the login form
-// refused with the link-code field, and the "Add a device" dialog, at phone size and on a
-// desktop. `npm run screenshots --prefix e2e` after `cargo build -p backend -p frontend`;
-// the PNGs go to e2e/test-results/screenshots/ (gitignored).
+// (its "new device" toggle), refused with the link-code field, and the "Add a device"
+// dialog, at phone size and on a desktop. `npm run screenshots --prefix e2e` after
+// `cargo build -p backend -p frontend`; the PNGs go to e2e/test-results/screenshots/
+// (gitignored).
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -23,6 +24,7 @@ try {
   for (const [size, viewport] of Object.entries(VIEWPORTS)) {
     const other = await atLogin(world, { ...ALICE, label: `other-${size}` });
     await other.page.setViewportSize(viewport);
+    await other.page.screenshot({ path: path.join(OUT_DIR, `login-${size}.png`) });
     await submitLogin(other);
     await refusedWith(other, /another device/);
     await other.page.screenshot({ path: path.join(OUT_DIR, `login-link-code-${size}.png`) });
