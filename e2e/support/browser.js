@@ -55,14 +55,18 @@ export async function newUser(browser, options) {
   return user;
 }
 
-/** A new user's browser context and page, before the app is opened. */
-export async function openUser(browser, { email, name, room, position, label }) {
+/**
+ * A new user's browser context and page, before the app is opened. `storageState` (from
+ * `context.storageState()`) starts it with another context's cookies and localStorage.
+ */
+export async function openUser(browser, { email, name, room, position, label, storageState }) {
   const permissions = ["camera", "microphone"];
   if (position) permissions.push("geolocation");
   const context = await browser.newContext({
     permissions,
     geolocation: position ?? undefined,
     viewport: { width: 1280, height: 800 },
+    storageState,
   });
   context.setDefaultTimeout(EXPECT_TIMEOUT_MS);
   const page = await context.newPage();
@@ -82,6 +86,8 @@ export class User {
     this.console = [];
     /** Every WebSocket frame of the page: `{ dir: "in" | "out", type, data }`. */
     this.frames = [];
+    /** The URL of every WebSocket the page opened. */
+    this.sockets = [];
     this.frameEvents = new EventEmitter();
     /** Every dialog (alert, confirm, prompt) the page opened. */
     this.dialogs = [];
@@ -95,6 +101,7 @@ export class User {
       dialog.dismiss().catch(() => {});
     });
     page.on("websocket", (ws) => {
+      this.sockets.push(ws.url());
       const record = (dir) => ({ payload }) => {
         let type = "(binary)";
         if (typeof payload === "string") {

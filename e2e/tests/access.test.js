@@ -4,61 +4,27 @@
 
 import assert from "node:assert/strict";
 
-import { openUser, scenario } from "../support/browser.js";
+import { scenario } from "../support/browser.js";
 import { listEntry, waitForOnlineList } from "../support/app.js";
+import { atLogin, refusedWith, sentAddUsers, submitLogin } from "../support/login.js";
 
 const CODE = "open sesame";
 const PARIS = { latitude: 48.8566, longitude: 2.3522 };
 const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
 
-/** A user's page at the login form, not logged in yet. */
-async function atLogin(world, options) {
-  const user = await openUser(world.browser, { room: "team", position: null, ...options });
-  world.users.push(user);
-  await user.page.goto(world.appUrl);
-  return user;
-}
-
-/** Fills the login form, access code included, and submits it. */
-async function submitLogin(user, accessCode) {
-  const { page } = user;
-  await page.locator("#login-form").waitFor({ state: "visible" });
-  await page.fill("#login-email", user.email);
-  await page.fill("#login-name", user.name);
-  await page.fill("#login-room", user.room);
-  await page.fill("#login-access-code", accessCode);
-  await page.click("#login-submit");
-}
-
-/** Waits for the login form to show a refusal containing `words`. */
-async function refusedWith(user, words) {
-  const error = user.page.locator("#login-error");
-  await error.waitFor({ state: "visible" });
-  await user.page.locator("#login-form").waitFor({ state: "visible" });
-  const text = await error.textContent();
-  assert.match(text, words, `${user.label} is told why: "${text}"`);
-}
-
-/** The `add-user` frames a page sent, parsed. */
-function sentAddUsers(user) {
-  return user.frames
-    .filter((f) => f.dir === "out" && f.type === "add-user")
-    .map((f) => JSON.parse(f.data));
-}
-
 scenario(
   "11. access code: a wrong code is refused and unseen, the right one logs in, a reload uses the token",
   async (world) => {
     const alice = await atLogin(world, { email: "alice@example.com", name: "Alice", position: PARIS });
-    await submitLogin(alice, CODE);
+    await submitLogin(alice, { accessCode: CODE });
     await alice.waitOnline();
 
     const mallory = await atLogin(world, { email: "mallory@example.com", name: "Mallory" });
     // The frontend says the code is required: an empty one is stopped on the page.
-    await submitLogin(mallory, "");
+    await submitLogin(mallory);
     await refusedWith(mallory, /needs an access code/i);
     assert.equal(sentAddUsers(mallory).length, 0, "nothing sent without a code");
-    await submitLogin(mallory, "guess");
+    await submitLogin(mallory, { accessCode: "guess" });
     await refusedWith(mallory, /access code/i);
     // The form keeps what was typed, but the code.
     assert.equal(await mallory.page.inputValue("#login-email"), mallory.email);
@@ -66,7 +32,7 @@ scenario(
     // Barrier: bob logs in after the refusal; once alice lists him, she would list
     // mallory too had the server shown her.
     const bob = await atLogin(world, { email: "bob@example.com", name: "Bob", position: LOUVRE });
-    await submitLogin(bob, CODE);
+    await submitLogin(bob, { accessCode: CODE });
     await bob.waitOnline();
     await waitForOnlineList(alice, [alice.email, bob.email]);
     assert.ok(
@@ -75,7 +41,7 @@ scenario(
     );
 
     // The right code lets her in.
-    await submitLogin(mallory, CODE);
+    await submitLogin(mallory, { accessCode: CODE });
     await mallory.waitOnline();
     await waitForOnlineList(alice, [alice.email, bob.email, mallory.email]);
 
@@ -96,12 +62,12 @@ scenario(
   "12. an email online elsewhere cannot be taken without its token",
   async (world) => {
     const alice = await atLogin(world, { email: "alice@example.com", name: "Alice", position: PARIS });
-    await submitLogin(alice, "");
+    await submitLogin(alice);
     await alice.waitOnline();
 
     // Another browser (no token) claims alice's email.
     const thief = await atLogin(world, { email: "alice@example.com", name: "Not Alice", label: "thief" });
-    await submitLogin(thief, "");
+    await submitLogin(thief);
     await refusedWith(thief, /already online/i);
 
     // A second tab of alice's own browser shares her token and gets in: one user.

@@ -1,8 +1,11 @@
-// Identity: the login fields' rules, and remembering who the user is across reloads.
+// Identity: the login fields' rules, and remembering who the user is across reloads (the
+// identity) and which device this browser is for each email (its session token).
 
 const STORAGE_KEY = "meetmap.identity";
-/** The session token of the last welcome, with the email and room it is for. */
-const TOKEN_KEY = "meetmap.session";
+/** The session token of each email's last welcome: `{ "<email>": "<token>" }`. */
+const TOKENS_KEY = "meetmap.sessions";
+/** Where the token was kept while tokens were bound to a room; removed when seen. */
+const LEGACY_TOKEN_KEY = "meetmap.session";
 
 /** The room named by the page URL's `?room=`, or "" when there is none. */
 export function roomFromUrl() {
@@ -51,33 +54,44 @@ export function saveIdentity(identity) {
   }
 }
 
+/** Forgets who the user is (no more logging in by itself); the session tokens stay. */
 export function forgetIdentity() {
   try {
     localStorage.removeItem(STORAGE_KEY);
-    localStorage.removeItem(TOKEN_KEY);
   } catch {
     // Nothing remembered then.
   }
 }
 
-/** The remembered session token for this email and room, or null. */
-export function loadToken({ email, room }) {
+/** The remembered session token of `email` (this browser's device for it), or null. */
+export function loadToken(email) {
+  const token = readTokens()[email];
+  return typeof token === "string" && token ? token : null;
+}
+
+/**
+ * Remembers the session token of `email`; null forgets it. One token per email: it proves
+ * this browser's device in any room, and tokens of other emails are kept, since a device
+ * without its token can only come back with a link code.
+ */
+export function saveToken(email, token) {
   try {
-    const saved = JSON.parse(localStorage.getItem(TOKEN_KEY) ?? "null");
-    return saved && saved.email === email && saved.room === room && typeof saved.token === "string"
-      ? saved.token
-      : null;
+    const tokens = readTokens();
+    if (token) tokens[email] = token;
+    else delete tokens[email];
+    localStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
+    // Tokens of before devices (one per room) prove nothing any more.
+    localStorage.removeItem(LEGACY_TOKEN_KEY);
   } catch {
-    return null;
+    // Without storage, another tab or a reload needs a link code from another device.
   }
 }
 
-/** Remembers the session token for this email and room; null forgets it. */
-export function saveToken({ email, room }, token) {
+function readTokens() {
   try {
-    if (token) localStorage.setItem(TOKEN_KEY, JSON.stringify({ email, room, token }));
-    else localStorage.removeItem(TOKEN_KEY);
+    const saved = JSON.parse(localStorage.getItem(TOKENS_KEY) ?? "null");
+    return saved && typeof saved === "object" && !Array.isArray(saved) ? saved : {};
   } catch {
-    // Without storage, another tab or a reload needs the access code again.
+    return {};
   }
 }

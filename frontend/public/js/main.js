@@ -1,19 +1,14 @@
-// Entry point: the login form, then the wiring of one session: the connection's events to
-// presence, chat and calls; presence to the map, the list and the notifications; the
-// geolocation watch to the connection. No module here knows the wire format.
+// Entry point: the login form (login.js), then the wiring of one session: the connection's
+// events to presence, chat and calls; presence to the map, the list and the notifications;
+// the geolocation watch to the connection; adding a device and logging out. No module
+// here knows the wire format.
 
 import { Calls } from "./calls.js";
 import { Chat } from "./chat.js";
 import { backendUrl, loadConfig } from "./config.js";
-import {
-  forgetIdentity,
-  loadIdentity,
-  loadToken,
-  roomFromUrl,
-  saveIdentity,
-  saveToken,
-  validateIdentity,
-} from "./identity.js";
+import { setUpDeviceLink } from "./device-link.js";
+import { forgetIdentity, loadToken, roomFromUrl, saveToken } from "./identity.js";
+import { hideLogin, refuseLogin, setUpLogin } from "./login.js";
 import { createMap } from "./map.js";
 import { notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
@@ -29,101 +24,18 @@ window.__meetmap = {
   markerPositions: () => (mapView ? mapView.markerPositions() : {}),
 };
 
-/** A login error to show after the reload that ends a refused session. */
-const LOGIN_ERROR_KEY = "meetmap.loginError";
-/** The fields of a refused login, to fill the form with after that reload. */
-const LOGIN_PREFILL_KEY = "meetmap.loginPrefill";
-
-/** What to tell the user when the server refuses a login, by error code. */
-const REFUSALS = {
-  "access-denied": "This server needs an access code, and the one given is wrong or missing.",
-  "email-in-use":
-    "This email is already online in another browser or device. Close it there first, or log in there.",
-  "invalid-token": "Your session has expired. Please log in again.",
-};
-
 const configLoaded = loadConfig();
 /** Whether a session runs: the login form starts one at most. */
 let started = false;
-/** Whether /config.json says the backend needs an access code. */
-let accessCodeRequired = false;
 
-function setUpLogin() {
-  const form = byId("login-form");
-  configLoaded.then(({ config }) => {
-    accessCodeRequired = config.accessCodeRequired === true;
-    // Without the setting the field stays, optional: the backend is the one that knows.
-    byId("login-access-code-optional").hidden = accessCodeRequired;
-    byId("login-access-code").required = accessCodeRequired;
-  });
-  const saved = loadIdentity();
-  const urlRoom = roomFromUrl();
-  const prefill = saved ?? readPrefill();
-  byId("login-email").value = prefill?.email ?? "";
-  byId("login-name").value = prefill?.name ?? "";
-  byId("login-room").value = urlRoom || prefill?.room || "";
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const { identity, error } = validateIdentity({
-      email: byId("login-email").value,
-      name: byId("login-name").value,
-      room: byId("login-room").value,
-    });
-    if (error) {
-      showLoginError(error);
-      return;
-    }
-    if (accessCodeRequired && !byId("login-access-code").value) {
-      showLoginError("This server needs an access code.");
-      return;
-    }
-    saveIdentity(identity);
-    // The code is sent once; the session token stands for it afterwards.
-    startSession(identity, byId("login-access-code").value);
-  });
-  if (saved) {
-    // A link to another room takes the remembered user there.
-    const identity = urlRoom ? validateIdentity({ ...saved, room: urlRoom }).identity ?? saved : saved;
-    saveIdentity(identity);
-    startSession(identity);
-  } else {
-    showLogin();
-    showLoginError(sessionStorage.getItem(LOGIN_ERROR_KEY) ?? "");
-    sessionStorage.removeItem(LOGIN_ERROR_KEY);
-    byId(byId("login-email").value ? "login-name" : "login-email").focus();
-  }
-}
-
-function showLogin() {
-  byId("app").hidden = true;
-  byId("login-view").hidden = false;
-  byId("login-form").hidden = false;
-}
-
-function showLoginError(text) {
-  const node = byId("login-error");
-  node.textContent = text;
-  node.hidden = !text;
-}
-
-/** The fields of a refused login, once. */
-function readPrefill() {
-  try {
-    const prefill = JSON.parse(sessionStorage.getItem(LOGIN_PREFILL_KEY) ?? "null");
-    sessionStorage.removeItem(LOGIN_PREFILL_KEY);
-    return prefill && typeof prefill === "object" ? prefill : null;
-  } catch {
-    return null;
-  }
-}
-
-async function startSession(identity, accessCode = "") {
+/**
+ * Runs the app as `identity`; `accessCode` and `linkCode` (another device's) are sent when
+ * registering, with this browser's session token for the email when it has one.
+ */
+async function startSession(identity, { accessCode = "", linkCode = "" }) {
   if (started) return;
   started = true;
-  showLoginError("");
-  byId("login-form").hidden = true;
-  byId("login-view").hidden = true;
-  byId("app").hidden = false;
+  hideLogin();
   byId("me").textContent = identity.name;
   byId("room-name").textContent = `#${identity.room}`;
   document.title = `meetmap · #${identity.room}`;
@@ -207,31 +119,28 @@ async function startSession(identity, accessCode = "") {
     };
     notify("error", `${known[code] ?? "The server refused a message"}: ${message}`);
   });
-  connection.on("token", ({ token }) => saveToken(identity, token));
-  connection.on("registration-refused", ({ code, message }) => {
-    // Back to the login form, saying why; a reload leaves no half-started session behind.
-    forgetIdentity();
-    const { email, name, room } = identity;
-    sessionStorage.setItem(LOGIN_PREFILL_KEY, JSON.stringify({ email, name, room }));
-    sessionStorage.setItem(LOGIN_ERROR_KEY, REFUSALS[code] ?? `The server refused this login: ${message}`);
-    location.reload();
-  });
+  connection.on("token", ({ token }) => saveToken(identity.email, token));
+  connection.on("registration-refused", ({ code, message }) => refuseLogin(identity, code, message));
 
   byId("connection-status").addEventListener("click", () => connection.retryNow());
   byId("show-chat").addEventListener("click", () => {
     byId("chat-panel").scrollIntoView({ behavior: "smooth", block: "nearest" });
     byId("chat-input").focus();
   });
-  byId("logout").addEventListener("click", () => {
+  setUpDeviceLink(connection);
+  byId("logout").addEventListener("click", async () => {
+    byId("logout").disabled = true;
     calls.hangUp();
-    connection.stop();
+    // This device's token stops working on the server, then here.
+    await connection.signOut();
+    saveToken(identity.email, null);
     forgetIdentity();
     const url = new URL(location.href);
     location.assign(url.pathname + url.search);
   });
   window.addEventListener("pagehide", () => calls.hangUp());
 
-  connection.start({ ...identity, accessCode, token: loadToken(identity) });
+  connection.start({ ...identity, accessCode, linkCode, token: loadToken(identity.email) });
   redrawList();
 
   watchPosition({
@@ -242,4 +151,4 @@ async function startSession(identity, accessCode = "") {
   });
 }
 
-setUpLogin();
+setUpLogin(configLoaded, startSession);

@@ -1,15 +1,37 @@
 // WebSocket client: the only module that knows meetmap's wire format (docs/PROTOCOL.md).
-// It keeps one connection to the backend (subprotocol meetmap.v1), registers the user on
-// every (re)connect, reconnects with jittered exponential backoff, and turns frames into
-// events with plain app objects; the rest of the app calls its methods, never JSON.
+// It keeps one connection to the backend (subprotocol meetmap.v1, reopened after drops by
+// reconnecting-socket.js), registers the user on every (re)connect, links and signs out
+// devices, and turns frames into events with plain app objects; the rest of the app calls
+// its methods, never JSON.
 
 import { Emitter } from "./emitter.js";
+import { ReconnectingSocket } from "./reconnecting-socket.js";
 
 const SUBPROTOCOL = "meetmap.v1";
-/** First reconnection delay; it doubles per failed attempt up to `reconnectMaxMs`. */
-const RECONNECT_BASE_MS = 500;
-/** A socket that neither opens nor registers within this time is dropped and retried. */
-const CONNECT_TIMEOUT_MS = 10000;
+/** How long `linkDevice()` waits for the server's `device-link`. */
+const LINK_TIMEOUT_MS = 10000;
+/** How long `signOut()` waits for `signed-out` before it closes the socket anyway. */
+const SIGN_OUT_TIMEOUT_MS = 3000;
+
+/**
+ * The refusals of a first `add-user` that end the session (back to the login form): who
+ * the user says they are, or what they proved, is not accepted. `too-many-attempts` is
+ * one too, except on a reconnect (see `#receiveError`).
+ */
+const REFUSAL_CODES = [
+  "email-mismatch",
+  "access-denied",
+  "email-in-use",
+  "invalid-token",
+  "email-claimed",
+  "email-confusable",
+  "invalid-link-code",
+  "too-many-attempts",
+];
+/** The fields of `add-user` whose `invalid-field` refuses the identity. */
+const IDENTITY_FIELDS = ["email", "name", "room", "accessCode", "token", "linkCode"];
+/** The errors that answer a `link-device` or a `sign-out` (a seed-like connection, ...). */
+const REQUEST_ERRORS = ["no-device", "not-registered", "rate-limited", "internal"];
 
 /** Call-control kinds the app uses, and their message types. */
 const CALL_TYPES = {
@@ -63,37 +85,51 @@ function stringList(value) {
  * - `call` `{ kind, from, callId, members, media }`, `kind` one of `invite`, `ringing`,
  *   `accept`, `decline`, `busy`, `hang-up`.
  * - `server-error` `{ code, message, field }`: a frame of ours was refused.
- * - `registration-refused` `{ code, message }`: the server refused the identity (or the
- *   access code, `access-denied`, or the email is online elsewhere, `email-in-use`); no
- *   more retries.
+ * - `registration-refused` `{ code, message }`: the server refused the identity or what
+ *   proves it (one of `REFUSAL_CODES`: the access code, `access-denied`; an email held by
+ *   another device, `email-claimed` or `email-in-use`; a bad link code...); no more
+ *   retries.
  * - `token` `{ token }`: the session token of the last welcome, to keep; null to forget.
  */
 export class Connection extends Emitter {
-  #url;
-  #reconnectMaxMs;
-  #socket = null;
+  /** The socket, reopened after drops. */
+  #link;
   #profile = null;
   /** The deployment's access code as typed at login, if any; sent when registering. */
   #accessCode = "";
   /** The session token: proves on a reconnect or in another tab that this is the user. */
   #token = null;
+  /** A link code from another device of the user's, sent until a `welcome` gives a token. */
+  #linkCode = "";
+  /** The `linkDevice()` waiting for its `device-link`: `{ resolve, reject, timer }`. */
+  #pendingLink = null;
+  /** The `signOut()` waiting for `signed-out` or the close: `{ resolve, timer }`. */
+  #signingOut = null;
   /** The profile fields of the last `add-user`, to catch changes made before `welcome`. */
   #registeredAs = "";
   #registered = false;
-  #stopped = true;
-  #attempt = 0;
-  #everOnline = false;
-  #retryTimer = null;
-  #connectTimer = null;
   #state = "offline";
 
   constructor({ url, reconnectMaxMs }) {
     super();
-    this.#url = url;
-    this.#reconnectMaxMs = Math.max(RECONNECT_BASE_MS, reconnectMaxMs || 10000);
-    window.addEventListener("online", () => this.#wake());
-    window.addEventListener("offline", () => {
-      if (!this.#stopped && !this.#registered) this.#setState("offline");
+    this.#link = new ReconnectingSocket({
+      url,
+      protocol: SUBPROTOCOL,
+      reconnectMaxMs,
+      onOpen: () => {
+        this.#registeredAs = JSON.stringify(this.#profileFields());
+        this.#sendAddUser();
+      },
+      onMessage: (data) => this.#receive(data),
+      onClose: () => {
+        this.#registered = false;
+        this.#settleRequests();
+        if (this.#signingOut) this.#finishSignOut(false);
+      },
+      onState: (state, retryInMs) => {
+        this.#state = state;
+        this.emit("status", { state, retryInMs });
+      },
     });
   }
 
@@ -107,36 +143,76 @@ export class Connection extends Emitter {
   }
 
   /**
-   * Connects as `{ email, name }` and stays connected until `stop()`; `accessCode` and
-   * `token` (a remembered session token) are sent when registering.
+   * Connects as `{ email, name }` and stays connected until `stop()`; `accessCode`,
+   * `token` (a remembered session token) and `linkCode` (from another device) are sent
+   * when registering.
    */
-  start({ email, name, accessCode = "", token = null }) {
+  start({ email, name, accessCode = "", token = null, linkCode = "" }) {
     this.#profile = { email, name, latitude: null, longitude: null, inCall: false };
     this.#accessCode = accessCode;
     this.#token = token;
-    this.#stopped = false;
-    this.#attempt = 0;
-    this.#open();
+    this.#linkCode = linkCode;
+    this.#link.start();
   }
 
   /** Closes the connection for good (log out); pending frames are flushed first. */
   stop() {
-    this.#stopped = true;
-    clearTimeout(this.#retryTimer);
-    clearTimeout(this.#connectTimer);
-    const socket = this.#socket;
-    this.#socket = null;
     this.#registered = false;
-    if (socket) {
-      socket.onclose = null;
-      socket.close(1000, "logged out");
+    this.#link.stop("logged out");
+    this.#settleRequests();
+    if (this.#signingOut) this.#finishSignOut(false);
+  }
+
+  /**
+   * Asks the server for a one-time code that signs another device in as this user.
+   * Resolves with `{ code, expiresAt }` (milliseconds since the epoch, by the server's
+   * clock); rejects with an `Error` (its `code` the server's, when it refused).
+   */
+  linkDevice() {
+    if (this.#pendingLink) return Promise.reject(failure("busy", "A code is already on its way."));
+    if (!this.#send({ type: "link-device" })) {
+      return Promise.reject(failure("offline", "Not connected to the server."));
     }
-    this.#setState("offline");
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pendingLink = null;
+        reject(failure("timeout", "The server did not answer."));
+      }, LINK_TIMEOUT_MS);
+      this.#pendingLink = { resolve, reject, timer };
+    });
+  }
+
+  /**
+   * Signs this device out (its token stops working everywhere) and closes the connection
+   * for good. Resolves with true once the server confirmed (`signed-out`), false when it
+   * could not be asked or the socket closed first.
+   */
+  signOut() {
+    const asked = !this.#signingOut && this.#send({ type: "sign-out" });
+    if (!asked) {
+      this.stop();
+      return Promise.resolve(false);
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#finishSignOut(false), SIGN_OUT_TIMEOUT_MS);
+      this.#signingOut = { resolve, timer };
+    });
+  }
+
+  /** Ends a `signOut()`: says whether the server confirmed it, and stops for good. */
+  #finishSignOut(confirmed) {
+    const pending = this.#signingOut;
+    this.#signingOut = null;
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending.resolve(confirmed);
+    }
+    this.stop();
   }
 
   /** Tries again at once when waiting between attempts (a click on the status). */
   retryNow() {
-    this.#wake();
+    this.#link.retryNow();
   }
 
   /**
@@ -196,85 +272,32 @@ export class Connection extends Emitter {
     return fields;
   }
 
-  #open() {
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
-    if (this.#stopped) return;
-    this.#setState(this.#everOnline ? "reconnecting" : "connecting");
-    let socket;
-    try {
-      socket = new WebSocket(this.#url, SUBPROTOCOL);
-    } catch (err) {
-      console.warn("meetmap: cannot open the WebSocket", err);
-      this.#scheduleRetry();
-      return;
-    }
-    this.#socket = socket;
-    this.#connectTimer = setTimeout(() => {
-      if (this.#socket === socket && !this.#registered) socket.close();
-    }, CONNECT_TIMEOUT_MS);
-    socket.onopen = () => {
-      if (this.#socket !== socket) return;
-      this.#registeredAs = JSON.stringify(this.#profileFields());
-      this.#sendAddUser(socket);
-    };
-    socket.onmessage = (event) => {
-      if (this.#socket === socket) this.#receive(event.data);
-    };
-    socket.onclose = () => {
-      if (this.#socket !== socket) return;
-      clearTimeout(this.#connectTimer);
-      this.#socket = null;
-      this.#registered = false;
-      this.#scheduleRetry();
-    };
-    // A failed socket always closes next; `onclose` does the work. Without this handler
-    // the browser still logs the failure, which the app cannot prevent.
-    socket.onerror = () => {};
-  }
-
-  /** The registering frame: the profile, with the access code and token when there are. */
-  #sendAddUser(socket) {
+  /** The registering frame: the profile, with the access code, token and link code. */
+  #sendAddUser() {
     const frame = { type: "add-user", ...this.#profileFields() };
     if (this.#accessCode) frame.accessCode = this.#accessCode;
     if (this.#token) frame.token = this.#token;
-    socket.send(JSON.stringify(frame));
+    if (this.#linkCode) frame.linkCode = this.#linkCode;
+    this.#link.send(JSON.stringify(frame));
   }
 
-  #scheduleRetry() {
-    if (this.#stopped) return;
-    const cap = Math.min(this.#reconnectMaxMs, RECONNECT_BASE_MS * 2 ** this.#attempt);
-    this.#attempt += 1;
-    // "Equal jitter": half fixed, half random, so clients that dropped together spread out.
-    const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
-    const offline = navigator.onLine === false;
-    this.#setState(offline ? "offline" : this.#everOnline ? "reconnecting" : "connecting", delay);
-    this.#retryTimer = setTimeout(() => this.#open(), delay);
-  }
-
-  #wake() {
-    if (this.#stopped || this.#socket || !this.#retryTimer) return;
-    this.#open();
-  }
-
-  #setState(state, retryInMs = null) {
-    this.#state = state;
-    this.emit("status", { state, retryInMs });
+  /** Fails a `linkDevice()` still waiting: its socket is gone. */
+  #settleRequests() {
+    if (this.#pendingLink) {
+      clearTimeout(this.#pendingLink.timer);
+      this.#pendingLink.reject(failure("offline", "The connection to the server was lost."));
+      this.#pendingLink = null;
+    }
   }
 
   #send(message) {
-    if (!this.#registered || this.#socket?.readyState !== WebSocket.OPEN) return false;
-    this.#socket.send(JSON.stringify(message));
-    return true;
+    return this.#registered && this.#link.send(JSON.stringify(message));
   }
 
   /** Marks the connection registered, and sends what changed since `add-user`. */
   #becomeOnline() {
     this.#registered = true;
-    this.#everOnline = true;
-    this.#attempt = 0;
-    clearTimeout(this.#connectTimer);
-    this.#setState("online");
+    this.#link.markOnline();
     const fields = this.#profileFields();
     if (JSON.stringify(fields) !== this.#registeredAs) this.#send({ type: "update-user", ...fields });
   }
@@ -291,6 +314,8 @@ export class Connection extends Emitter {
       case "welcome":
         if (typeof message.token === "string" && message.token) {
           this.#token = message.token;
+          // The device is proven by its token from now on; the code worked once.
+          this.#linkCode = "";
           this.emit("token", { token: message.token });
         }
         this.#becomeOnline();
@@ -356,6 +381,20 @@ export class Connection extends Emitter {
           });
         }
         break;
+      case "device-link":
+        if (this.#pendingLink && typeof message.code === "string") {
+          const { resolve, timer } = this.#pendingLink;
+          clearTimeout(timer);
+          this.#pendingLink = null;
+          resolve({ code: message.code, expiresAt: Number(message.expiresAt) || 0 });
+        }
+        break;
+      case "signed-out":
+        // The token no longer works: forget it, here and for the other tabs.
+        this.#token = null;
+        this.emit("token", { token: null });
+        this.#finishSignOut(true);
+        break;
       case "error":
         this.#receiveError(message);
         break;
@@ -379,26 +418,48 @@ export class Connection extends Emitter {
       message: String(message.message ?? "the server refused a message"),
       field: typeof message.field === "string" ? message.field : null,
     };
-    if (!this.#registered && error.code === "invalid-token" && this.#token && this.#socket) {
-      // A stale token (expired, or from before the server's secret changed): forget it
-      // and register once more without it on the same socket.
+    if (!this.#registered && error.code === "invalid-token" && this.#token) {
+      // A stale token (expired, signed out, or from before the server's secret changed):
+      // forget it and register once more without it on the same socket. If the email is
+      // someone's device's, that gives `email-claimed` (or `email-in-use`) next.
       this.#token = null;
       this.emit("token", { token: null });
-      this.#sendAddUser(this.#socket);
+      this.#sendAddUser();
+      return;
+    }
+    if (!this.#registered && error.code === "too-many-attempts" && this.#link.everOnline) {
+      // Someone else on this network guessed wrong: a signed-in user keeps trying to come
+      // back (waiting costs no attempt) rather than being sent to the login form.
+      this.#link.drop();
       return;
     }
     const refusedIdentity =
       !this.#registered &&
-      (["email-mismatch", "access-denied", "email-in-use", "invalid-token"].includes(error.code) ||
-        (error.code === "invalid-field" &&
-          ["email", "name", "room", "accessCode", "token"].includes(error.field)));
+      (REFUSAL_CODES.includes(error.code) ||
+        (error.code === "invalid-field" && IDENTITY_FIELDS.includes(error.field)));
     if (refusedIdentity) {
       this.emit("registration-refused", { code: error.code, message: error.message });
       this.stop();
       return;
     }
+    if (this.#signingOut && REQUEST_ERRORS.includes(error.code)) {
+      this.#finishSignOut(false);
+      return;
+    }
+    if (this.#pendingLink && REQUEST_ERRORS.includes(error.code)) {
+      const { reject, timer } = this.#pendingLink;
+      clearTimeout(timer);
+      this.#pendingLink = null;
+      reject(failure(error.code, error.message));
+      return;
+    }
     this.emit("server-error", error);
   }
+}
+
+/** An `Error` with a machine-readable `code`, for the promises of `Connection`. */
+function failure(code, message) {
+  return Object.assign(new Error(message), { code });
 }
 
 /** A JSON-ready copy of an RTCSessionDescription or RTCIceCandidate (or a plain object). */

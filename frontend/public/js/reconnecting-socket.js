@@ -1,0 +1,144 @@
+// Reconnecting socket: one WebSocket at a time to one URL, opened again after a drop with
+// jittered exponential backoff, and the state the header shows. It knows nothing of the
+// frames: websocket.js registers on `onOpen` and reads `onMessage`.
+
+/** First reconnection delay; it doubles per failed attempt up to `reconnectMaxMs`. */
+const RECONNECT_BASE_MS = 500;
+/** A socket that neither opens nor registers within this time is dropped and retried. */
+const CONNECT_TIMEOUT_MS = 10000;
+
+/**
+ * `onOpen()` when a socket opens, `onMessage(data)` for each text it receives, `onClose()`
+ * when it closes (a retry is scheduled then, unless stopped), and `onState(state,
+ * retryInMs)` with `connecting` (first attempt), `online` (after `markOnline()`),
+ * `reconnecting` (after a drop) or `offline` (stopped, or the browser is offline).
+ */
+export class ReconnectingSocket {
+  #url;
+  #protocol;
+  #reconnectMaxMs;
+  #on;
+  #socket = null;
+  #stopped = true;
+  #online = false;
+  #everOnline = false;
+  #attempt = 0;
+  #retryTimer = null;
+  #connectTimer = null;
+
+  constructor({ url, protocol, reconnectMaxMs, onOpen, onMessage, onClose, onState }) {
+    this.#url = url;
+    this.#protocol = protocol;
+    this.#reconnectMaxMs = Math.max(RECONNECT_BASE_MS, reconnectMaxMs || 10000);
+    this.#on = { onOpen, onMessage, onClose, onState };
+    window.addEventListener("online", () => this.#wake());
+    window.addEventListener("offline", () => {
+      if (!this.#stopped && !this.#online) this.#on.onState("offline", null);
+    });
+  }
+
+  /** Whether a socket was ever marked online: later attempts are reconnections. */
+  get everOnline() {
+    return this.#everOnline;
+  }
+
+  /** Opens the first socket, and keeps one open until `stop()`. */
+  start() {
+    this.#stopped = false;
+    this.#attempt = 0;
+    this.#open();
+  }
+
+  /** Closes the socket for good (queued frames are flushed first). */
+  stop(reason) {
+    this.#stopped = true;
+    this.#online = false;
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#connectTimer);
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) {
+      socket.onclose = null;
+      socket.close(1000, reason);
+    }
+    this.#on.onState("offline", null);
+  }
+
+  /** Closes the current socket; a new one follows after the backoff. */
+  drop() {
+    this.#socket?.close();
+  }
+
+  /** Tries again at once when waiting between attempts (a click on the status). */
+  retryNow() {
+    this.#wake();
+  }
+
+  /** Sends a text on the open socket; false when there is none. */
+  send(text) {
+    if (this.#socket?.readyState !== WebSocket.OPEN) return false;
+    this.#socket.send(text);
+    return true;
+  }
+
+  /** The socket did what it was opened for (registered): no timeout, no backoff. */
+  markOnline() {
+    this.#online = true;
+    this.#everOnline = true;
+    this.#attempt = 0;
+    clearTimeout(this.#connectTimer);
+    this.#on.onState("online", null);
+  }
+
+  #open() {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    if (this.#stopped) return;
+    this.#on.onState(this.#everOnline ? "reconnecting" : "connecting", null);
+    let socket;
+    try {
+      socket = new WebSocket(this.#url, this.#protocol);
+    } catch (err) {
+      console.warn("meetmap: cannot open the WebSocket", err);
+      this.#scheduleRetry();
+      return;
+    }
+    this.#socket = socket;
+    this.#connectTimer = setTimeout(() => {
+      if (this.#socket === socket && !this.#online) socket.close();
+    }, CONNECT_TIMEOUT_MS);
+    socket.onopen = () => {
+      if (this.#socket === socket) this.#on.onOpen();
+    };
+    socket.onmessage = (event) => {
+      if (this.#socket === socket) this.#on.onMessage(event.data);
+    };
+    socket.onclose = () => {
+      if (this.#socket !== socket) return;
+      clearTimeout(this.#connectTimer);
+      this.#socket = null;
+      this.#online = false;
+      this.#on.onClose();
+      this.#scheduleRetry();
+    };
+    // A failed socket always closes next; `onclose` does the work. Without this handler
+    // the browser still logs the failure, which the app cannot prevent.
+    socket.onerror = () => {};
+  }
+
+  #scheduleRetry() {
+    if (this.#stopped) return;
+    const cap = Math.min(this.#reconnectMaxMs, RECONNECT_BASE_MS * 2 ** this.#attempt);
+    this.#attempt += 1;
+    // "Equal jitter": half fixed, half random, so clients that dropped together spread out.
+    const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
+    const offline = navigator.onLine === false;
+    this.#on.onState(offline ? "offline" : this.#everOnline ? "reconnecting" : "connecting", delay);
+    this.#retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  #wake() {
+    if (this.#stopped || this.#socket || !this.#retryTimer) return;
+    this.#open();
+  }
+}
