@@ -10,13 +10,14 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 async fn start_server(folder: &std::path::Path) -> (String, oneshot::Sender<()>) {
-    let store = open_sqlite_store(&folder.join("users.sqlite3"))
-        .await
-        .expect("open store");
+    let database = folder.join("users.sqlite3");
+    let store = open_sqlite_store(&database).await.expect("open store");
+    let config = bench_config();
+    let claims = backend::claims::ClaimStore::open(&database, config.session_ttl).expect("claims");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(backend::run(listener, bench_config(), store, async move {
+    tokio::spawn(backend::run(listener, config, store, claims, async move {
         let _ = stopped.await;
     }));
     (format!("ws://{address}"), stop)
@@ -30,8 +31,15 @@ fn bench_config() -> ServerConfig {
         chat_rate: unlimited,
         signaling_rate: unlimited,
         ice_rate: unlimited,
+        presence_rate: unlimited,
+        fan_out_rate: unlimited,
+        room_broadcast_rate: unlimited,
+        directed_rate: unlimited,
         max_connections: 0,
         max_connections_per_ip: 0,
+        // Every scenario runs on this one server and names its clients alike, without the
+        // tokens of the ones before (`just bench` starts a fresh server per scenario).
+        allow_shared_emails: true,
         ..ServerConfig::default()
     }
 }
