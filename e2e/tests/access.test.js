@@ -65,10 +65,10 @@ scenario(
     await submitLogin(alice);
     await alice.waitOnline();
 
-    // Another browser (no token) claims alice's email.
+    // Another browser (no token) tries alice's email: it is hers (claimed by her device).
     const thief = await atLogin(world, { email: "alice@example.com", name: "Not Alice", label: "thief" });
     await submitLogin(thief);
-    await refusedWith(thief, /already online/i);
+    await refusedWith(thief, /signed in on another device/i);
 
     // A second tab of alice's own browser shares her token and gets in: one user.
     const tab = await alice.context.newPage();
