@@ -2,12 +2,15 @@
 //! (a device's session token, or a link code from one), lookalike emails, and the delays
 //! after failed attempts. See `docs/SECURITY.md` ("Who may register as whom").
 
+mod refusals;
+
 use crate::attempts::Attempts;
-use crate::claims::{ClaimError, ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
+use crate::claims::{ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
 use crate::session::{Secret, SessionKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
+use refusals::{claimed_error, confusable, in_use, no_device, store_failed, too_many_attempts};
 use shared::{DeviceLink, ErrorCode, Profile, ProtocolError};
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -308,53 +311,6 @@ fn is_a_guess(code: ErrorCode) -> bool {
 /// identity itself, only what two different emails must not share.
 fn skeleton_of(email: &str) -> String {
     shared::email_skeleton(email)
-}
-
-fn in_use(email: &str) -> ProtocolError {
-    ProtocolError::new(
-        ErrorCode::EmailInUse,
-        format!("{email} is online on another connection; its session token is needed"),
-    )
-}
-
-fn claimed_error(email: &str) -> ProtocolError {
-    ProtocolError::new(
-        ErrorCode::EmailClaimed,
-        format!(
-            "{email} belongs to someone signed in on another device: sign in there, or add this device with a link code from it"
-        ),
-    )
-}
-
-fn confusable(email: &str, existing: &str) -> ProtocolError {
-    ProtocolError::field(
-        "email",
-        format!("{email} looks like the email of another user ({existing}): choose another"),
-    )
-    .with_code(ErrorCode::EmailConfusable)
-}
-
-fn too_many_attempts(wait: Duration) -> ProtocolError {
-    let seconds = wait.as_secs().max(1);
-    ProtocolError::new(
-        ErrorCode::TooManyAttempts,
-        format!("too many failed sign-ins from your network: try again in {seconds} s"),
-    )
-}
-
-fn no_device() -> ProtocolError {
-    ProtocolError::new(
-        ErrorCode::NoDevice,
-        "this connection did not sign in with a device (a session token)",
-    )
-}
-
-fn store_failed(error: ClaimError) -> ProtocolError {
-    log::warn!("{error}");
-    ProtocolError::new(
-        ErrorCode::Internal,
-        "the server could not check this email; try again",
-    )
 }
 
 fn unix_now() -> u64 {

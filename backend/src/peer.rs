@@ -3,48 +3,30 @@
 //! within the connection's [`Budget`]; the hub's frames go out in vectored writes; the
 //! cleanup runs once, in [`serve`], whichever way the loop ends.
 
+mod ending;
+mod sign_in;
+mod write;
+
+use ending::{Ending, ending_of};
+use write::{within, write_all};
+
 use crate::access::Access;
-use crate::budget::{Budget, Overrun};
+use crate::budget::Budget;
 use crate::config::ServerConfig;
 use crate::frame::Frame;
 use crate::handshake::Socket;
 use crate::hub::{ConnId, Hub, Outbox};
-use crate::outbox::Closed;
-use crate::stream::LeanStream;
 use futures_util::{SinkExt, StreamExt};
-use shared::{
-    ClientMessage, ErrorCode, Profile, ProtocolError, ServerMessage, decode_client_message,
-};
-use std::io::{self, IoSlice};
+use shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage, decode_client_message};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// Frames written by one system call at most (a vectored write).
 const WRITE_BATCH: usize = 256;
-
-/// Why the loop ended, for the log and the close frame.
-enum Ending {
-    ClientClosed,
-    Idle,
-    TooSlow,
-    TooBig,
-    /// Used up its budget: kept sending over a rate, or kept sending refused frames.
-    Abuse(Overrun),
-    ServerShutdown,
-    /// Did not register within the registration deadline.
-    NotRegistered,
-    /// Signed its device out.
-    SignedOut,
-    /// Its user signed the other devices out from another one.
-    SignedOutElsewhere,
-    Transport(String),
-}
 
 /// Adds a connection that completed its handshake to the hub, ready to [`serve`].
 ///
@@ -102,24 +84,6 @@ pub(crate) async fn serve(mut peer: Box<Peer>) {
     // Boxed: the goodbye's state exists only while it runs, not in every idle task.
     Box::pin(peer.close(&ending)).await;
     log::info!("conn={} closed: {ending}", peer.id);
-}
-
-impl std::fmt::Display for Ending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::ClientClosed => f.write_str("client closed"),
-            Self::Idle => f.write_str("no answer to pings"),
-            Self::TooSlow => f.write_str("client too slow to read"),
-            Self::TooBig => f.write_str("message over the size limit"),
-            Self::Abuse(Overrun::RateLimited) => f.write_str("too many rate-limited frames"),
-            Self::Abuse(Overrun::BadFrames) => f.write_str("too many bad frames"),
-            Self::ServerShutdown => f.write_str("server shutdown"),
-            Self::NotRegistered => f.write_str("did not register in time"),
-            Self::SignedOut => f.write_str("signed out"),
-            Self::SignedOutElsewhere => f.write_str("signed out from another device"),
-            Self::Transport(error) => write!(f, "transport error: {error}"),
-        }
-    }
 }
 
 /// The identity a connection registered with: its email, and its device if it proved one.
@@ -244,86 +208,6 @@ impl Peer {
         Ok(outcome.err())
     }
 
-    /// The first registration: the access rules (which may ask the claims store), then
-    /// the hub.
-    async fn register(&mut self, profile: Profile) -> Result<(), ProtocolError> {
-        let online = self.hub.is_online(&profile.email);
-        let access = Arc::clone(&self.access);
-        let admitted = access
-            .admit(&profile, self.wants_deltas, self.network, online)
-            .await;
-        // The claims may have kept this task from reading for a while (a locked file): the
-        // client was not silent, the server was busy.
-        self.last_heard = Instant::now();
-        let admitted = admitted?;
-        let email = profile.email.clone();
-        if let Err(error) = self.hub.register(self.id, profile, Some(&admitted)) {
-            access.undo(&email, &admitted).await;
-            return Err(error);
-        }
-        log::info!(
-            "conn={} registered as {email}{}",
-            self.id,
-            if admitted.device.is_some() {
-                " (device)"
-            } else {
-                ""
-            }
-        );
-        self.registered = Some(Registered {
-            email,
-            device: admitted.device,
-        });
-        Ok(())
-    }
-
-    /// Answers `link-device` with a one-time code for another device of this user's.
-    async fn link_device(&mut self) -> Result<Result<(), ProtocolError>, Ending> {
-        let Some(registered) = &self.registered else {
-            return Ok(Err(not_registered()));
-        };
-        let link = match self
-            .access
-            .link_code(&registered.email, registered.device.as_deref())
-        {
-            Ok(link) => link,
-            Err(error) => return Ok(Err(error)),
-        };
-        log::info!("conn={} asked for a device link code", self.id);
-        let frame = Frame::message(&ServerMessage::DeviceLink(link));
-        self.write_frames(&[frame]).await?;
-        Ok(Ok(()))
-    }
-
-    /// Signs this device out for good, says so, and ends the connection; or with
-    /// `others`, signs the user's other devices out and closes their connections.
-    async fn sign_out(&mut self, others: bool) -> Result<Option<ProtocolError>, Ending> {
-        let Some(registered) = &self.registered else {
-            return Ok(Some(not_registered()));
-        };
-        let access = Arc::clone(&self.access);
-        let device = registered.device.as_deref();
-        let devices = match access.sign_out(&registered.email, device, others).await {
-            Ok(devices) => devices,
-            Err(error) => return Ok(Some(error)),
-        };
-        let closed = match others {
-            true => self.hub.close_others_of(&registered.email, self.id),
-            false => 0,
-        };
-        log::info!(
-            "conn={} signed out {devices} devices (others: {others}, {closed} connections closed)",
-            self.id
-        );
-        let answer = shared::SignedOut { devices, others };
-        let frame = Frame::message(&ServerMessage::SignedOut(answer));
-        self.write_frames(&[frame]).await?;
-        match others {
-            true => Ok(None),
-            false => Err(Ending::SignedOut),
-        }
-    }
-
     fn budget(&mut self) -> &mut Budget {
         budget_of(&mut self.budget, &self.config)
     }
@@ -388,19 +272,8 @@ impl Peer {
     /// Says goodbye with a close frame where the client can still hear one, then reads
     /// until the client closes too, so that the close frame is not lost to a reset.
     async fn close(&mut self, ending: &Ending) {
-        let (code, reason) = match ending {
-            Ending::ServerShutdown => (CloseCode::Away, "server shutting down"),
-            Ending::TooSlow => (CloseCode::Policy, "too slow: outbound queue full"),
-            Ending::TooBig => (CloseCode::Size, "message too big"),
-            Ending::Abuse(Overrun::RateLimited) => {
-                (CloseCode::Policy, "too many rate-limited frames")
-            }
-            Ending::Abuse(Overrun::BadFrames) => (CloseCode::Policy, "too many bad frames"),
-            Ending::Idle => (CloseCode::Away, "no answer to pings"),
-            Ending::NotRegistered => (CloseCode::Policy, "did not register in time"),
-            Ending::SignedOut => (CloseCode::Normal, "signed out"),
-            Ending::SignedOutElsewhere => (CloseCode::Policy, "signed out from another device"),
-            Ending::ClientClosed | Ending::Transport(_) => return,
+        let Some((code, reason)) = ending.close_frame() else {
+            return;
         };
         if self.torn {
             // Half a frame went out: a close frame now would be read as its rest.
@@ -424,61 +297,4 @@ impl Peer {
 /// A connection's budget, made when first needed.
 fn budget_of<'a>(budget: &'a mut Option<Box<Budget>>, config: &ServerConfig) -> &'a mut Budget {
     budget.get_or_insert_with(|| Box::new(Budget::new(config, Instant::now())))
-}
-
-/// Writes every byte of `frames`, as few system calls as the kernel allows.
-async fn write_all(stream: &mut LeanStream, frames: &[Frame]) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = frames.iter().map(|f| IoSlice::new(f.as_bytes())).collect();
-    let mut remaining = &mut slices[..];
-    while !remaining.is_empty() {
-        let written = stream.write_vectored(remaining).await?;
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        IoSlice::advance_slices(&mut remaining, written);
-    }
-    Ok(())
-}
-
-/// Runs a write within the send timeout; a kick (the outbox over its bound) or shutdown
-/// cuts it short, so that a client that stopped reading is closed at once.
-async fn within(
-    config: &ServerConfig,
-    outbox: &Outbox,
-    write: impl std::future::Future<Output = Result<(), String>>,
-) -> Result<(), Ending> {
-    let write = tokio::time::timeout(config.send_timeout, write);
-    tokio::pin!(write);
-    let mut woken = false;
-    let result = loop {
-        tokio::select! {
-            biased;
-            _ = outbox.woken() => match outbox.closed() {
-                Some(reason) => break Err(ending_of(reason)),
-                None => woken = true,
-            },
-            written = &mut write => break match written {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(error)) => Err(Ending::Transport(error)),
-                Err(_) => Err(Ending::TooSlow),
-            },
-        }
-    };
-    if woken {
-        // The wake was for frames or a ping queued meanwhile: kept for the loop's next turn.
-        outbox.wake_again();
-    }
-    result
-}
-
-fn not_registered() -> ProtocolError {
-    ProtocolError::new(ErrorCode::NotRegistered, "send add-user first")
-}
-
-fn ending_of(reason: Closed) -> Ending {
-    match reason {
-        Closed::Kicked => Ending::TooSlow,
-        Closed::ServerShutdown => Ending::ServerShutdown,
-        Closed::SignedOut => Ending::SignedOutElsewhere,
-    }
 }

@@ -5,8 +5,10 @@
 //! The claims live in SQLite (`store.rs`), never in memory: the server keeps nothing per
 //! email it has seen. Link codes are short-lived and kept in memory (`link_codes.rs`).
 
+mod admin;
 mod deferred;
 mod link_codes;
+mod sql;
 mod store;
 
 pub use link_codes::{LINK_CODE_TTL, LinkCodes};

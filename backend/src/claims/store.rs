@@ -4,35 +4,16 @@
 //! share the file).
 
 use super::deferred::Deferred;
+use super::sql::{
+    BUSY_TIMEOUT, device_is_live, fail, insert_device, live_device_exists, lock, lookalike, ms,
+    new_device_id, prepare, upsert_identity, without_waiting, write_deferred,
+};
 use super::{ClaimError, Claimed, DeviceId};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// How long a claim query waits for a lock held by another writer before it fails (and
-/// the registration is refused with `internal`, to be tried again).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
-
-const SCHEMA: &str = "
-    CREATE TABLE IF NOT EXISTS claim_devices (
-        email TEXT NOT NULL,
-        device TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        last_used_ms INTEGER NOT NULL,
-        PRIMARY KEY (email, device)
-    );
-    CREATE INDEX IF NOT EXISTS claim_devices_by_last_used ON claim_devices (last_used_ms);
-    CREATE TABLE IF NOT EXISTS identities (
-        email TEXT PRIMARY KEY,
-        skeleton TEXT NOT NULL,
-        last_seen_ms INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS identities_by_skeleton ON identities (skeleton);
-    CREATE INDEX IF NOT EXISTS identities_by_last_seen ON identities (last_seen_ms);";
 
 /// The claims of one deployment. Cheap to clone.
 #[derive(Clone)]
@@ -46,7 +27,7 @@ pub struct ClaimStore {
     /// query that fails finds no claims, and the schema is tried again before each query.
     prepared: Arc<AtomicBool>,
     /// Writes the file could not take yet, written before the next query.
-    deferred: Arc<Deferred>,
+    pub(super) deferred: Arc<Deferred>,
     /// When a write last failed: for [`WRITE_PAUSE`] after it, writes go to memory at once
     /// instead of each waiting out the busy timeout.
     write_failed_at: Arc<Mutex<Option<Instant>>>,
@@ -279,84 +260,18 @@ impl ClaimStore {
         }
     }
 
-    /// Signs every device of `email` but `keep` out; returns how many.
-    pub async fn revoke_others(&self, email: &str, keep: &str) -> Result<usize, ClaimError> {
-        let in_memory = self.deferred.remove_devices(email, |id| id != keep);
-        let (email, keep) = (email.to_owned(), keep.to_owned());
-        let revoked = self
-            .run(move |conn| {
-                conn.execute(
-                    "DELETE FROM claim_devices WHERE email = ?1 AND device <> ?2",
-                    params![email, keep],
-                )
-            })
-            .await?;
-        Ok(revoked + in_memory)
-    }
-
-    /// Releases a claim (the operator's command): every device of `email` is signed out
-    /// and the email is free for the next to register. Returns the devices removed.
-    pub async fn release(&self, email: &str) -> Result<usize, ClaimError> {
-        let in_memory = self.deferred.remove_devices(email, |_| true);
-        let email = email.to_owned();
-        let released = self
-            .run(move |conn| conn.execute("DELETE FROM claim_devices WHERE email = ?1", [email]))
-            .await?;
-        Ok(released + in_memory)
-    }
-
-    /// The devices of `email`, as `(device, last used ms)`, most recent first.
-    pub async fn devices(&self, email: &str) -> Result<Vec<(DeviceId, u64)>, ClaimError> {
-        let deferred = self.deferred.devices_of(email);
-        let email = email.to_owned();
-        let mut devices: Vec<(DeviceId, u64)> = self
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT device, last_used_ms FROM claim_devices WHERE email = ?1",
-                )?;
-                let rows = stmt.query_map([email], |row| Ok((row.get(0)?, row.get(1)?)))?;
-                rows.collect::<rusqlite::Result<Vec<(DeviceId, i64)>>>()
-            })
-            .await?
-            .into_iter()
-            .chain(deferred)
-            .map(|(device, used)| (device, u64::try_from(used).unwrap_or(0)))
-            .collect();
-        devices.sort_by_key(|(_, used)| std::cmp::Reverse(*used));
-        Ok(devices)
-    }
-
-    /// Forgets devices past their life and emails not seen since `seen_cutoff_ms`.
-    /// Returns how many rows went.
-    pub async fn purge(&self, now_ms: u64, seen_cutoff_ms: u64) -> Result<usize, ClaimError> {
-        let (cutoff, seen) = (self.cutoff(now_ms), ms(seen_cutoff_ms));
-        self.run(move |conn| {
-            let devices = conn.execute(
-                "DELETE FROM claim_devices WHERE last_used_ms <= ?1",
-                [cutoff],
-            )?;
-            let identities = conn.execute(
-                "DELETE FROM identities WHERE last_seen_ms < ?1
-                 AND email NOT IN (SELECT email FROM claim_devices)",
-                [seen],
-            )?;
-            Ok(devices + identities)
-        })
-        .await
-    }
-
     /// Writes what is kept in memory; true once nothing is left there.
     pub async fn flush(&self) -> bool {
         let _ = self.run(|_| Ok(())).await;
         self.deferred.is_empty()
     }
 
-    fn cutoff(&self, now_ms: u64) -> i64 {
+    pub(super) fn cutoff(&self, now_ms: u64) -> i64 {
         ms(now_ms).saturating_sub(self.device_ttl_ms)
     }
 
     /// A query that writes: refused at once for a moment after a write failed.
-    async fn write<T, F>(&self, work: F) -> Result<T, ClaimError>
+    pub(super) async fn write<T, F>(&self, work: F) -> Result<T, ClaimError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
@@ -374,7 +289,7 @@ impl ClaimStore {
     }
 
     /// A query whose failure, while the tables are not known to exist, finds nothing.
-    async fn read<T, F>(&self, work: F) -> Result<T, ClaimError>
+    pub(super) async fn read<T, F>(&self, work: F) -> Result<T, ClaimError>
     where
         T: Send + Default + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
@@ -387,7 +302,7 @@ impl ClaimStore {
 
     /// Runs `work` on the connection in the blocking pool, after making the tables and
     /// writing what was deferred, where the file lets it.
-    async fn run<T, F>(&self, work: F) -> Result<T, ClaimError>
+    pub(super) async fn run<T, F>(&self, work: F) -> Result<T, ClaimError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
@@ -413,123 +328,6 @@ impl ClaimStore {
         .await;
         joined.map_err(|e| ClaimError(format!("task failed: {e}")))?
     }
-}
-
-/// The tables and indexes, made if missing.
-fn prepare(conn: &Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.execute_batch(SCHEMA)
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Writes the deferred claims in one transaction, without waiting for a lock; on failure
-/// they stay for next time.
-fn write_deferred(conn: &mut Connection, deferred: &Deferred) {
-    let pending = deferred.snapshot();
-    let mut outcome = Ok(());
-    without_waiting(conn, |conn| {
-        outcome = write_pending(conn, &pending);
-        outcome.is_ok()
-    });
-    match outcome {
-        Ok(()) => {
-            deferred.written(&pending);
-            log::info!("claims: the file took the claims kept in memory");
-        }
-        Err(error) => log::debug!("claims: the file still refuses writes: {error}"),
-    }
-}
-
-/// Runs `work` with no busy timeout (a locked file fails at once), then restores it.
-fn without_waiting(conn: &mut Connection, work: impl FnOnce(&mut Connection) -> bool) -> bool {
-    let _ = conn.busy_timeout(Duration::ZERO);
-    let done = work(conn);
-    let _ = conn.busy_timeout(BUSY_TIMEOUT);
-    done
-}
-
-fn write_pending(
-    conn: &mut Connection,
-    pending: &super::deferred::Pending,
-) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    for ((email, device), made) in &pending.devices {
-        insert_device(&tx, email, device, *made)?;
-    }
-    for (email, (skeleton, seen)) in &pending.identities {
-        upsert_identity(&tx, email, skeleton, *seen)?;
-    }
-    tx.commit()
-}
-
-fn device_is_live(
-    conn: &Connection,
-    email: &str,
-    device: &str,
-    cutoff: i64,
-) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT 1 FROM claim_devices WHERE email = ?1 AND device = ?2 AND last_used_ms > ?3",
-    )?
-    .query_row(params![email, device, cutoff], |_| Ok(()))
-    .optional()
-    .map(|found| found.is_some())
-}
-
-fn live_device_exists(conn: &Connection, email: &str, cutoff: i64) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT 1 FROM claim_devices WHERE email = ?1 AND last_used_ms > ?2 LIMIT 1",
-    )?
-    .query_row(params![email, cutoff], |_| Ok(()))
-    .optional()
-    .map(|found| found.is_some())
-}
-
-fn lookalike(conn: &Connection, email: &str, skeleton: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT email FROM identities WHERE skeleton = ?1 AND email <> ?2 LIMIT 1")?
-        .query_row([skeleton, email], |row| row.get(0))
-        .optional()
-}
-
-fn insert_device(conn: &Connection, email: &str, device: &str, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT OR IGNORE INTO claim_devices (email, device, created_ms, last_used_ms)
-         VALUES (?1, ?2, ?3, ?3)",
-        params![email, device, now],
-    )
-    .map(drop)
-}
-
-fn upsert_identity(
-    conn: &Connection,
-    email: &str,
-    skeleton: &str,
-    now: i64,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO identities (email, skeleton, last_seen_ms) VALUES (?1, ?2, ?3)
-         ON CONFLICT(email) DO UPDATE SET last_seen_ms = excluded.last_seen_ms",
-        params![email, skeleton, now],
-    )
-    .map(drop)
-}
-
-/// 96 random bits, base64url: 16 characters.
-fn new_device_id() -> Result<DeviceId, ClaimError> {
-    let mut bytes = [0u8; 12];
-    getrandom::getrandom(&mut bytes).map_err(|e| ClaimError(format!("no random bytes: {e}")))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-fn ms(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn fail(path: &Path, error: &dyn std::fmt::Display) -> ClaimError {
-    ClaimError(format!("{}: {error}", path.display()))
 }
 
 #[cfg(test)]
