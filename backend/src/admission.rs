@@ -153,6 +153,18 @@ pub(crate) fn network_of(address: IpAddr) -> IpAddr {
     }
 }
 
+/// Who a connection is, for the delays after failed sign-ins: its peer, or, when the peer
+/// is a trusted proxy, the right-most `X-Forwarded-For` address that is not one (each proxy
+/// appends the address it received from; only those past the trusted ones could be forged).
+pub(crate) fn client_of(peer: IpAddr, forwarded_for: &[IpAddr], trusted: &[IpAddr]) -> IpAddr {
+    let is_trusted = |address: &IpAddr| trusted.contains(&address.to_canonical());
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut hops = forwarded_for.iter().rev();
+    hops.find(|hop| !is_trusted(hop)).copied().unwrap_or(peer)
+}
+
 /// The connection cap that fits in the process's open-file limit: `requested` (0 is "as
 /// many as fit"), lowered to the limit less [`DESCRIPTOR_MARGIN`] with a warning. The
 /// soft limit is first raised to the hard one where the system allows.

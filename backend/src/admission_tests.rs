@@ -83,6 +83,23 @@ fn the_cap_never_exceeds_the_descriptor_limit() {
 }
 
 #[test]
+fn a_trusted_proxy_is_seen_through_and_no_one_else() {
+    let proxy = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let forged = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 9));
+    let client = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 5));
+    let trusted = [proxy];
+    assert_eq!(client_of(proxy, &[forged, client], &trusted), client);
+    assert_eq!(client_of(proxy, &[client, proxy], &trusted), client);
+    assert_eq!(client_of(proxy, &[], &trusted), proxy);
+    assert_eq!(
+        client_of(A, &[client], &trusted),
+        A,
+        "not a proxy: its own address"
+    );
+    assert_eq!(client_of(proxy, &[client], &[]), proxy, "no proxy trusted");
+}
+
+#[test]
 fn flags_give_the_origin_list_and_caps() {
     use clap::Parser;
     let defaults = crate::Args::parse_from(["backend"]).server_config();

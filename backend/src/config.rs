@@ -7,7 +7,7 @@ use crate::session::{DEFAULT_SESSION_TTL, Secret, SecretError, SessionKey};
 use crate::store::{DEFAULT_RETENTION_DAYS, RemoteConfig, retention_of_days};
 use clap::Parser;
 use reqwest::Url;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -60,6 +60,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Connections open at once from one IP address; past it `503`. 0 is no cap.
     pub max_connections_per_ip: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client: a connection from one of
+    /// them counts, for the delays after failed sign-ins, as the client it names.
+    pub trusted_proxies: Vec<IpAddr>,
     /// Serves an echo of every message at `/__echo`, for the Autobahn conformance suite;
     /// never set by a flag.
     pub echo_route: bool,
@@ -149,6 +152,7 @@ impl Default for ServerConfig {
             missing_origin: MissingOrigin::Allow,
             max_connections: 20_000,
             max_connections_per_ip: 200,
+            trusted_proxies: Vec::new(),
             echo_route: false,
             access_code: None,
             session_key: SessionKey::random(),
@@ -274,6 +278,11 @@ pub struct Args {
     /// proxy's address.
     #[arg(long, env = "MEETMAP_MAX_CONNECTIONS_PER_IP", default_value_t = 200)]
     pub max_connections_per_ip: usize,
+    /// Addresses of reverse proxies in front of the server, comma-separated: for a
+    /// connection from one of them, the client's address (for the delays after failed
+    /// sign-ins) is read from X-Forwarded-For. None by default.
+    #[arg(long, env = "MEETMAP_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
     /// Access code registering needs (a private deployment); none by default.
     #[arg(long, env = "MEETMAP_ACCESS_CODE", hide_env_values = true)]
     pub access_code: Option<Secret>,
@@ -397,6 +406,7 @@ impl Args {
             missing_origin: self.missing_origin,
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_connections_per_ip,
+            trusted_proxies: self.trusted_proxies.clone(),
             access_code: self.access_code.clone(),
             session_ttl: Duration::from_secs(self.session_ttl_secs.max(1)),
             allow_shared_emails: self.allow_shared_emails,

@@ -11,6 +11,7 @@ use crate::admission::{self, Cap};
 use crate::config::ServerConfig;
 use crate::stream::LeanStream;
 use shared::{DEFAULT_ROOM, DELTA_SUBPROTOCOL, ROOM_QUERY_PARAMETER, normalize_room};
+use std::net::IpAddr;
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
@@ -50,6 +51,9 @@ pub(crate) struct Accepted {
     pub wants_deltas: bool,
     /// The client asked for the echo route (enabled by the config).
     pub echo: bool,
+    /// The addresses of its `X-Forwarded-For` headers, in order (none if one is not an
+    /// address): who it is, if it came through a trusted proxy.
+    pub forwarded_for: Vec<IpAddr>,
 }
 
 /// What the client asked for in its upgrade request.
@@ -57,6 +61,7 @@ struct Requested {
     room: String,
     wants_deltas: bool,
     echo: bool,
+    forwarded_for: Vec<IpAddr>,
 }
 
 /// Completes the handshake within the configured time, or says why not. `full` is the
@@ -95,6 +100,7 @@ pub(crate) async fn accept(
                 room: String::new(),
                 wants_deltas: false,
                 echo: true,
+                forwarded_for: Vec::new(),
             });
             return Ok(response);
         }
@@ -110,6 +116,7 @@ pub(crate) async fn accept(
             room,
             wants_deltas,
             echo: false,
+            forwarded_for: forwarded_for(request),
         });
         Ok(response)
     };
@@ -125,12 +132,14 @@ pub(crate) async fn accept(
         room,
         wants_deltas,
         echo,
+        forwarded_for,
     } = requested.ok_or_else(|| "handshake ended without a request".to_string())?;
     Ok(Accepted {
         socket,
         room,
         wants_deltas,
         echo,
+        forwarded_for,
     })
 }
 
@@ -158,6 +167,19 @@ fn room_of(request: &Request) -> Result<String, String> {
         Some(room) => normalize_room(&room).map_err(|error| error.message),
         None => Ok(DEFAULT_ROOM.to_owned()),
     }
+}
+
+/// Every address of the request's `X-Forwarded-For` headers, in order; none at all if any
+/// entry is not an address (a header a proxy did not write cannot be trusted in part).
+fn forwarded_for(request: &Request) -> Vec<IpAddr> {
+    let entries = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|value| value.to_str().unwrap_or("\u{fffd}"))
+        .flat_map(|value| value.split(','))
+        .map(|entry| entry.trim().parse::<IpAddr>());
+    entries.collect::<Result<_, _>>().unwrap_or_default()
 }
 
 fn offers_delta_subprotocol(request: &Request) -> bool {

@@ -106,7 +106,12 @@ pub async fn run(
             let handshake = Box::pin(handshake::accept(stream, &config, ticket.refused()));
             let connection = match handshake.await {
                 Ok(accepted) => {
-                    let network = admission::network_of(address.ip());
+                    let client = admission::client_of(
+                        address.ip(),
+                        &accepted.forwarded_for,
+                        &config.trusted_proxies,
+                    );
+                    let network = admission::network_of(client);
                     let peer = Peer {
                         id,
                         network,
@@ -265,6 +270,7 @@ fn start(
         room,
         wants_deltas,
         echo,
+        ..
     } = accepted;
     if echo {
         return Box::pin(echo::serve(peer.id, socket, stop));

@@ -8,6 +8,7 @@ mod descriptors;
 mod gated;
 mod lookalikes;
 mod payload;
+mod proxies;
 
 use super::harness::{Client, fast_config, profile};
 use backend::{Secret, ServerConfig};
