@@ -12,14 +12,16 @@ use super::{ClaimError, Claimed, DeviceId};
 use rusqlite::{Connection, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// The claims of one deployment. Cheap to clone.
 #[derive(Clone)]
 pub struct ClaimStore {
-    /// Locked only inside `spawn_blocking`, never across an `.await`.
-    conn: Arc<Mutex<Connection>>,
+    /// The one thread that owns the connection and runs every query in turn: a burst of
+    /// registrations queues here instead of spawning a blocking thread each.
+    jobs: mpsc::Sender<Job>,
     /// A device unused for longer no longer holds its email's claim (its token has
     /// expired too: every registration renews both).
     device_ttl_ms: i64,
@@ -35,6 +37,23 @@ pub struct ClaimStore {
 
 /// How long writes go straight to memory after one failed.
 const WRITE_PAUSE: Duration = Duration::from_secs(1);
+
+/// A query for the claims thread.
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Starts the thread that owns `conn`; it ends when the last handle is dropped.
+fn spawn_worker(mut conn: Connection, path: &Path) -> Result<mpsc::Sender<Job>, ClaimError> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("claims".into())
+        .spawn(move || {
+            for job in queue {
+                job(&mut conn);
+            }
+        })
+        .map_err(|e| fail(path, &e))?;
+    Ok(jobs)
+}
 
 impl ClaimStore {
     /// Opens (or creates) the claims tables in the SQLite file at `path`. Blocks: call it
@@ -58,7 +77,7 @@ impl ClaimStore {
             }
         };
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            jobs: spawn_worker(conn, path)?,
             device_ttl_ms: i64::try_from(device_ttl.as_millis()).unwrap_or(i64::MAX),
             prepared: Arc::new(AtomicBool::new(prepared)),
             deferred: Arc::default(),
@@ -307,26 +326,20 @@ impl ClaimStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let (conn, prepared, deferred) = (
-            Arc::clone(&self.conn),
-            Arc::clone(&self.prepared),
-            Arc::clone(&self.deferred),
-        );
-        let joined = tokio::task::spawn_blocking(move || {
-            // Only ever locked here; a poisoned lock still guards a sound connection.
-            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            if !prepared.load(Ordering::Acquire)
-                && without_waiting(&mut conn, |c| prepare(c).is_ok())
-            {
+        let (prepared, deferred) = (Arc::clone(&self.prepared), Arc::clone(&self.deferred));
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut Connection| {
+            if !prepared.load(Ordering::Acquire) && without_waiting(conn, |c| prepare(c).is_ok()) {
                 prepared.store(true, Ordering::Release);
             }
             if !deferred.is_empty() {
-                write_deferred(&mut conn, &deferred);
+                write_deferred(conn, &deferred);
             }
-            work(&mut conn).map_err(|e| ClaimError(e.to_string()))
-        })
-        .await;
-        joined.map_err(|e| ClaimError(format!("task failed: {e}")))?
+            let _ = answer.send(work(conn).map_err(|e| ClaimError(e.to_string())));
+        });
+        let gone = || ClaimError("the claims thread has stopped".into());
+        self.jobs.send(job).map_err(|_| gone())?;
+        answered.await.map_err(|_| gone())?
     }
 }
 
