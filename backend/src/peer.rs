@@ -190,12 +190,16 @@ impl Peer {
         let outcome = match message {
             ClientMessage::AddUser(profile) | ClientMessage::UpdateUser(profile) => {
                 match self.registered {
-                    None => self.register(profile).await,
+                    // Boxed, as below: a future keeps its largest state inline, and the
+                    // claims' lookups would size every idle connection's task for them.
+                    None => Box::pin(self.register(profile)).await,
                     Some(_) => self.hub.register(self.id, profile, None),
                 }
             }
-            ClientMessage::LinkDevice => self.link_device().await?,
-            ClientMessage::SignOut(request) => return self.sign_out(request.others).await,
+            ClientMessage::LinkDevice => Box::pin(self.link_device()).await?,
+            ClientMessage::SignOut(request) => {
+                return Box::pin(self.sign_out(request.others)).await;
+            }
             ClientMessage::Chat(request) => {
                 let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
                 self.hub.chat(self.id, request, fan_out)

@@ -56,7 +56,12 @@ pub struct Backend {
 impl Backend {
     /// Starts `binary` on a free loopback port with a database in `folder`, and waits
     /// until it accepts connections.
-    pub async fn start(binary: &Path, folder: &Path, log_level: &str) -> Result<Self, String> {
+    pub async fn start(
+        binary: &Path,
+        folder: &Path,
+        log_level: &str,
+        extra: &[&str],
+    ) -> Result<Self, String> {
         // The port is picked here and freed for the backend: it logs the address it was
         // given, not the one it bound.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -101,6 +106,7 @@ impl Backend {
                 "4000000000",
             ])
             .args(["--presence-rate", "1000000", "--presence-burst", "1000000"])
+            .args(extra)
             .env("RUST_LOG", log_level)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -151,11 +157,11 @@ pub async fn run(
     let fresh = |name: String| folder.join(name);
     let mut step = 0;
     macro_rules! on_backend {
-        ($run:expr) => {{
+        ($extra:expr, $run:expr) => {{
             step += 1;
             let dir = fresh(format!("run-{step}"));
             let _ = std::fs::create_dir_all(&dir);
-            match Backend::start(binary, &dir, log_level).await {
+            match Backend::start(binary, &dir, log_level, $extra).await {
                 Ok(backend) => {
                     let ctx = Context {
                         target: Target {
@@ -183,22 +189,29 @@ pub async fn run(
         }};
     }
     for &clients in &plan.idle {
-        on_backend!(|ctx: Context| async move { vec![idle::run(&ctx, clients).await] });
+        on_backend!(&[], |ctx: Context| async move {
+            vec![idle::run(&ctx, clients).await]
+        });
     }
     if !plan.live.is_empty() {
         let settings = plan.live_settings;
         let steps = plan.live.clone();
-        on_backend!(|ctx: Context| async move { live::run_steps(&ctx, &steps, settings).await });
+        // Each step reconnects the last step's users by email, without the tokens their
+        // devices got: on a server with claims they would be refused (churn measures what
+        // claims cost a registration).
+        on_backend!(&["--allow-shared-emails"], |ctx: Context| async move {
+            live::run_steps(&ctx, &steps, settings).await
+        });
     }
     for &pairs in &plan.relay_pairs {
         let (seconds, window) = (plan.relay_seconds, plan.relay_window);
-        on_backend!(
-            |ctx: Context| async move { vec![relay::run(&ctx, pairs, seconds, window).await] }
-        );
+        on_backend!(&[], |ctx: Context| async move {
+            vec![relay::run(&ctx, pairs, seconds, window).await]
+        });
     }
     for &rate in &plan.churn_rates {
         let (seconds, concurrency) = (plan.churn_seconds, plan.churn_concurrency);
-        on_backend!(|ctx: Context| async move {
+        on_backend!(&[], |ctx: Context| async move {
             vec![churn::run(&ctx, rate, seconds, concurrency).await]
         });
     }
