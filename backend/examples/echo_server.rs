@@ -19,7 +19,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         allowed_origins: vec!["*".into()],
         ..ServerConfig::default()
     };
-    let claims = backend::claims::ClaimStore::open(&database, config.session_ttl)?;
+    let claims_file = backend::config::claims_file_beside(&database);
+    let claims = backend::claims::ClaimStore::open(&claims_file, config.session_ttl)?;
     println!("listening on {address}");
     std::io::stdout().flush()?;
     // Standard input is read on a thread of its own: blocking reads, no tokio feature.

@@ -372,6 +372,14 @@ pub enum Command {
     Devices { email: String },
 }
 
+/// The claims' SQLite file, in the data folder.
+pub const CLAIMS_FILE_NAME: &str = "claims.sqlite3";
+
+/// The claims' file of the users' SQLite file `database`.
+pub fn claims_file_beside(database: &std::path::Path) -> PathBuf {
+    database.with_file_name(CLAIMS_FILE_NAME)
+}
+
 /// The frontend's own origins on its default port.
 pub const DEFAULT_ALLOWED_ORIGINS: &str = "http://127.0.0.1:3000,http://localhost:3000";
 
@@ -425,12 +433,13 @@ impl Args {
         }
     }
 
-    /// The SQLite file of the claims: the users' file, or `claims.sqlite3` in the data
-    /// folder when users are in a remote API.
+    /// The SQLite file of the claims: `claims.sqlite3` beside the users' file, or in the
+    /// data folder when users are in a remote API. A file of its own, so that claims and
+    /// the users store's writes never wait for each other's locks.
     pub fn claims_database(&self) -> PathBuf {
         match &self.users_api {
-            Some(_) => self.data_dir().join("claims.sqlite3"),
-            None => self.database.clone(),
+            Some(_) => self.data_dir().join(CLAIMS_FILE_NAME),
+            None => claims_file_beside(&self.database),
         }
     }
 

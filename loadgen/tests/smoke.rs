@@ -13,7 +13,9 @@ async fn start_server(folder: &std::path::Path) -> (String, oneshot::Sender<()>)
     let database = folder.join("users.sqlite3");
     let store = open_sqlite_store(&database).await.expect("open store");
     let config = bench_config();
-    let claims = backend::claims::ClaimStore::open(&database, config.session_ttl).expect("claims");
+    let claims_file = backend::config::claims_file_beside(&database);
+    let claims =
+        backend::claims::ClaimStore::open(&claims_file, config.session_ttl).expect("claims");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();

@@ -88,18 +88,14 @@ pub(super) fn write_pending(conn: &mut Connection, pending: &Pending) -> rusqlit
     tx.commit()
 }
 
-pub(super) fn device_is_live(
+pub(super) fn last_used(
     conn: &Connection,
     email: &str,
     device: &str,
-    cutoff: i64,
-) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT 1 FROM claim_devices WHERE email = ?1 AND device = ?2 AND last_used_ms > ?3",
-    )?
-    .query_row(params![email, device, cutoff], |_| Ok(()))
-    .optional()
-    .map(|found| found.is_some())
+) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT last_used_ms FROM claim_devices WHERE email = ?1 AND device = ?2")?
+        .query_row(params![email, device], |row| row.get(0))
+        .optional()
 }
 
 pub(super) fn live_device_exists(
@@ -131,11 +127,11 @@ pub(super) fn insert_device(
     device: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO claim_devices (email, device, created_ms, last_used_ms)
          VALUES (?1, ?2, ?3, ?3)",
-        params![email, device, now],
-    )
+    )?
+    .execute(params![email, device, now])
     .map(drop)
 }
 
@@ -145,11 +141,11 @@ pub(super) fn upsert_identity(
     skeleton: &str,
     now: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO identities (email, skeleton, last_seen_ms) VALUES (?1, ?2, ?3)
          ON CONFLICT(email) DO UPDATE SET last_seen_ms = excluded.last_seen_ms",
-        params![email, skeleton, now],
-    )
+    )?
+    .execute(params![email, skeleton, now])
     .map(drop)
 }
 

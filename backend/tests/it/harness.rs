@@ -64,7 +64,7 @@ impl TestServer {
     /// A server on an existing database file, as after a restart.
     pub async fn start_on(database: PathBuf, config: ServerConfig) -> Self {
         let store = open_sqlite_store(&database).await.expect("open store");
-        let claims = open_claims(&database);
+        let claims = open_claims(&backend::config::claims_file_beside(&database));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let (shutdown, stop) = oneshot::channel::<()>();
