@@ -176,8 +176,8 @@ pub(crate) fn within_descriptor_limit(requested: usize) -> usize {
     let cap = match requested {
         0 => fits,
         requested if requested > fits => {
-            log::warn!(
-                "--max-connections {requested} does not fit in the open-file limit of {limit}: using {fits}"
+            log::info!(
+                "--max-connections {requested} lowered to {fits}, to fit the open-file limit of {limit}"
             );
             fits
         }

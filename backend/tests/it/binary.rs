@@ -220,6 +220,15 @@ impl Backend {
         self.wait_exit_within(PATIENCE * 2).await
     }
 
+    /// A line already logged that satisfies `wanted`, or else the next one within `limit`
+    /// (for lines that may come before or after `listening on`).
+    pub async fn logged(&mut self, limit: Duration, wanted: impl Fn(&str) -> bool) -> String {
+        if let Some(line) = self.lines.iter().find(|line| wanted(line)) {
+            return line.clone();
+        }
+        self.await_log(limit, wanted).await
+    }
+
     /// The next log line (from now on) that satisfies `wanted`, within `limit`; panics
     /// with the log so far otherwise.
     pub async fn await_log(&mut self, limit: Duration, wanted: impl Fn(&str) -> bool) -> String {

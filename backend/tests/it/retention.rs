@@ -55,7 +55,7 @@ async fn users_not_seen_for_the_retention_period_are_deleted_at_start() {
 
     let mut backend = start_keeping(&database, "30").await;
     let line = backend
-        .await_log(PATIENCE, |line| line.contains("users not seen for"))
+        .logged(PATIENCE, |line| line.contains("users not seen for"))
         .await;
     assert!(
         line.contains("deleted 2 users not seen for 30 days"),
