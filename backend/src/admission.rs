@@ -166,7 +166,7 @@ pub(crate) fn client_of(peer: IpAddr, forwarded_for: &[IpAddr], trusted: &[IpAdd
 }
 
 /// The connection cap that fits in the process's open-file limit: `requested` (0 is "as
-/// many as fit"), lowered to the limit less [`DESCRIPTOR_MARGIN`] with a warning. The
+/// many as fit"), lowered to the limit less [`DESCRIPTOR_MARGIN`], said in the log. The
 /// soft limit is first raised to the hard one where the system allows.
 pub(crate) fn within_descriptor_limit(requested: usize) -> usize {
     let Some(limit) = descriptors::raise_to_hard_limit() else {

@@ -154,7 +154,16 @@ pub(crate) fn socket_config(config: &ServerConfig) -> WebSocketConfig {
         // `MAX_WRITE_BUFFER_BYTES` (unbounded by default).
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0)
-        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(max_write_buffer(config))
+}
+
+/// tungstenite's write buffer bound: a pong or two, except on a server with the test-only
+/// echo route, whose echoes (up to the message limit) go through tungstenite's writer.
+fn max_write_buffer(config: &ServerConfig) -> usize {
+    match config.echo_route {
+        true => 2 * config.max_message_bytes + MAX_WRITE_BUFFER_BYTES,
+        false => MAX_WRITE_BUFFER_BYTES,
+    }
 }
 
 /// The room named by `?room=`, normalised, or the default room.
