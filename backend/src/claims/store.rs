@@ -9,7 +9,7 @@ use super::sql::{
     new_device_id, prepare, upsert_identity, without_waiting, write_deferred,
 };
 use super::{ClaimError, Claimed, DeviceId};
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -41,21 +41,64 @@ const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
 /// How long writes go straight to memory after one failed.
 const WRITE_PAUSE: Duration = Duration::from_secs(1);
 
-/// A query for the claims thread.
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+/// A query for the claims thread: it runs, then its answer is given once the batch it ran
+/// in is committed (`true`), or refused (`false`: the batch's commit failed).
+type Job = Box<dyn FnOnce(&mut Connection) -> Answer + Send>;
+type Answer = Box<dyn FnOnce(bool) + Send>;
+
+/// Queries run in one transaction at most: a burst of sign-ins costs one commit per batch
+/// rather than one each.
+const MAX_BATCH: usize = 256;
+
+/// What the claims thread shares with the handles.
+struct Shared {
+    prepared: Arc<AtomicBool>,
+    deferred: Arc<Deferred>,
+}
 
 /// Starts the thread that owns `conn`; it ends when the last handle is dropped.
-fn spawn_worker(mut conn: Connection, path: &Path) -> Result<mpsc::Sender<Job>, ClaimError> {
+fn spawn_worker(
+    mut conn: Connection,
+    path: &Path,
+    shared: Shared,
+) -> Result<mpsc::Sender<Job>, ClaimError> {
     let (jobs, queue) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("claims".into())
         .spawn(move || {
-            for job in queue {
-                job(&mut conn);
+            while let Ok(first) = queue.recv() {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH
+                    && let Ok(job) = queue.try_recv()
+                {
+                    batch.push(job);
+                }
+                run_batch(&mut conn, &shared, batch);
             }
         })
         .map_err(|e| fail(path, &e))?;
     Ok(jobs)
+}
+
+/// Makes the tables and writes what was deferred, where the file lets it, then runs the
+/// batch: in one transaction when it holds several queries (group commit), each query's
+/// own changes in a savepoint, and the answers given once the commit is known.
+fn run_batch(conn: &mut Connection, shared: &Shared, batch: Vec<Job>) {
+    if !shared.prepared.load(Ordering::Acquire) && without_waiting(conn, |c| prepare(c).is_ok()) {
+        shared.prepared.store(true, Ordering::Release);
+    }
+    if !shared.deferred.is_empty() {
+        write_deferred(conn, &shared.deferred);
+    }
+    let grouped = batch.len() > 1 && conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+    let answers: Vec<Answer> = batch.into_iter().map(|job| job(conn)).collect();
+    let committed = !grouped || conn.execute_batch("COMMIT").is_ok();
+    if !committed {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for answer in answers {
+        answer(committed);
+    }
 }
 
 impl ClaimStore {
@@ -79,11 +122,16 @@ impl ClaimStore {
                 false
             }
         };
+        let (prepared, deferred) = (Arc::new(AtomicBool::new(prepared)), Arc::default());
+        let shared = Shared {
+            prepared: Arc::clone(&prepared),
+            deferred: Arc::clone(&deferred),
+        };
         Ok(Self {
-            jobs: spawn_worker(conn, path)?,
+            jobs: spawn_worker(conn, path, shared)?,
             device_ttl_ms: i64::try_from(device_ttl.as_millis()).unwrap_or(i64::MAX),
-            prepared: Arc::new(AtomicBool::new(prepared)),
-            deferred: Arc::default(),
+            prepared,
+            deferred,
             write_failed_at: Arc::default(),
         })
     }
@@ -138,7 +186,8 @@ impl ClaimStore {
     }
 
     /// Claims `email` for a new device if no live device holds it and no other known
-    /// email has its `skeleton`; one transaction, so two claimants cannot both win. When
+    /// email has its `skeleton`; one savepoint on the one claims thread, so two claimants
+    /// cannot both win. When
     /// the file cannot take it, the claim is checked against what the file and memory
     /// hold and kept in memory until it can.
     pub async fn claim(
@@ -159,7 +208,7 @@ impl ClaimStore {
             (email.to_owned(), skeleton.to_owned(), device.clone());
         let claimed = self
             .write(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let tx = conn.savepoint()?;
                 if live_device_exists(&tx, &owned_email, cutoff)? {
                     return Ok(Claimed::Taken);
                 }
@@ -228,7 +277,7 @@ impl ClaimStore {
             (email.to_owned(), skeleton.to_owned(), device.clone());
         let added = self
             .write(move |conn| {
-                let tx = conn.transaction()?;
+                let tx = conn.savepoint()?;
                 insert_device(&tx, &owned_email, &owned_device, now)?;
                 upsert_identity(&tx, &owned_email, &owned_skeleton, now)?;
                 tx.commit()
@@ -335,16 +384,16 @@ impl ClaimStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let (prepared, deferred) = (Arc::clone(&self.prepared), Arc::clone(&self.deferred));
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |conn: &mut Connection| {
-            if !prepared.load(Ordering::Acquire) && without_waiting(conn, |c| prepare(c).is_ok()) {
-                prepared.store(true, Ordering::Release);
-            }
-            if !deferred.is_empty() {
-                write_deferred(conn, &deferred);
-            }
-            let _ = answer.send(work(conn).map_err(|e| ClaimError(e.to_string())));
+            let outcome = work(conn).map_err(|e| ClaimError(e.to_string()));
+            Box::new(move |committed: bool| {
+                let outcome = match (committed, outcome) {
+                    (false, Ok(_)) => Err(ClaimError("the batch's commit failed".into())),
+                    (_, outcome) => outcome,
+                };
+                let _ = answer.send(outcome);
+            })
         });
         let gone = || ClaimError("the claims thread has stopped".into());
         self.jobs.send(job).map_err(|_| gone())?;
