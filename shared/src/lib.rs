@@ -33,3 +33,7 @@ pub const DELTA_SUBPROTOCOL: &str = "meetmap.v1";
 
 /// The query parameter that names a room at connection time: `ws://host:8080/?room=team`.
 pub const ROOM_QUERY_PARAMETER: &str = "room";
+
+/// The backend's WebSocket port when none is configured: the backend listens on it, and a
+/// browser page given no WebSocket URL connects to it on the page's own host.
+pub const DEFAULT_BACKEND_PORT: u16 = 8080;
