@@ -9,11 +9,14 @@
 //! classes: none of them can apply to it, and nearly every email and name is ASCII.
 
 use crate::error::ProtocolError;
-use crate::validate::{EMAIL_MAX_CHARS, NAME_MAX_CHARS};
 use std::borrow::Cow;
 use unicode_normalization::{UnicodeNormalization, is_nfkc};
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
+/// The longest name, in characters after normalisation.
+pub const NAME_MAX_CHARS: usize = 64;
+/// The longest email, in characters after normalisation (RFC 5321's path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
 /// The most combining marks (Mn, Me) in a row an email or a name may hold: every written
 /// language's stacks fit once NFKC has composed them; text drawn over its neighbours does not.
 pub const COMBINING_MARKS_MAX_RUN: usize = 2;
