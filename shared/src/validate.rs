@@ -3,9 +3,7 @@
 
 use crate::client::{ChatRequest, ClientMessage, Profile, Signal};
 use crate::error::{ErrorCode, ProtocolError};
-use crate::identity::{
-    EMAIL_MAX_CHARS, NAME_MAX_CHARS, is_refused, normalize_email, normalize_name,
-};
+use crate::identity::{is_refused, normalize_email, normalize_name};
 
 pub const CHAT_TEXT_MAX_CHARS: usize = 2000;
 pub const ROOM_MAX_CHARS: usize = 64;
