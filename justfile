@@ -41,6 +41,10 @@ e2e:
 _deps:
     if [ -f frontend/package.json ] && [ ! -d frontend/node_modules ]; then npm ci --prefix frontend; fi
 
+# No two modules of a crate (or of the browser app) import each other, directly or not.
+cycles:
+    node tools/module-cycles.mjs .
+
 # Formatting, lints as errors, then the tests: what CI runs.
 check:
     cargo fmt --all -- --check
