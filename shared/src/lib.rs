@@ -5,6 +5,8 @@
 //! seed project. `docs/PROTOCOL.md` documents each message with examples, and
 //! `tests/golden.rs` pins their exact JSON.
 
+#![forbid(unsafe_code)]
+
 mod client;
 mod decode;
 mod error;
