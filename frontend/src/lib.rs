@@ -1,40 +1,36 @@
 //! meetmap's frontend server: the browser app's static files plus `/config.json`.
 //!
-//! Codemap:
+//! Codemap, from the entry down (a module imports only from the ones below it):
 //! - `lib.rs`: [`run`], the accept loop, one task per connection, graceful shutdown.
-//! - `config`: [`Config`], flags with environment fallbacks.
-//! - `admission`: the caps on connections at once (in total and per address), a place
-//!   held by each connection from accept to its end; past a cap, `503`.
-//! - `descriptors`: the open-file limit (raised at start), the total cap derived from it,
-//!   and the bound on files open at once.
 //! - `routes`: method check and dispatch (`/config.json`, the `/vendor/leaflet/` mount,
-//!   the public folder).
+//!   the public folder), and the headers every answer gets on its way out.
 //! - `security`: the headers every response carries: Content-Security-Policy (built from
 //!   the tile and WebSocket URLs), `nosniff`, referrer, permissions, opener and framing.
 //! - `runtime_config`: the `/config.json` document.
-//! - `request_path`: decodes a request path once and refuses every lexical way out.
-//! - `static_files`: symlink containment, directory indexes, reading files.
-//! - `content_type`: the explicit extension table.
-//! - `cache`: `ETag`/`Last-Modified` and conditional requests.
+//! - `files/`: request paths made safe, symlink containment, directory indexes, reading
+//!   files, their content types and cache validators.
+//! - `config/`: [`Config`], flags with environment fallbacks.
+//! - `admission/`: the caps on connections at once (in total and per address), a place
+//!   held by each connection from accept to its end, past a cap `503`; the open-file
+//!   limit (raised at start) the total cap is derived from, and the bound on files open
+//!   at once.
+//! - `response`: the body type and the plain-text answers every part uses.
 //!
 //! Architecture invariant: no response contains bytes of a file outside the public
 //! folder or Leaflet's `dist/` folder in the vendor folder; paths are checked lexically
-//! (`request_path`) and again after resolving symlinks (`static_files`), by the same code
-//! for both folders.
+//! (`files::request_path`) and again after resolving symlinks (`files::serve`), by the
+//! same code for both folders.
 
 mod admission;
-mod cache;
 mod config;
-mod content_type;
-mod descriptors;
-mod request_path;
+mod files;
+mod response;
 mod routes;
 mod runtime_config;
 mod security;
-mod static_files;
 
+pub use admission::{DESCRIPTOR_MARGIN, MaxConnections};
 pub use config::{Config, IceServers};
-pub use descriptors::{DESCRIPTOR_MARGIN, MaxConnections};
 
 use std::convert::Infallible;
 use std::io;
@@ -65,7 +61,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Fails only at startup: when the public folder cannot be resolved, or the open-file
 /// limit leaves no room for connections.
 pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -> io::Result<()> {
-    let total = descriptors::total_cap_at_start(config.max_connections)?;
+    let total = admission::total_cap_at_start(config.max_connections)?;
     let per_ip = match config.max_connections_per_ip {
         0 => "no cap".to_owned(),
         n => n.to_string(),
@@ -91,12 +87,7 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -
             leaflet_dist.display()
         );
     }
-    let site = Arc::new(Site {
-        root,
-        leaflet_dist,
-        config_json: runtime_config::render(&config),
-        security: security::SecurityHeaders::new(&config),
-    });
+    let site = Arc::new(Site::new(root, leaflet_dist, &config));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout)

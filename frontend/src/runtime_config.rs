@@ -8,7 +8,7 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use serde_json::{Map, Value};
 
 use crate::config::Config;
-use crate::routes::Body;
+use crate::response::Body;
 
 /// Renders the `/config.json` document once, at startup.
 ///

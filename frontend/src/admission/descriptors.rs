@@ -13,7 +13,7 @@ use std::str::FromStr;
 use log::{debug, warn};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::admission::MAX_REFUSALS_IN_FLIGHT;
+use super::caps::MAX_REFUSALS_IN_FLIGHT;
 
 /// Files being read at once, at most (each holds a descriptor while it is read); a
 /// request for a file waits while this many are open.

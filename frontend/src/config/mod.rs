@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 use serde_json::Value;
 
-use crate::descriptors::MaxConnections;
+use crate::admission::MaxConnections;
 
 /// Everything the frontend server needs to know, parsed by clap in `main`.
 ///
