@@ -4,9 +4,10 @@
 //!
 //! The policy is computed once at startup from the configuration. Only its `connect-src`
 //! may depend on the request: without `--ws-url` the browser connects to
-//! `ws(s)://<page host>:8080/`, and the page host is the request's `Host` header, so that
-//! one source is filled in per request (after checking the host is a plain name or IPv4
-//! address, so a hostile `Host` cannot add directives).
+//! `ws(s)://<page host>:<port>/` (`shared::DEFAULT_BACKEND_PORT`), and the page host is
+//! the request's `Host` header, so that one source is filled in per request (after
+//! checking, in `sources`, that the host is a plain name or IPv4 address, so a hostile
+//! `Host` cannot add directives).
 
 use hyper::HeaderMap;
 use hyper::header::{
@@ -14,18 +15,19 @@ use hyper::header::{
     X_FRAME_OPTIONS,
 };
 use log::warn;
+use shared::DEFAULT_BACKEND_PORT;
 
 use crate::config::Config;
 
-/// The port the browser app connects to when no WebSocket URL is configured
-/// (`defaultWsUrl` in `public/js/config.js`).
-pub(crate) const BROWSER_DEFAULT_WS_PORT: u16 = 8080;
+use sources::{WsSource, page_hostname, tile_source, ws_source};
+
+mod sources;
 
 /// `Permissions-Policy`: the app needs camera, microphone and location for itself only.
-pub(crate) const PERMISSIONS_POLICY: &str =
+const PERMISSIONS_POLICY: &str =
     "camera=(self), microphone=(self), geolocation=(self), display-capture=(), usb=(), payment=()";
 /// `Referrer-Policy`: OpenStreetMap's tile policy asks for a referer, so not `no-referrer`.
-pub(crate) const REFERRER: &str = "strict-origin-when-cross-origin";
+const REFERRER: &str = "strict-origin-when-cross-origin";
 
 const PERMISSIONS_POLICY_HEADER: HeaderName = HeaderName::from_static("permissions-policy");
 const CROSS_ORIGIN_OPENER_POLICY: HeaderName =
@@ -126,7 +128,7 @@ impl SecurityHeaders {
             Csp::PageHost { head, tail } => {
                 let policy = match host.and_then(page_hostname) {
                     Some(name) => {
-                        let port = BROWSER_DEFAULT_WS_PORT;
+                        let port = DEFAULT_BACKEND_PORT;
                         format!("{head} ws://{name}:{port} wss://{name}:{port}{tail}")
                     }
                     // An IPv6 literal cannot be named in a policy, and a malformed host
@@ -140,191 +142,9 @@ impl SecurityHeaders {
     }
 }
 
-/// Where the browser's WebSocket goes, as far as the policy is concerned.
-#[derive(Debug, PartialEq)]
-enum WsSource {
-    /// An absolute URL: its origin (`ws://host:port`).
-    Origin(String),
-    /// A URL relative to the page: `'self'` covers it.
-    SameOrigin,
-    /// No URL: the browser uses `ws(s)://<page host>:8080/`.
-    PageHost,
-    /// A URL whose origin cannot be written in a policy.
-    Unusable(&'static str),
-}
-
-fn ws_source(url: &str) -> WsSource {
-    if url.is_empty() {
-        return WsSource::PageHost;
-    }
-    if url.starts_with('/') && !url.starts_with("//") {
-        return WsSource::SameOrigin;
-    }
-    match origin(url, &["ws", "wss", "http", "https"], false) {
-        // `new WebSocket` turns http(s) into ws(s); name the scheme it will really use.
-        Ok(origin) => WsSource::Origin(
-            origin
-                .replacen("https://", "wss://", 1)
-                .replacen("http://", "ws://", 1),
-        ),
-        Err(why) => WsSource::Unusable(why),
-    }
-}
-
-/// The source expression of the tile server: `None` for tiles on this server (a relative
-/// template). A `{s}` (or any placeholder) in the first label of the host becomes `*`, the
-/// policy's subdomain wildcard: `https://{s}.tile.openstreetmap.org/...` gives
-/// `https://*.tile.openstreetmap.org`.
-fn tile_source(template: &str) -> Result<Option<String>, &'static str> {
-    let template = template.trim();
-    if template.starts_with('/') && !template.starts_with("//") {
-        return Ok(None);
-    }
-    origin(template, &["http", "https"], true).map(Some)
-}
-
-/// `scheme://host[:port]` of an absolute URL, checked so that it is a valid CSP
-/// host-source: a scheme among `schemes`, no user info, a host of letters, digits, `-`
-/// and `.` (an IPv4 address passes, an IPv6 literal cannot be expressed), a numeric port.
-fn origin(url: &str, schemes: &[&str], wildcard: bool) -> Result<String, &'static str> {
-    let (scheme, rest) = url.split_once("://").ok_or("is not an absolute url")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if !schemes.contains(&scheme.as_str()) {
-        return Err("has an unexpected scheme");
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Err("carries user info");
-    }
-    if authority.starts_with('[') {
-        return Err("names an IPv6 address, which a policy cannot express");
-    }
-    let (host, port) = match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
-    };
-    if let Some(port) = port
-        && (port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err("has a bad port");
-    }
-    let mut labels = Vec::new();
-    for (i, label) in host.split('.').enumerate() {
-        if wildcard && i == 0 && label.contains('{') && host.contains('.') {
-            labels.push("*".to_owned());
-        } else if is_host_label(label) {
-            labels.push(label.to_ascii_lowercase());
-        } else {
-            return Err("has a host a policy cannot express");
-        }
-    }
-    let mut origin = format!("{scheme}://{}", labels.join("."));
-    if let Some(port) = port {
-        origin.push(':');
-        origin.push_str(port);
-    }
-    Ok(origin)
-}
-
-/// The host name of a `Host` header (the port dropped), when it is a plain DNS name or
-/// IPv4 address that can go into a policy verbatim.
-fn page_hostname(host: &str) -> Option<&str> {
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        Some(_) => return None,
-        None => host,
-    };
-    let valid = !name.is_empty() && name.len() <= 253 && name.split('.').all(is_host_label);
-    valid.then_some(name)
-}
-
-fn is_host_label(label: &str) -> bool {
-    !label.is_empty()
-        && label.len() <= 63
-        && label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tile_origins() {
-        let ok = |t: &str| tile_source(t).expect(t);
-        assert_eq!(
-            ok("https://tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
-            Some("https://tile.openstreetmap.org")
-        );
-        assert_eq!(
-            ok("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
-            Some("https://*.tile.openstreetmap.org")
-        );
-        assert_eq!(
-            ok("http://127.0.0.1:9/{z}/{x}/{y}.png").as_deref(),
-            Some("http://127.0.0.1:9")
-        );
-        assert_eq!(
-            ok("HTTPS://Tiles.Example:8443/t/{z}/{x}/{y}.png?key=1").as_deref(),
-            Some("https://tiles.example:8443")
-        );
-        assert_eq!(ok("/tiles/{z}/{x}/{y}.png"), None);
-        for bad in [
-            "tiles.example/{z}/{x}/{y}.png",
-            "ftp://tiles.example/{z}",
-            "https://u:p@tiles.example/{z}",
-            "https://[::1]:8080/{z}",
-            "https://tiles.example:80a/{z}",
-            "https://tiles.example; script-src *; x/{z}",
-            "https://tiles.{s}.example/{z}",
-            "https://{s}/{z}",
-            "//tiles.example/{z}",
-        ] {
-            assert!(tile_source(bad).is_err(), "accepted {bad:?}");
-        }
-    }
-
-    #[test]
-    fn websocket_origins() {
-        assert_eq!(ws_source(""), WsSource::PageHost);
-        assert_eq!(ws_source("/ws"), WsSource::SameOrigin);
-        assert_eq!(
-            ws_source("wss://meet.example/ws?x=1"),
-            WsSource::Origin("wss://meet.example".to_owned())
-        );
-        assert_eq!(
-            ws_source("ws://127.0.0.1:41234/"),
-            WsSource::Origin("ws://127.0.0.1:41234".to_owned())
-        );
-        assert_eq!(
-            ws_source("https://meet.example:9000/ws"),
-            WsSource::Origin("wss://meet.example:9000".to_owned())
-        );
-        assert!(matches!(
-            ws_source("ws://[::1]:8080/"),
-            WsSource::Unusable(_)
-        ));
-        assert!(matches!(ws_source("meet.example"), WsSource::Unusable(_)));
-    }
-
-    #[test]
-    fn page_hosts() {
-        assert_eq!(page_hostname("localhost:3000"), Some("localhost"));
-        assert_eq!(page_hostname("meet.example"), Some("meet.example"));
-        assert_eq!(page_hostname("10.0.0.7:3000"), Some("10.0.0.7"));
-        for bad in [
-            "",
-            "[::1]:3000",
-            "evil;script-src *",
-            "a b",
-            "x:y",
-            "a..b",
-            "'self'",
-        ] {
-            assert_eq!(page_hostname(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn policy_names_the_configured_origins() {
