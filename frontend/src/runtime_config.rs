@@ -1,7 +1,5 @@
 //! `GET /config.json`: the deployment settings the browser app reads at startup.
 
-use std::time::Duration;
-
 use hyper::Response;
 use hyper::body::Bytes;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
@@ -34,7 +32,7 @@ pub(crate) fn render(config: &Config) -> Bytes {
     doc.insert("wsUrl".to_owned(), ws_url);
     doc.insert(
         "iceServers".to_owned(),
-        Value::Array(config.ice_servers.0.clone()),
+        serde_json::to_value(&config.ice_servers).unwrap_or(Value::Null),
     );
     doc.insert("tileUrl".to_owned(), Value::from(config.tile_url.as_str()));
     doc.insert(
@@ -43,7 +41,7 @@ pub(crate) fn render(config: &Config) -> Bytes {
     );
     doc.insert(
         "positionIntervalMs".to_owned(),
-        Value::from(millis(config.position_interval)),
+        Value::from(config.position_interval.get()),
     );
     doc.insert(
         "positionDistanceM".to_owned(),
@@ -51,11 +49,11 @@ pub(crate) fn render(config: &Config) -> Bytes {
     );
     doc.insert(
         "ringTimeoutMs".to_owned(),
-        Value::from(millis(config.ring_timeout)),
+        Value::from(config.ring_timeout.get()),
     );
     doc.insert(
         "reconnectMaxMs".to_owned(),
-        Value::from(millis(config.reconnect_max)),
+        Value::from(config.reconnect_max.get()),
     );
     doc.insert(
         "accessCodeRequired".to_owned(),
@@ -63,11 +61,6 @@ pub(crate) fn render(config: &Config) -> Bytes {
     );
     // Serializing a `Value` cannot fail, unlike `serde_json::to_vec`.
     Bytes::from(Value::Object(doc).to_string())
-}
-
-/// Whole milliseconds, saturating (the flags are parsed from a `u64` of milliseconds).
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The `/config.json` response; never cached, so a restart with new settings is seen.

@@ -11,7 +11,7 @@ mod support;
 #[path = "it/vendor.rs"]
 mod vendor;
 
-use frontend::{Config, IceServers};
+use frontend::{Config, IceServers, Millis};
 use support::{fixture, get, request, start};
 
 #[tokio::test]
@@ -189,10 +189,10 @@ async fn config_json_reflects_config() {
         .expect("valid ice servers");
     config.tile_url = "https://tiles.example/{z}/{x}/{y}.png".to_owned();
     config.tile_attribution = "&copy; Example".to_owned();
-    config.position_interval = std::time::Duration::from_secs(5);
+    config.position_interval = Millis::new(5000);
     config.position_distance_m = 10;
-    config.ring_timeout = std::time::Duration::from_secs(2);
-    config.reconnect_max = std::time::Duration::from_secs(3);
+    config.ring_timeout = Millis::new(2000);
+    config.reconnect_max = Millis::new(3000);
     config.access_code_required = true;
     let addr = start(config).await;
 
@@ -311,5 +311,9 @@ async fn missing_public_dir_is_a_startup_error() {
     let config = Config::for_dir("/definitely/not/here");
     let result = frontend::run(listener, config, std::future::pending::<()>()).await;
     let err = result.expect_err("must fail");
+    assert!(
+        matches!(&err, frontend::StartError::PublicDir { dir, .. } if dir.ends_with("here")),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("/definitely/not/here"), "{err}");
 }

@@ -7,5 +7,5 @@ mod caps;
 mod descriptors;
 
 pub(crate) use caps::{Admission, MAX_REFUSALS_IN_FLIGHT, Place};
-pub use descriptors::{DESCRIPTOR_MARGIN, MaxConnections};
+pub use descriptors::{DESCRIPTOR_MARGIN, LimitTooSmall, MaxConnections, MaxConnectionsError};
 pub(crate) use descriptors::{open_file_permit, total_cap_at_start};

@@ -141,26 +141,10 @@ async fn send_file(path: &Path, req: &Request<Incoming>, conn: u64) -> Response<
         *res.status_mut() = StatusCode::NOT_MODIFIED;
         res
     } else {
-        let mut contents = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        // The cap also holds if the file grows between the size check and the read.
-        let read = (&mut file)
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut contents)
-            .await;
-        match read {
-            Ok(n) if n as u64 <= MAX_FILE_BYTES => {}
-            Ok(_) => {
-                warn!(
-                    "conn={conn} refused {}: grew past the size limit",
-                    path.display()
-                );
-                return text(StatusCode::INTERNAL_SERVER_ERROR, "file too large");
-            }
-            Err(e) => {
-                warn!("conn={conn} cannot read {}: {e}", path.display());
-                return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read file");
-            }
-        }
+        let contents = match read_capped(&mut file, meta.len(), path, conn).await {
+            Ok(contents) => contents,
+            Err(refusal) => return refusal,
+        };
         let mut res = Response::new(Body::from(contents));
         res.headers_mut().insert(
             CONTENT_TYPE,
@@ -170,6 +154,35 @@ async fn send_file(path: &Path, req: &Request<Incoming>, conn: u64) -> Response<
     };
     validators.apply(res.headers_mut());
     res
+}
+
+/// The whole file (`len` bytes when opened), or the `500` to answer instead; at most
+/// [`MAX_FILE_BYTES`] even if the file grows between the size check and the read.
+async fn read_capped(
+    file: &mut tokio::fs::File,
+    len: u64,
+    path: &Path,
+    conn: u64,
+) -> Result<Vec<u8>, Response<Body>> {
+    let mut contents = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    let read = file
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut contents)
+        .await;
+    match read {
+        Ok(n) if n as u64 <= MAX_FILE_BYTES => Ok(contents),
+        Ok(_) => {
+            warn!(
+                "conn={conn} refused {}: grew past the size limit",
+                path.display()
+            );
+            Err(text(StatusCode::INTERNAL_SERVER_ERROR, "file too large"))
+        }
+        Err(e) => {
+            warn!("conn={conn} cannot read {}: {e}", path.display());
+            Err(text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read file"))
+        }
+    }
 }
 
 /// `/dir` → 301 to `/dir/`, so relative links inside the directory's index work.
