@@ -205,13 +205,16 @@ async fn config_json_reflects_config() {
         doc,
         serde_json::json!({
             "wsUrl": "wss://meet.example/ws",
+            "wsPort": 8080,
             "iceServers": [{"urls": ["turn:turn.example:3478"], "username": "u", "credential": "c"}],
             "tileUrl": "https://tiles.example/{z}/{x}/{y}.png",
             "tileAttribution": "&copy; Example",
             "positionIntervalMs": 5000,
             "positionDistanceM": 10,
             "ringTimeoutMs": 2000,
+            "reconnectBaseMs": 500,
             "reconnectMaxMs": 3000,
+            "connectTimeoutMs": 10000,
             "accessCodeRequired": true,
         })
     );
@@ -232,6 +235,9 @@ async fn config_json_defaults_leave_ws_url_null() {
     assert_eq!(doc["positionDistanceM"], 50);
     assert_eq!(doc["ringTimeoutMs"], 30000);
     assert_eq!(doc["reconnectMaxMs"], 10000);
+    assert_eq!(doc["wsPort"], 8080);
+    assert_eq!(doc["reconnectBaseMs"], 500);
+    assert_eq!(doc["connectTimeoutMs"], 10000);
 }
 
 #[tokio::test]
