@@ -1,43 +1,42 @@
 //! meetmap's frontend server: the browser app's static files plus `/config.json`.
 //!
-//! Codemap:
+//! Codemap, from the entry down (a module imports only from the ones below it):
 //! - `lib.rs`: [`run`], the accept loop, one task per connection, graceful shutdown.
-//! - `config`: [`Config`], flags with environment fallbacks.
-//! - `admission`: the caps on connections at once (in total and per address), a place
-//!   held by each connection from accept to its end; past a cap, `503`.
-//! - `descriptors`: the open-file limit (raised at start), the total cap derived from it,
-//!   and the bound on files open at once.
 //! - `routes`: method check and dispatch (`/config.json`, the `/vendor/leaflet/` mount,
-//!   the public folder).
+//!   the public folder), and the headers every answer gets on its way out.
 //! - `security`: the headers every response carries: Content-Security-Policy (built from
 //!   the tile and WebSocket URLs), `nosniff`, referrer, permissions, opener and framing.
 //! - `runtime_config`: the `/config.json` document.
-//! - `request_path`: decodes a request path once and refuses every lexical way out.
-//! - `static_files`: symlink containment, directory indexes, reading files.
-//! - `content_type`: the explicit extension table.
-//! - `cache`: `ETag`/`Last-Modified` and conditional requests.
+//! - `files/`: request paths made safe, symlink containment, directory indexes, reading
+//!   files, their content types and cache validators.
+//! - `config/`: [`Config`], flags with environment fallbacks.
+//! - `admission/`: the caps on connections at once (in total and per address), a place
+//!   held by each connection from accept to its end, past a cap `503`; the open-file
+//!   limit (raised at start) the total cap is derived from, and the bound on files open
+//!   at once.
+//! - `response`: the body type and the plain-text answers every part uses.
 //!
 //! Architecture invariant: no response contains bytes of a file outside the public
 //! folder or Leaflet's `dist/` folder in the vendor folder; paths are checked lexically
-//! (`request_path`) and again after resolving symlinks (`static_files`), by the same code
-//! for both folders.
+//! (`files::request_path`) and again after resolving symlinks (`files::serve`), by the
+//! same code for both folders.
 
 mod admission;
-mod cache;
 mod config;
-mod content_type;
-mod descriptors;
-mod request_path;
+mod files;
+mod response;
 mod routes;
 mod runtime_config;
 mod security;
-mod static_files;
 
-pub use config::{Config, IceServers};
-pub use descriptors::{DESCRIPTOR_MARGIN, MaxConnections};
+pub use admission::{DESCRIPTOR_MARGIN, LimitTooSmall, MaxConnections, MaxConnectionsError};
+pub use config::{Config, IceServers, IceServersError, Millis, MillisError};
 
 use std::convert::Infallible;
+use std::fmt;
 use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,7 +45,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use log::{debug, info, warn};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::admission::{Admission, MAX_REFUSALS_IN_FLIGHT, Place};
 use crate::routes::Site;
@@ -58,52 +57,62 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// Why [`run`] could not start serving.
+#[derive(Debug)]
+pub enum StartError {
+    /// The public folder cannot be resolved (missing, unreadable).
+    PublicDir { dir: PathBuf, source: io::Error },
+    /// The open-file limit leaves no descriptor for connections.
+    OpenFileLimit(LimitTooSmall),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PublicDir { dir, source } => {
+                write!(f, "cannot open public dir {}: {source}", dir.display())
+            }
+            Self::OpenFileLimit(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::PublicDir { source, .. } => Some(source),
+            Self::OpenFileLimit(e) => Some(e),
+        }
+    }
+}
+
 /// Serves `config.public_dir` on `listener` until `shutdown` completes.
 ///
 /// Then it stops accepting, lets open connections finish their current request (idle
 /// keep-alive connections close at once) and returns after at most [`SHUTDOWN_GRACE`].
 /// Fails only at startup: when the public folder cannot be resolved, or the open-file
 /// limit leaves no room for connections.
-pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -> io::Result<()> {
-    let total = descriptors::total_cap_at_start(config.max_connections)?;
-    let per_ip = match config.max_connections_per_ip {
-        0 => "no cap".to_owned(),
-        n => n.to_string(),
-    };
-    info!(
-        "connections capped at {} in total (open-file limit {}), per address: {per_ip}",
-        total.cap, total.limit
-    );
-    let admission = Admission::new(total.cap, config.max_connections_per_ip);
-    let root = tokio::fs::canonicalize(&config.public_dir)
-        .await
-        .map_err(|e| {
-            let dir = config.public_dir.display();
-            io::Error::new(e.kind(), format!("cannot open public dir {dir}: {e}"))
-        })?;
-    let leaflet_dist = config.vendor_dir.join("leaflet").join("dist");
-    if tokio::fs::metadata(leaflet_dist.join("leaflet.js"))
-        .await
-        .is_err()
-    {
-        warn!(
-            "leaflet is not installed in {}: the app runs without its map (run `npm ci` in frontend/)",
-            leaflet_dist.display()
-        );
-    }
-    let site = Arc::new(Site {
-        root,
-        leaflet_dist,
-        config_json: runtime_config::render(&config),
-        security: security::SecurityHeaders::new(&config),
-    });
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future,
+) -> Result<(), StartError> {
+    let admission = admission_at_start(&config)?;
+    let site = Arc::new(site_at_start(&config).await?);
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(config.header_timeout)
+        .header_read_timeout(config.header_timeout.duration())
         .max_header_size(MAX_HEADER_BYTES);
-    let mut refusing = http.clone();
-    refusing.keep_alive(false);
-    let graceful = GracefulShutdown::new();
+    let server = Server {
+        refusing: {
+            let mut refusing = http.clone();
+            refusing.keep_alive(false);
+            refusing
+        },
+        http,
+        site,
+        graceful: GracefulShutdown::new(),
+    };
     let mut next_conn: u64 = 0;
 
     tokio::pin!(shutdown);
@@ -120,40 +129,17 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -
             _ = &mut shutdown => break,
         };
         next_conn += 1;
-        let conn = next_conn;
         // Taken before the request head is read: idle connections count too.
-        let Some(place) = admission.admit(peer.ip()) else {
-            debug!("conn={conn} from {peer}: closed, {MAX_REFUSALS_IN_FLIGHT} refusals in flight");
-            continue;
-        };
-        let site = Arc::clone(&site);
-        let io = TokioIo::new(stream);
-        if let Some(cap) = place.refused() {
-            debug!("conn={conn} from {peer}: refused, {cap}");
-            let service = service_fn(move |req| {
-                let res = routes::unavailable(&req, &site, conn, cap.message());
-                async move { Ok::<_, Infallible>(res) }
-            });
-            spawn_connection(
-                conn,
-                place,
-                graceful.watch(refusing.serve_connection(io, service)),
-            );
-            continue;
+        match admission.admit(peer.ip()) {
+            Some(place) => server.serve(stream, peer, next_conn, place),
+            None => debug!(
+                "conn={next_conn} from {peer}: closed, {MAX_REFUSALS_IN_FLIGHT} refusals in flight"
+            ),
         }
-        debug!("conn={conn} accepted from {peer}");
-        let service = service_fn(move |req| {
-            let site = Arc::clone(&site);
-            async move { Ok::<_, Infallible>(routes::handle(req, &site, conn).await) }
-        });
-        spawn_connection(
-            conn,
-            place,
-            graceful.watch(http.serve_connection(io, service)),
-        );
     }
 
     drop(listener);
+    let graceful = server.graceful;
     info!("shutting down, {} connection(s) open", graceful.count());
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
         .await
@@ -164,6 +150,78 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future) -
     Ok(())
 }
 
+/// The connection caps, the total one derived from the open-file limit (raised now).
+fn admission_at_start(config: &Config) -> Result<Admission, StartError> {
+    let total =
+        admission::total_cap_at_start(config.max_connections).map_err(StartError::OpenFileLimit)?;
+    let per_ip = match config.max_connections_per_ip {
+        0 => "no cap".to_owned(),
+        n => n.to_string(),
+    };
+    info!(
+        "connections capped at {} in total (open-file limit {}), per address: {per_ip}",
+        total.cap, total.limit
+    );
+    Ok(Admission::new(total.cap, config.max_connections_per_ip))
+}
+
+/// The site: the public folder resolved, Leaflet looked for (its absence is a warning).
+async fn site_at_start(config: &Config) -> Result<Site, StartError> {
+    let root = tokio::fs::canonicalize(&config.public_dir)
+        .await
+        .map_err(|source| StartError::PublicDir {
+            dir: config.public_dir.clone(),
+            source,
+        })?;
+    let leaflet_dist = config.vendor_dir.join("leaflet").join("dist");
+    if tokio::fs::metadata(leaflet_dist.join("leaflet.js"))
+        .await
+        .is_err()
+    {
+        warn!(
+            "leaflet is not installed in {}: the app runs without its map (run `npm ci` in frontend/)",
+            leaflet_dist.display()
+        );
+    }
+    Ok(Site::new(root, leaflet_dist, config))
+}
+
+/// What the accept loop hands every connection.
+struct Server {
+    /// HTTP/1.1 with the header timeout and size limit.
+    http: http1::Builder,
+    /// The same, without keep-alive: for connections answered `503` and closed.
+    refusing: http1::Builder,
+    site: Arc<Site>,
+    /// Watches every connection, so shutdown can wait for them.
+    graceful: GracefulShutdown,
+}
+
+impl Server {
+    /// Serves one accepted connection in its own task, holding its `place`: its requests
+    /// answered, or every one of them refused with `503` when the place is a refusal.
+    fn serve(&self, stream: TcpStream, peer: SocketAddr, conn: u64, place: Place) {
+        let site = Arc::clone(&self.site);
+        let io = TokioIo::new(stream);
+        if let Some(cap) = place.refused() {
+            debug!("conn={conn} from {peer}: refused, {cap}");
+            let service = service_fn(move |req| {
+                let res = routes::unavailable(&req, &site, conn, cap.message());
+                async move { Ok::<_, Infallible>(res) }
+            });
+            let connection = self.refusing.serve_connection(io, service);
+            spawn_connection(conn, place, self.graceful.watch(connection));
+            return;
+        }
+        debug!("conn={conn} accepted from {peer}");
+        let service = service_fn(move |req| {
+            let site = Arc::clone(&site);
+            async move { Ok::<_, Infallible>(routes::handle(req, &site, conn).await) }
+        });
+        let connection = self.http.serve_connection(io, service);
+        spawn_connection(conn, place, self.graceful.watch(connection));
+    }
+}
 /// Runs one connection in its own task, which holds the connection's place until it ends.
 fn spawn_connection(
     conn: u64,

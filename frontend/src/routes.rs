@@ -3,20 +3,16 @@
 
 use std::path::PathBuf;
 
-use http_body_util::Full;
 use hyper::body::{Body as _, Bytes, Incoming};
-use hyper::header::{
-    ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue, RETRY_AFTER,
-};
+use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, HOST, HeaderValue, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
 use log::debug;
 
-use crate::request_path::{self, Rejection};
+use crate::config::Config;
+use crate::files::{self, Rejection, RequestPath};
+use crate::response::{Body, not_found, text};
+use crate::runtime_config;
 use crate::security::SecurityHeaders;
-use crate::{runtime_config, static_files};
-
-/// The body type of every response: the whole payload in memory.
-pub(crate) type Body = Full<Bytes>;
 
 /// Seconds a client refused for a full server is told to wait (`Retry-After`).
 const RETRY_AFTER_SECONDS: &str = "5";
@@ -28,15 +24,28 @@ const LEAFLET_PREFIX: [&str; 2] = ["vendor", "leaflet"];
 #[derive(Debug)]
 pub(crate) struct Site {
     /// The canonical public folder; every served file's canonical path starts with it.
-    pub root: PathBuf,
+    root: PathBuf,
     /// Leaflet's `dist/` in the vendor folder, served at `/vendor/leaflet/`. Not
     /// canonicalized at startup: it may be missing (the app then runs without the map) or
     /// be installed while the server runs.
-    pub leaflet_dist: PathBuf,
+    leaflet_dist: PathBuf,
     /// The `/config.json` document, rendered once at startup.
-    pub config_json: Bytes,
+    config_json: Bytes,
     /// The security headers of every response, prepared once at startup.
-    pub security: SecurityHeaders,
+    security: SecurityHeaders,
+}
+
+impl Site {
+    /// The site for `config`, serving the canonical public folder `root` and Leaflet's
+    /// `dist/` from `leaflet_dist`: `/config.json` and the security headers prepared now.
+    pub(crate) fn new(root: PathBuf, leaflet_dist: PathBuf, config: &Config) -> Site {
+        Site {
+            root,
+            leaflet_dist,
+            config_json: runtime_config::render(config),
+            security: SecurityHeaders::new(config),
+        }
+    }
 }
 
 /// Answers one request. Never fails: every problem becomes a status code.
@@ -51,12 +60,10 @@ pub(crate) async fn handle(req: Request<Incoming>, site: &Site, conn: u64) -> Re
     } else if path == "/config.json" {
         runtime_config::response(&site.config_json)
     } else {
-        match request_path::parse(path) {
+        match RequestPath::parse(path) {
             Ok(request_path) => match request_path.strip_prefix(&LEAFLET_PREFIX) {
-                Some(inner) => {
-                    static_files::serve_mount(&site.leaflet_dist, &inner, &req, conn).await
-                }
-                None => static_files::serve(&site.root, &request_path, &req, conn).await,
+                Some(inner) => files::serve_mount(&site.leaflet_dist, &inner, &req, conn).await,
+                None => files::serve(&site.root, &request_path, &req, conn).await,
             },
             Err(Rejection::Malformed(why)) => {
                 debug!("conn={conn} refused path {path:?}: {why}");
@@ -83,22 +90,6 @@ pub(crate) fn unavailable(
     headers.insert(CONNECTION, HeaderValue::from_static("close"));
     finish(req, &mut res, site, conn);
     res
-}
-
-/// A short plain-text response.
-pub(crate) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
-    let mut res = Response::new(Body::from(message));
-    *res.status_mut() = status;
-    res.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    res
-}
-
-/// The 404 answer for anything that does not exist, is hidden, or is refused.
-pub(crate) fn not_found() -> Response<Body> {
-    text(StatusCode::NOT_FOUND, "not found")
 }
 
 /// Adds the security headers and `Content-Length`, drops the body of a HEAD answer.

@@ -11,7 +11,7 @@ mod support;
 #[path = "it/vendor.rs"]
 mod vendor;
 
-use frontend::{Config, IceServers};
+use frontend::{Config, IceServers, Millis};
 use support::{fixture, get, request, start};
 
 #[tokio::test]
@@ -189,10 +189,10 @@ async fn config_json_reflects_config() {
         .expect("valid ice servers");
     config.tile_url = "https://tiles.example/{z}/{x}/{y}.png".to_owned();
     config.tile_attribution = "&copy; Example".to_owned();
-    config.position_interval = std::time::Duration::from_secs(5);
+    config.position_interval = Millis::new(5000);
     config.position_distance_m = 10;
-    config.ring_timeout = std::time::Duration::from_secs(2);
-    config.reconnect_max = std::time::Duration::from_secs(3);
+    config.ring_timeout = Millis::new(2000);
+    config.reconnect_max = Millis::new(3000);
     config.access_code_required = true;
     let addr = start(config).await;
 
@@ -205,13 +205,16 @@ async fn config_json_reflects_config() {
         doc,
         serde_json::json!({
             "wsUrl": "wss://meet.example/ws",
+            "wsPort": 8080,
             "iceServers": [{"urls": ["turn:turn.example:3478"], "username": "u", "credential": "c"}],
             "tileUrl": "https://tiles.example/{z}/{x}/{y}.png",
             "tileAttribution": "&copy; Example",
             "positionIntervalMs": 5000,
             "positionDistanceM": 10,
             "ringTimeoutMs": 2000,
+            "reconnectBaseMs": 500,
             "reconnectMaxMs": 3000,
+            "connectTimeoutMs": 10000,
             "accessCodeRequired": true,
         })
     );
@@ -232,6 +235,9 @@ async fn config_json_defaults_leave_ws_url_null() {
     assert_eq!(doc["positionDistanceM"], 50);
     assert_eq!(doc["ringTimeoutMs"], 30000);
     assert_eq!(doc["reconnectMaxMs"], 10000);
+    assert_eq!(doc["wsPort"], 8080);
+    assert_eq!(doc["reconnectBaseMs"], 500);
+    assert_eq!(doc["connectTimeoutMs"], 10000);
 }
 
 #[tokio::test]
@@ -311,5 +317,9 @@ async fn missing_public_dir_is_a_startup_error() {
     let config = Config::for_dir("/definitely/not/here");
     let result = frontend::run(listener, config, std::future::pending::<()>()).await;
     let err = result.expect_err("must fail");
+    assert!(
+        matches!(&err, frontend::StartError::PublicDir { dir, .. } if dir.ends_with("here")),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("/definitely/not/here"), "{err}");
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use frontend::Config;
+use frontend::{Config, Millis};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -97,7 +97,7 @@ async fn double_encoded_dots_are_a_literal_name() {
 async fn slow_headers_are_cut_off() {
     let fx = fixture();
     let mut config = Config::for_dir(&fx.public);
-    config.header_timeout = Duration::from_millis(200);
+    config.header_timeout = Millis::new(200);
     let addr = start(config).await;
 
     let mut stream = TcpStream::connect(addr).await.expect("connect");
@@ -181,7 +181,7 @@ async fn header_limit_is_16_kib() {
 async fn slowloris_trickling_a_head_is_cut_off() {
     let fx = fixture();
     let mut config = Config::for_dir(&fx.public);
-    config.header_timeout = Duration::from_millis(300);
+    config.header_timeout = Millis::new(300);
     let addr = start(config).await;
 
     let stream = TcpStream::connect(addr).await.expect("connect");

@@ -8,12 +8,13 @@
 
 use std::fmt;
 use std::io;
+use std::num::ParseIntError;
 use std::str::FromStr;
 
 use log::{debug, warn};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::admission::MAX_REFUSALS_IN_FLIGHT;
+use super::caps::MAX_REFUSALS_IN_FLIGHT;
 
 /// Files being read at once, at most (each holds a descriptor while it is read); a
 /// request for a file waits while this many are open.
@@ -35,25 +36,58 @@ const ASSUMED_OPEN_FILE_LIMIT: u64 = 1024;
 static OPEN_FILES: Semaphore = Semaphore::const_new(MAX_OPEN_FILES);
 
 /// `--max-connections`: derived from the open-file limit, or a number of connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MaxConnections {
     /// The open-file limit minus [`DESCRIPTOR_MARGIN`].
+    #[default]
     Derived,
     /// This many, unless the open-file limit allows fewer.
     At(usize),
 }
 
+/// The word for [`MaxConnections::Derived`] in `--max-connections`.
+const DERIVED: &str = "derived";
+
+/// Why `--max-connections` was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MaxConnectionsError {
+    Zero,
+    NotANumber(ParseIntError),
+}
+
+impl fmt::Display for MaxConnectionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Zero => f.write_str(
+                "must be at least 1 (or `derived`): there is no uncapped setting, the open-file limit always caps",
+            ),
+            Self::NotANumber(e) => write!(f, "not a number of connections or `derived`: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MaxConnectionsError {}
+
 impl FromStr for MaxConnections {
-    type Err = String;
+    type Err = MaxConnectionsError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim() {
-            "derived" => Ok(Self::Derived),
+            DERIVED => Ok(Self::Derived),
             number => match number.parse::<usize>() {
-                Ok(0) => Err("must be at least 1 (or `derived`): there is no uncapped setting, the open-file limit always caps".to_owned()),
+                Ok(0) => Err(MaxConnectionsError::Zero),
                 Ok(n) => Ok(Self::At(n)),
-                Err(e) => Err(format!("not a number of connections or `derived`: {e}")),
+                Err(e) => Err(MaxConnectionsError::NotANumber(e)),
             },
+        }
+    }
+}
+
+impl fmt::Display for MaxConnections {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Derived => f.write_str(DERIVED),
+            Self::At(n) => write!(f, "{n}"),
         }
     }
 }
@@ -69,11 +103,20 @@ pub(crate) struct TotalCap {
     pub lowered_from: Option<usize>,
 }
 
-/// An open-file limit that leaves no descriptor for connections.
+/// An open-file limit that leaves no descriptor for connections: a startup error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LimitTooSmall {
-    pub limit: u64,
+pub struct LimitTooSmall {
+    limit: u64,
 }
+
+impl LimitTooSmall {
+    /// The open-file limit that was found.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+}
+
+impl std::error::Error for LimitTooSmall {}
 
 impl fmt::Display for LimitTooSmall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -107,13 +150,12 @@ pub(crate) fn derive_cap(limit: u64, requested: MaxConnections) -> Result<TotalC
 
 /// Raises the open-file limit as far as allowed and derives the total cap from it; a
 /// limit too small for the margin is a startup error.
-pub(crate) fn total_cap_at_start(requested: MaxConnections) -> io::Result<TotalCap> {
+pub(crate) fn total_cap_at_start(requested: MaxConnections) -> Result<TotalCap, LimitTooSmall> {
     let limit = raise_open_file_limit().unwrap_or_else(|e| {
         warn!("cannot read the open-file limit ({e}): assuming {ASSUMED_OPEN_FILE_LIMIT}");
         ASSUMED_OPEN_FILE_LIMIT
     });
-    let total = derive_cap(limit, requested)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    let total = derive_cap(limit, requested)?;
     if let Some(asked) = total.lowered_from {
         warn!(
             "--max-connections {asked} is more than the open-file limit ({limit}) allows: \
@@ -201,8 +243,19 @@ mod tests {
     fn max_connections_parses_derived_or_a_positive_number() {
         assert_eq!("derived".parse(), Ok(MaxConnections::Derived));
         assert_eq!("500".parse(), Ok(MaxConnections::At(500)));
-        for bad in ["0", "-1", "many", ""] {
-            assert!(bad.parse::<MaxConnections>().is_err(), "accepted {bad:?}");
+        assert_eq!(
+            "0".parse::<MaxConnections>(),
+            Err(MaxConnectionsError::Zero)
+        );
+        for bad in ["-1", "many", ""] {
+            let parsed = bad.parse::<MaxConnections>();
+            assert!(
+                matches!(parsed, Err(MaxConnectionsError::NotANumber(_))),
+                "{bad:?}"
+            );
+        }
+        for value in [MaxConnections::Derived, MaxConnections::At(300)] {
+            assert_eq!(value.to_string().parse(), Ok(value));
         }
     }
 

@@ -8,18 +8,20 @@ use std::fs::Metadata;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hyper::HeaderMap;
-use hyper::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH};
+use hyper::header::{
+    CACHE_CONTROL, ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
 
 /// The `Cache-Control` value for every served file.
-pub(crate) const CACHE_CONTROL: &str = "no-cache";
+const CACHE_CONTROL_VALUE: &str = "no-cache";
 
 /// The validators of one version of a file.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Validators {
     /// A strong entity tag from modification time and size, quoted.
-    pub etag: String,
+    etag: String,
     /// The modification time, whole seconds, when it is representable as an HTTP date.
-    pub last_modified: Option<SystemTime>,
+    last_modified: Option<SystemTime>,
 }
 
 /// Seconds since the epoch of 10000-01-01, the first instant an HTTP date cannot express.
@@ -41,8 +43,20 @@ impl Validators {
         }
     }
 
+    /// Sets `Cache-Control`, `ETag` and `Last-Modified` on the answer for this version.
+    pub(crate) fn apply(&self, headers: &mut HeaderMap) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL_VALUE));
+        if let Ok(etag) = HeaderValue::from_str(&self.etag) {
+            headers.insert(ETAG, etag);
+        }
+        let last_modified = self.last_modified_header();
+        if let Some(Ok(value)) = last_modified.as_deref().map(HeaderValue::from_str) {
+            headers.insert(LAST_MODIFIED, value);
+        }
+    }
+
     /// The `Last-Modified` header value, if there is one.
-    pub(crate) fn last_modified_header(&self) -> Option<String> {
+    fn last_modified_header(&self) -> Option<String> {
         // In range by construction, so httpdate's formatter cannot panic.
         self.last_modified.map(httpdate::fmt_http_date)
     }
@@ -69,7 +83,6 @@ impl Validators {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hyper::header::HeaderValue;
 
     fn validators() -> Validators {
         Validators {

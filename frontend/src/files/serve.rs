@@ -10,16 +10,16 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use hyper::body::Incoming;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, LAST_MODIFIED, LOCATION};
+use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use hyper::{Request, Response, StatusCode};
 use log::{debug, warn};
 use tokio::io::AsyncReadExt;
 
-use crate::cache::{self, Validators};
-use crate::content_type;
-use crate::descriptors;
-use crate::request_path::RequestPath;
-use crate::routes::{Body, not_found, text};
+use super::cache::Validators;
+use super::content_type;
+use super::request_path::RequestPath;
+use crate::admission;
+use crate::response::{Body, not_found, text};
 
 /// Largest file served; bigger files get a 500 and a warning, since they are a
 /// deployment mistake rather than a client error.
@@ -32,9 +32,7 @@ pub(crate) async fn serve(
     req: &Request<Incoming>,
     conn: u64,
 ) -> Response<Body> {
-    let mut target = root.to_path_buf();
-    target.extend(&path.segments);
-    let Some(mut file) = resolve(root, &target, conn).await else {
+    let Some(mut file) = resolve(root, &path.below(root), conn).await else {
         return not_found();
     };
     let is_dir = match tokio::fs::metadata(&file).await {
@@ -45,14 +43,14 @@ pub(crate) async fn serve(
         }
     };
     if is_dir {
-        if !path.trailing_slash {
+        if !path.names_directory() {
             return redirect_to_directory(req);
         }
         let Some(index) = resolve(root, &file.join("index.html"), conn).await else {
             return not_found();
         };
         file = index;
-    } else if path.trailing_slash {
+    } else if path.names_directory() {
         return not_found();
     }
     send_file(&file, req, conn).await
@@ -111,7 +109,7 @@ async fn resolve(root: &Path, target: &Path, conn: u64) -> Option<PathBuf> {
 async fn send_file(path: &Path, req: &Request<Incoming>, conn: u64) -> Response<Body> {
     // Held until the file is read and closed: files open at once are bounded, as the
     // connection cap's margin assumes.
-    let Some(_open_file) = descriptors::open_file_permit().await else {
+    let Some(_open_file) = admission::open_file_permit().await else {
         return text(StatusCode::SERVICE_UNAVAILABLE, "busy");
     };
     let mut file = match tokio::fs::File::open(path).await {
@@ -143,26 +141,10 @@ async fn send_file(path: &Path, req: &Request<Incoming>, conn: u64) -> Response<
         *res.status_mut() = StatusCode::NOT_MODIFIED;
         res
     } else {
-        let mut contents = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        // The cap also holds if the file grows between the size check and the read.
-        let read = (&mut file)
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut contents)
-            .await;
-        match read {
-            Ok(n) if n as u64 <= MAX_FILE_BYTES => {}
-            Ok(_) => {
-                warn!(
-                    "conn={conn} refused {}: grew past the size limit",
-                    path.display()
-                );
-                return text(StatusCode::INTERNAL_SERVER_ERROR, "file too large");
-            }
-            Err(e) => {
-                warn!("conn={conn} cannot read {}: {e}", path.display());
-                return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read file");
-            }
-        }
+        let contents = match read_capped(&mut file, meta.len(), path, conn).await {
+            Ok(contents) => contents,
+            Err(refusal) => return refusal,
+        };
         let mut res = Response::new(Body::from(contents));
         res.headers_mut().insert(
             CONTENT_TYPE,
@@ -170,19 +152,37 @@ async fn send_file(path: &Path, req: &Request<Incoming>, conn: u64) -> Response<
         );
         res
     };
-    let headers = res.headers_mut();
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static(cache::CACHE_CONTROL),
-    );
-    if let Ok(etag) = HeaderValue::from_str(&validators.etag) {
-        headers.insert(ETAG, etag);
-    }
-    let last_modified = validators.last_modified_header();
-    if let Some(Ok(value)) = last_modified.as_deref().map(HeaderValue::from_str) {
-        headers.insert(LAST_MODIFIED, value);
-    }
+    validators.apply(res.headers_mut());
     res
+}
+
+/// The whole file (`len` bytes when opened), or the `500` to answer instead; at most
+/// [`MAX_FILE_BYTES`] even if the file grows between the size check and the read.
+async fn read_capped(
+    file: &mut tokio::fs::File,
+    len: u64,
+    path: &Path,
+    conn: u64,
+) -> Result<Vec<u8>, Response<Body>> {
+    let mut contents = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    let read = file
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut contents)
+        .await;
+    match read {
+        Ok(n) if n as u64 <= MAX_FILE_BYTES => Ok(contents),
+        Ok(_) => {
+            warn!(
+                "conn={conn} refused {}: grew past the size limit",
+                path.display()
+            );
+            Err(text(StatusCode::INTERNAL_SERVER_ERROR, "file too large"))
+        }
+        Err(e) => {
+            warn!("conn={conn} cannot read {}: {e}", path.display());
+            Err(text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read file"))
+        }
+    }
 }
 
 /// `/dir` → 301 to `/dir/`, so relative links inside the directory's index work.

@@ -2,19 +2,38 @@
 //!
 //! This is the lexical half of the containment check: it decodes the path exactly once
 //! and rejects anything that is not a plain file name. The filesystem half (symlinks) is
-//! in `static_files`.
+//! in `serve`.
+
+use std::path::{Path, PathBuf};
 
 /// A request path that is safe to join onto the public folder segment by segment.
 #[derive(Debug, PartialEq)]
 pub(crate) struct RequestPath {
     /// Percent-decoded segments; none is empty, `.`, `..`, hidden, or contains `/`, `\`,
     /// `:`, NUL or another control character.
-    pub segments: Vec<String>,
+    segments: Vec<String>,
     /// Whether the path ends in `/`, i.e. asks for a directory (always true for `/`).
-    pub trailing_slash: bool,
+    trailing_slash: bool,
 }
 
 impl RequestPath {
+    /// Parses the path component of a request target (no query string).
+    pub(crate) fn parse(raw: &str) -> Result<RequestPath, Rejection> {
+        parse(raw)
+    }
+
+    /// The path below the folder `root`, joined segment by segment.
+    pub(crate) fn below(&self, root: &Path) -> PathBuf {
+        let mut target = root.to_path_buf();
+        target.extend(&self.segments);
+        target
+    }
+
+    /// Whether the path ends in `/`, i.e. asks for a directory.
+    pub(crate) fn names_directory(&self) -> bool {
+        self.trailing_slash
+    }
+
     /// The part of the path below the folder `prefix` (given as segments), if the path is
     /// that folder or lies inside it: `/vendor/leaflet/leaflet.js` below
     /// `["vendor", "leaflet"]` is `/leaflet.js`.
@@ -40,8 +59,7 @@ pub(crate) enum Rejection {
     Hidden,
 }
 
-/// Parses the path component of a request target (no query string).
-pub(crate) fn parse(raw: &str) -> Result<RequestPath, Rejection> {
+fn parse(raw: &str) -> Result<RequestPath, Rejection> {
     let Some(rest) = raw.strip_prefix('/') else {
         return Err(Rejection::Malformed("path does not start with /"));
     };

@@ -1,0 +1,200 @@
+//! The types of the flags' values that are more than a number or a string: a timing in
+//! milliseconds and the ICE servers' JSON. Each parses what the flag accepts and prints
+//! what it parses, so a default is written once, as a value.
+
+use std::fmt;
+use std::num::ParseIntError;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// A timing flag: a whole number of milliseconds, greater than zero when parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Millis(u64);
+
+impl Millis {
+    /// `ms` milliseconds.
+    pub const fn new(ms: u64) -> Millis {
+        Millis(ms)
+    }
+
+    /// The number of milliseconds.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The same time as a [`Duration`].
+    pub const fn duration(self) -> Duration {
+        Duration::from_millis(self.0)
+    }
+}
+
+/// Why a timing flag was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MillisError {
+    Zero,
+    NotANumber(ParseIntError),
+}
+
+impl fmt::Display for MillisError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Zero => f.write_str("must be greater than zero"),
+            Self::NotANumber(e) => write!(f, "not a number of milliseconds: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MillisError {}
+
+impl FromStr for Millis {
+    type Err = MillisError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<u64>() {
+            Ok(0) => Err(MillisError::Zero),
+            Ok(ms) => Ok(Millis(ms)),
+            Err(e) => Err(MillisError::NotANumber(e)),
+        }
+    }
+}
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The STUN server of the default `--ice-servers`: one public STUN server, no TURN.
+const DEFAULT_STUN_URL: &str = "stun:stun.l.google.com:19302";
+
+/// A validated JSON array of RTCIceServer objects, kept verbatim for the browser.
+///
+/// Each entry must be an object whose `urls` is a string or a non-empty array of
+/// strings; other fields (`username`, `credential`, ...) are passed through unchanged.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct IceServers(Vec<Value>);
+
+impl Default for IceServers {
+    fn default() -> Self {
+        IceServers(vec![serde_json::json!({ "urls": DEFAULT_STUN_URL })])
+    }
+}
+
+/// Why `--ice-servers` was refused.
+#[derive(Debug)]
+pub enum IceServersError {
+    NotJson(serde_json::Error),
+    NotAnArray,
+    /// The entry at this index is not an object with a usable `urls`.
+    BadServer(usize),
+}
+
+impl fmt::Display for IceServersError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotJson(e) => write!(f, "ice servers are not valid json: {e}"),
+            Self::NotAnArray => {
+                f.write_str("ice servers must be a json array of RTCIceServer objects")
+            }
+            Self::BadServer(i) => write!(
+                f,
+                "ice server {i} must be an object with \"urls\" as a string or an array of strings"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for IceServersError {}
+
+impl FromStr for IceServers {
+    type Err = IceServersError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let value: Value = serde_json::from_str(s).map_err(IceServersError::NotJson)?;
+        let Value::Array(servers) = value else {
+            return Err(IceServersError::NotAnArray);
+        };
+        for (i, server) in servers.iter().enumerate() {
+            let urls_ok = match server.get("urls") {
+                Some(Value::String(_)) => true,
+                Some(Value::Array(urls)) => !urls.is_empty() && urls.iter().all(Value::is_string),
+                _ => false,
+            };
+            if !server.is_object() || !urls_ok {
+                return Err(IceServersError::BadServer(i));
+            }
+        }
+        Ok(IceServers(servers))
+    }
+}
+
+/// The compact JSON text, as `--ice-servers` takes it.
+impl fmt::Display for IceServers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&Value::Array(self.0.clone()).to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_are_positive_whole_numbers() {
+        assert_eq!("200".parse(), Ok(Millis::new(200)));
+        assert_eq!(Millis::new(200).duration(), Duration::from_millis(200));
+        assert_eq!("0".parse::<Millis>(), Err(MillisError::Zero));
+        for bad in ["1s", "-1", "", "soon"] {
+            let parsed = bad.parse::<Millis>();
+            assert!(matches!(parsed, Err(MillisError::NotANumber(_))), "{bad:?}");
+        }
+        assert_eq!(Millis::new(1500).to_string().parse(), Ok(Millis::new(1500)));
+    }
+
+    #[test]
+    fn ice_servers_are_validated() {
+        let ok = r#"[{"urls":["turn:t.example:3478","stun:s.example"],"username":"u","credential":"c"}]"#;
+        let parsed = ok.parse::<IceServers>().expect("valid");
+        assert_eq!(parsed.0.len(), 1);
+        assert_eq!(parsed.to_string().parse::<IceServers>().ok(), Some(parsed));
+        assert_eq!("[]".parse::<IceServers>().map(|s| s.0).ok(), Some(vec![]));
+        for bad in ["", "nope"] {
+            let parsed = bad.parse::<IceServers>();
+            assert!(
+                matches!(parsed, Err(IceServersError::NotJson(_))),
+                "{bad:?}"
+            );
+        }
+        for bad in ["{}", r#"{"urls":"stun:x"}"#] {
+            let parsed = bad.parse::<IceServers>();
+            assert!(
+                matches!(parsed, Err(IceServersError::NotAnArray)),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "[1]",
+            r#"[{"url":"stun:x"}]"#,
+            r#"[{"urls":[]}]"#,
+            r#"[{"urls":[1]}]"#,
+        ] {
+            let parsed = bad.parse::<IceServers>();
+            assert!(
+                matches!(parsed, Err(IceServersError::BadServer(0))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn default_ice_servers_print_as_the_flag_takes_them() {
+        let text = IceServers::default().to_string();
+        assert_eq!(text, r#"[{"urls":"stun:stun.l.google.com:19302"}]"#);
+        assert_eq!(text.parse::<IceServers>().ok(), Some(IceServers::default()));
+    }
+}
