@@ -3,7 +3,7 @@
 // the geolocation watch to the connection; adding a device and logging out. No module
 // here knows the wire format.
 
-import { Calls } from "./calls.js";
+import { Calls } from "./calls/calls.js";
 import { Chat } from "./chat.js";
 import { backendUrl, loadConfig } from "./config.js";
 import { setUpDeviceLink } from "./device-link.js";
@@ -14,7 +14,7 @@ import { notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
 import { Presence } from "./presence.js";
 import { OnlineList, byId, showConnectionStatus, showGeoStatus } from "./ui.js";
-import { Connection } from "./websocket.js";
+import { Connection } from "./connection/connection.js";
 
 /** Set once a session runs; the test hook reads the map through it. */
 let mapView = null;

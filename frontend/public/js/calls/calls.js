@@ -4,14 +4,14 @@
 // or the server connection drops. This module is the way in and the incoming side (the
 // call ringing here, glare, busy); the user's own call is `call-session.js`'s. Media and
 // peer connections are `webrtc.js`'s, the screen is `call-panel.js`'s, the wire is
-// `websocket.js`'s.
+// `../connection/`'s.
 
 import { CallPanel } from "./call-panel.js";
 import { CallSession } from "./call-session.js";
 import { listOf } from "./call-status.js";
-import { Emitter } from "./emitter.js";
+import { Emitter } from "../emitter.js";
 import { MAX_PARTICIPANTS, isPolite, newCallId } from "./group-call.js";
-import { notify } from "./notifications.js";
+import { notify } from "../notifications.js";
 
 export { MAX_PARTICIPANTS };
 /** How long after the caller's ring timeout an unanswered incoming call is dropped here. */

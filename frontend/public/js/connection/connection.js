@@ -4,7 +4,7 @@
 // devices, and turns frames into events with plain app objects; the rest of the app calls
 // its methods, never JSON.
 
-import { Emitter } from "./emitter.js";
+import { Emitter } from "../emitter.js";
 import { ReconnectingSocket } from "./reconnecting-socket.js";
 
 const SUBPROTOCOL = "meetmap.v1";

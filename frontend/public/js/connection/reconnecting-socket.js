@@ -1,6 +1,6 @@
 // Reconnecting socket: one WebSocket at a time to one URL, opened again after a drop with
 // jittered exponential backoff, and the state the header shows. It knows nothing of the
-// frames: websocket.js registers on `onOpen` and reads `onMessage`.
+// frames: connection.js registers on `onOpen` and reads `onMessage`.
 
 /** First reconnection delay; it doubles per failed attempt up to `reconnectMaxMs`. */
 const RECONNECT_BASE_MS = 500;

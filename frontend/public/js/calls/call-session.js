@@ -6,7 +6,7 @@
 import { CallMedia } from "./call-media.js";
 import { describeCall } from "./call-status.js";
 import { GroupCall, MAX_PARTICIPANTS, isPolite } from "./group-call.js";
-import { notify } from "./notifications.js";
+import { notify } from "../notifications.js";
 import { PeerLink } from "./webrtc.js";
 
 export class CallSession {
