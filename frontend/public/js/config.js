@@ -19,11 +19,20 @@ const FALLBACK = Object.freeze({
   ringTimeoutMs: 30000,
   reconnectBaseMs: 500,
   reconnectMaxMs: 10000,
+  connectTimeoutMs: 10000,
   accessCodeRequired: false,
 });
 
 /** The settings that are numbers (milliseconds, metres, a port), each at least 0. */
-const NUMBERS = ["wsPort", "positionIntervalMs", "positionDistanceM", "ringTimeoutMs", "reconnectBaseMs", "reconnectMaxMs"];
+const NUMBERS = [
+  "wsPort",
+  "positionIntervalMs",
+  "positionDistanceM",
+  "ringTimeoutMs",
+  "reconnectBaseMs",
+  "reconnectMaxMs",
+  "connectTimeoutMs",
+];
 
 /** Resolves to `{ config, warning }`; `warning` is a sentence when the fallback was used. */
 export async function loadConfig() {

@@ -57,7 +57,11 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   const presence = new Presence();
   const connection = new Connection({
     url: backendUrl(config, identity.room),
-    reconnect: { baseMs: config.reconnectBaseMs, maxMs: config.reconnectMaxMs },
+    timings: {
+      reconnectBaseMs: config.reconnectBaseMs,
+      reconnectMaxMs: config.reconnectMaxMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+    },
   });
   const calls = new Calls({ connection, presence, config });
   const chat = new Chat({

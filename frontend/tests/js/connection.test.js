@@ -40,7 +40,7 @@ function connect(start = {}) {
   };
   const connection = new Connection({
     url: "ws://test/",
-    reconnect: { baseMs: 1, maxMs: 2 },
+    timings: { reconnectBaseMs: 1, reconnectMaxMs: 2, connectTimeoutMs: 10 },
     openSocket: (callbacks) => {
       on = callbacks;
       return socket;

@@ -53,10 +53,11 @@ export class Connection extends Emitter {
   #signOutRequest = new Awaited();
 
   /**
-   * `url`: the backend's WebSocket URL; `reconnect`: `{ baseMs, maxMs }`. `openSocket`
-   * (for tests) builds the socket from its callbacks instead of a `ReconnectingSocket`.
+   * `url`: the backend's WebSocket URL; `timings`: the socket's (`reconnectBaseMs`,
+   * `reconnectMaxMs`, `connectTimeoutMs`, see reconnecting-socket.js). `openSocket` (for
+   * tests) builds the socket from its callbacks instead of a `ReconnectingSocket`.
    */
-  constructor({ url, reconnect, openSocket = (on) => new ReconnectingSocket({ url, reconnect, ...on }) }) {
+  constructor({ url, timings, openSocket = (on) => new ReconnectingSocket({ url, timings, ...on }) }) {
     super();
     this.#link = openSocket({
       protocol: wire.SUBPROTOCOL,

@@ -2,21 +2,21 @@
 // jittered exponential backoff, and the state the header shows. It knows nothing of the
 // frames: connection.js registers on `onOpen` and reads `onMessage`.
 
-/** A socket that neither opens nor registers within this time is dropped and retried. */
-const CONNECT_TIMEOUT_MS = 10000;
-
 /**
  * `onOpen()` when a socket opens, `onMessage(data)` for each text it receives, `onClose()`
  * when it closes (a retry is scheduled then, unless stopped), and `onState(state,
  * retryInMs)` with `connecting` (first attempt), `online` (after `markOnline()`),
  * `reconnecting` (after a drop) or `offline` (stopped, or the browser is offline).
- * `reconnect`: `{ baseMs, maxMs }`, the first delay (doubled per failed attempt) and its cap.
+ * `timings` (from /config.json): `reconnectBaseMs`, the first delay before a retry (doubled
+ * per failed attempt, with jitter), `reconnectMaxMs`, its cap, and `connectTimeoutMs`, after
+ * which a socket that neither opened nor registered is dropped and retried.
  */
 export class ReconnectingSocket {
   #url;
   #protocol;
   #baseMs;
   #maxMs;
+  #connectTimeoutMs;
   #on;
   /**
    * `stopped` (before `start()`, after `stop()`), `connecting` (a socket is opening, or open
@@ -30,11 +30,12 @@ export class ReconnectingSocket {
   #retryTimer = null;
   #connectTimer = null;
 
-  constructor({ url, protocol, reconnect, onOpen, onMessage, onClose, onState }) {
+  constructor({ url, protocol, timings, onOpen, onMessage, onClose, onState }) {
     this.#url = url;
     this.#protocol = protocol;
-    this.#baseMs = Math.max(1, reconnect.baseMs);
-    this.#maxMs = Math.max(this.#baseMs, reconnect.maxMs);
+    this.#baseMs = Math.max(1, timings.reconnectBaseMs);
+    this.#maxMs = Math.max(this.#baseMs, timings.reconnectMaxMs);
+    this.#connectTimeoutMs = timings.connectTimeoutMs;
     this.#on = { onOpen, onMessage, onClose, onState };
     window.addEventListener("online", () => this.#wake());
     window.addEventListener("offline", () => {
@@ -108,7 +109,7 @@ export class ReconnectingSocket {
     this.#socket = socket;
     this.#connectTimer = setTimeout(() => {
       if (this.#socket === socket && this.#state !== "online") socket.close();
-    }, CONNECT_TIMEOUT_MS);
+    }, this.#connectTimeoutMs);
     socket.onopen = () => {
       if (this.#socket === socket) this.#on.onOpen();
     };
