@@ -23,11 +23,18 @@ backend *ARGS:
 frontend *ARGS:
     cargo run -p frontend -- {{ARGS}}
 
-# Every test of the workspace, then the browser tests (e2e/, needs Node.js and Chromium).
+# Every test of the workspace, the browser app's codec, then the browser tests (e2e/, needs
+# Node.js and Chromium).
 test:
     cargo test --workspace --all-targets
+    {{just_executable()}} js-test
     {{just_executable()}} e2e
     {{just_executable()}} autobahn
+
+# The browser app's wire codec and connection against the golden frames, without a browser
+# (Node.js 20, no npm package).
+js-test:
+    node --test frontend/tests/js/
 
 # Only the browser tests: both servers built, driven through Chromium (CHROMIUM_PATH).
 e2e:

@@ -1,12 +1,15 @@
 //! Golden tests of the wire contract: the exact JSON of every server message, the decoding
-//! of every client message (the seed's recorded frames included), the refusals with their
-//! error codes, positions (the `moved` array, rounding), and a fuzz loop proving the
-//! decoder never panics.
+//! of every client message (the seed's recorded frames and the browser's own included), the
+//! refusals with their error codes, positions (the `moved` array, rounding), and a fuzz loop
+//! proving the decoder never panics.
 //!
-//! One test binary; each module below is one part of the contract.
+//! One test binary; each module below is one part of the contract. The frames' texts live in
+//! `fixtures/wire.json` (`golden/fixtures.rs`), which the browser codec's tests read too.
 
 #[path = "golden/client_decode.rs"]
 mod client_decode;
+#[path = "golden/fixtures.rs"]
+mod fixtures;
 #[path = "golden/frames.rs"]
 mod frames;
 #[path = "golden/fuzz.rs"]

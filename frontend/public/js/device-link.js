@@ -49,7 +49,7 @@ export function setUpDeviceLink(connection) {
     } catch (err) {
       if (mine !== request) return;
       showExpiry("");
-      showError(err.code === "no-device" ? "This server does not link devices." : `No code: ${err.message}`);
+      showError(err.reason === "noDevice" ? "This server does not link devices." : `No code: ${err.message}`);
       byId("device-link-renew").hidden = false;
     }
   };

@@ -5,27 +5,27 @@
 import { forgetIdentity, loadIdentity, loadToken, roomFromUrl, saveIdentity, validateIdentity } from "./identity.js";
 import { byId } from "./ui.js";
 
-/** Why the last login was refused (`{ code, text }`), to show after the reload that ends it. */
+/** Why the last login was refused (`{ reason, text }`), to show after the reload that ends it. */
 const LOGIN_REFUSAL_KEY = "meetmap.loginRefusal";
 /** The fields of a refused login, to fill the form with after that reload. */
 const LOGIN_PREFILL_KEY = "meetmap.loginPrefill";
 
 /** The refusals after which a link code from the user's other device is the way in. */
-const LINK_CODE_HELPS = ["email-claimed", "email-in-use", "invalid-link-code"];
+const LINK_CODE_HELPS = ["emailClaimed", "emailInUse", "invalidLinkCode"];
 
 const ADD_THIS_DEVICE =
   "To use it here too, choose “Add a device” there and type the code it shows into “Link code”.";
 
-/** What to tell the user when the server refuses a login, by error code. */
+/** What to tell the user when the server refuses a login, by the refusal's reason. */
 const REFUSALS = {
-  "access-denied": "This server needs an access code, and the one given is wrong or missing.",
-  "email-claimed": `This email is signed in on another device. ${ADD_THIS_DEVICE}`,
-  "email-in-use": `This email is already online on another device or browser. ${ADD_THIS_DEVICE}`,
-  "invalid-link-code":
+  accessDenied: "This server needs an access code, and the one given is wrong or missing.",
+  emailClaimed: `This email is signed in on another device. ${ADD_THIS_DEVICE}`,
+  emailInUse: `This email is already online on another device or browser. ${ADD_THIS_DEVICE}`,
+  invalidLinkCode:
     "This link code is wrong, used or expired: a code works once, for 5 minutes. Ask your other device for a new one.",
-  "email-confusable":
+  emailConfusable:
     "This email looks like another user's (some of its letters look alike), so it cannot be used. Check it, or use another one.",
-  "invalid-token": "Your session has expired. Please log in again.",
+  invalidToken: "Your session has expired. Please log in again.",
 };
 
 /**
@@ -82,7 +82,7 @@ export function setUpLogin(configLoaded, startSession) {
   showLogin();
   const refusal = readOnce(LOGIN_REFUSAL_KEY);
   showLoginError(typeof refusal?.text === "string" ? refusal.text : "");
-  if (LINK_CODE_HELPS.includes(refusal?.code)) {
+  if (LINK_CODE_HELPS.includes(refusal?.reason)) {
     showLinkCode();
     byId("login-link-code").focus();
   } else {
@@ -99,24 +99,25 @@ export function hideLogin() {
 }
 
 /**
- * Ends a session the server refused: back to the login form, refilled but for the codes,
- * saying why. A reload leaves no half-started session behind.
+ * Ends a session the server refused (`reason`, the connection's name for it, and the
+ * server's `message`): back to the login form, refilled but for the codes, saying why. A
+ * reload leaves no half-started session behind.
  */
-export function refuseLogin({ email, name, room }, code, message) {
+export function refuseLogin({ email, name, room }, reason, message) {
   forgetIdentity();
   try {
     sessionStorage.setItem(LOGIN_PREFILL_KEY, JSON.stringify({ email, name, room }));
-    sessionStorage.setItem(LOGIN_REFUSAL_KEY, JSON.stringify({ code, text: refusalText(code, message) }));
+    sessionStorage.setItem(LOGIN_REFUSAL_KEY, JSON.stringify({ reason, text: refusalText(reason, message) }));
   } catch {
     // Without storage the form comes back empty and silent.
   }
   location.reload();
 }
 
-/** The sentence for a refusal; `too-many-attempts` is the server's own, which says how long to wait. */
-function refusalText(code, message) {
-  if (REFUSALS[code]) return REFUSALS[code];
-  if (code === "too-many-attempts" && message) return `${message[0].toUpperCase()}${message.slice(1)}.`;
+/** The sentence for a refusal; `tooManyAttempts` is the server's own, which says how long to wait. */
+function refusalText(reason, message) {
+  if (Object.hasOwn(REFUSALS, reason)) return REFUSALS[reason];
+  if (reason === "tooManyAttempts" && message) return `${message[0].toUpperCase()}${message.slice(1)}.`;
   return `The server refused this login: ${message}`;
 }
 

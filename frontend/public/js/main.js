@@ -3,7 +3,7 @@
 // the geolocation watch to the connection; adding a device and logging out. No module
 // here knows the wire format.
 
-import { Calls } from "./calls.js";
+import { Calls } from "./calls/calls.js";
 import { Chat } from "./chat.js";
 import { backendUrl, loadConfig } from "./config.js";
 import { setUpDeviceLink } from "./device-link.js";
@@ -14,7 +14,13 @@ import { notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
 import { Presence } from "./presence.js";
 import { OnlineList, byId, showConnectionStatus, showGeoStatus } from "./ui.js";
-import { Connection } from "./websocket.js";
+import { Connection } from "./connection/connection.js";
+
+/** What the user is told when the server refuses a frame, by the refusal's reason. */
+const REFUSED_FRAMES = {
+  targetOffline: "That person is no longer online",
+  notRegistered: "Not registered with the server yet; try again in a moment",
+};
 
 /** Set once a session runs; the test hook reads the map through it. */
 let mapView = null;
@@ -51,7 +57,11 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   const presence = new Presence();
   const connection = new Connection({
     url: backendUrl(config, identity.room),
-    reconnectMaxMs: config.reconnectMaxMs,
+    timings: {
+      reconnectBaseMs: config.reconnectBaseMs,
+      reconnectMaxMs: config.reconnectMaxMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+    },
   });
   const calls = new Calls({ connection, presence, config });
   const chat = new Chat({
@@ -112,15 +122,12 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   connection.on("chat", (message) => chat.receive(message));
   connection.on("call", (control) => calls.handleControl(control));
   connection.on("signal", (signal) => calls.handleSignal(signal));
-  connection.on("server-error", ({ code, message }) => {
-    const known = {
-      "target-offline": "That person is no longer online",
-      "not-registered": "Not registered with the server yet; try again in a moment",
-    };
-    notify("error", `${known[code] ?? "The server refused a message"}: ${message}`);
+  connection.on("server-error", ({ reason, message }) => {
+    const said = Object.hasOwn(REFUSED_FRAMES, reason) ? REFUSED_FRAMES[reason] : "The server refused a message";
+    notify("error", `${said}: ${message}`);
   });
   connection.on("token", ({ token }) => saveToken(identity.email, token));
-  connection.on("registration-refused", ({ code, message }) => refuseLogin(identity, code, message));
+  connection.on("registration-refused", ({ reason, message }) => refuseLogin(identity, reason, message));
 
   byId("connection-status").addEventListener("click", () => connection.retryNow());
   byId("show-chat").addEventListener("click", () => {

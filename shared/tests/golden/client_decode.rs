@@ -2,7 +2,8 @@
 //! and serialising each back.
 
 use crate::decoded;
-use crate::frames::{self, profile, signal, valid_frames};
+use crate::fixtures::{self, Direction, json as fixture};
+use crate::frames::{profile, signal, valid_frames};
 use serde_json::json;
 use shared::{ClientMessage, Profile};
 use std::collections::BTreeSet;
@@ -48,14 +49,14 @@ fn seed_add_user_decodes_with_is_connected_kept() {
         ..profile("alice@example.com", "Alice", Some((48.85, 2.35)))
     };
     assert_eq!(
-        decoded(frames::SEED_ADD_USER),
+        decoded(fixture("seed-add-user")),
         ClientMessage::AddUser(expected)
     );
 }
 
 #[test]
 fn seed_update_user_decodes_to_the_moved_position() {
-    let ClientMessage::UpdateUser(profile) = decoded(frames::SEED_UPDATE_USER) else {
+    let ClientMessage::UpdateUser(profile) = decoded(fixture("seed-update-user")) else {
         panic!("not an update-user");
     };
     assert_eq!(
@@ -68,19 +69,22 @@ fn seed_update_user_decodes_to_the_moved_position() {
 #[test]
 fn seed_offer_decodes_as_untargeted_signal_with_sdp_and_email() {
     let expected = signal(None, json!({"sdp": "v=0...", "email": "alice@example.com"}));
-    assert_eq!(decoded(frames::SEED_OFFER), ClientMessage::Offer(expected));
+    assert_eq!(
+        decoded(fixture("seed-offer")),
+        ClientMessage::Offer(expected)
+    );
 }
 
 #[test]
 fn seed_sdp_offer_and_answer_keep_the_nested_description() {
-    let ClientMessage::SdpOffer(offer) = decoded(frames::SEED_SDP_OFFER) else {
+    let ClientMessage::SdpOffer(offer) = decoded(fixture("seed-sdp-offer")) else {
         panic!("not an sdp-offer");
     };
     assert_eq!(
         offer.payload["offer"],
         json!({"type": "offer", "sdp": "v=0..."})
     );
-    let ClientMessage::SdpAnswer(answer) = decoded(frames::SEED_SDP_ANSWER) else {
+    let ClientMessage::SdpAnswer(answer) = decoded(fixture("seed-sdp-answer")) else {
         panic!("not an sdp-answer");
     };
     assert_eq!(
@@ -92,7 +96,7 @@ fn seed_sdp_offer_and_answer_keep_the_nested_description() {
 
 #[test]
 fn seed_ice_candidate_keeps_candidate_mid_and_line_index() {
-    let ClientMessage::NewIceCandidate(candidate) = decoded(frames::SEED_ICE_CANDIDATE) else {
+    let ClientMessage::NewIceCandidate(candidate) = decoded(fixture("seed-ice-candidate")) else {
         panic!("not a new-ice-candidate");
     };
     let inner = &candidate.payload["candidate"];
@@ -109,7 +113,8 @@ fn seed_ice_candidate_keeps_candidate_mid_and_line_index() {
 
 #[test]
 fn unknown_profile_fields_are_ignored_for_old_clients() {
-    let text = r#"{"type":"add-user","email":"alice@example.com","name":"Alice","avatar":"x.png"}"#;
+    let text = fixture("add-user-unknown-field");
+    assert!(text.contains(r#""avatar":"#), "{text}");
     assert_eq!(
         decoded(text),
         ClientMessage::AddUser(profile("alice@example.com", "Alice", None))
@@ -126,28 +131,56 @@ fn every_client_message_round_trips_through_its_json() {
 
 #[test]
 fn decoded_seed_profile_serialises_back_to_the_seed_text() {
-    for seed in [frames::SEED_ADD_USER, frames::SEED_UPDATE_USER] {
-        assert_eq!(serde_json::to_string(&decoded(seed)).unwrap(), seed);
+    for seed in ["seed-add-user", "seed-update-user"] {
+        let text = fixture(seed);
+        assert_eq!(serde_json::to_string(&decoded(text)).unwrap(), text);
     }
 }
 
 #[test]
 fn client_messages_serialise_in_a_fixed_shape() {
-    let chat = decoded(r#"{"text":"hi","to":"Bob@example.com","type":"chat"}"#);
-    assert_eq!(
-        serde_json::to_string(&chat).unwrap(),
-        r#"{"type":"chat","text":"hi","to":"bob@example.com"}"#
-    );
-    let unplaced = decoded(r#"{"type":"add-user","email":"bob@example.com","name":"Bob"}"#);
-    assert_eq!(
-        serde_json::to_string(&unplaced).unwrap(),
-        r#"{"type":"add-user","email":"bob@example.com","name":"Bob","latitude":null,"longitude":null}"#
-    );
-    let invite = decoded(r#"{"type":"call-invite","callId":"c-1","to":"bob@example.com"}"#);
-    assert_eq!(
-        serde_json::to_string(&invite).unwrap(),
-        r#"{"type":"call-invite","to":"bob@example.com","callId":"c-1"}"#
-    );
+    let shapes = [
+        "chat-fields-in-any-order",
+        "add-user-bare",
+        "call-invite-call-id-first",
+    ];
+    for name in shapes {
+        let fixture = fixtures::fixture(name);
+        let shape = fixture
+            .reserialised
+            .as_deref()
+            .expect("a reserialised text");
+        let again = serde_json::to_string(&decoded(&fixture.json)).unwrap();
+        assert_eq!(again, shape, "{name}");
+    }
+}
+
+#[test]
+fn every_reserialised_fixture_is_what_its_message_writes() {
+    let mut checked = 0;
+    for fixture in fixtures::all() {
+        let Some(shape) = &fixture.reserialised else {
+            continue;
+        };
+        let again = serde_json::to_string(&decoded(&fixture.json)).unwrap();
+        assert_eq!(&again, shape, "{}", fixture.name);
+        checked += 1;
+    }
+    assert_eq!(checked, 5, "the fixtures with a reserialised text");
+}
+
+#[test]
+fn every_accepted_client_fixture_decodes_and_the_browser_ones_round_trip() {
+    for fixture in fixtures::all() {
+        if fixture.direction != Direction::Client || fixture.code.is_some() {
+            continue;
+        }
+        let message = decoded(&fixture.json);
+        if fixture.browser {
+            let again = serde_json::to_string(&message).unwrap();
+            assert_eq!(decoded(&again), message, "{}", fixture.name);
+        }
+    }
 }
 
 #[test]
@@ -168,8 +201,7 @@ fn signal_accessor_and_target_rule_follow_the_variant() {
 
 #[test]
 fn update_user_carries_in_call() {
-    let frame =
-        r#"{"type":"update-user","email":"alice@example.com","name":"Alice","inCall":true}"#;
+    let frame = fixture("update-user-in-call");
     match shared::decode_client_message(frame).expect("valid") {
         shared::ClientMessage::UpdateUser(profile) => assert_eq!(profile.in_call, Some(true)),
         other => panic!("decoded as {other:?}"),

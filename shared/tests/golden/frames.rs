@@ -1,18 +1,11 @@
-//! Valid client frames with the message each must decode to: one or more per variant, the
-//! seed's recorded frames first. Shared by the decoding tests and the fuzz loop.
+//! Valid client frames (their texts from the fixtures file) with the message each must
+//! decode to: one or more per variant, the seed's recorded frames first, the browser's own
+//! frames last. Shared by the decoding tests and the fuzz loop.
 
+use crate::fixtures::{self, Direction};
 use crate::object;
 use serde_json::json;
 use shared::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal};
-
-/// The seed's frames exactly as `legacy-protocol.md` records them.
-pub const SEED_ADD_USER: &str = r#"{"type":"add-user","email":"alice@example.com","name":"Alice","latitude":48.85,"longitude":2.35,"isConnected":true}"#;
-pub const SEED_UPDATE_USER: &str = r#"{"type":"update-user","email":"alice@example.com","name":"Alice","latitude":48.86,"longitude":2.36,"isConnected":true}"#;
-pub const SEED_OFFER: &str = r#"{"type":"offer","sdp":"v=0...","email":"alice@example.com"}"#;
-pub const SEED_SDP_OFFER: &str = r#"{"type":"sdp-offer","offer":{"type":"offer","sdp":"v=0..."}}"#;
-pub const SEED_SDP_ANSWER: &str =
-    r#"{"type":"sdp-answer","answer":{"type":"answer","sdp":"v=0..."}}"#;
-pub const SEED_ICE_CANDIDATE: &str = r#"{"type":"new-ice-candidate","candidate":{"candidate":"candidate:1 1 UDP 2122260223 192.168.1.2 54321 typ host","sdpMid":"0","sdpMLineIndex":0}}"#;
 
 /// A realistic SDP start, with the CRLFs a browser puts in it.
 pub const SDP: &str = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
@@ -39,8 +32,28 @@ pub fn signal(to: Option<&str>, payload: serde_json::Value) -> Signal {
     }
 }
 
-/// Every variant at least once, as (frame, the message it decodes to).
+/// Every variant at least once, as (frame, the message it decodes to): every accepted
+/// client frame of the fixtures file, in its order.
 pub fn valid_frames() -> Vec<(String, ClientMessage)> {
+    let frames = expected_messages();
+    let accepted: Vec<&str> = fixtures::all()
+        .iter()
+        .filter(|f| f.direction == Direction::Client && f.code.is_none())
+        .map(|f| f.name.as_str())
+        .collect();
+    let named: Vec<&str> = frames.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        named, accepted,
+        "an accepted client fixture without its message here"
+    );
+    frames
+        .into_iter()
+        .map(|(name, message)| (fixtures::json(name).to_owned(), message))
+        .collect()
+}
+
+/// What each accepted client fixture decodes to, by the fixture's name.
+fn expected_messages() -> Vec<(&'static str, ClientMessage)> {
     let seed_alice = Profile {
         is_connected: Some(true),
         ..profile("alice@example.com", "Alice", Some((48.85, 2.35)))
@@ -50,10 +63,10 @@ pub fn valid_frames() -> Vec<(String, ClientMessage)> {
         "sdpMid": "0",
         "sdpMLineIndex": 0,
     }});
-    let frames = [
-        (SEED_ADD_USER, ClientMessage::AddUser(seed_alice.clone())),
+    let mut frames = vec![
+        ("seed-add-user", ClientMessage::AddUser(seed_alice.clone())),
         (
-            SEED_UPDATE_USER,
+            "seed-update-user",
             ClientMessage::UpdateUser(Profile {
                 latitude: Some(48.86),
                 longitude: Some(2.36),
@@ -61,39 +74,39 @@ pub fn valid_frames() -> Vec<(String, ClientMessage)> {
             }),
         ),
         (
-            SEED_OFFER,
+            "seed-offer",
             ClientMessage::Offer(signal(
                 None,
                 json!({"sdp": "v=0...", "email": "alice@example.com"}),
             )),
         ),
         (
-            SEED_SDP_OFFER,
+            "seed-sdp-offer",
             ClientMessage::SdpOffer(signal(
                 None,
                 json!({"offer": {"type": "offer", "sdp": "v=0..."}}),
             )),
         ),
         (
-            SEED_SDP_ANSWER,
+            "seed-sdp-answer",
             ClientMessage::SdpAnswer(signal(
                 None,
                 json!({"answer": {"type": "answer", "sdp": "v=0..."}}),
             )),
         ),
         (
-            SEED_ICE_CANDIDATE,
-            ClientMessage::NewIceCandidate(signal(None, ice.clone())),
+            "seed-ice-candidate",
+            ClientMessage::NewIceCandidate(signal(None, ice)),
         ),
         (
-            r#"{"type":"add-user","email":"  Bob@Example.COM ","name":"  Bob ","room":" Team-A "}"#,
+            "add-user-untrimmed",
             ClientMessage::AddUser(Profile {
                 room: Some("team-a".into()),
                 ..profile("bob@example.com", "Bob", None)
             }),
         ),
         (
-            r#"{"type":"add-user","email":"bob@example.com","name":"Bob","accessCode":"open sesame","token":"v1.abc.def"}"#,
+            "add-user-access-code-and-token",
             ClientMessage::AddUser(Profile {
                 access_code: Some("open sesame".into()),
                 token: Some("v1.abc.def".into()),
@@ -102,93 +115,201 @@ pub fn valid_frames() -> Vec<(String, ClientMessage)> {
             }),
         ),
         (
-            r#"{"type":"update-user","email":"bob@example.com","name":"Bob","latitude":null,"longitude":null}"#,
+            "update-user-unplaced",
             ClientMessage::UpdateUser(profile("bob@example.com", "Bob", None)),
         ),
         (
-            r#"{"type":"add-user","email":"zoé@exemple.fr","name":"Zoé 👋","latitude":-90,"longitude":180}"#,
+            "add-user-international",
             ClientMessage::AddUser(profile("zoé@exemple.fr", "Zoé 👋", Some((-90.0, 180.0)))),
         ),
+        ("chat-to-room", chat("salut tout le monde 👋", None)),
         (
-            r#"{"type":"chat","text":"salut tout le monde 👋"}"#,
-            ClientMessage::Chat(ChatRequest {
-                text: "salut tout le monde 👋".into(),
-                to: None,
-            }),
+            "chat-direct-untrimmed",
+            chat("  line one\n\tline two  ", Some("bob@example.com")),
         ),
         (
-            r#"{"type":"chat","text":"  line one\n\tline two  ","to":"Bob@Example.com"}"#,
-            ClientMessage::Chat(ChatRequest {
-                text: "  line one\n\tline two  ".into(),
-                to: Some("bob@example.com".into()),
-            }),
-        ),
-        (
-            r#"{"type":"answer","to":"alice@example.com","sdp":"v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n","email":"bob@example.com"}"#,
+            "answer-to",
             ClientMessage::Answer(signal(
                 Some("alice@example.com"),
                 json!({"sdp": SDP, "email": "bob@example.com"}),
             )),
         ),
         (
-            r#"{"type":"new-ice-candidate","to":"bob@example.com","candidate":null}"#,
+            "ice-candidate-end",
             ClientMessage::NewIceCandidate(signal(
                 Some("bob@example.com"),
                 json!({"candidate": null}),
             )),
         ),
         (
-            r#"{"type":"call-invite","to":"bob@example.com","callId":"c-42","video":true}"#,
+            "call-invite-video",
             ClientMessage::CallInvite(signal(
                 Some("bob@example.com"),
                 json!({"callId": "c-42", "video": true}),
             )),
         ),
         (
-            r#"{"type":"call-ringing","to":"alice@example.com","callId":"c-42"}"#,
+            "call-ringing",
             ClientMessage::CallRinging(signal(
                 Some("alice@example.com"),
                 json!({"callId": "c-42"}),
             )),
         ),
         (
-            r#"{"type":"call-accept","to":"alice@example.com","callId":"c-42"}"#,
+            "call-accept",
             ClientMessage::CallAccept(signal(Some("alice@example.com"), json!({"callId": "c-42"}))),
         ),
         (
-            r#"{"type":"call-decline","to":"alice@example.com","callId":"c-42","reason":"declined"}"#,
+            "call-decline-reason",
             ClientMessage::CallDecline(signal(
                 Some("alice@example.com"),
                 json!({"callId": "c-42", "reason": "declined"}),
             )),
         ),
         (
-            r#"{"type":"call-busy","to":"alice@example.com"}"#,
+            "call-busy-bare",
             ClientMessage::CallBusy(signal(Some("alice@example.com"), json!({}))),
         ),
         (
-            r#"{"type":"hang-up","to":"bob@example.com","callId":"c-42"}"#,
+            "hang-up",
             ClientMessage::HangUp(signal(Some("bob@example.com"), json!({"callId": "c-42"}))),
         ),
         (
-            r#"{"type":"add-user","email":"alice@example.com","name":"Alice","linkCode":"K7QF-9MZT"}"#,
+            "add-user-link-code",
             ClientMessage::AddUser(Profile {
                 link_code: Some("K7QF-9MZT".into()),
                 ..profile("alice@example.com", "Alice", None)
             }),
         ),
-        (r#"{"type":"link-device"}"#, ClientMessage::LinkDevice),
+        ("link-device", ClientMessage::LinkDevice),
         (
-            r#"{"type":"sign-out"}"#,
+            "sign-out",
             ClientMessage::SignOut(SignOutRequest::default()),
         ),
         (
-            r#"{"type":"sign-out","others":true}"#,
+            "sign-out-others",
             ClientMessage::SignOut(SignOutRequest { others: true }),
         ),
+        (
+            "add-user-unknown-field",
+            ClientMessage::AddUser(profile("alice@example.com", "Alice", None)),
+        ),
+        (
+            "update-user-in-call",
+            ClientMessage::UpdateUser(Profile {
+                in_call: Some(true),
+                ..profile("alice@example.com", "Alice", None)
+            }),
+        ),
+        (
+            "chat-fields-in-any-order",
+            chat("hi", Some("bob@example.com")),
+        ),
+        (
+            "add-user-bare",
+            ClientMessage::AddUser(profile("bob@example.com", "Bob", None)),
+        ),
+        (
+            "call-invite-call-id-first",
+            ClientMessage::CallInvite(signal(Some("bob@example.com"), json!({"callId": "c-1"}))),
+        ),
     ];
+    frames.extend(browser_messages());
     frames
-        .into_iter()
-        .map(|(text, message)| (text.to_owned(), message))
-        .collect()
+}
+
+/// What the browser's own frames (`browser-…` fixtures) decode to.
+fn browser_messages() -> Vec<(&'static str, ClientMessage)> {
+    let browser = |position, in_call| Profile {
+        is_connected: Some(true),
+        in_call: Some(in_call),
+        ..profile("alice@example.com", "Alice", position)
+    };
+    let to = |email: &str, payload| signal(Some(email), payload);
+    vec![
+        (
+            "browser-add-user",
+            ClientMessage::AddUser(browser(None, false)),
+        ),
+        (
+            "browser-add-user-placed-with-token",
+            ClientMessage::AddUser(Profile {
+                token: Some("v1.YWxpY2U.bWFj".into()),
+                ..browser(Some((48.85, 2.35)), false)
+            }),
+        ),
+        (
+            "browser-add-user-with-codes",
+            ClientMessage::AddUser(Profile {
+                email: "bob@example.com".into(),
+                name: "Bob".into(),
+                access_code: Some("open sesame".into()),
+                link_code: Some("K7QF-9MZT".into()),
+                ..browser(None, false)
+            }),
+        ),
+        (
+            "browser-update-user-moved-in-call",
+            ClientMessage::UpdateUser(browser(Some((48.86, 2.36)), true)),
+        ),
+        (
+            "browser-chat-direct",
+            chat("hi Bob", Some("bob@example.com")),
+        ),
+        (
+            "browser-sdp-offer",
+            ClientMessage::SdpOffer(to(
+                "bob@example.com",
+                json!({"callId": "c-42", "offer": {"type": "offer", "sdp": SDP}}),
+            )),
+        ),
+        (
+            "browser-sdp-answer",
+            ClientMessage::SdpAnswer(to(
+                "alice@example.com",
+                json!({"callId": "c-42", "answer": {"type": "answer", "sdp": SDP}}),
+            )),
+        ),
+        (
+            "browser-ice-candidate",
+            ClientMessage::NewIceCandidate(to(
+                "bob@example.com",
+                json!({"callId": "c-42", "candidate": {
+                    "candidate": "candidate:1 1 UDP 2122260223 192.168.1.2 54321 typ host",
+                    "sdpMid": "0",
+                    "sdpMLineIndex": 0,
+                    "usernameFragment": "f00d",
+                }}),
+            )),
+        ),
+        (
+            "browser-call-invite",
+            ClientMessage::CallInvite(to(
+                "bob@example.com",
+                json!({"callId": "c-42", "members": ["alice@example.com"], "media": {"audio": true, "video": true}}),
+            )),
+        ),
+        (
+            "browser-call-accept-group",
+            ClientMessage::CallAccept(to(
+                "alice@example.com",
+                json!({"callId": "c-42", "members": ["bob@example.com", "alice@example.com", "carol@example.com"]}),
+            )),
+        ),
+        (
+            "browser-call-decline",
+            ClientMessage::CallDecline(to("alice@example.com", json!({"callId": "c-42"}))),
+        ),
+        (
+            "browser-call-busy",
+            ClientMessage::CallBusy(to("alice@example.com", json!({"callId": "c-42"}))),
+        ),
+    ]
+}
+
+fn chat(text: &str, to: Option<&str>) -> ClientMessage {
+    ClientMessage::Chat(ChatRequest {
+        text: text.into(),
+        to: to.map(str::to_owned),
+    })
 }

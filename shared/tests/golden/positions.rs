@@ -49,7 +49,7 @@ fn a_move_in_another_shape_is_not_read() {
         );
     }
     let read: ServerMessage =
-        serde_json::from_str(r#"{"type":"presence","moved":[["a@b",1,-2]]}"#).unwrap();
+        serde_json::from_str(crate::fixtures::json("presence-integer-move")).unwrap();
     let expected = PresenceDelta {
         moved: vec![Move {
             email: "a@b".into(),

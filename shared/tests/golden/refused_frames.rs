@@ -1,21 +1,29 @@
 //! Frames refused as a whole or for a field's JSON type or range: the error code, the field
 //! it names, and a message a person can read.
 
+use crate::fixtures::{self, Direction, group};
 use crate::{add_user_with, refused, refused_field, shown};
 use serde_json::json;
 use shared::{ErrorCode, decode_client_message};
 
 #[test]
+fn every_refused_fixture_gets_its_code_and_field() {
+    let mut checked = 0;
+    for fixture in fixtures::all() {
+        let Some(code) = &fixture.code else { continue };
+        assert_eq!(fixture.direction, Direction::Client, "{}", fixture.name);
+        let error = decode_client_message(&fixture.json)
+            .expect_err(&format!("{} was accepted", fixture.name));
+        assert_eq!(error.code.as_str(), code, "{}", fixture.name);
+        assert_eq!(error.field, fixture.field.as_deref(), "{}", fixture.name);
+        checked += 1;
+    }
+    assert_eq!(checked, 42, "refused fixtures");
+}
+
+#[test]
 fn text_that_is_not_json_is_invalid_json() {
-    for text in [
-        "not json",
-        "",
-        "{",
-        "   ",
-        "{\"type\":\"chat\",",
-        "{'type':'chat'}",
-        "\u{feff}{}",
-    ] {
+    for text in group("not-json", 7) {
         let error = refused(text, ErrorCode::InvalidJson);
         assert_eq!(error.field, None);
         assert!(
@@ -28,14 +36,7 @@ fn text_that_is_not_json_is_invalid_json() {
 
 #[test]
 fn json_that_is_not_an_object_is_invalid_json() {
-    for text in [
-        "[]",
-        "42",
-        r#""x""#,
-        "null",
-        "true",
-        r#"[{"type":"chat","text":"hi"}]"#,
-    ] {
+    for text in group("not-an-object", 6) {
         let error = refused(text, ErrorCode::InvalidJson);
         assert_eq!(error.message, "a message must be a JSON object", "{text}");
     }
@@ -44,11 +45,7 @@ fn json_that_is_not_an_object_is_invalid_json() {
 #[test]
 fn arrays_are_refused_even_where_serde_could_read_them() {
     // serde reads an internally tagged enum from `[tag, fields...]`; the protocol does not.
-    for text in [
-        r#"["chat","hello"]"#,
-        r#" ["add-user","alice@example.com","Alice",48.85,2.35]"#,
-        r#"["update-user","alice@example.com","Alice",null,null]"#,
-    ] {
+    for text in group("array-message", 3) {
         let error = refused(text, ErrorCode::InvalidJson);
         assert_eq!(error.message, "a message must be a JSON object", "{text}");
     }
@@ -61,14 +58,7 @@ fn objects_with_json_whitespace_around_them_are_accepted() {
 
 #[test]
 fn missing_or_non_string_type_is_missing_type() {
-    for text in [
-        "{}",
-        r#"{"email":"alice@example.com","name":"Alice"}"#,
-        r#"{"type":5}"#,
-        r#"{"type":null}"#,
-        r#"{"type":["chat"]}"#,
-        r#"{"type":{"name":"chat"}}"#,
-    ] {
+    for text in group("missing-type", 6) {
         let error = refused(text, ErrorCode::MissingType);
         assert_eq!(error.field, None, "{text}");
     }
@@ -76,17 +66,10 @@ fn missing_or_non_string_type_is_missing_type() {
 
 #[test]
 fn unknown_type_is_unknown_type_and_quotes_it() {
-    for kind in [
-        "users-list",
-        "update-users",
-        "error",
-        "ADD-USER",
-        "add_user",
-        "",
-        "welcome",
-    ] {
-        let text = json!({"type": kind}).to_string();
-        let error = refused(&text, ErrorCode::UnknownType);
+    for text in group("unknown-type", 7) {
+        let frame: serde_json::Value = serde_json::from_str(text).unwrap();
+        let kind = frame["type"].as_str().unwrap();
+        let error = refused(text, ErrorCode::UnknownType);
         assert_eq!(error.message, format!("unknown message type '{kind}'"));
     }
 }
@@ -129,14 +112,13 @@ fn a_multibyte_unknown_type_is_cut_on_a_char_boundary() {
 
 #[test]
 fn missing_required_fields_are_named() {
-    refused_field(r#"{"type":"add-user","name":"Alice"}"#, "email");
-    refused_field(r#"{"type":"add-user","email":"alice@example.com"}"#, "name");
-    refused_field(
-        r#"{"type":"update-user","email":"alice@example.com"}"#,
-        "name",
-    );
-    refused_field(r#"{"type":"chat"}"#, "text");
-    refused_field(r#"{"type":"chat","to":"bob@example.com"}"#, "text");
+    let texts = group("missing-field", 5);
+    for (text, field) in texts
+        .into_iter()
+        .zip(["email", "name", "name", "text", "text"])
+    {
+        refused_field(text, field);
+    }
 }
 
 #[test]
@@ -199,15 +181,12 @@ fn a_huge_value_of_the_wrong_type_is_not_echoed() {
 
 #[test]
 fn a_repeated_field_is_refused_and_named() {
-    refused_field(r#"{"type":"chat","text":"a","text":"b"}"#, "text");
-    refused_field(
-        r#"{"type":"offer","to":"bob@example.com","to":"eve@example.com"}"#,
-        "to",
-    );
-    let error = refused(
-        r#"{"type":"offer","type":"chat","text":"x"}"#,
-        ErrorCode::InvalidField,
-    );
+    let [text, to, kind] = group("repeated-field", 3)[..] else {
+        unreachable!("group checks the count")
+    };
+    refused_field(text, "text");
+    refused_field(to, "to");
+    let error = refused(kind, ErrorCode::InvalidField);
     assert_eq!(error.field, None);
 }
 
@@ -271,29 +250,21 @@ fn one_coordinate_without_the_other_names_the_missing_one() {
 
 #[test]
 fn numbers_too_large_for_f64_are_refused_not_read_as_infinity() {
-    let base = r#"{"type":"add-user","email":"alice@example.com","name":"Alice""#;
-    for coordinates in [
-        r#""latitude":1e400,"longitude":2.35"#,
-        r#""latitude":-1e400,"longitude":2.35"#,
-        r#""latitude":48.85,"longitude":1e400"#,
-        r#""latitude":48.85,"longitude":-1E+999"#,
-    ] {
-        let text = format!("{base},{coordinates}}}");
+    let texts = group("out-of-range", 5);
+    let fields = ["latitude", "latitude", "longitude", "longitude"];
+    for (text, field) in texts[..4].iter().zip(fields) {
+        assert!(text.contains("e400") || text.contains("E+999"), "{text}");
         // Valid JSON syntax, but no f64 holds it: a field error naming the coordinate.
-        let error = refused(&text, ErrorCode::InvalidField);
+        let error = refused(text, ErrorCode::InvalidField);
         assert!(
             error.message.contains("out of range"),
             "{text}: {}",
             error.message
         );
-        let expected = if coordinates.starts_with(r#""latitude":48"#) {
-            "longitude"
-        } else {
-            "latitude"
-        };
-        assert_eq!(error.field, Some(expected), "{text}");
+        assert_eq!(error.field, Some(field), "{text}");
     }
-    let in_payload = r#"{"type":"offer","sdp":"v=0","x":1e400}"#;
+    let in_payload = texts[4];
+    assert!(in_payload.contains(r#""type":"offer""#), "{in_payload}");
     assert_eq!(refused(in_payload, ErrorCode::InvalidField).field, None);
 }
 

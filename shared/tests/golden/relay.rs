@@ -1,7 +1,8 @@
 //! `ServerMessage::relayed`: the sender stamped in `from`, the target normalised, the
 //! payload passed on untouched, and nothing relayed that is not signaling.
 
-use crate::frames::{self, SEED_ADD_USER, SEED_UPDATE_USER};
+use crate::fixtures::json as fixture;
+use crate::frames;
 use crate::{decoded, object};
 use serde_json::{Value, json};
 use shared::{ClientMessage, ServerMessage};
@@ -75,20 +76,14 @@ fn relayed_message_has_the_same_type_as_the_client_message() {
 
 #[test]
 fn relayed_seed_offer_goes_out_without_to() {
-    let json = relay(decoded(frames::SEED_OFFER)).unwrap().to_json();
-    assert_eq!(
-        json,
-        r#"{"type":"offer","from":"alice@example.com","email":"alice@example.com","sdp":"v=0..."}"#
-    );
+    let json = relay(decoded(fixture("seed-offer"))).unwrap().to_json();
+    assert_eq!(json, fixture("offer-relayed"));
 }
 
 #[test]
 fn relayed_seed_sdp_offer_carries_the_sdp_not_server_state() {
-    let json = relay(decoded(frames::SEED_SDP_OFFER)).unwrap().to_json();
-    assert_eq!(
-        json,
-        r#"{"type":"sdp-offer","from":"alice@example.com","offer":{"sdp":"v=0...","type":"offer"}}"#
-    );
+    let json = relay(decoded(fixture("seed-sdp-offer"))).unwrap().to_json();
+    assert_eq!(json, fixture("sdp-offer-relayed-untargeted"));
 }
 
 #[test]
@@ -96,10 +91,7 @@ fn relayed_from_cannot_be_forged_by_the_payload() {
     let text =
         r#"{"type":"offer","to":"bob@example.com","from":"mallory@example.com","sdp":"v=0"}"#;
     let json = relay(decoded(text)).unwrap().to_json();
-    assert_eq!(
-        json,
-        r#"{"type":"offer","from":"alice@example.com","to":"bob@example.com","sdp":"v=0"}"#
-    );
+    assert_eq!(json, fixture("offer-relayed-from-stamped"));
     let read: ServerMessage = serde_json::from_str(&json).unwrap();
     assert!(matches!(read, ServerMessage::Offer(signal) if signal.from == "alice@example.com"));
 }
@@ -107,8 +99,8 @@ fn relayed_from_cannot_be_forged_by_the_payload() {
 #[test]
 fn relayed_is_none_for_add_user_update_user_and_chat() {
     for text in [
-        SEED_ADD_USER,
-        SEED_UPDATE_USER,
+        fixture("seed-add-user"),
+        fixture("seed-update-user"),
         r#"{"type":"chat","text":"hello"}"#,
         r#"{"type":"chat","text":"hello","to":"bob@example.com"}"#,
     ] {

@@ -1,6 +1,7 @@
-//! The exact JSON text of every server message. The browser's hand-written JS reads these
-//! strings: a change here is a protocol change.
+//! The exact JSON text of every server message, from the fixtures file the browser's codec
+//! tests read too (`frontend/tests/js/`): a change there is a protocol change.
 
+use crate::fixtures::{self, Direction, json as fixture};
 use crate::frames::SDP;
 use crate::object;
 use serde_json::json;
@@ -52,23 +53,17 @@ fn update_users_matches_seed_shape() {
     let message = ServerMessage::UpdateUsers {
         users: vec![alice(), bob_without_position()],
     };
-    assert_json(
-        &message,
-        r#"{"type":"update-users","users":[{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}]}"#,
-    );
+    assert_json(&message, fixture("update-users"));
 }
 
 #[test]
 fn update_users_reproduces_the_seed_recorded_frames() {
     let empty = ServerMessage::UpdateUsers { users: vec![] };
-    assert_json(&empty, r#"{"type":"update-users","users":[]}"#);
+    assert_json(&empty, fixture("update-users-empty"));
     let alice_only = ServerMessage::UpdateUsers {
         users: vec![alice()],
     };
-    assert_json(
-        &alice_only,
-        r#"{"type":"update-users","users":[{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true}]}"#,
-    );
+    assert_json(&alice_only, fixture("update-users-alice"));
 }
 
 #[test]
@@ -92,10 +87,7 @@ fn welcome_carries_you_room_and_everyone() {
         users: vec![alice(), bob_without_position()],
         token: "v1.YWxpY2U.bWFj".into(),
     });
-    assert_json(
-        &message,
-        r#"{"type":"welcome","you":{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},"room":"default","users":[{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true},{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}],"token":"v1.YWxpY2U.bWFj"}"#,
-    );
+    assert_json(&message, fixture("welcome"));
 }
 
 #[test]
@@ -109,10 +101,7 @@ fn presence_lists_joined_moved_and_left() {
         }],
         left: vec!["carol@example.com".into()],
     });
-    assert_json(
-        &message,
-        r#"{"type":"presence","joined":[{"name":"Bob","email":"bob@example.com","latitude":null,"longitude":null,"isConnected":true}],"moved":[["alice@example.com",48.86,2.36]],"left":["carol@example.com"]}"#,
-    );
+    assert_json(&message, fixture("presence"));
 }
 
 #[test]
@@ -128,7 +117,7 @@ fn presence_omits_empty_lists() {
     assert!(!moved_only.is_empty());
     assert_json(
         &ServerMessage::Presence(moved_only),
-        r#"{"type":"presence","moved":[["alice@example.com",-33.5,151.0]]}"#,
+        fixture("presence-moved-only"),
     );
     let left_only = PresenceDelta {
         left: vec!["bob@example.com".into()],
@@ -136,12 +125,12 @@ fn presence_omits_empty_lists() {
     };
     assert_json(
         &ServerMessage::Presence(left_only),
-        r#"{"type":"presence","left":["bob@example.com"]}"#,
+        fixture("presence-left-only"),
     );
     assert!(PresenceDelta::default().is_empty());
     assert_json(
         &ServerMessage::Presence(PresenceDelta::default()),
-        r#"{"type":"presence"}"#,
+        fixture("presence-empty"),
     );
 }
 
@@ -158,17 +147,14 @@ fn chat(to: Option<&str>, text: &str) -> ServerMessage {
 
 #[test]
 fn chat_to_the_room_has_no_to() {
-    assert_json(
-        &chat(None, "salut 👋"),
-        r#"{"type":"chat","id":7,"from":"alice@example.com","name":"Alice","text":"salut 👋","sentAt":1700000000123}"#,
-    );
+    assert_json(&chat(None, "salut 👋"), fixture("chat-to-room-delivered"));
 }
 
 #[test]
 fn direct_chat_has_to_before_sent_at() {
     assert_json(
         &chat(Some("bob@example.com"), "hi Bob"),
-        r#"{"type":"chat","id":7,"from":"alice@example.com","name":"Alice","text":"hi Bob","to":"bob@example.com","sentAt":1700000000123}"#,
+        fixture("chat-direct-delivered"),
     );
 }
 
@@ -176,7 +162,7 @@ fn direct_chat_has_to_before_sent_at() {
 fn chat_text_is_escaped_as_json_and_left_as_utf8() {
     assert_json(
         &chat(None, "a \"quote\" \\ <b>é</b>\n\ttab"),
-        r#"{"type":"chat","id":7,"from":"alice@example.com","name":"Alice","text":"a \"quote\" \\ <b>é</b>\n\ttab","sentAt":1700000000123}"#,
+        fixture("chat-escaped-delivered"),
     );
 }
 
@@ -184,11 +170,11 @@ fn chat_text_is_escaped_as_json_and_left_as_utf8() {
 fn error_without_field_has_code_and_message() {
     assert_json(
         &ServerMessage::error(ErrorCode::InvalidJson, "a message must be a JSON object"),
-        r#"{"type":"error","code":"invalid-json","message":"a message must be a JSON object"}"#,
+        fixture("error-invalid-json"),
     );
     assert_json(
         &ServerMessage::error(ErrorCode::TargetOffline, "bob@example.com is not online"),
-        r#"{"type":"error","code":"target-offline","message":"bob@example.com is not online"}"#,
+        fixture("error-target-offline"),
     );
 }
 
@@ -199,7 +185,7 @@ fn payload_too_large_error_frame() {
             ErrorCode::PayloadTooLarge,
             "`offer` without `to` goes to the whole room: at most 16384 bytes, this one has 20000",
         ),
-        r#"{"type":"error","code":"payload-too-large","message":"`offer` without `to` goes to the whole room: at most 16384 bytes, this one has 20000"}"#,
+        fixture("error-payload-too-large"),
     );
 }
 
@@ -208,7 +194,7 @@ fn error_with_field_names_it_last() {
     let error = ProtocolError::field("name", "name must be 1 to 64 characters");
     assert_json(
         &ServerMessage::Error(ErrorFrame::from(error)),
-        r#"{"type":"error","code":"invalid-field","message":"name must be 1 to 64 characters","field":"name"}"#,
+        fixture("error-invalid-field"),
     );
 }
 
@@ -237,6 +223,12 @@ fn error_codes_serialise_as_their_as_str() {
         (ErrorCode::Internal, "internal"),
         (ErrorCode::PayloadTooLarge, "payload-too-large"),
     ];
+    let listed: Vec<&str> = codes.iter().map(|(_, wire)| *wire).collect();
+    assert_eq!(
+        listed,
+        fixtures::error_codes(),
+        "errorCodes in fixtures/wire.json"
+    );
     for (code, wire) in codes {
         assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{wire}\""));
         assert_eq!(code.as_str(), wire);
@@ -253,7 +245,7 @@ fn offer_keeps_the_seed_sdp_and_email() {
     let payload = json!({"sdp": "v=0...", "email": "alice@example.com"});
     assert_json(
         &ServerMessage::Offer(relayed("alice@example.com", None, payload)),
-        r#"{"type":"offer","from":"alice@example.com","email":"alice@example.com","sdp":"v=0..."}"#,
+        fixture("offer-relayed"),
     );
 }
 
@@ -266,7 +258,7 @@ fn answer_keeps_crlf_in_the_sdp() {
             Some("alice@example.com"),
             payload,
         )),
-        r#"{"type":"answer","from":"bob@example.com","to":"alice@example.com","email":"bob@example.com","sdp":"v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}"#,
+        fixture("answer-relayed"),
     );
 }
 
@@ -279,7 +271,7 @@ fn sdp_offer_keeps_the_nested_description() {
             Some("bob@example.com"),
             payload,
         )),
-        r#"{"type":"sdp-offer","from":"alice@example.com","to":"bob@example.com","offer":{"sdp":"v=0...","type":"offer"}}"#,
+        fixture("sdp-offer-relayed"),
     );
 }
 
@@ -292,7 +284,7 @@ fn sdp_answer_keeps_the_nested_description() {
             Some("alice@example.com"),
             payload,
         )),
-        r#"{"type":"sdp-answer","from":"bob@example.com","to":"alice@example.com","answer":{"sdp":"v=0...","type":"answer"}}"#,
+        fixture("sdp-answer-relayed"),
     );
 }
 
@@ -309,7 +301,7 @@ fn new_ice_candidate_keeps_the_candidate_object() {
             Some("bob@example.com"),
             payload,
         )),
-        r#"{"type":"new-ice-candidate","from":"alice@example.com","to":"bob@example.com","candidate":{"candidate":"candidate:1 1 UDP 2122260223 192.168.1.2 54321 typ host","sdpMLineIndex":0,"sdpMid":"0"}}"#,
+        fixture("ice-candidate-relayed"),
     );
 }
 
@@ -318,7 +310,7 @@ fn new_ice_candidate_keeps_a_null_end_of_candidates() {
     let payload = json!({"candidate": null});
     assert_json(
         &ServerMessage::NewIceCandidate(relayed("alice@example.com", None, payload)),
-        r#"{"type":"new-ice-candidate","from":"alice@example.com","candidate":null}"#,
+        fixture("ice-candidate-relayed-end"),
     );
 }
 
@@ -331,7 +323,24 @@ fn call_invite_keeps_call_id_and_options() {
             Some("bob@example.com"),
             payload,
         )),
-        r#"{"type":"call-invite","from":"alice@example.com","to":"bob@example.com","callId":"c-42","video":true}"#,
+        fixture("call-invite-relayed"),
+    );
+}
+
+#[test]
+fn call_invite_of_a_group_call_keeps_members_and_media() {
+    let payload = json!({
+        "callId": "c-42",
+        "members": ["alice@example.com", "carol@example.com"],
+        "media": {"audio": true, "video": true},
+    });
+    assert_json(
+        &ServerMessage::CallInvite(relayed(
+            "alice@example.com",
+            Some("bob@example.com"),
+            payload,
+        )),
+        fixture("call-invite-relayed-group"),
     );
 }
 
@@ -344,7 +353,7 @@ fn call_ringing_keeps_call_id() {
             Some("alice@example.com"),
             payload,
         )),
-        r#"{"type":"call-ringing","from":"bob@example.com","to":"alice@example.com","callId":"c-42"}"#,
+        fixture("call-ringing-relayed"),
     );
 }
 
@@ -357,7 +366,7 @@ fn call_accept_keeps_call_id() {
             Some("alice@example.com"),
             payload,
         )),
-        r#"{"type":"call-accept","from":"bob@example.com","to":"alice@example.com","callId":"c-42"}"#,
+        fixture("call-accept-relayed"),
     );
 }
 
@@ -370,7 +379,7 @@ fn call_decline_keeps_call_id_and_reason() {
             Some("alice@example.com"),
             payload,
         )),
-        r#"{"type":"call-decline","from":"bob@example.com","to":"alice@example.com","callId":"c-42","reason":"declined"}"#,
+        fixture("call-decline-relayed"),
     );
 }
 
@@ -382,7 +391,7 @@ fn call_busy_with_an_empty_payload_is_type_from_to_only() {
             Some("alice@example.com"),
             json!({}),
         )),
-        r#"{"type":"call-busy","from":"bob@example.com","to":"alice@example.com"}"#,
+        fixture("call-busy-relayed"),
     );
 }
 
@@ -395,7 +404,7 @@ fn hang_up_keeps_call_id() {
             Some("bob@example.com"),
             payload,
         )),
-        r#"{"type":"hang-up","from":"alice@example.com","to":"bob@example.com","callId":"c-42"}"#,
+        fixture("hang-up-relayed"),
     );
 }
 
@@ -405,10 +414,15 @@ fn in_call_is_sent_only_when_true() {
         in_call: true,
         ..alice()
     };
-    assert_eq!(
-        serde_json::to_string(&calling).expect("encodes"),
-        r#"{"name":"Alice","email":"alice@example.com","latitude":48.85,"longitude":2.35,"isConnected":true,"inCall":true}"#
-    );
+    let joined = ServerMessage::Presence(PresenceDelta {
+        joined: vec![calling.clone()],
+        ..PresenceDelta::default()
+    });
+    let expected = fixture("presence-joined-in-call");
+    assert_json(&joined, expected);
+    let user = serde_json::to_string(&calling).expect("encodes");
+    assert!(user.ends_with(r#","inCall":true}"#), "{user}");
+    assert!(expected.contains(&user), "{user} not in {expected}");
     let read: User =
         serde_json::from_str(&serde_json::to_string(&alice()).expect("encodes")).expect("decodes");
     assert!(!read.in_call, "a missing inCall reads as false");
@@ -449,10 +463,7 @@ fn device_link_carries_the_code_and_its_expiry() {
         code: "K7QF-9MZT".into(),
         expires_at: 1_764_664_800_000,
     });
-    assert_json(
-        &link,
-        r#"{"type":"device-link","code":"K7QF-9MZT","expiresAt":1764664800000}"#,
-    );
+    assert_json(&link, fixture("device-link"));
 }
 
 #[test]
@@ -461,16 +472,43 @@ fn signed_out_says_how_many_devices() {
         devices: 1,
         others: false,
     };
-    assert_json(
-        &ServerMessage::SignedOut(this_one),
-        r#"{"type":"signed-out","devices":1}"#,
-    );
+    assert_json(&ServerMessage::SignedOut(this_one), fixture("signed-out"));
     let others = shared::SignedOut {
         devices: 2,
         others: true,
     };
     assert_json(
         &ServerMessage::SignedOut(others),
-        r#"{"type":"signed-out","devices":2,"others":true}"#,
+        fixture("signed-out-others"),
+    );
+}
+
+#[test]
+fn every_server_fixture_reads_and_writes_back_its_exact_text() {
+    let mut written = 0;
+    for fixture in fixtures::all() {
+        if fixture.direction != Direction::Server {
+            continue;
+        }
+        let read: ServerMessage = serde_json::from_str(&fixture.json)
+            .unwrap_or_else(|error| panic!("{}: {error}", fixture.name));
+        if fixture.written {
+            assert_eq!(read.to_json(), fixture.json, "{}", fixture.name);
+            written += 1;
+        }
+    }
+    assert!(written >= 34, "{written} server fixtures written");
+}
+
+#[test]
+fn fixture_names_are_unique() {
+    let mut names: Vec<&str> = fixtures::all().iter().map(|f| f.name.as_str()).collect();
+    let count = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        count,
+        "a name used twice in fixtures/wire.json"
     );
 }

@@ -15,11 +15,11 @@ export function listOf(names) {
  */
 export function describeCall(call, nameOf) {
   const names = (emails) => listOf(emails.map((email) => nameOf(email)));
-  const invites = [...call.invites];
-  if (call.members.size > 0) {
-    const members = [...call.members];
-    const connected = members.filter(([, m]) => m.state === "connected").map(([e]) => e);
-    const connecting = members.filter(([, m]) => m.state !== "connected").map(([e]) => e);
+  const invites = call.invites();
+  if (call.memberCount > 0) {
+    const members = call.memberStates();
+    const connected = members.filter((m) => m.state === "connected").map((m) => m.email);
+    const connecting = members.filter((m) => m.state !== "connected").map((m) => m.email);
     const parts = [];
     if (connected.length) parts.push(`In call with ${names(connected)}`);
     if (connecting.length) parts.push(`connecting to ${names(connecting)}…`);
@@ -27,12 +27,12 @@ export function describeCall(call, nameOf) {
     return {
       state: "in-call",
       text: text.charAt(0).toUpperCase() + text.slice(1),
-      invites: invites.map(([email, invite]) => ({ email, name: nameOf(email), ringing: invite.ringing })),
+      invites: invites.map(({ email, ringing }) => ({ email, name: nameOf(email), ringing })),
       inCall: true,
     };
   }
-  const ringing = invites.some(([, invite]) => invite.ringing);
-  const who = names(invites.map(([email]) => email));
+  const ringing = invites.some((invite) => invite.ringing);
+  const who = names(invites.map((invite) => invite.email));
   return {
     state: ringing ? "ringing" : "calling",
     text: `${ringing ? "Ringing" : "Calling"} ${who}…`,

@@ -1,38 +1,42 @@
 // Call session: the call the user is in or is placing. Ringing people into it (and giving
 // up on them after the ring timeout), members joining and leaving its mesh, hang-up, the
 // end of the call, and the panel's status line. The call ringing here, glare and busy are
-// `calls.js`'s.
+// `calls.js`'s; this module answers its questions and tells it what changed by events.
 
+import { Emitter } from "../emitter.js";
 import { CallMedia } from "./call-media.js";
 import { describeCall } from "./call-status.js";
 import { GroupCall, MAX_PARTICIPANTS, isPolite } from "./group-call.js";
-import { notify } from "./notifications.js";
+import { notify } from "../notifications.js";
 import { PeerLink } from "./webrtc.js";
 
-export class CallSession {
+/**
+ * Events: `in-call` (boolean: the user is in an accepted call), `changed` (membership or
+ * state changed).
+ */
+export class CallSession extends Emitter {
   #conn;
   #presence;
   #config;
   #view;
-  #events;
   #media;
   /** The current call (a `GroupCall`), or null. */
   #call = null;
   #inCall = false;
 
-  /** `view`: the `CallPanel`; `events`: the `Emitter` told `in-call` and `changed`. */
-  constructor({ connection, presence, config, view, events }) {
+  /** `view`: the `CallPanel`. */
+  constructor({ connection, presence, config, view }) {
+    super();
     this.#conn = connection;
     this.#presence = presence;
     this.#config = config;
     this.#view = view;
-    this.#events = events;
     this.#media = new CallMedia(view);
   }
 
-  /** The current call (a `GroupCall`), or null. */
-  get call() {
-    return this.#call;
+  /** Whether there is a current call (placed or accepted). */
+  get active() {
+    return this.#call !== null;
   }
 
   /** Whether the user is in an accepted call. */
@@ -40,9 +44,37 @@ export class CallSession {
     return this.#inCall;
   }
 
-  /** The camera and microphone of the call (a `CallMedia`). */
-  get media() {
-    return this.#media;
+  /** Whether `callId` is the current call's. */
+  isCall(callId) {
+    return this.#call?.id === callId;
+  }
+
+  /** Whether `email` is a participant of the current call. */
+  isMember(email) {
+    return Boolean(this.#call?.hasMember(email));
+  }
+
+  /** Whether `email` is in the current call or being rung into it. */
+  includes(email) {
+    return Boolean(this.#call && (this.#call.hasMember(email) || this.#call.isInvited(email)));
+  }
+
+  /** Everyone in the current call, the user and those being rung included (0 without one). */
+  get headcount() {
+    return this.#call?.headcount ?? 0;
+  }
+
+  /** Whether the user is placing a call that rings `email` and nobody has answered yet. */
+  isPlacingTo(email) {
+    return Boolean(this.#call && this.#call.memberCount === 0 && this.#call.isInvited(email));
+  }
+
+  toggleMute() {
+    this.#media.toggleMute();
+  }
+
+  toggleCamera() {
+    this.#media.toggleCamera();
   }
 
   /** Makes the call `callId` the current one and asks for the camera and microphone. */
@@ -58,7 +90,7 @@ export class CallSession {
    */
   yieldTo(from) {
     const call = this.#call;
-    for (const email of call.invites.keys()) {
+    for (const email of call.inviteEmails()) {
       if (email !== from) this.#conn.sendCall("hang-up", email, { callId: call.id });
     }
     call.close();
@@ -68,7 +100,7 @@ export class CallSession {
   /** Rings `email` into the current call. */
   invite(email) {
     const call = this.#call;
-    const members = [this.#presence.selfEmail, ...call.members.keys()];
+    const members = [this.#presence.selfEmail, ...call.memberEmails()];
     const sent = this.#conn.sendCall("invite", email, {
       callId: call.id,
       members,
@@ -84,11 +116,7 @@ export class CallSession {
 
   /** `from`'s phone rings for the call `callId`. */
   handleRinging(from, callId) {
-    const invite = this.#call?.id === callId ? this.#call.invites.get(from) : null;
-    if (invite) {
-      invite.ringing = true;
-      this.refresh();
-    }
+    if (this.isCall(callId) && this.#call.markRinging(from)) this.refresh();
   }
 
   /** `from` accepted the call `callId`: an invitee answering, or a newcomer joining. */
@@ -99,9 +127,9 @@ export class CallSession {
       this.#conn.sendCall("hang-up", from, { callId });
       return;
     }
-    if (call.members.has(from)) return;
+    if (call.hasMember(from)) return;
     const invited = call.removeInvite(from);
-    if (1 + call.members.size >= MAX_PARTICIPANTS) {
+    if (1 + call.memberCount >= MAX_PARTICIPANTS) {
       this.#conn.sendCall("hang-up", from, { callId });
       return;
     }
@@ -124,16 +152,16 @@ export class CallSession {
     const call = this.#call;
     if (!call || call.id !== callId) return;
     const name = this.#name(from);
-    if (call.invites.has(from)) this.handleRefused(from, callId, "ended", `${name} is not in the call`);
-    else if (call.members.has(from)) this.#removeMember(from, { notice: `${name} left the call` });
+    if (call.isInvited(from)) this.handleRefused(from, callId, "ended", `${name} is not in the call`);
+    else if (call.hasMember(from)) this.#removeMember(from, { notice: `${name} left the call` });
   }
 
   /** `email` (named `name`) went offline: as if they hung up. */
   handleUserGone(email, name) {
     const call = this.#call;
     if (!call) return;
-    if (call.invites.has(email)) this.handleRefused(email, call.id, "ended", `${name} went offline`);
-    else if (call.members.has(email)) this.#removeMember(email, { notice: `${name} went offline` });
+    if (call.isInvited(email)) this.handleRefused(email, call.id, "ended", `${name} went offline`);
+    else if (call.hasMember(email)) this.#removeMember(email, { notice: `${name} went offline` });
   }
 
   /** WebRTC signaling for a participant of the current call. */
@@ -173,7 +201,7 @@ export class CallSession {
       this.#view.hide();
       return;
     }
-    for (const email of [...call.members.keys(), ...call.invites.keys()]) {
+    for (const email of [...call.memberEmails(), ...call.inviteEmails()]) {
       this.#conn.sendCall("hang-up", email, { callId: call.id });
     }
     this.end("ended", "Call ended");
@@ -190,7 +218,7 @@ export class CallSession {
     this.#media.release();
     this.#view.setStatus(state, text);
     this.#setInCall(false);
-    this.#events.emit("changed", {});
+    this.emit("changed", {});
   }
 
   /** Redraws the panel from the current call. */
@@ -201,12 +229,12 @@ export class CallSession {
     this.#view.setStatus(state, text);
     this.#view.setInvites(invites);
     this.#setInCall(inCall);
-    this.#events.emit("changed", {});
+    this.emit("changed", {});
   }
 
   #noAnswer(callId, email) {
     const call = this.#call;
-    if (!call || call.id !== callId || !call.invites.has(email)) return;
+    if (!call || call.id !== callId || !call.isInvited(email)) return;
     // Stop the ringing over there.
     this.#conn.sendCall("hang-up", email, { callId });
     this.handleRefused(email, callId, "no-answer", `No answer from ${this.#name(email)}`);
@@ -234,7 +262,7 @@ export class CallSession {
   #setInCall(inCall) {
     if (this.#inCall === inCall) return;
     this.#inCall = inCall;
-    this.#events.emit("in-call", inCall);
+    this.emit("in-call", inCall);
   }
 
   #name(email) {

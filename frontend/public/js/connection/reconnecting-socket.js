@@ -1,39 +1,45 @@
 // Reconnecting socket: one WebSocket at a time to one URL, opened again after a drop with
 // jittered exponential backoff, and the state the header shows. It knows nothing of the
-// frames: websocket.js registers on `onOpen` and reads `onMessage`.
-
-/** First reconnection delay; it doubles per failed attempt up to `reconnectMaxMs`. */
-const RECONNECT_BASE_MS = 500;
-/** A socket that neither opens nor registers within this time is dropped and retried. */
-const CONNECT_TIMEOUT_MS = 10000;
+// frames: connection.js registers on `onOpen` and reads `onMessage`.
 
 /**
  * `onOpen()` when a socket opens, `onMessage(data)` for each text it receives, `onClose()`
  * when it closes (a retry is scheduled then, unless stopped), and `onState(state,
  * retryInMs)` with `connecting` (first attempt), `online` (after `markOnline()`),
  * `reconnecting` (after a drop) or `offline` (stopped, or the browser is offline).
+ * `timings` (from /config.json): `reconnectBaseMs`, the first delay before a retry (doubled
+ * per failed attempt, with jitter), `reconnectMaxMs`, its cap, and `connectTimeoutMs`, after
+ * which a socket that neither opened nor registered is dropped and retried.
  */
 export class ReconnectingSocket {
   #url;
   #protocol;
-  #reconnectMaxMs;
+  #baseMs;
+  #maxMs;
+  #connectTimeoutMs;
   #on;
+  /**
+   * `stopped` (before `start()`, after `stop()`), `connecting` (a socket is opening, or open
+   * and not yet online), `online` (`markOnline()` was called for it) or `waiting` (no
+   * socket: a retry is scheduled).
+   */
+  #state = "stopped";
   #socket = null;
-  #stopped = true;
-  #online = false;
   #everOnline = false;
   #attempt = 0;
   #retryTimer = null;
   #connectTimer = null;
 
-  constructor({ url, protocol, reconnectMaxMs, onOpen, onMessage, onClose, onState }) {
+  constructor({ url, protocol, timings, onOpen, onMessage, onClose, onState }) {
     this.#url = url;
     this.#protocol = protocol;
-    this.#reconnectMaxMs = Math.max(RECONNECT_BASE_MS, reconnectMaxMs || 10000);
+    this.#baseMs = Math.max(1, timings.reconnectBaseMs);
+    this.#maxMs = Math.max(this.#baseMs, timings.reconnectMaxMs);
+    this.#connectTimeoutMs = timings.connectTimeoutMs;
     this.#on = { onOpen, onMessage, onClose, onState };
     window.addEventListener("online", () => this.#wake());
     window.addEventListener("offline", () => {
-      if (!this.#stopped && !this.#online) this.#on.onState("offline", null);
+      if (this.#state === "connecting" || this.#state === "waiting") this.#on.onState("offline", null);
     });
   }
 
@@ -44,15 +50,13 @@ export class ReconnectingSocket {
 
   /** Opens the first socket, and keeps one open until `stop()`. */
   start() {
-    this.#stopped = false;
     this.#attempt = 0;
     this.#open();
   }
 
   /** Closes the socket for good (queued frames are flushed first). */
   stop(reason) {
-    this.#stopped = true;
-    this.#online = false;
+    this.#state = "stopped";
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#connectTimer);
     const socket = this.#socket;
@@ -83,7 +87,7 @@ export class ReconnectingSocket {
 
   /** The socket did what it was opened for (registered): no timeout, no backoff. */
   markOnline() {
-    this.#online = true;
+    this.#state = "online";
     this.#everOnline = true;
     this.#attempt = 0;
     clearTimeout(this.#connectTimer);
@@ -92,8 +96,7 @@ export class ReconnectingSocket {
 
   #open() {
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
-    if (this.#stopped) return;
+    this.#state = "connecting";
     this.#on.onState(this.#everOnline ? "reconnecting" : "connecting", null);
     let socket;
     try {
@@ -105,8 +108,8 @@ export class ReconnectingSocket {
     }
     this.#socket = socket;
     this.#connectTimer = setTimeout(() => {
-      if (this.#socket === socket && !this.#online) socket.close();
-    }, CONNECT_TIMEOUT_MS);
+      if (this.#socket === socket && this.#state !== "online") socket.close();
+    }, this.#connectTimeoutMs);
     socket.onopen = () => {
       if (this.#socket === socket) this.#on.onOpen();
     };
@@ -117,7 +120,8 @@ export class ReconnectingSocket {
       if (this.#socket !== socket) return;
       clearTimeout(this.#connectTimer);
       this.#socket = null;
-      this.#online = false;
+      this.#state = "waiting";
+      // `onClose` may stop the socket for good (a sign-out the close ended).
       this.#on.onClose();
       this.#scheduleRetry();
     };
@@ -127,8 +131,9 @@ export class ReconnectingSocket {
   }
 
   #scheduleRetry() {
-    if (this.#stopped) return;
-    const cap = Math.min(this.#reconnectMaxMs, RECONNECT_BASE_MS * 2 ** this.#attempt);
+    if (this.#state === "stopped") return;
+    this.#state = "waiting";
+    const cap = Math.min(this.#maxMs, this.#baseMs * 2 ** this.#attempt);
     this.#attempt += 1;
     // "Equal jitter": half fixed, half random, so clients that dropped together spread out.
     const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
@@ -138,7 +143,6 @@ export class ReconnectingSocket {
   }
 
   #wake() {
-    if (this.#stopped || this.#socket || !this.#retryTimer) return;
-    this.#open();
+    if (this.#state === "waiting") this.#open();
   }
 }

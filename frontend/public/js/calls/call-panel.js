@@ -2,7 +2,7 @@
 // and the incoming-call prompt (#incoming-call). It only shows what the call modules
 // (`calls.js`, `call-session.js`, `call-media.js`) tell it and reports the user's clicks back.
 
-import { attr, byId, el, hueOf, initials } from "./ui.js";
+import { attr, byId, el, hueOf, initials } from "../ui.js";
 
 /** States whose panel closes by itself after a while (the call is over). */
 const FINAL_STATES = new Set(["declined", "busy", "no-answer", "ended", "failed"]);

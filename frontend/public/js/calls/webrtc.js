@@ -3,7 +3,7 @@
 // through a `send` callback and comes in through `handleSignal`; this module knows nothing
 // of the wire format or of calls.
 
-import { Emitter } from "./emitter.js";
+import { Emitter } from "../emitter.js";
 
 /** A connection that is not up this long after it started is given up. */
 const CONNECT_TIMEOUT_MS = 30000;

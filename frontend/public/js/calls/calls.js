@@ -4,14 +4,15 @@
 // or the server connection drops. This module is the way in and the incoming side (the
 // call ringing here, glare, busy); the user's own call is `call-session.js`'s. Media and
 // peer connections are `webrtc.js`'s, the screen is `call-panel.js`'s, the wire is
-// `websocket.js`'s.
+// `../connection/`'s. Dependencies go one way: calls → call-session → group-call,
+// call-media, webrtc; call-panel and call-status are leaves.
 
 import { CallPanel } from "./call-panel.js";
 import { CallSession } from "./call-session.js";
 import { listOf } from "./call-status.js";
-import { Emitter } from "./emitter.js";
+import { Emitter } from "../emitter.js";
 import { MAX_PARTICIPANTS, isPolite, newCallId } from "./group-call.js";
-import { notify } from "./notifications.js";
+import { notify } from "../notifications.js";
 
 export { MAX_PARTICIPANTS };
 /** How long after the caller's ring timeout an unanswered incoming call is dropped here. */
@@ -43,12 +44,14 @@ export class Calls extends Emitter {
       accept: () => this.accept(),
       decline: () => this.decline(),
     });
-    this.#session = new CallSession({ connection, presence, config, view: this.#view, events: this });
+    this.#session = new CallSession({ connection, presence, config, view: this.#view });
+    this.#session.on("changed", (detail) => this.emit("changed", detail));
+    this.#session.on("in-call", (inCall) => this.emit("in-call", inCall));
   }
 
   /** Whether `email` is a participant of the current call. */
   isMember(email) {
-    return Boolean(this.#session.call?.members.has(email));
+    return this.#session.isMember(email);
   }
 
   /** Whether the user is in an accepted call. */
@@ -74,21 +77,21 @@ export class Calls extends Emitter {
       notify("error", "Not connected to the server: cannot call now.");
       return;
     }
-    const call = this.#session.call;
-    if (call) {
-      if (call.members.has(email) || call.invites.has(email)) {
+    const session = this.#session;
+    if (session.active) {
+      if (session.includes(email)) {
         notify("info", `${name} is already in this call.`);
         return;
       }
-      if (call.headcount >= MAX_PARTICIPANTS) {
+      if (session.headcount >= MAX_PARTICIPANTS) {
         notify("error", `A call holds at most ${MAX_PARTICIPANTS} people.`);
         return;
       }
     } else {
-      this.#session.start(newCallId());
+      session.start(newCallId());
     }
-    this.#session.invite(email);
-    this.#session.refresh();
+    session.invite(email);
+    session.refresh();
   }
 
   /** Accepts the ringing call: connects to its every member. */
@@ -126,11 +129,11 @@ export class Calls extends Emitter {
   }
 
   toggleMute() {
-    this.#session.media.toggleMute();
+    this.#session.toggleMute();
   }
 
   toggleCamera() {
-    this.#session.media.toggleCamera();
+    this.#session.toggleCamera();
   }
 
   /** Call control from the server: `{ kind, from, callId, members }`. */
@@ -180,15 +183,15 @@ export class Calls extends Emitter {
    */
   handleConnectionLost() {
     if (this.#incoming) this.#missed(`Missed call from ${this.#name(this.#incoming.from)} (connection lost)`);
-    if (this.#session.call) this.#session.end("failed", "Call ended: the connection to the server was lost");
+    if (this.#session.active) this.#session.end("failed", "Call ended: the connection to the server was lost");
   }
 
   #onInvite(from, callId, members) {
     const name = this.#name(from);
     if (this.#incoming?.from === from && this.#incoming.callId === callId) return;
-    const call = this.#session.call;
-    if (call?.id === callId) return;
-    if (call && call.members.size === 0 && call.invites.has(from)) {
+    const session = this.#session;
+    if (session.isCall(callId)) return;
+    if (session.isPlacingTo(from)) {
       // Glare: we are calling each other. The polite side (the higher email) drops its
       // own attempt and takes the other's; the other side ignores the polite one's invite.
       if (isPolite(this.#presence.selfEmail, from)) {
@@ -198,7 +201,7 @@ export class Calls extends Emitter {
       }
       return;
     }
-    if (call || this.#incoming) {
+    if (session.active || this.#incoming) {
       this.#conn.sendCall("busy", from, { callId });
       notify("call", `${name} tried to call you while you were busy`);
       return;

@@ -1,0 +1,226 @@
+// Wire codec: meetmap's frames (docs/PROTOCOL.md) to plain events and back; the only
+// JavaScript that reads or writes their JSON. Pure (no DOM, no socket), so `node --test`
+// checks it against the golden frames the Rust tests pin (shared/tests/fixtures/wire.json).
+
+import { ERROR_CODES, readError } from "./errors.js";
+
+export { ERROR_CODES };
+
+/** The subprotocol that gets a `welcome` and `presence` deltas instead of full lists. */
+export const SUBPROTOCOL = "meetmap.v1";
+
+/** Call-control kinds the app uses, and their message types. */
+const CALL_TYPES = Object.freeze({
+  invite: "call-invite",
+  ringing: "call-ringing",
+  accept: "call-accept",
+  decline: "call-decline",
+  busy: "call-busy",
+  "hang-up": "hang-up",
+});
+const CALL_KINDS = Object.fromEntries(Object.entries(CALL_TYPES).map(([k, t]) => [t, k]));
+
+/**
+ * One server frame as an event, `{ event, ... }`:
+ * - `welcome` `{ self, users, token }` (`token` null when there is none);
+ * - `user-list` `{ users }`: the full list, for a connection without the subprotocol;
+ * - `presence` `{ joined: [user], moved: [{ email, latitude, longitude }], left: [email] }`;
+ * - `chat` `{ id, from, name, text, to, sentAt }` (`to` null for the room);
+ * - `signal` `{ from, callId, description }` or `{ from, callId, candidate }`;
+ * - `call` `{ kind, from, callId, members, media }`, `kind` a key of `CALL_TYPES`;
+ * - `device-link` `{ code, expiresAt }`; `signed-out` `{ devices, others }`;
+ * - `error` (see errors.js: `{ reason, message, field, refusesLogin, answersRequest }`);
+ * - `invalid` `{ type, problem }`: not JSON, not a typed object, or a frame the app cannot
+ *   use (a signal without its description); `unknown` `{ type }`: a type the app does not
+ *   read (the seed's `offer`/`answer` broadcasts, a newer server's).
+ * A user is `{ email, name, latitude, longitude, inCall }`, with `latitude`/`longitude`
+ * null when the user shares no position.
+ */
+export function decode(text) {
+  let message;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return invalid(null, "not JSON");
+  }
+  if (!message || typeof message !== "object" || typeof message.type !== "string") {
+    return invalid(null, "not an object with a string type");
+  }
+  if (Object.hasOwn(READERS, message.type)) return READERS[message.type](message);
+  if (Object.hasOwn(CALL_KINDS, message.type)) return readCall(message);
+  return { event: "unknown", type: message.type };
+}
+
+const READERS = {
+  welcome: (m) => ({
+    event: "welcome",
+    self: toUser(m.you),
+    users: list(m.users).map(toUser),
+    token: typeof m.token === "string" && m.token ? m.token : null,
+  }),
+  "update-users": (m) => ({ event: "user-list", users: list(m.users).map(toUser) }),
+  presence: (m) => ({
+    event: "presence",
+    joined: list(m.joined).map(toUser),
+    // Each move is `[email, latitude, longitude]`: the compact form of the delta.
+    moved: list(m.moved)
+      .filter((move) => Array.isArray(move) && typeof move[0] === "string")
+      .map(([email, latitude, longitude]) => ({
+        email,
+        latitude: finite(latitude),
+        longitude: finite(longitude),
+      }))
+      .filter((move) => move.latitude !== null && move.longitude !== null),
+    left: list(m.left).filter((email) => typeof email === "string"),
+  }),
+  chat: (m) => ({
+    event: "chat",
+    id: Number(m.id),
+    from: String(m.from ?? ""),
+    name: String(m.name ?? m.from ?? ""),
+    text: String(m.text ?? ""),
+    to: typeof m.to === "string" ? m.to : null,
+    sentAt: Number(m.sentAt) || Date.now(),
+  }),
+  "sdp-offer": (m) => readDescription(m, m.offer),
+  "sdp-answer": (m) => readDescription(m, m.answer),
+  "new-ice-candidate": (m) => {
+    if (!m.candidate || typeof m.candidate !== "object") return invalid(m.type, "no candidate");
+    return { event: "signal", from: String(m.from ?? ""), callId: callIdOf(m), candidate: m.candidate };
+  },
+  "device-link": (m) => {
+    if (typeof m.code !== "string") return invalid(m.type, "no code");
+    return { event: "device-link", code: m.code, expiresAt: Number(m.expiresAt) || 0 };
+  },
+  "signed-out": (m) => ({ event: "signed-out", devices: Number(m.devices) || 0, others: m.others === true }),
+  error: (m) => readError(m),
+};
+
+function readDescription(m, description) {
+  if (!description || typeof description.sdp !== "string") return invalid(m.type, "no sdp");
+  return {
+    event: "signal",
+    from: String(m.from ?? ""),
+    callId: callIdOf(m),
+    description: { type: description.type, sdp: description.sdp },
+  };
+}
+
+function readCall(m) {
+  if (typeof m.from !== "string") return invalid(m.type, "no sender");
+  return {
+    event: "call",
+    kind: CALL_KINDS[m.type],
+    from: m.from,
+    callId: callIdOf(m),
+    members: list(m.members).filter((email) => typeof email === "string"),
+    media: m.media && typeof m.media === "object" ? m.media : null,
+  };
+}
+
+function invalid(type, problem) {
+  return { event: "invalid", type, problem };
+}
+
+function toUser(wire) {
+  const latitude = finite(wire?.latitude);
+  const longitude = finite(wire?.longitude);
+  const hasPosition = latitude !== null && longitude !== null;
+  return {
+    email: String(wire?.email ?? ""),
+    name: String(wire?.name ?? wire?.email ?? ""),
+    latitude: hasPosition ? latitude : null,
+    longitude: hasPosition ? longitude : null,
+    inCall: wire?.inCall === true,
+  };
+}
+
+function finite(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+function list(value) {
+  return Array.isArray(value) ? value : [];
+}
+
+function callIdOf(m) {
+  return typeof m.callId === "string" ? m.callId : null;
+}
+
+/**
+ * The registering frame: the profile (`{ email, name, latitude, longitude, inCall }`), then
+ * the access code, session token and link code that are set.
+ */
+export function encodeAddUser(profile, { accessCode = "", token = null, linkCode = "" } = {}) {
+  const frame = { type: "add-user", ...profileFields(profile) };
+  if (accessCode) frame.accessCode = accessCode;
+  if (token) frame.token = token;
+  if (linkCode) frame.linkCode = linkCode;
+  return JSON.stringify(frame);
+}
+
+/** The profile as an `update-user`: the same text for the same profile. */
+export function encodeUpdateUser(profile) {
+  return JSON.stringify({ type: "update-user", ...profileFields(profile) });
+}
+
+function profileFields({ email, name, latitude, longitude, inCall }) {
+  const fields = { email, name, isConnected: true, inCall: Boolean(inCall) };
+  if (typeof latitude === "number" && typeof longitude === "number") {
+    fields.latitude = latitude;
+    fields.longitude = longitude;
+  }
+  return fields;
+}
+
+/** A chat message to the room, or to one user with `to`. */
+export function encodeChat(text, to) {
+  const frame = { type: "chat", text };
+  if (to) frame.to = to;
+  return JSON.stringify(frame);
+}
+
+/**
+ * WebRTC signaling to `to` for call `callId`: `{ description }` (an offer or an answer,
+ * an RTCSessionDescription or a plain object) or `{ candidate }`. Null for anything else.
+ */
+export function encodeSignal(to, callId, { description, candidate }) {
+  if (description?.type === "offer") {
+    return JSON.stringify({ type: "sdp-offer", to, callId, offer: plain(description) });
+  }
+  if (description?.type === "answer") {
+    return JSON.stringify({ type: "sdp-answer", to, callId, answer: plain(description) });
+  }
+  if (candidate) {
+    return JSON.stringify({ type: "new-ice-candidate", to, callId, candidate: plain(candidate) });
+  }
+  return null;
+}
+
+/**
+ * Call control `kind` (a key of `CALL_TYPES`) to `to` about call `callId`, with the group's
+ * `members` (emails) and the `media` offered where they apply.
+ */
+export function encodeCall(kind, to, { callId, members, media } = {}) {
+  const type = Object.hasOwn(CALL_TYPES, kind) ? CALL_TYPES[kind] : null;
+  if (!type) throw new Error(`unknown call control ${kind}`);
+  const frame = { type, to, callId };
+  if (members) frame.members = members;
+  if (media) frame.media = media;
+  return JSON.stringify(frame);
+}
+
+/** Asks for a one-time code that signs another device in (`device-link` answers). */
+export function encodeLinkDevice() {
+  return JSON.stringify({ type: "link-device" });
+}
+
+/** Signs this device out (`signed-out` answers). */
+export function encodeSignOut() {
+  return JSON.stringify({ type: "sign-out" });
+}
+
+/** A JSON-ready copy of an RTCSessionDescription or RTCIceCandidate (or a plain object). */
+function plain(value) {
+  return typeof value?.toJSON === "function" ? value.toJSON() : { ...value };
+}
