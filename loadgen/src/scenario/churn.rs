@@ -1,9 +1,9 @@
 //! Churn: connect, register and close at a set rate; the rate held, and the users still
 //! shown online afterwards (ghosts, which must be 0).
 
+use super::context::Context;
 use super::setup::{cpu_per, failed, note_first_error, shares, start_ready, wait_go};
-use super::{Context, instant_at};
-use crate::clock::now_us;
+use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Target};
 use crate::procstat;
 use crate::report::{Counts, Row, new_histogram, with_latency};

@@ -1,7 +1,7 @@
 //! Idle: N registered connections in one room that only read; the server's RSS per
 //! connection above its baseline before they came.
 
-use super::Context;
+use super::context::Context;
 use super::setup::{failed, open_share_in_room, setup_limit, shares, start_ready, wait_go};
 use crate::conn::{self, Ramp, Target};
 use crate::procstat;

@@ -2,13 +2,13 @@
 //! latency from a move to its arrival at every other measured client, and the moves that
 //! never arrived. A step mode raises N until p99 passes the bar.
 
+use super::context::Context;
 use super::probe::Probe;
 use super::setup::{
     cpu_per, failed, note_first_error, open_share_in_room, setup_limit, shares, start_ready, tally,
     wait_go,
 };
-use super::{Context, instant_at};
-use crate::clock::now_us;
+use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat;
 use crate::report::{Counts, Row, with_latency};

@@ -1,12 +1,12 @@
 //! Relay: P pairs exchanging addressed signaling frames as fast as the server takes them
 //! (a window of frames in flight each way); messages per second and latency.
 
+use super::context::Context;
 use super::setup::{
     cpu_per, failed, note_first_error, open_and_report, setup_limit, shares, start_ready, tally,
     wait_go,
 };
-use super::{Context, instant_at};
-use crate::clock::now_us;
+use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat;
 use crate::report::{Counts, Row, new_histogram, with_latency};
