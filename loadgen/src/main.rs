@@ -177,7 +177,7 @@ async fn main() -> ExitCode {
     };
     let rows = match &cli.command {
         Command::Worker => {
-            return match loadgen::workers::serve_stdio().await {
+            return match loadgen::worker_entry::serve_stdio().await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("loadgen worker: {error}");

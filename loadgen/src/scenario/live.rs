@@ -13,7 +13,7 @@ use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat;
 use crate::report::{Counts, Row, with_latency};
 use crate::wire;
-use crate::workers::{Down, Share, Up, split};
+use crate::workers::{Down, Job, Share, Up, split};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -53,43 +53,46 @@ pub struct LiveSettings {
     pub grace_ms: u64,
 }
 
-pub(super) async fn worker(
-    share: &Share,
-    job: LiveJob,
-    up: &mpsc::Sender<Up>,
-    mut down: mpsc::Receiver<Down>,
-) -> Counts {
-    let opened = open_share_in_room(
-        share,
-        &job.target,
-        &job.room,
-        job.ramp,
-        |_| wire::encode_move(0, 0),
-        up,
-    )
-    .await;
-    let Some((start_us, absent)) = wait_go(&mut down).await else {
-        return Counts::default();
-    };
-    let (sockets, dropped) = opened.release().await;
-    let absent: Arc<HashSet<usize>> = Arc::new(absent.into_iter().collect());
-    let job = Arc::new(job);
-    let mut clients = JoinSet::new();
-    for (index, socket) in sockets {
-        clients.spawn(client(
-            index,
-            socket,
-            start_us,
-            Arc::clone(&job),
-            Arc::clone(&absent),
-        ));
+impl Job for LiveJob {
+    const NAME: &'static str = "Live";
+
+    async fn work(
+        share: Share<Self>,
+        up: &mpsc::Sender<Up>,
+        mut down: mpsc::Receiver<Down>,
+    ) -> Counts {
+        let opened = open_share_in_room(
+            &share,
+            &share.job.target,
+            &share.job.room,
+            share.job.ramp,
+            |_| wire::encode_move(0, 0),
+            up,
+        )
+        .await;
+        let Some((start_us, absent)) = wait_go(&mut down).await else {
+            return Counts::default();
+        };
+        let (sockets, dropped) = opened.release().await;
+        let absent: Arc<HashSet<usize>> = Arc::new(absent.into_iter().collect());
+        let job = Arc::new(share.job);
+        let mut clients = JoinSet::new();
+        for (index, socket) in sockets {
+            clients.spawn(client(
+                index,
+                socket,
+                start_us,
+                Arc::clone(&job),
+                Arc::clone(&absent),
+            ));
+        }
+        let counts = Counts {
+            dropped: dropped as u64,
+            first_us: start_us,
+            ..Counts::default()
+        };
+        tally(clients, counts, "a client task panicked").await
     }
-    let counts = Counts {
-        dropped: dropped as u64,
-        first_us: start_us,
-        ..Counts::default()
-    };
-    tally(clients, counts, "a client task panicked").await
 }
 
 /// One user: moves on schedule, reads everything, and if measured decodes it.
@@ -178,10 +181,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
         grace_ms: settings.grace_ms,
         sample_every: (clients / settings.sample.max(1)).max(1),
     };
-    let shares = shares(
-        split(clients, ctx.workers_for(clients)),
-        &super::Job::Live(job.clone()),
-    );
+    let shares = shares(split(clients, ctx.workers_for(clients)), &job);
     let (pool, setup) =
         match start_ready(shares, ctx.in_process, setup_limit(clients, ctx.ramp)).await {
             Ok(started) => started,

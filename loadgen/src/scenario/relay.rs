@@ -11,7 +11,7 @@ use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat;
 use crate::report::{Counts, Row, new_histogram, with_latency};
 use crate::wire;
-use crate::workers::{Down, Share, Up, split};
+use crate::workers::{Down, Job, Share, Up, split};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -36,52 +36,57 @@ pub struct RelayJob {
     pub window: u64,
 }
 
-pub(super) async fn worker(
-    share: &Share,
-    job: RelayJob,
-    up: &mpsc::Sender<Up>,
-    mut down: mpsc::Receiver<Down>,
-) -> Counts {
-    // Pair p is clients 2p and 2p+1. The seed's clients have no `to`: one room per pair.
-    let indices = (2 * share.first..2 * (share.first + share.count)).collect();
-    let legacy = job.target.legacy;
-    let room = |index: usize| {
-        if legacy {
-            format!("relay-{}", index / 2)
-        } else {
-            "relay".to_string()
+impl Job for RelayJob {
+    const NAME: &'static str = "Relay";
+
+    async fn work(
+        share: Share<Self>,
+        up: &mpsc::Sender<Up>,
+        mut down: mpsc::Receiver<Down>,
+    ) -> Counts {
+        let job = &share.job;
+        // Pair p is clients 2p and 2p+1. The seed's clients have no `to`: one room per pair.
+        let indices = (2 * share.first..2 * (share.first + share.count)).collect();
+        let legacy = job.target.legacy;
+        let room = |index: usize| {
+            if legacy {
+                format!("relay-{}", index / 2)
+            } else {
+                "relay".to_string()
+            }
+        };
+        let opened =
+            open_and_report(&job.target, room, indices, job.ramp, |_| (0.0, 0.0), up).await;
+        let Some((start_us, _)) = wait_go(&mut down).await else {
+            return Counts::default();
+        };
+        let (sockets, dropped) = opened.release().await;
+        let mut by_index: HashMap<usize, Ws> = sockets.into_iter().collect();
+        let until_us = start_us + job.seconds * 1_000_000;
+        let mut pairs = JoinSet::new();
+        for pair in share.first..share.first + share.count {
+            if let (Some(a), Some(b)) = (
+                by_index.remove(&(2 * pair)),
+                by_index.remove(&(2 * pair + 1)),
+            ) {
+                pairs.spawn(run_pair(
+                    pair,
+                    [a, b],
+                    start_us,
+                    until_us,
+                    job.window,
+                    legacy,
+                ));
+            }
         }
-    };
-    let opened = open_and_report(&job.target, room, indices, job.ramp, |_| (0.0, 0.0), up).await;
-    let Some((start_us, _)) = wait_go(&mut down).await else {
-        return Counts::default();
-    };
-    let (sockets, dropped) = opened.release().await;
-    let mut by_index: HashMap<usize, Ws> = sockets.into_iter().collect();
-    let until_us = start_us + job.seconds * 1_000_000;
-    let mut pairs = JoinSet::new();
-    for pair in share.first..share.first + share.count {
-        if let (Some(a), Some(b)) = (
-            by_index.remove(&(2 * pair)),
-            by_index.remove(&(2 * pair + 1)),
-        ) {
-            pairs.spawn(run_pair(
-                pair,
-                [a, b],
-                start_us,
-                until_us,
-                job.window,
-                legacy,
-            ));
-        }
+        let counts = Counts {
+            dropped: dropped as u64,
+            first_us: start_us,
+            last_us: until_us,
+            ..Counts::default()
+        };
+        tally(pairs, counts, "a pair task panicked").await
     }
-    let counts = Counts {
-        dropped: dropped as u64,
-        first_us: start_us,
-        last_us: until_us,
-        ..Counts::default()
-    };
-    tally(pairs, counts, "a pair task panicked").await
 }
 
 /// One pair: each side keeps `window` frames in flight to the other until `until_us`,
@@ -188,10 +193,7 @@ pub async fn run(ctx: &Context, pairs: usize, seconds: u64, window: u64) -> Row 
         seconds,
         window,
     };
-    let shares = shares(
-        split(pairs, ctx.workers_for(2 * pairs)),
-        &super::Job::Relay(job),
-    );
+    let shares = shares(split(pairs, ctx.workers_for(2 * pairs)), &job);
     let (pool, setup) =
         match start_ready(shares, ctx.in_process, setup_limit(2 * pairs, ctx.ramp)).await {
             Ok(started) => started,
