@@ -118,6 +118,10 @@ async fn the_seed_protocol_loses_nothing_either() {
     let _ = stop.send(());
 }
 
+/// A small run with two worker processes ends well within this: its workers exit once they
+/// have given their results, rather than when the pool's wait for each (10 s) runs out.
+const SMALL_RUN: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Runs the `loadgen` binary against `url` with `args` (its workers are processes); the
 /// rows it wrote as JSON.
 async fn rows_of_binary(url: &str, folder: &std::path::Path, args: &[&str]) -> Vec<Row> {
@@ -130,11 +134,15 @@ async fn rows_of_binary(url: &str, folder: &std::path::Path, args: &[&str]) -> V
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
         .status();
+    let began = std::time::Instant::now();
     let status = tokio::time::timeout(std::time::Duration::from_secs(120), run)
         .await
         .expect("loadgen finishes in time")
         .expect("loadgen runs");
     assert!(status.success(), "loadgen {args:?}: {status}");
+    let took = began.elapsed();
+    eprintln!("loadgen {args:?} took {took:?} with two worker processes");
+    assert!(took < SMALL_RUN, "loadgen {args:?} took {took:?}");
     let text = std::fs::read_to_string(&json).expect("the JSON rows");
     serde_json::from_str(&text).expect("rows")
 }

@@ -10,6 +10,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
+/// Time for a worker process to exit once it has given its result.
+const CHILD_EXIT: Duration = Duration::from_secs(10);
+
 /// The parent's end of the workers of one scenario.
 pub struct Pool {
     links: Vec<Link>,
@@ -65,17 +68,20 @@ impl Pool {
     }
 
     /// Waits for every worker's result; merged.
-    pub async fn finish(mut self, limit: Duration) -> Result<Counts, String> {
+    pub async fn finish(self, limit: Duration) -> Result<Counts, String> {
         let mut merged = Counts::default();
-        for link in &mut self.links {
+        for mut link in self.links {
             match tokio::time::timeout(limit, link.up.recv()).await {
                 Ok(Some(Up::Done(counts))) => merged.merge(counts),
                 Ok(Some(Up::Ready(_))) => return Err("a worker said ready twice".into()),
                 Ok(None) => return Err("a worker ended without a result".into()),
                 Err(_) => return Err("a worker gave no result in time".into()),
             }
+            // Closing `down` ends the bridge, which closes the worker's stdin: a process
+            // cannot exit while its runtime still has a blocking read of stdin pending.
+            drop(link.down);
             if let Some(child) = &mut link.child {
-                let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+                let _ = tokio::time::timeout(CHILD_EXIT, child.wait()).await;
             }
         }
         Ok(merged)
