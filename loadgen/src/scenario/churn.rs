@@ -16,6 +16,9 @@ use tokio::sync::mpsc;
 
 /// The target rate, in cycles per second.
 pub const TARGET_RATE: f64 = 5_000.0;
+/// The share of the target that counts as held: a run paced at exactly the target measures
+/// a little under it, by the jitter of its timers.
+const HELD_SHARE: f64 = 0.99;
 const ROOM: &str = "churn";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,8 +139,7 @@ pub async fn run(ctx: &Context, rate: u32, seconds: u64, concurrency: usize) -> 
     row.lost = Some(failed);
     row.ghosts = ghosts.as_ref().ok().copied();
     row.correct = failed == 0 && ghosts == Ok(0);
-    // 1% for timer jitter: 5,000/s asked and 4,990/s measured held.
-    row.held = row.correct && held_rate >= TARGET_RATE * 0.99;
+    row.held = row.correct && held_rate >= TARGET_RATE * HELD_SHARE;
     row.notes = format!(
         "{} cycles, {failed} failed; latency = one whole cycle; CPU per cycle",
         counts.sent
