@@ -2,9 +2,9 @@
 //! sizes, and writes the table into `docs/BENCHMARKS.md` with the machine, the date and
 //! the command.
 
+use crate::Target;
 use crate::report::{Row, table};
 use crate::scenario::{Context, churn, idle, live, relay, setup};
-use crate::{Ramp, Target};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -216,14 +216,6 @@ pub async fn run(
         });
     }
     rows
-}
-
-/// The default ramp: new connections per second and handshakes at once.
-pub fn default_ramp() -> Ramp {
-    Ramp {
-        rate: 2_000,
-        concurrency: 256,
-    }
 }
 
 /// The Markdown block written into the benchmarks file: machine, date, command, table.
