@@ -10,7 +10,7 @@ use super::setup::{
 };
 use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Ramp, Target, Ws};
-use crate::procstat;
+use crate::procstat::{self, Sample};
 use crate::report::{Counts, Row, with_latency};
 use crate::wire;
 use crate::workers::{Down, Job, Share, Up, split};
@@ -42,6 +42,13 @@ pub struct LiveJob {
     pub grace_ms: u64,
     /// Clients whose number is a multiple of this decode everything; the rest drain.
     pub sample_every: usize,
+}
+
+impl LiveJob {
+    /// From the start to the end of the grace after the last move.
+    fn run_time_ms(&self) -> u64 {
+        self.period_ms * u64::from(self.moves) + self.grace_ms
+    }
 }
 
 /// The settings of one live-map run.
@@ -96,6 +103,7 @@ impl Job for LiveJob {
 }
 
 /// One user: moves on schedule, reads everything, and if measured decodes it.
+/// (One select loop, the next move's timer against the next frame: read as one piece.)
 async fn client(
     index: usize,
     mut socket: Ws,
@@ -163,7 +171,7 @@ async fn client(
 /// Runs the live map with `clients` users; one row and the merged counts.
 pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row, Counts) {
     let moves = settings.moves.clamp(1, MAX_MOVES);
-    let mut row = Row {
+    let row = Row {
         scenario: "live map".into(),
         load: format!(
             "{clients} users, 1 move/{} s each, {moves} rounds",
@@ -192,8 +200,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     let before = ctx.server_pid.and_then(procstat::sample);
     let start_us = now_us() + 500_000;
     pool.go(start_us, setup.failed_clients.clone()).await;
-    let run_time = settings.period_ms * u64::from(moves) + settings.grace_ms;
-    let limit = Duration::from_millis(run_time) + Duration::from_secs(60);
+    let limit = Duration::from_millis(job.run_time_ms()) + Duration::from_secs(60);
     let mut counts = match pool.finish(limit).await {
         Ok(counts) => counts,
         Err(error) => return (failed(row, error), Counts::default()),
@@ -201,6 +208,17 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     let after = ctx.server_pid.and_then(procstat::sample);
     counts.clients = setup.clients;
     counts.connect_errors = setup.connect_errors;
+    (judged(row, &counts, &job, (before, after)), counts)
+}
+
+/// The row of a run that ran: what the receivers measured, against the bar.
+fn judged(
+    mut row: Row,
+    counts: &Counts,
+    job: &LiveJob,
+    server: (Option<Sample>, Option<Sample>),
+) -> Row {
+    let (clients, moves) = (job.total, job.moves);
     let histogram = counts.latency();
     row = with_latency(row, histogram.as_ref());
     row.lost = Some(counts.lost);
@@ -211,10 +229,10 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     } else {
         0.0
     };
-    row.cpu_us_per_msg = cpu_per(before, after, delivered);
+    row.cpu_us_per_msg = cpu_per(server.0, server.1, delivered);
     row.result = format!(
         "{:.0} moves delivered/s",
-        delivered / (run_time as f64 / 1000.0)
+        delivered / (job.run_time_ms() as f64 / 1000.0)
     );
     row.correct = counts.lost == 0
         && counts.connect_errors == 0
@@ -231,7 +249,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
         counts.send_lag_max_us / 1000
     );
     note_first_error(&mut row, counts.errors.first());
-    (row, counts)
+    row
 }
 
 /// Raises N through `steps` until a step fails its bar; the rows of every step tried and
