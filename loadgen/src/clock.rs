@@ -43,3 +43,9 @@ pub fn raise_fd_limit() -> u64 {
     }
     limit.rlim_cur
 }
+
+/// The tokio instant at which the shared clock reads `at_us` (now, if that has passed).
+pub fn instant_at(at_us: u64) -> tokio::time::Instant {
+    let now = now_us();
+    tokio::time::Instant::now() + std::time::Duration::from_micros(at_us.saturating_sub(now))
+}

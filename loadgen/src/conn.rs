@@ -126,6 +126,14 @@ pub struct Ramp {
     pub concurrency: usize,
 }
 
+impl Ramp {
+    /// The ramp of a run not told otherwise (`--connect-rate`, `--connect-concurrency`).
+    pub const DEFAULT: Self = Self {
+        rate: 2_000,
+        concurrency: 256,
+    };
+}
+
 /// A registered client read by a task of its own until it is released, so that the
 /// server never finds it not reading (and closes it as too slow) while others connect.
 pub type Parked = tokio::task::JoinHandle<Option<Ws>>;

@@ -3,11 +3,12 @@
 //! losses, and the server's CPU time and memory from `/proc`.
 //!
 //! Codemap: `scenario/` holds the four scenarios (idle, live map, relay, churn), each with
-//! a worker side and a parent side; `workers` starts worker processes and merges their
-//! results; `conn` opens and registers clients; `wire` builds frames from the `shared`
-//! types and carries send times in them; `report` is the merged counts and the table;
-//! `procstat` reads the server's `/proc`; `suite` is `just bench`: a backend of its own, the
-//! default runs, and `docs/BENCHMARKS.md`.
+//! a worker side (a `workers::Job`) and a parent side; `workers/` starts workers (processes
+//! or tasks) and merges their results, knowing no scenario; `worker_entry` is `loadgen
+//! worker`, which picks the scenario a worker process was given; `conn` opens and registers
+//! clients; `wire` builds frames from the `shared` types and carries send times in them;
+//! `report` is the merged counts and the table; `procstat` reads the server's `/proc`;
+//! `suite` is `just bench`: a backend of its own, the default runs, and `docs/BENCHMARKS.md`.
 
 pub mod clock;
 pub mod conn;
@@ -16,6 +17,7 @@ pub mod report;
 pub mod scenario;
 pub mod suite;
 pub mod wire;
+pub mod worker_entry;
 pub mod workers;
 
 pub use conn::{Ramp, Target};

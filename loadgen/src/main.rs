@@ -9,6 +9,18 @@ use loadgen::{Ramp, Target};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// Defaults that a scenario's own command and the suite share.
+const RELAY_PAIRS: usize = 100;
+const RELAY_SECONDS: u64 = 10;
+const RELAY_WINDOW: u64 = 16;
+const CHURN_SECONDS: u64 = 5;
+const CHURN_CONCURRENCY: usize = 512;
+
+/// The server `--url` names unless told: the backend's default port on loopback.
+fn default_url() -> String {
+    format!("ws://127.0.0.1:{}", shared::DEFAULT_BACKEND_PORT)
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "loadgen",
@@ -24,7 +36,7 @@ struct Cli {
 #[derive(Debug, Args)]
 struct Common {
     /// The server, `ws://host:port` (loopback only).
-    #[arg(long, global = true, default_value = "ws://127.0.0.1:8080")]
+    #[arg(long, global = true, default_value_t = default_url())]
     url: String,
     /// The server's process id, to read its CPU time and RSS from /proc.
     #[arg(long, global = true)]
@@ -36,10 +48,10 @@ struct Common {
     #[arg(long, global = true, default_value_t = 0)]
     processes: usize,
     /// New connections per second while setting up.
-    #[arg(long, global = true, default_value_t = 2_000)]
+    #[arg(long, global = true, default_value_t = Ramp::DEFAULT.rate)]
     connect_rate: u32,
     /// Connections in their handshake at once while setting up.
-    #[arg(long, global = true, default_value_t = 256)]
+    #[arg(long, global = true, default_value_t = Ramp::DEFAULT.concurrency)]
     connect_concurrency: usize,
     /// Also write the rows as JSON to this file.
     #[arg(long, global = true)]
@@ -65,22 +77,22 @@ enum Command {
     },
     /// P pairs exchanging addressed signaling frames as fast as the server takes them.
     Relay {
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = RELAY_PAIRS)]
         pairs: usize,
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = RELAY_SECONDS)]
         seconds: u64,
         /// Frames in flight each way per pair.
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = RELAY_WINDOW)]
         window: u64,
     },
     /// Connect, register and close at a set rate; the rate held and the ghosts left.
     Churn {
         #[arg(long, default_value_t = 2_000)]
         rate: u32,
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = CHURN_SECONDS)]
         seconds: u64,
         /// Cycles in progress at once.
-        #[arg(long, default_value_t = 512)]
+        #[arg(long, default_value_t = CHURN_CONCURRENCY)]
         concurrency: usize,
     },
     /// Start a backend per scenario, run the default suite, write docs/BENCHMARKS.md.
@@ -142,17 +154,17 @@ struct SuiteFlags {
     live: Vec<usize>,
     #[command(flatten)]
     live_settings: LiveFlags,
-    #[arg(long, value_delimiter = ',', default_value = "100")]
+    #[arg(long, value_delimiter = ',', default_values_t = [RELAY_PAIRS])]
     relay_pairs: Vec<usize>,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = RELAY_SECONDS)]
     relay_seconds: u64,
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = RELAY_WINDOW)]
     relay_window: u64,
     #[arg(long, value_delimiter = ',', default_value = "2000,5000")]
     churn: Vec<u32>,
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = CHURN_SECONDS)]
     churn_seconds: u64,
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = CHURN_CONCURRENCY)]
     churn_concurrency: usize,
 }
 
@@ -177,7 +189,7 @@ async fn main() -> ExitCode {
     };
     let rows = match &cli.command {
         Command::Worker => {
-            return match loadgen::workers::serve_stdio().await {
+            return match loadgen::worker_entry::serve_stdio().await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("loadgen worker: {error}");

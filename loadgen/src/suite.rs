@@ -2,9 +2,9 @@
 //! sizes, and writes the table into `docs/BENCHMARKS.md` with the machine, the date and
 //! the command.
 
+use crate::Target;
 use crate::report::{Row, table};
 use crate::scenario::{Context, churn, idle, live, relay, setup};
-use crate::{Ramp, Target};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -46,6 +46,31 @@ impl Plan {
     }
 }
 
+/// The backend's flags for a load run: its limits on abuse are for one person's client,
+/// not for a generator measuring capacity.
+const UNLIMITED: &[(&str, &str)] = &[
+    // Every load client comes from 127.0.0.1: the per-address cap would refuse them.
+    ("--max-connections", "0"),
+    ("--max-connections-per-ip", "0"),
+    // The relay measures capacity, not the per-client abuse limits.
+    ("--chat-rate", "1000000"),
+    ("--chat-burst", "1000000"),
+    ("--signaling-rate", "1000000"),
+    ("--signaling-burst", "1000000"),
+    ("--ice-rate", "1000000"),
+    ("--ice-burst", "1000000"),
+    // Nor the fan-out budgets (the relay's pairs are one room, or one room each for the
+    // seed's clients) or the presence rate.
+    ("--fan-out-bytes-rate", "1e12"),
+    ("--fan-out-bytes-burst", "4000000000"),
+    ("--room-broadcast-bytes-rate", "1e12"),
+    ("--room-broadcast-bytes-burst", "4000000000"),
+    ("--directed-bytes-rate", "1e12"),
+    ("--directed-bytes-burst", "4000000000"),
+    ("--presence-rate", "1000000"),
+    ("--presence-burst", "1000000"),
+];
+
 /// A backend started for one scenario.
 pub struct Backend {
     child: Child,
@@ -74,38 +99,7 @@ impl Backend {
         let child = Command::new(binary)
             .args(["--listen", &address, "--database"])
             .arg(folder.join("bench.sqlite3"))
-            // Every load client comes from 127.0.0.1: the per-address cap would refuse them.
-            .args(["--max-connections", "0", "--max-connections-per-ip", "0"])
-            // The relay measures capacity, not the per-client abuse limits.
-            .args(["--chat-rate", "1000000", "--chat-burst", "1000000"])
-            .args([
-                "--signaling-rate",
-                "1000000",
-                "--signaling-burst",
-                "1000000",
-            ])
-            .args(["--ice-rate", "1000000", "--ice-burst", "1000000"])
-            // Nor the fan-out budgets (the relay's pairs are one room, or one room each for
-            // the seed's clients) or the presence rate.
-            .args([
-                "--fan-out-bytes-rate",
-                "1e12",
-                "--fan-out-bytes-burst",
-                "4000000000",
-            ])
-            .args([
-                "--room-broadcast-bytes-rate",
-                "1e12",
-                "--room-broadcast-bytes-burst",
-                "4000000000",
-            ])
-            .args([
-                "--directed-bytes-rate",
-                "1e12",
-                "--directed-bytes-burst",
-                "4000000000",
-            ])
-            .args(["--presence-rate", "1000000", "--presence-burst", "1000000"])
+            .args(UNLIMITED.iter().flat_map(|&(flag, value)| [flag, value]))
             .args(extra)
             .env("RUST_LOG", log_level)
             .stdin(Stdio::null())
@@ -153,76 +147,78 @@ pub async fn run(
     template: &Context,
     log_level: &str,
 ) -> Vec<Row> {
+    let mut fresh = Fresh {
+        binary,
+        folder,
+        log_level,
+        template,
+        started: 0,
+    };
     let mut rows = Vec::new();
-    let fresh = |name: String| folder.join(name);
-    let mut step = 0;
-    macro_rules! on_backend {
-        ($extra:expr, $run:expr) => {{
-            step += 1;
-            let dir = fresh(format!("run-{step}"));
-            let _ = std::fs::create_dir_all(&dir);
-            match Backend::start(binary, &dir, log_level, $extra).await {
-                Ok(backend) => {
-                    let ctx = Context {
-                        target: Target {
-                            url: backend.url.clone(),
-                            legacy: template.target.legacy,
-                        },
-                        server_pid: Some(backend.pid),
-                        ..template.clone()
-                    };
-                    let produced: Vec<Row> = $run(ctx).await;
-                    backend.stop().await;
-                    for row in &produced {
-                        eprintln!(
-                            "{}",
-                            table(std::slice::from_ref(row))
-                                .lines()
-                                .last()
-                                .unwrap_or("")
-                        );
-                    }
-                    rows.extend(produced);
-                }
-                Err(error) => rows.push(setup::failed(Row::default(), error)),
-            }
-        }};
-    }
     for &clients in &plan.idle {
-        on_backend!(&[], |ctx: Context| async move {
-            vec![idle::run(&ctx, clients).await]
-        });
+        let run = |ctx| async move { vec![idle::run(&ctx, clients).await] };
+        rows.extend(fresh.run(&[], run).await);
     }
     if !plan.live.is_empty() {
-        let settings = plan.live_settings;
-        let steps = plan.live.clone();
+        let (steps, settings) = (&plan.live, plan.live_settings);
         // Each step reconnects the last step's users by email, without the tokens their
         // devices got: on a server with claims they would be refused (churn measures what
         // claims cost a registration).
-        on_backend!(&["--allow-shared-emails"], |ctx: Context| async move {
-            live::run_steps(&ctx, &steps, settings).await
-        });
+        let run = |ctx| async move { live::run_steps(&ctx, steps, settings).await };
+        rows.extend(fresh.run(&["--allow-shared-emails"], run).await);
     }
     for &pairs in &plan.relay_pairs {
         let (seconds, window) = (plan.relay_seconds, plan.relay_window);
-        on_backend!(&[], |ctx: Context| async move {
-            vec![relay::run(&ctx, pairs, seconds, window).await]
-        });
+        let run = |ctx| async move { vec![relay::run(&ctx, pairs, seconds, window).await] };
+        rows.extend(fresh.run(&[], run).await);
     }
     for &rate in &plan.churn_rates {
         let (seconds, concurrency) = (plan.churn_seconds, plan.churn_concurrency);
-        on_backend!(&[], |ctx: Context| async move {
-            vec![churn::run(&ctx, rate, seconds, concurrency).await]
-        });
+        let run = |ctx| async move { vec![churn::run(&ctx, rate, seconds, concurrency).await] };
+        rows.extend(fresh.run(&[], run).await);
     }
     rows
 }
 
-/// The default ramp: new connections per second and handshakes at once.
-pub fn default_ramp() -> Ramp {
-    Ramp {
-        rate: 2_000,
-        concurrency: 256,
+/// Where the suite's backends come from, and the context every scenario starts from.
+struct Fresh<'a> {
+    binary: &'a Path,
+    folder: &'a Path,
+    log_level: &'a str,
+    template: &'a Context,
+    started: usize,
+}
+
+impl Fresh<'_> {
+    /// Runs `scenario` against a backend of its own (started with `extra` flags, stopped
+    /// after it); its rows, each also printed to stderr as it comes.
+    async fn run<F, R>(&mut self, extra: &[&str], scenario: F) -> Vec<Row>
+    where
+        F: FnOnce(Context) -> R,
+        R: Future<Output = Vec<Row>>,
+    {
+        self.started += 1;
+        let dir = self.folder.join(format!("run-{}", self.started));
+        let _ = std::fs::create_dir_all(&dir);
+        let backend = match Backend::start(self.binary, &dir, self.log_level, extra).await {
+            Ok(backend) => backend,
+            Err(error) => return vec![setup::failed(Row::default(), error)],
+        };
+        let ctx = Context {
+            target: Target {
+                url: backend.url.clone(),
+                legacy: self.template.target.legacy,
+            },
+            server_pid: Some(backend.pid),
+            ..self.template.clone()
+        };
+        let rows = scenario(ctx).await;
+        backend.stop().await;
+        for row in &rows {
+            let line = table(std::slice::from_ref(row));
+            eprintln!("{}", line.lines().last().unwrap_or(""));
+        }
+        rows
     }
 }
 

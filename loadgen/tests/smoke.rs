@@ -117,3 +117,69 @@ async fn the_seed_protocol_loses_nothing_either() {
     assert_correct(&[live_row, relayed, churned]);
     let _ = stop.send(());
 }
+
+/// A small run with two worker processes ends well within this: its workers exit once they
+/// have given their results, rather than when the pool's wait for each (10 s) runs out.
+const SMALL_RUN: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs the `loadgen` binary against `url` with `args` (its workers are processes); the
+/// rows it wrote as JSON.
+async fn rows_of_binary(url: &str, folder: &std::path::Path, args: &[&str]) -> Vec<Row> {
+    let json = folder.join(format!("{}.json", args[0]));
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_loadgen"))
+        .args(args)
+        .args(["--url", url, "--processes", "2", "--connect-rate", "500"])
+        .arg("--json")
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status();
+    let began = std::time::Instant::now();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(120), run)
+        .await
+        .expect("loadgen finishes in time")
+        .expect("loadgen runs");
+    assert!(status.success(), "loadgen {args:?}: {status}");
+    let took = began.elapsed();
+    eprintln!("loadgen {args:?} took {took:?} with two worker processes");
+    assert!(took < SMALL_RUN, "loadgen {args:?} took {took:?}");
+    let text = std::fs::read_to_string(&json).expect("the JSON rows");
+    serde_json::from_str(&text).expect("rows")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_runs_in_worker_processes_too() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let (url, stop) = start_server(folder.path()).await;
+    let runs: [&[&str]; 4] = [
+        &["idle", "--clients", "20"],
+        &[
+            "live",
+            "--clients",
+            "10",
+            "--moves",
+            "2",
+            "--period-ms",
+            "500",
+            "--grace-ms",
+            "1000",
+        ],
+        &["relay", "--pairs", "3", "--seconds", "1", "--window", "4"],
+        &[
+            "churn",
+            "--rate",
+            "10",
+            "--seconds",
+            "1",
+            "--concurrency",
+            "4",
+        ],
+    ];
+    let mut rows = Vec::new();
+    for args in runs {
+        rows.extend(rows_of_binary(&url, folder.path(), args).await);
+    }
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_correct(&rows);
+    let _ = stop.send(());
+}

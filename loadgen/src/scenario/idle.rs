@@ -1,12 +1,12 @@
 //! Idle: N registered connections in one room that only read; the server's RSS per
 //! connection above its baseline before they came.
 
-use super::Context;
+use super::context::Context;
 use super::setup::{failed, open_share_in_room, setup_limit, shares, start_ready, wait_go};
 use crate::conn::{self, Ramp, Target};
 use crate::procstat;
 use crate::report::{Counts, Row};
-use crate::workers::{Down, Share, Up, split};
+use crate::workers::{Down, Job, Share, Up, split};
 use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -22,20 +22,24 @@ pub struct IdleJob {
     pub ramp: Ramp,
 }
 
-pub(super) async fn worker(
-    share: &Share,
-    job: IdleJob,
-    up: &mpsc::Sender<Up>,
-    mut down: mpsc::Receiver<Down>,
-) -> Counts {
-    let opened =
-        open_share_in_room(share, &job.target, &job.room, job.ramp, |_| (0.0, 0.0), up).await;
-    let _ = wait_go(&mut down).await;
-    let (sockets, dropped) = opened.release().await;
-    close_all(sockets.into_iter().map(|(_, socket)| socket).collect()).await;
-    Counts {
-        dropped: dropped as u64,
-        ..Counts::default()
+impl Job for IdleJob {
+    const NAME: &'static str = "Idle";
+
+    async fn work(
+        share: Share<Self>,
+        up: &mpsc::Sender<Up>,
+        mut down: mpsc::Receiver<Down>,
+    ) -> Counts {
+        let job = &share.job;
+        let opened =
+            open_share_in_room(&share, &job.target, &job.room, job.ramp, |_| (0.0, 0.0), up).await;
+        let _ = wait_go(&mut down).await;
+        let (sockets, dropped) = opened.release().await;
+        close_all(sockets.into_iter().map(|(_, socket)| socket).collect()).await;
+        Counts {
+            dropped: dropped as u64,
+            ..Counts::default()
+        }
     }
 }
 
@@ -59,10 +63,7 @@ pub async fn run(ctx: &Context, clients: usize) -> Row {
         room: "idle".into(),
         ramp: ctx.ramp,
     };
-    let shares = shares(
-        split(clients, ctx.workers_for(clients)),
-        &super::Job::Idle(job),
-    );
+    let shares = shares(split(clients, ctx.workers_for(clients)), &job);
     let (pool, setup) =
         match start_ready(shares, ctx.in_process, setup_limit(clients, ctx.ramp)).await {
             Ok(started) => started,

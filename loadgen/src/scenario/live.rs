@@ -2,18 +2,18 @@
 //! latency from a move to its arrival at every other measured client, and the moves that
 //! never arrived. A step mode raises N until p99 passes the bar.
 
+use super::context::Context;
 use super::probe::Probe;
 use super::setup::{
     cpu_per, failed, note_first_error, open_share_in_room, setup_limit, shares, start_ready, tally,
     wait_go,
 };
-use super::{Context, instant_at};
-use crate::clock::now_us;
+use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Ramp, Target, Ws};
-use crate::procstat;
+use crate::procstat::{self, Sample};
 use crate::report::{Counts, Row, with_latency};
 use crate::wire;
-use crate::workers::{Down, Share, Up, split};
+use crate::workers::{Down, Job, Share, Up, split};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,13 @@ pub struct LiveJob {
     pub sample_every: usize,
 }
 
+impl LiveJob {
+    /// From the start to the end of the grace after the last move.
+    fn run_time_ms(&self) -> u64 {
+        self.period_ms * u64::from(self.moves) + self.grace_ms
+    }
+}
+
 /// The settings of one live-map run.
 #[derive(Debug, Clone, Copy)]
 pub struct LiveSettings {
@@ -53,46 +60,50 @@ pub struct LiveSettings {
     pub grace_ms: u64,
 }
 
-pub(super) async fn worker(
-    share: &Share,
-    job: LiveJob,
-    up: &mpsc::Sender<Up>,
-    mut down: mpsc::Receiver<Down>,
-) -> Counts {
-    let opened = open_share_in_room(
-        share,
-        &job.target,
-        &job.room,
-        job.ramp,
-        |_| wire::encode_move(0, 0),
-        up,
-    )
-    .await;
-    let Some((start_us, absent)) = wait_go(&mut down).await else {
-        return Counts::default();
-    };
-    let (sockets, dropped) = opened.release().await;
-    let absent: Arc<HashSet<usize>> = Arc::new(absent.into_iter().collect());
-    let job = Arc::new(job);
-    let mut clients = JoinSet::new();
-    for (index, socket) in sockets {
-        clients.spawn(client(
-            index,
-            socket,
-            start_us,
-            Arc::clone(&job),
-            Arc::clone(&absent),
-        ));
+impl Job for LiveJob {
+    const NAME: &'static str = "Live";
+
+    async fn work(
+        share: Share<Self>,
+        up: &mpsc::Sender<Up>,
+        mut down: mpsc::Receiver<Down>,
+    ) -> Counts {
+        let opened = open_share_in_room(
+            &share,
+            &share.job.target,
+            &share.job.room,
+            share.job.ramp,
+            |_| wire::encode_move(0, 0),
+            up,
+        )
+        .await;
+        let Some((start_us, absent)) = wait_go(&mut down).await else {
+            return Counts::default();
+        };
+        let (sockets, dropped) = opened.release().await;
+        let absent: Arc<HashSet<usize>> = Arc::new(absent.into_iter().collect());
+        let job = Arc::new(share.job);
+        let mut clients = JoinSet::new();
+        for (index, socket) in sockets {
+            clients.spawn(client(
+                index,
+                socket,
+                start_us,
+                Arc::clone(&job),
+                Arc::clone(&absent),
+            ));
+        }
+        let counts = Counts {
+            dropped: dropped as u64,
+            first_us: start_us,
+            ..Counts::default()
+        };
+        tally(clients, counts, "a client task panicked").await
     }
-    let counts = Counts {
-        dropped: dropped as u64,
-        first_us: start_us,
-        ..Counts::default()
-    };
-    tally(clients, counts, "a client task panicked").await
 }
 
 /// One user: moves on schedule, reads everything, and if measured decodes it.
+/// (One select loop, the next move's timer against the next frame: read as one piece.)
 async fn client(
     index: usize,
     mut socket: Ws,
@@ -160,7 +171,7 @@ async fn client(
 /// Runs the live map with `clients` users; one row and the merged counts.
 pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row, Counts) {
     let moves = settings.moves.clamp(1, MAX_MOVES);
-    let mut row = Row {
+    let row = Row {
         scenario: "live map".into(),
         load: format!(
             "{clients} users, 1 move/{} s each, {moves} rounds",
@@ -178,10 +189,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
         grace_ms: settings.grace_ms,
         sample_every: (clients / settings.sample.max(1)).max(1),
     };
-    let shares = shares(
-        split(clients, ctx.workers_for(clients)),
-        &super::Job::Live(job.clone()),
-    );
+    let shares = shares(split(clients, ctx.workers_for(clients)), &job);
     let (pool, setup) =
         match start_ready(shares, ctx.in_process, setup_limit(clients, ctx.ramp)).await {
             Ok(started) => started,
@@ -192,8 +200,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     let before = ctx.server_pid.and_then(procstat::sample);
     let start_us = now_us() + 500_000;
     pool.go(start_us, setup.failed_clients.clone()).await;
-    let run_time = settings.period_ms * u64::from(moves) + settings.grace_ms;
-    let limit = Duration::from_millis(run_time) + Duration::from_secs(60);
+    let limit = Duration::from_millis(job.run_time_ms()) + Duration::from_secs(60);
     let mut counts = match pool.finish(limit).await {
         Ok(counts) => counts,
         Err(error) => return (failed(row, error), Counts::default()),
@@ -201,6 +208,17 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     let after = ctx.server_pid.and_then(procstat::sample);
     counts.clients = setup.clients;
     counts.connect_errors = setup.connect_errors;
+    (judged(row, &counts, &job, (before, after)), counts)
+}
+
+/// The row of a run that ran: what the receivers measured, against the bar.
+fn judged(
+    mut row: Row,
+    counts: &Counts,
+    job: &LiveJob,
+    server: (Option<Sample>, Option<Sample>),
+) -> Row {
+    let (clients, moves) = (job.total, job.moves);
     let histogram = counts.latency();
     row = with_latency(row, histogram.as_ref());
     row.lost = Some(counts.lost);
@@ -211,10 +229,10 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     } else {
         0.0
     };
-    row.cpu_us_per_msg = cpu_per(before, after, delivered);
+    row.cpu_us_per_msg = cpu_per(server.0, server.1, delivered);
     row.result = format!(
         "{:.0} moves delivered/s",
-        delivered / (run_time as f64 / 1000.0)
+        delivered / (job.run_time_ms() as f64 / 1000.0)
     );
     row.correct = counts.lost == 0
         && counts.connect_errors == 0
@@ -231,7 +249,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
         counts.send_lag_max_us / 1000
     );
     note_first_error(&mut row, counts.errors.first());
-    (row, counts)
+    row
 }
 
 /// Raises N through `steps` until a step fails its bar; the rows of every step tried and

@@ -1,17 +1,17 @@
 //! Relay: P pairs exchanging addressed signaling frames as fast as the server takes them
 //! (a window of frames in flight each way); messages per second and latency.
 
+use super::context::Context;
 use super::setup::{
     cpu_per, failed, note_first_error, open_and_report, setup_limit, shares, start_ready, tally,
     wait_go,
 };
-use super::{Context, instant_at};
-use crate::clock::now_us;
+use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat;
 use crate::report::{Counts, Row, new_histogram, with_latency};
 use crate::wire;
-use crate::workers::{Down, Share, Up, split};
+use crate::workers::{Down, Job, Share, Up, split};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// The targets: messages per second and p99.
 pub const TARGET_RATE: f64 = 150_000.0;
@@ -36,52 +36,57 @@ pub struct RelayJob {
     pub window: u64,
 }
 
-pub(super) async fn worker(
-    share: &Share,
-    job: RelayJob,
-    up: &mpsc::Sender<Up>,
-    mut down: mpsc::Receiver<Down>,
-) -> Counts {
-    // Pair p is clients 2p and 2p+1. The seed's clients have no `to`: one room per pair.
-    let indices = (2 * share.first..2 * (share.first + share.count)).collect();
-    let legacy = job.target.legacy;
-    let room = |index: usize| {
-        if legacy {
-            format!("relay-{}", index / 2)
-        } else {
-            "relay".to_string()
+impl Job for RelayJob {
+    const NAME: &'static str = "Relay";
+
+    async fn work(
+        share: Share<Self>,
+        up: &mpsc::Sender<Up>,
+        mut down: mpsc::Receiver<Down>,
+    ) -> Counts {
+        let job = &share.job;
+        // Pair p is clients 2p and 2p+1. The seed's clients have no `to`: one room per pair.
+        let indices = (2 * share.first..2 * (share.first + share.count)).collect();
+        let legacy = job.target.legacy;
+        let room = |index: usize| {
+            if legacy {
+                format!("relay-{}", index / 2)
+            } else {
+                "relay".to_string()
+            }
+        };
+        let opened =
+            open_and_report(&job.target, room, indices, job.ramp, |_| (0.0, 0.0), up).await;
+        let Some((start_us, _)) = wait_go(&mut down).await else {
+            return Counts::default();
+        };
+        let (sockets, dropped) = opened.release().await;
+        let mut by_index: HashMap<usize, Ws> = sockets.into_iter().collect();
+        let until_us = start_us + job.seconds * 1_000_000;
+        let mut pairs = JoinSet::new();
+        for pair in share.first..share.first + share.count {
+            if let (Some(a), Some(b)) = (
+                by_index.remove(&(2 * pair)),
+                by_index.remove(&(2 * pair + 1)),
+            ) {
+                pairs.spawn(run_pair(
+                    pair,
+                    [a, b],
+                    start_us,
+                    until_us,
+                    job.window,
+                    legacy,
+                ));
+            }
         }
-    };
-    let opened = open_and_report(&job.target, room, indices, job.ramp, |_| (0.0, 0.0), up).await;
-    let Some((start_us, _)) = wait_go(&mut down).await else {
-        return Counts::default();
-    };
-    let (sockets, dropped) = opened.release().await;
-    let mut by_index: HashMap<usize, Ws> = sockets.into_iter().collect();
-    let until_us = start_us + job.seconds * 1_000_000;
-    let mut pairs = JoinSet::new();
-    for pair in share.first..share.first + share.count {
-        if let (Some(a), Some(b)) = (
-            by_index.remove(&(2 * pair)),
-            by_index.remove(&(2 * pair + 1)),
-        ) {
-            pairs.spawn(run_pair(
-                pair,
-                [a, b],
-                start_us,
-                until_us,
-                job.window,
-                legacy,
-            ));
-        }
+        let counts = Counts {
+            dropped: dropped as u64,
+            first_us: start_us,
+            last_us: until_us,
+            ..Counts::default()
+        };
+        tally(pairs, counts, "a pair task panicked").await
     }
-    let counts = Counts {
-        dropped: dropped as u64,
-        first_us: start_us,
-        last_us: until_us,
-        ..Counts::default()
-    };
-    tally(pairs, counts, "a pair task panicked").await
 }
 
 /// One pair: each side keeps `window` frames in flight to the other until `until_us`,
@@ -94,40 +99,22 @@ async fn run_pair(
     window: u64,
     legacy: bool,
 ) -> (Counts, Histogram<u64>) {
-    let emails = [wire::email(2 * pair), wire::email(2 * pair + 1)];
-    let mut counts = Counts::default();
-    let mut latency = new_histogram();
-    let mut in_flight = [0u64; 2];
-    let mut number = 0;
+    let mut state = PairState::new(pair);
     tokio::time::sleep_until(instant_at(start_us)).await;
     let stop = tokio::time::sleep_until(instant_at(until_us + GRACE.as_micros() as u64));
     tokio::pin!(stop);
     loop {
         let sending = now_us() < until_us;
-        for side in 0..2 {
-            if !sending || in_flight[side] >= window {
+        for (side, socket) in sockets.iter_mut().enumerate() {
+            if !sending || state.in_flight[side] >= window {
                 continue;
             }
-            let to = (!legacy).then_some(emails[1 - side].as_str());
-            while in_flight[side] < window {
-                number += 1;
-                let frame = wire::signal_frame(to, now_us(), number);
-                if sockets[side]
-                    .feed(Message::Text(frame.into()))
-                    .await
-                    .is_err()
-                {
-                    break;
-                }
-                in_flight[side] += 1;
-                counts.sent += 1;
-            }
-            if let Err(error) = sockets[side].flush().await {
-                counts.error(format!("pair {pair}: {error}"));
-                return (counts, latency);
+            if let Err(error) = state.top_up(side, socket, window, legacy).await {
+                state.counts.error(format!("pair {pair}: {error}"));
+                return (state.counts, state.latency);
             }
         }
-        if !sending && in_flight == [0, 0] {
+        if !sending && state.in_flight == [0, 0] {
             break;
         }
         let [a, b] = &mut sockets;
@@ -136,43 +123,106 @@ async fn run_pair(
             message = b.next() => (1, message),
             _ = &mut stop => break,
         };
-        match message {
-            Some(Ok(Message::Text(text))) => {
-                counts.frames += 1;
-                let Ok(probe) = serde_json::from_str::<wire::RelayedProbe>(&text) else {
-                    continue;
-                };
-                let from_partner = probe.from.as_deref() == Some(emails[1 - side].as_str());
-                if probe.kind == "offer"
-                    && from_partner
-                    && let Some(sent) = probe.t
-                {
-                    let _ = latency.record(now_us().saturating_sub(sent).max(1));
-                    in_flight[1 - side] = in_flight[1 - side].saturating_sub(1);
-                    counts.received += 1;
-                } else if probe.kind == "error" {
-                    counts.error(format!("pair {pair}: {text}"));
-                }
-            }
-            Some(Ok(_)) => {}
-            Some(Err(error)) => {
-                counts.error(format!("pair {pair}: {error}"));
-                counts.dropped += 1;
-                break;
-            }
-            None => {
-                counts.error(format!("pair {pair}: closed by the server"));
-                counts.dropped += 1;
-                break;
-            }
+        if !state.read(side, message) {
+            break;
         }
     }
-    counts.due = counts.sent;
-    counts.lost = counts.sent.saturating_sub(counts.received);
+    state.counts.due = state.counts.sent;
+    state.counts.lost = state.counts.sent.saturating_sub(state.counts.received);
     for socket in sockets {
         tokio::spawn(conn::close(socket));
     }
-    (counts, latency)
+    (state.counts, state.latency)
+}
+
+/// What one pair has sent, has in flight each way, and has measured.
+struct PairState {
+    pair: usize,
+    emails: [String; 2],
+    /// Frames sent by each side that its partner has not read yet.
+    in_flight: [u64; 2],
+    /// The last frame's number, over both sides.
+    number: u64,
+    counts: Counts,
+    latency: Histogram<u64>,
+}
+
+impl PairState {
+    fn new(pair: usize) -> Self {
+        Self {
+            pair,
+            emails: [wire::email(2 * pair), wire::email(2 * pair + 1)],
+            in_flight: [0; 2],
+            number: 0,
+            counts: Counts::default(),
+            latency: new_histogram(),
+        }
+    }
+
+    /// Feeds `side` frames to its partner until its window is full, then flushes them.
+    async fn top_up(
+        &mut self,
+        side: usize,
+        socket: &mut Ws,
+        window: u64,
+        legacy: bool,
+    ) -> Result<(), WsError> {
+        let to = (!legacy).then_some(self.emails[1 - side].as_str());
+        while self.in_flight[side] < window {
+            self.number += 1;
+            let frame = wire::signal_frame(to, now_us(), self.number);
+            if socket.feed(Message::Text(frame.into())).await.is_err() {
+                break;
+            }
+            self.in_flight[side] += 1;
+            self.counts.sent += 1;
+        }
+        socket.flush().await
+    }
+
+    /// Takes in what `side` read: false once that side's connection has ended.
+    fn read(&mut self, side: usize, message: Option<Result<Message, WsError>>) -> bool {
+        let pair = self.pair;
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                self.counts.frames += 1;
+                self.read_text(side, &text);
+                true
+            }
+            Some(Ok(_)) => true,
+            Some(Err(error)) => {
+                self.counts.error(format!("pair {pair}: {error}"));
+                self.counts.dropped += 1;
+                false
+            }
+            None => {
+                self.counts
+                    .error(format!("pair {pair}: closed by the server"));
+                self.counts.dropped += 1;
+                false
+            }
+        }
+    }
+
+    /// A frame from the partner frees a place in its window and is timed; an error is
+    /// noted.
+    fn read_text(&mut self, side: usize, text: &str) {
+        let Ok(probe) = serde_json::from_str::<wire::RelayedProbe>(text) else {
+            return;
+        };
+        let partner = 1 - side;
+        let from_partner = probe.from.as_deref() == Some(self.emails[partner].as_str());
+        if probe.kind == "offer"
+            && from_partner
+            && let Some(sent) = probe.t
+        {
+            let _ = self.latency.record(now_us().saturating_sub(sent).max(1));
+            self.in_flight[partner] = self.in_flight[partner].saturating_sub(1);
+            self.counts.received += 1;
+        } else if probe.kind == "error" {
+            self.counts.error(format!("pair {}: {text}", self.pair));
+        }
+    }
 }
 
 /// Runs the relay with `pairs` pairs for `seconds`; one row.
@@ -188,10 +238,7 @@ pub async fn run(ctx: &Context, pairs: usize, seconds: u64, window: u64) -> Row 
         seconds,
         window,
     };
-    let shares = shares(
-        split(pairs, ctx.workers_for(2 * pairs)),
-        &super::Job::Relay(job),
-    );
+    let shares = shares(split(pairs, ctx.workers_for(2 * pairs)), &job);
     let (pool, setup) =
         match start_ready(shares, ctx.in_process, setup_limit(2 * pairs, ctx.ramp)).await {
             Ok(started) => started,

@@ -1,11 +1,10 @@
 //! The setup the scenarios share: a worker's clients opened, parked and reported ready;
 //! the parent's shares and pool brought to ready; client tasks tallied; row helpers.
 
-use super::Job;
 use crate::conn::{self, Parked, Ramp, Target, Ws};
 use crate::procstat::{self, Sample};
 use crate::report::{Counts, Row, new_histogram};
-use crate::workers::{Down, Pool, Share, Up};
+use crate::workers::{Down, Job, Pool, Share, Up};
 use hdrhistogram::Histogram;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -41,8 +40,8 @@ pub async fn open_and_report(
 }
 
 /// [`open_and_report`] for a share's clients, all in one room.
-pub async fn open_share_in_room(
-    share: &Share,
+pub async fn open_share_in_room<J>(
+    share: &Share<J>,
     target: &Target,
     room: &str,
     ramp: Ramp,
@@ -103,7 +102,7 @@ where
 }
 
 /// One share per worker range, each with the same job.
-pub fn shares(ranges: Vec<(usize, usize)>, job: &Job) -> Vec<Share> {
+pub fn shares<J: Clone>(ranges: Vec<(usize, usize)>, job: &J) -> Vec<Share<J>> {
     ranges
         .into_iter()
         .enumerate()
@@ -118,8 +117,8 @@ pub fn shares(ranges: Vec<(usize, usize)>, job: &Job) -> Vec<Share> {
 
 /// Starts the workers and waits up to `limit` for all to be ready: the pool and the
 /// merged setup counts.
-pub async fn start_ready(
-    shares: Vec<Share>,
+pub async fn start_ready<J: Job>(
+    shares: Vec<Share<J>>,
     in_process: bool,
     limit: Duration,
 ) -> Result<(Pool, Counts), String> {
