@@ -100,7 +100,7 @@ function parseRustModule(text) {
       if (isPub) reexports.set(alias ? alias[1] : path.split('::').pop(), path);
     }
   }
-  const inline = [...code.matchAll(/\b((?:crate|super|self)(?:::\w+)+)/g)].map((m) => m[1]);
+  const inline = [...code.replace(/(^|[;{}\s])(?:pub(?:\([^)]*\))?\s+)?use\s+[^;]+;/g, '$1').matchAll(/\b((?:crate|super|self)(?:::\w+)+)/g)].map((m) => m[1]);
   const defined = new Set([...code.matchAll(/\b(?:struct|enum|fn|trait|type|const|static|union|macro_rules!)\s+(\w+)/g)].map((m) => m[1]));
   return { code, children, uses, inline, reexports, defined };
 }

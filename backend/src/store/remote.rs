@@ -371,15 +371,7 @@ impl Profile {
     fn of(record: &UserRecord) -> Profile {
         Profile {
             name: record.name.clone(),
-            position: position(record),
+            position: record.position(),
         }
-    }
-}
-
-/// A position is sent whole or not at all, so half or non-finite ones count as missing.
-fn position(record: &UserRecord) -> Option<(f64, f64)> {
-    match (record.latitude, record.longitude) {
-        (Some(lat), Some(lon)) if lat.is_finite() && lon.is_finite() => Some((lat, lon)),
-        _ => None,
     }
 }

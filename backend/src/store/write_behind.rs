@@ -1,34 +1,15 @@
 //! Write-behind: the hub records user changes without waiting; a background task writes them.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{UserRecord, UserStore};
-
-/// How long the writer waits before retrying a failed write: it starts at `initial` and
-/// doubles after each failure up to `max`, with random jitter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    pub initial: Duration,
-    pub max: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> RetryPolicy {
-        RetryPolicy {
-            initial: Duration::from_millis(100),
-            max: Duration::from_secs(10),
-        }
-    }
-}
-
-/// Emails noted at most while a start-up correction is under way (a few MiB).
-pub const MAX_SEEN: usize = 50_000;
+pub use shared::RetryPolicy;
+use shared::{Progress, Shared, State};
 
 /// A handle to the background writer of one [`UserStore`]. Cheap to clone; every method
 /// except [`flush`](WriteBehind::flush) and [`shutdown`](WriteBehind::shutdown) is sync
@@ -62,7 +43,7 @@ impl WriteBehind {
 
     /// Starts noting every email recorded, for [`record_unless_seen`]: a store whose
     /// start-up correction runs in the background calls it before the server serves, and
-    /// [`end_corrections`] once the correction is made. At most [`MAX_SEEN`] emails are
+    /// [`end_corrections`] once the correction is made. At most [`MAX_SEEN`](shared::MAX_SEEN) emails are
     /// noted; past that the correction is given up.
     ///
     /// [`record_unless_seen`]: WriteBehind::record_unless_seen
@@ -152,75 +133,7 @@ impl WriteBehind {
     }
 }
 
-/// What the handles and the writer task share.
-struct Shared {
-    /// All bookkeeping under one lock, so "take the batch" and "note how far recording had
-    /// got" are one step. A std mutex: it is never held across an `.await`, only for a
-    /// few map operations.
-    state: Mutex<State>,
-    /// Wakes the writer when a record arrives or shutdown begins (a stored permit covers a
-    /// wake-up sent while the writer was busy).
-    work: Notify,
-    /// How far writing has got; flushers wait on it instead of polling.
-    progress: watch::Sender<Progress>,
-    /// Cancelled when shutdown begins, for helpers that wait on the writer.
-    stop: CancellationToken,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Nothing panics while the lock is held, so a poisoned state is still consistent.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-#[derive(Default)]
-struct State {
-    /// The latest unwritten record of each email.
-    pending: HashMap<String, UserRecord>,
-    /// The emails recorded since [`WriteBehind::begin_corrections`], until
-    /// [`WriteBehind::end_corrections`]; `None` the rest of the time, so that the server
-    /// does not keep every email it ever saw.
-    seen: Option<HashSet<String>>,
-    /// The batch the writer is writing now (empty when idle), put back into `pending` if the
-    /// write fails, and named at shutdown if it never succeeds.
-    in_flight: HashMap<String, UserRecord>,
-    /// How many records have ever been recorded; the generation flushers wait for.
-    recorded: u64,
-    /// Set by shutdown: the writer exits once nothing is pending.
-    stopping: bool,
-    /// The writer task, taken by shutdown to wait for it or abort it.
-    writer: Option<JoinHandle<()>>,
-}
-
-impl State {
-    fn insert(&mut self, record: UserRecord) {
-        if let Some(seen) = &mut self.seen
-            && !seen.contains(&record.email)
-        {
-            if seen.len() < MAX_SEEN {
-                seen.insert(record.email.clone());
-            } else {
-                log::warn!(
-                    "users store: over {MAX_SEEN} users since start; giving up the correction \
-                     of users an earlier run left online"
-                );
-                self.seen = None;
-            }
-        }
-        self.recorded += 1;
-        self.pending.insert(record.email.clone(), record);
-    }
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Progress {
-    /// Every record up to this generation is written or replaced by a written one.
-    written: u64,
-    /// The writer has exited, so nothing more will be written.
-    stopped: bool,
-}
-
+mod shared;
 mod write_loop;
 
 #[cfg(test)]

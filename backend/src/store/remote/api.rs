@@ -9,8 +9,7 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::{Client, Method, StatusCode, Url};
 use serde_json::{Value, json};
 
-use super::position;
-use crate::store::{StoreError, UserRecord};
+use super::super::{StoreError, UserRecord};
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -238,7 +237,7 @@ fn user_body(record: &UserRecord, create: bool) -> Value {
         "email": record.email,
         "isConnected": record.is_connected,
     });
-    match position(record) {
+    match record.position() {
         Some((latitude, longitude)) => {
             body["latitude"] = json!(latitude);
             body["longitude"] = json!(longitude);

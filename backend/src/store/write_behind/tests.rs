@@ -1,8 +1,10 @@
 //! Tests of the write-behind writer against an in-memory store that can fail or stall.
 
+use super::shared::MAX_SEEN;
 use super::*;
 use crate::store::StoreError;
 use futures_util::FutureExt;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 

@@ -5,8 +5,8 @@ use std::mem;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{RetryPolicy, Shared};
-use crate::store::{UserRecord, UserStore};
+use super::super::{UserRecord, UserStore};
+use super::shared::{RetryPolicy, Shared};
 
 /// The longest pause between two tries once shutdown has begun, so that the shutdown
 /// deadline is spent trying, not waiting.
