@@ -9,7 +9,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::fmt;
 use std::io::{self, Write};
@@ -207,7 +207,7 @@ impl SessionKey {
 
     fn generate() -> Result<Self, SecretError> {
         let mut bytes = [0u8; SECRET_MIN_BYTES];
-        getrandom::getrandom(&mut bytes).map_err(|error| SecretError::Random(error.to_string()))?;
+        getrandom::fill(&mut bytes).map_err(|error| SecretError::Random(error.to_string()))?;
         Ok(Self(Arc::from(&bytes[..])))
     }
 

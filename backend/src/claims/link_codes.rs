@@ -91,7 +91,7 @@ impl LinkCodes {
 /// `XXXX-XXXX` from the OS's random source.
 fn random_code() -> Option<String> {
     let mut bytes = [0u8; CODE_CHARS];
-    getrandom::getrandom(&mut bytes).ok()?;
+    getrandom::fill(&mut bytes).ok()?;
     let chars: String = bytes
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(b % 32)]))

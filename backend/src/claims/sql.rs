@@ -152,7 +152,7 @@ pub(super) fn upsert_identity(
 /// 96 random bits, base64url: 16 characters.
 pub(super) fn new_device_id() -> Result<DeviceId, ClaimError> {
     let mut bytes = [0u8; 12];
-    getrandom::getrandom(&mut bytes).map_err(|e| ClaimError(format!("no random bytes: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| ClaimError(format!("no random bytes: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
