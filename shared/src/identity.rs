@@ -9,10 +9,12 @@
 //! classes: none of them can apply to it, and nearly every email and name is ASCII.
 
 use crate::error::ProtocolError;
-use crate::validate::{EMAIL_MAX_CHARS, NAME_MAX_CHARS};
 use std::borrow::Cow;
 use unicode_normalization::{UnicodeNormalization, is_nfkc};
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+pub const NAME_MAX_CHARS: usize = 64;
+pub const EMAIL_MAX_CHARS: usize = 254;
 
 /// The most combining marks (Mn, Me) in a row an email or a name may hold: every written
 /// language's stacks fit once NFKC has composed them; text drawn over its neighbours does not.

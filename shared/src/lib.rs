@@ -10,21 +10,24 @@ mod decode;
 mod error;
 mod identity;
 mod server;
+mod signal;
 mod user;
 mod validate;
 
-pub use client::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal};
+pub use client::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal, SignalMessage};
 pub use decode::decode_client_message;
 pub use error::{ErrorCode, ProtocolError};
-pub use identity::{COMBINING_MARKS_MAX_RUN, email_skeleton, normalize_email};
+pub use identity::{
+    COMBINING_MARKS_MAX_RUN, EMAIL_MAX_CHARS, NAME_MAX_CHARS, email_skeleton, normalize_email,
+};
 pub use server::{
     ChatDelivery, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta,
     RelayedSignal, ServerMessage, SignedOut, Welcome,
 };
+pub use signal::SignalKind;
 pub use user::User;
 pub use validate::{
-    CHAT_TEXT_MAX_CHARS, DEFAULT_ROOM, EMAIL_MAX_CHARS, NAME_MAX_CHARS, ROOM_MAX_CHARS,
-    SECRET_MAX_CHARS, normalize_room,
+    CHAT_TEXT_MAX_CHARS, DEFAULT_ROOM, ROOM_MAX_CHARS, SECRET_MAX_CHARS, normalize_room,
 };
 
 /// The WebSocket subprotocol a client offers to receive presence as a snapshot followed by
