@@ -1,7 +1,7 @@
 //! Client → server messages.
 
 use crate::signal::{SignalKind, with_signal_kinds};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 /// Builds [`ClientMessage`] from its own variants, each `Variant(Payload) = "type"`, and the
@@ -69,7 +69,31 @@ macro_rules! client_message {
                     other => Err(other),
                 }
             }
+
+            /// Reads the fields of the message tagged `tag` from `fields` and drops them:
+            /// the decoder's error path, to learn which field serde refuses. `None` for a
+            /// `type` no message has.
+            pub(crate) fn read_fields<'de, D: Deserializer<'de>>(
+                tag: &str,
+                fields: D,
+            ) -> Option<Result<(), D::Error>> {
+                match tag {
+                    $($tag => Some(<payload_or_nothing!($($payload)?)>::deserialize(fields).map(drop)),)*
+                    $($broadcast_tag)|* | $($targeted_tag)|* => Some(Signal::deserialize(fields).map(drop)),
+                    _ => None,
+                }
+            }
         }
+    };
+}
+
+/// The type a variant carries, or for one that carries nothing, whatever its fields are.
+macro_rules! payload_or_nothing {
+    () => {
+        serde::de::IgnoredAny
+    };
+    ($payload:ty) => {
+        $payload
     };
 }
 
@@ -167,4 +191,10 @@ impl ClientMessage {
 pub struct SignalMessage {
     pub kind: SignalKind,
     pub signal: Signal,
+}
+
+impl Signal {
+    /// The fields of a signal besides its payload: serde reads a struct with a flattened
+    /// map as a map, without naming its fields.
+    pub(crate) const FIELDS: &'static [&'static str] = &["to"];
 }
