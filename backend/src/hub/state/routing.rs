@@ -4,8 +4,8 @@
 //! inbound bytes.
 
 use crate::budget::{FanOut, Passes};
+use crate::hub::room::Room;
 use crate::hub::{ConnId, Frame, Hub, Name, State, mismatch, now_ms};
-use crate::room::Room;
 use serde_json::Value;
 use shared::{ChatDelivery, ChatRequest, ClientMessage, ErrorCode, ProtocolError, ServerMessage};
 use tokio::time::Instant;

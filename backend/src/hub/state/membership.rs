@@ -3,8 +3,8 @@
 //! welcome snapshot a new member gets.
 
 use crate::frame::Frame;
+use crate::hub::room::Room;
 use crate::hub::{ConnId, Name, State};
-use crate::room::Room;
 use shared::{Profile, ServerMessage, User, Welcome};
 
 impl State {

@@ -4,8 +4,8 @@
 
 use crate::access::Admitted;
 pub use crate::outbox::Outbox;
-use crate::room::Room;
 use crate::store::{UserRecord, WriteBehind};
+use room::Room;
 use shared::{ErrorCode, Profile, ProtocolError, User};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,6 +21,12 @@ pub type ConnId = u64;
 pub type Name = Arc<str>;
 
 pub use crate::frame::Frame;
+
+#[path = "state/membership.rs"]
+mod membership;
+mod room;
+#[path = "state/routing.rs"]
+mod routing;
 
 /// Cloneable handle on the shared state. Every method is synchronous: no lock is ever held
 /// across an `.await`, and nothing here waits on a socket or the store.
@@ -285,5 +291,4 @@ pub(crate) fn mismatch(registered: &str) -> ProtocolError {
 }
 
 #[cfg(test)]
-#[path = "hub_tests.rs"]
 mod tests;
