@@ -90,3 +90,24 @@ fn joins_and_leaves_are_never_held() {
     let left = delta_at(&mut room, soon + Duration::from_millis(100)).expect("the leave");
     assert_eq!(left["left"][0], "bob@example.com");
 }
+
+#[test]
+fn a_member_leaves_with_their_last_connection_and_not_before() {
+    let bob = Name::from("bob@example.com");
+    let mut room = room_with_bob(&bob);
+    room.upsert_member(3, &bob, &profile("Bob", false, (1.0, 1.0)));
+    assert_eq!(room.connections_of(&bob), Some(&[2, 3][..]));
+    assert_eq!(
+        room.remove_connection(2, Some(&bob)),
+        None,
+        "a tab is still open"
+    );
+    assert_eq!(room.connections_of(&bob), Some(&[3][..]));
+    let left = room.remove_connection(3, Some(&bob)).expect("the last tab");
+    assert_eq!(left.email, "bob@example.com");
+    assert_eq!(room.connections_of(&bob), None);
+    assert_eq!(room.name_of(&bob), None);
+    assert!(room.has_pending(), "the leave is sent at the next tick");
+    assert_eq!(room.remove_connection(1, None), None);
+    assert!(room.is_empty() && !room.is_unused());
+}
