@@ -57,24 +57,27 @@ fn classify(text: &str) -> ProtocolError {
             format!("unknown message type '{shown}'"),
         );
     }
-    let invalid = |reason: &str, field: Option<&'static str>| ProtocolError {
-        code: ErrorCode::InvalidField,
-        message: format!("invalid '{kind}' message: {reason}"),
-        field,
-    };
     if members.count("type") > 1 {
-        return invalid("duplicate field `type`", None);
+        return invalid(&kind, "duplicate field `type`", None);
     }
     // A struct with a flattened map (a signal) is read as a map, its fields unnamed by serde.
     let fields = Fields::new(&members, Signal::FIELDS);
-    let error = match ClientMessage::read_fields(&kind, fields) {
-        Some(Err(error)) => error,
+    match ClientMessage::read_fields(&kind, fields) {
+        Some(Err(error)) => refusal(text, &kind, error),
         // Read alone, the fields are fine: what serde refused is the frame as a whole.
-        Some(Ok(())) | None => return invalid("not a valid frame of its type", None),
-    };
+        Some(Ok(())) | None => invalid(&kind, "not a valid frame of its type", None),
+    }
+}
+
+/// The refusal of a frame of type `kind` for what its fields' types found.
+fn refusal(text: &str, kind: &str, error: FieldError) -> ProtocolError {
     match error {
-        FieldError::Missing(field) => invalid(&format!("missing field `{field}`"), Some(field)),
-        FieldError::Repeated(field) => invalid(&format!("duplicate field `{field}`"), Some(field)),
+        FieldError::Missing(field) => {
+            invalid(kind, &format!("missing field `{field}`"), Some(field))
+        }
+        FieldError::Repeated(field) => {
+            invalid(kind, &format!("duplicate field `{field}`"), Some(field))
+        }
         FieldError::WrongType {
             key,
             field,
@@ -82,7 +85,7 @@ fn classify(text: &str) -> ProtocolError {
             optional,
         } => {
             let or_null = if optional { " or null" } else { "" };
-            invalid(&format!("'{key}' must be {expected}{or_null}"), field)
+            invalid(kind, &format!("'{key}' must be {expected}{or_null}"), field)
         }
         FieldError::OutOfRange { field } => ProtocolError {
             code: ErrorCode::InvalidField,
@@ -93,8 +96,16 @@ fn classify(text: &str) -> ProtocolError {
         // serde's own words, which may quote a value in full: a client needs only the start.
         FieldError::Other(reason) => {
             let reason: String = reason.chars().take(MAX_REASON_CHARS).collect();
-            invalid(&reason, None)
+            invalid(kind, &reason, None)
         }
+    }
+}
+
+fn invalid(kind: &str, reason: &str, field: Option<&'static str>) -> ProtocolError {
+    ProtocolError {
+        code: ErrorCode::InvalidField,
+        message: format!("invalid '{kind}' message: {reason}"),
+        field,
     }
 }
 
