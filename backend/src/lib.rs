@@ -4,9 +4,9 @@
 //! Codemap: [`run`] (here) accepts connections and owns shutdown; `admission` counts
 //! connections against the caps and checks origins; `handshake` refuses or upgrades, and
 //! reads the room and subprotocol of each upgrade (`echo` is a test-only route); `peer`
-//! is one task per connection; `hub` holds the one shared state and `routing` its chat
-//! and signaling paths, with `room` for one room's presence; `store` keeps users in SQLite or a remote users API, behind a
-//! write-behind queue.
+//! is one task per connection; `hub` holds the one shared state (its rooms, chat and
+//! signaling routing, the presence tick), queueing `frame`s on each connection's `outbox`;
+//! `store` keeps users in SQLite or a remote users API, behind a write-behind queue.
 
 mod access;
 mod admission;
@@ -19,13 +19,10 @@ mod echo;
 mod frame;
 mod handshake;
 mod hub;
-mod membership;
 pub mod memory;
 pub mod operator;
 mod outbox;
 mod peer;
-mod room;
-mod routing;
 mod session;
 pub mod store;
 mod stream;

@@ -6,7 +6,6 @@
 //! flag here and wake the task, so that no connection needs a timer or a token of its own.
 
 use crate::frame::Frame;
-use crate::hub::{ConnId, Hub, State};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
@@ -96,8 +95,8 @@ impl Outbox {
 
     /// Queues a frame, unless the queue is full: then the connection is kicked. With
     /// `byte_bound` false only the frame count bounds it and its bytes are not counted (a
-    /// snapshot's size is the room's doing, not the client's: in a room of 15,000 it is
-    /// over 1 MiB, and the deltas that follow it must not find the queue full).
+    /// snapshot's size is the room's doing, not the client's: a large room's is far over
+    /// the byte bound, and the deltas that follow it must not find the queue full).
     pub fn push(&self, frame: Frame, byte_bound: bool) -> Pushed {
         let counted = if byte_bound { frame.len() } else { 0 };
         self.enqueue(Queued::One(frame, byte_bound), counted)
@@ -203,72 +202,6 @@ impl Outbox {
     pub fn written(&self, bytes: usize) {
         let mut pending = self.pending();
         pending.bytes = pending.bytes.saturating_sub(bytes);
-    }
-}
-
-impl Hub {
-    /// The ping tick: every connection pings its client and closes it if it went silent.
-    /// One timer for the whole server instead of one per connection.
-    pub fn ping_all(&self) {
-        for connection in self.lock().connections.values() {
-            connection.outbox.ping();
-        }
-    }
-
-    /// Closes every registered connection of `email` but `keep`: its user signed their
-    /// other devices out. Their tokens no longer work, so they cannot come back; tabs of
-    /// the device that stays reconnect with its token.
-    pub fn close_others_of(&self, email: &str, keep: ConnId) -> usize {
-        let state = self.lock();
-        let others = state
-            .connections
-            .iter()
-            .filter(|(id, connection)| **id != keep && connection.email.as_deref() == Some(email));
-        others
-            .map(|(_, connection)| connection.outbox.close(Closed::SignedOut))
-            .count()
-    }
-
-    /// Shutdown: every connection, and any that connects from now on, closes with 1001.
-    pub fn close_all(&self) {
-        let mut state = self.lock();
-        state.shutting_down = true;
-        for connection in state.connections.values() {
-            connection.outbox.close(Closed::ServerShutdown);
-        }
-    }
-}
-
-impl State {
-    /// Queues a frame for one connection. A full outbox (in frames or in bytes) means the
-    /// client stopped reading: it is kicked rather than waited for or allowed to grow.
-    pub fn send(&self, id: ConnId, frame: Frame) {
-        self.queue(id, |outbox| outbox.push(frame, true));
-    }
-
-    pub fn send_to_all(&self, ids: &[ConnId], frame: Frame) {
-        for id in ids {
-            self.send(*id, frame.clone());
-        }
-    }
-
-    /// Queues a new member's snapshot: its welcome, then the room's pages shared with
-    /// every other new member. Its size is the room's, not the client's doing, so only the
-    /// frame count bounds it, not the byte bound.
-    pub(crate) fn send_snapshot(&self, id: ConnId, welcome: Frame, pages: Arc<[Frame]>) {
-        self.queue(id, |outbox| outbox.push(welcome, false));
-        self.queue(id, |outbox| outbox.push_shared(pages));
-    }
-
-    fn queue(&self, id: ConnId, push: impl FnOnce(&Outbox) -> Pushed) {
-        let Some(connection) = self.connections.get(&id) else {
-            return;
-        };
-        if let Pushed::Kicked { queued_bytes } = push(&connection.outbox) {
-            log::warn!(
-                "conn={id} outbox full ({queued_bytes} bytes queued): closing a client that does not read"
-            );
-        }
     }
 }
 

@@ -204,10 +204,14 @@ impl Peer {
                 let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
                 self.hub.chat(self.id, request, fan_out)
             }
-            signaling => {
-                let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
-                self.hub.relay(self.id, signaling, fan_out)
-            }
+            signaling => match signaling.into_signal() {
+                Ok(signal) => {
+                    let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
+                    self.hub.relay(self.id, signal, fan_out)
+                }
+                // Every other type has its arm above.
+                Err(_) => Ok(()),
+            },
         };
         Ok(outcome.err())
     }

@@ -1,40 +1,117 @@
 //! Client → server messages.
 
-use serde::{Deserialize, Serialize};
+use crate::signal::{SignalKind, with_signal_kinds};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// Everything a client may send. Decode with [`crate::decode_client_message`], which also
-/// validates and normalises the fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-pub enum ClientMessage {
+/// Builds [`ClientMessage`] from its own variants, each `Variant(Payload) = "type"`, and the
+/// relayed types of [`with_signal_kinds!`], each carrying a [`Signal`].
+macro_rules! client_message {
+    ({ $($(#[$doc:meta])* $variant:ident $(($payload:ty))? = $tag:literal,)* }
+     may_broadcast: [$($broadcast:ident = $broadcast_tag:literal,)*]
+     needs_target: [$($targeted:ident = $targeted_tag:literal,)*]) => {
+        /// Everything a client may send. Decode with [`crate::decode_client_message`], which
+        /// also validates and normalises the fields.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type")]
+        pub enum ClientMessage {
+            $($(#[$doc])* #[serde(rename = $tag)] $variant $(($payload))?,)*
+            $(
+                /// Signaling, relayed to `to` or without it to the rest of the room.
+                #[serde(rename = $broadcast_tag)]
+                $broadcast(Signal),
+            )*
+            $(
+                /// Call control, relayed to `to`, which it needs.
+                #[serde(rename = $targeted_tag)]
+                $targeted(Signal),
+            )*
+        }
+
+        impl ClientMessage {
+            /// Every `type` a client may send, for telling an unknown type from a malformed one.
+            pub const TYPE_NAMES: [&'static str; [$($tag,)* $($broadcast_tag,)* $($targeted_tag,)*].len()] =
+                [$($tag,)* $($broadcast_tag,)* $($targeted_tag,)*];
+
+            /// The `type` tag, for logs and error frames.
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant { .. } => $tag,)*
+                    $(Self::$broadcast(_) => $broadcast_tag,)*
+                    $(Self::$targeted(_) => $targeted_tag,)*
+                }
+            }
+
+            /// The kind and the signal of a relayed message, if it is one.
+            pub fn as_signal(&self) -> Option<(SignalKind, &Signal)> {
+                match self {
+                    $(Self::$broadcast(signal) => Some((SignalKind::$broadcast, signal)),)*
+                    $(Self::$targeted(signal) => Some((SignalKind::$targeted, signal)),)*
+                    $(Self::$variant { .. } => None,)*
+                }
+            }
+
+            pub(crate) fn as_signal_mut(&mut self) -> Option<(SignalKind, &mut Signal)> {
+                match self {
+                    $(Self::$broadcast(signal) => Some((SignalKind::$broadcast, signal)),)*
+                    $(Self::$targeted(signal) => Some((SignalKind::$targeted, signal)),)*
+                    $(Self::$variant { .. } => None,)*
+                }
+            }
+
+            /// The message as a signal to relay, or itself if it is none.
+            // Handed back as it is: moving it costs less than boxing it would.
+            #[allow(clippy::result_large_err)]
+            pub fn into_signal(self) -> Result<SignalMessage, Self> {
+                match self {
+                    $(Self::$broadcast(signal) => Ok(SignalMessage { kind: SignalKind::$broadcast, signal }),)*
+                    $(Self::$targeted(signal) => Ok(SignalMessage { kind: SignalKind::$targeted, signal }),)*
+                    other => Err(other),
+                }
+            }
+
+            /// Reads the fields of the message tagged `tag` from `fields` and drops them:
+            /// the decoder's error path, to learn which field serde refuses. `None` for a
+            /// `type` no message has.
+            pub(crate) fn read_fields<'de, D: Deserializer<'de>>(
+                tag: &str,
+                fields: D,
+            ) -> Option<Result<(), D::Error>> {
+                match tag {
+                    $($tag => Some(<payload_or_nothing!($($payload)?)>::deserialize(fields).map(drop)),)*
+                    $($broadcast_tag)|* | $($targeted_tag)|* => Some(Signal::deserialize(fields).map(drop)),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+/// The type a variant carries, or for one that carries nothing, whatever its fields are.
+macro_rules! payload_or_nothing {
+    () => {
+        serde::de::IgnoredAny
+    };
+    ($payload:ty) => {
+        $payload
+    };
+}
+
+with_signal_kinds!(client_message! {
     /// Register this connection as a user, or update the user's name and position. The first
     /// one binds the connection to its email for good.
-    AddUser(Profile),
+    AddUser(Profile) = "add-user",
     /// The seed's position update; the same fields and effect as `add-user`.
-    UpdateUser(Profile),
+    UpdateUser(Profile) = "update-user",
     /// A chat message to the room, or to one member with `to`.
-    Chat(ChatRequest),
-    /// The seed's signaling types: relayed to `to`, or without it to the rest of the room.
-    Offer(Signal),
-    Answer(Signal),
-    SdpOffer(Signal),
-    SdpAnswer(Signal),
-    NewIceCandidate(Signal),
-    /// Call control: each needs `to`, and is relayed like the signaling types.
-    CallInvite(Signal),
-    CallRinging(Signal),
-    CallAccept(Signal),
-    CallDecline(Signal),
-    CallBusy(Signal),
-    HangUp(Signal),
+    Chat(ChatRequest) = "chat",
     /// From a signed-in device: asks for a one-time code that lets another device sign in
     /// as the same user (`linkCode` in its `add-user`).
-    LinkDevice,
+    LinkDevice = "link-device",
     /// Signs this device out (its token stops working, here and everywhere), or with
     /// `others` every other device of the user.
-    SignOut(SignOutRequest),
-}
+    SignOut(SignOutRequest) = "sign-out",
+});
 
 /// Who the sender is and where. `isConnected` is accepted for the seed's sake and ignored:
 /// presence follows open connections.
@@ -96,77 +173,28 @@ pub struct Signal {
 }
 
 impl ClientMessage {
-    /// The `type` tag, for logs and error frames.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Self::AddUser(_) => "add-user",
-            Self::UpdateUser(_) => "update-user",
-            Self::Chat(_) => "chat",
-            Self::Offer(_) => "offer",
-            Self::Answer(_) => "answer",
-            Self::SdpOffer(_) => "sdp-offer",
-            Self::SdpAnswer(_) => "sdp-answer",
-            Self::NewIceCandidate(_) => "new-ice-candidate",
-            Self::CallInvite(_) => "call-invite",
-            Self::CallRinging(_) => "call-ringing",
-            Self::CallAccept(_) => "call-accept",
-            Self::CallDecline(_) => "call-decline",
-            Self::CallBusy(_) => "call-busy",
-            Self::HangUp(_) => "hang-up",
-            Self::LinkDevice => "link-device",
-            Self::SignOut(_) => "sign-out",
-        }
-    }
-
-    /// Every `type` a client may send, for telling an unknown type from a malformed one.
-    pub const TYPE_NAMES: [&'static str; 16] = [
-        "add-user",
-        "update-user",
-        "chat",
-        "offer",
-        "answer",
-        "sdp-offer",
-        "sdp-answer",
-        "new-ice-candidate",
-        "call-invite",
-        "call-ringing",
-        "call-accept",
-        "call-decline",
-        "call-busy",
-        "hang-up",
-        "link-device",
-        "sign-out",
-    ];
-
     /// The signaling part of a relayed message, if it is one.
     pub fn signal(&self) -> Option<&Signal> {
-        match self {
-            Self::Offer(s)
-            | Self::Answer(s)
-            | Self::SdpOffer(s)
-            | Self::SdpAnswer(s)
-            | Self::NewIceCandidate(s)
-            | Self::CallInvite(s)
-            | Self::CallRinging(s)
-            | Self::CallAccept(s)
-            | Self::CallDecline(s)
-            | Self::CallBusy(s)
-            | Self::HangUp(s) => Some(s),
-            _ => None,
-        }
+        self.as_signal().map(|(_, signal)| signal)
     }
 
-    /// Whether the type needs a `to`: call control always does; the seed's signaling types
-    /// may go to the whole room.
+    /// Whether the type needs a `to` ([`SignalKind::requires_target`]).
     pub fn requires_target(&self) -> bool {
-        matches!(
-            self,
-            Self::CallInvite(_)
-                | Self::CallRinging(_)
-                | Self::CallAccept(_)
-                | Self::CallDecline(_)
-                | Self::CallBusy(_)
-                | Self::HangUp(_)
-        )
+        self.as_signal()
+            .is_some_and(|(kind, _)| kind.requires_target())
     }
+}
+
+/// A signaling or call-control message: what the relay takes, so that it can be handed
+/// nothing else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalMessage {
+    pub kind: SignalKind,
+    pub signal: Signal,
+}
+
+impl Signal {
+    /// The fields of a signal besides its payload: serde reads a struct with a flattened
+    /// map as a map, without naming its fields.
+    pub(crate) const FIELDS: &'static [&'static str] = &["to"];
 }

@@ -12,10 +12,11 @@ mod decode;
 mod error;
 mod identity;
 mod server;
+mod signal;
 mod user;
 mod validate;
 
-pub use client::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal};
+pub use client::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal, SignalMessage};
 pub use decode::decode_client_message;
 pub use error::{ErrorCode, ProtocolError};
 pub use identity::{
@@ -25,6 +26,7 @@ pub use server::{
     ChatDelivery, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta,
     RelayedSignal, ServerMessage, SignedOut, Welcome,
 };
+pub use signal::SignalKind;
 pub use user::User;
 pub use validate::{
     CHAT_TEXT_MAX_CHARS, DEFAULT_ROOM, ROOM_MAX_CHARS, SECRET_MAX_CHARS, normalize_room,

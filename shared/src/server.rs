@@ -1,15 +1,48 @@
 //! Server → client messages.
 
-use crate::client::{ClientMessage, Signal};
+use crate::client::{ClientMessage, SignalMessage};
 use crate::error::{ErrorCode, ProtocolError};
+use crate::signal::{SignalKind, with_signal_kinds};
 use crate::user::User;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Everything the server sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-pub enum ServerMessage {
+/// Builds [`ServerMessage`] from its own variants and the relayed types of
+/// [`with_signal_kinds!`], each carrying a [`RelayedSignal`].
+macro_rules! server_message {
+    ({ $($own:tt)* }
+     may_broadcast: [$($broadcast:ident = $broadcast_tag:literal,)*]
+     needs_target: [$($targeted:ident = $targeted_tag:literal,)*]) => {
+        /// Everything the server sends.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type", rename_all = "kebab-case")]
+        pub enum ServerMessage {
+            $($own)*
+            $(
+                /// Relayed signaling, with the sender stamped in `from`.
+                #[serde(rename = $broadcast_tag)]
+                $broadcast(RelayedSignal),
+            )*
+            $(
+                /// Relayed call control, with the sender stamped in `from`.
+                #[serde(rename = $targeted_tag)]
+                $targeted(RelayedSignal),
+            )*
+        }
+
+        impl ServerMessage {
+            /// The message of `kind` that delivers `signal`.
+            fn signal(kind: SignalKind, signal: RelayedSignal) -> Self {
+                match kind {
+                    $(SignalKind::$broadcast => Self::$broadcast(signal),)*
+                    $(SignalKind::$targeted => Self::$targeted(signal),)*
+                }
+            }
+        }
+    };
+}
+
+with_signal_kinds!(server_message! {
     /// The seed's presence: every online user of the room. Sent to clients without the
     /// delta subprotocol on connect and after changes, at most once per presence tick.
     UpdateUsers {
@@ -24,25 +57,13 @@ pub enum ServerMessage {
     Chat(ChatDelivery),
     /// The frame the client sent was refused; the connection goes on.
     Error(ErrorFrame),
-    /// Relayed signaling and call control, with the sender stamped in `from`.
-    Offer(RelayedSignal),
-    Answer(RelayedSignal),
-    SdpOffer(RelayedSignal),
-    SdpAnswer(RelayedSignal),
-    NewIceCandidate(RelayedSignal),
-    CallInvite(RelayedSignal),
-    CallRinging(RelayedSignal),
-    CallAccept(RelayedSignal),
-    CallDecline(RelayedSignal),
-    CallBusy(RelayedSignal),
-    HangUp(RelayedSignal),
     /// The answer to `link-device`: a one-time code another device of the user's signs in
     /// with, until it expires.
     DeviceLink(DeviceLink),
     /// The answer to `sign-out`: the devices signed out no longer work. For this device,
     /// the server closes the connection next.
     SignedOut(SignedOut),
-}
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignedOut {
@@ -134,7 +155,7 @@ impl PresenceDelta {
 
 /// A user's new position. On the wire it is the array `[email, latitude, longitude]`, not
 /// an object: every member of a room learns every move, so these bytes grow with the square
-/// of the room, and the array is about 45% smaller than the object with its three keys.
+/// of the room, and the array is far smaller than the object with its three keys.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(from = "(String, f64, f64)")]
 pub struct Move {
@@ -214,39 +235,24 @@ impl ServerMessage {
         })
     }
 
-    /// The relayed form of a client's signaling message, stamped with its sender (a `from`
-    /// in the payload is dropped); `None`
-    /// for messages that are not signaling.
-    pub fn relayed(message: ClientMessage, from: &str) -> Option<Self> {
-        let stamp = |mut signal: Signal| {
-            // The stamp replaces whatever the sender claimed; a copy would be sent twice.
-            signal.payload.remove("from");
-            RelayedSignal {
-                from: from.to_owned(),
-                to: signal.to,
-                payload: signal.payload,
-            }
+    /// The relayed form of a signal, stamped with its sender: a `from` in the payload is
+    /// replaced.
+    pub fn relay(message: SignalMessage, from: &str) -> Self {
+        let SignalMessage { kind, mut signal } = message;
+        // The stamp replaces whatever the sender claimed; a copy would be sent twice.
+        signal.payload.remove("from");
+        let relayed = RelayedSignal {
+            from: from.to_owned(),
+            to: signal.to,
+            payload: signal.payload,
         };
-        Some(match message {
-            ClientMessage::Offer(s) => Self::Offer(stamp(s)),
-            ClientMessage::Answer(s) => Self::Answer(stamp(s)),
-            ClientMessage::SdpOffer(s) => Self::SdpOffer(stamp(s)),
-            ClientMessage::SdpAnswer(s) => Self::SdpAnswer(stamp(s)),
-            ClientMessage::NewIceCandidate(s) => Self::NewIceCandidate(stamp(s)),
-            ClientMessage::CallInvite(s) => Self::CallInvite(stamp(s)),
-            ClientMessage::CallRinging(s) => Self::CallRinging(stamp(s)),
-            ClientMessage::CallAccept(s) => Self::CallAccept(stamp(s)),
-            ClientMessage::CallDecline(s) => Self::CallDecline(stamp(s)),
-            ClientMessage::CallBusy(s) => Self::CallBusy(stamp(s)),
-            ClientMessage::HangUp(s) => Self::HangUp(stamp(s)),
-            ClientMessage::AddUser(_)
-            | ClientMessage::UpdateUser(_)
-            | ClientMessage::Chat(_)
-            | ClientMessage::LinkDevice
-            | ClientMessage::SignOut(_) => {
-                return None;
-            }
-        })
+        Self::signal(kind, relayed)
+    }
+
+    /// [`ServerMessage::relay`] of a client's message; `None` for one that is not a signal.
+    pub fn relayed(message: ClientMessage, from: &str) -> Option<Self> {
+        let signal = message.into_signal().ok()?;
+        Some(Self::relay(signal, from))
     }
 
     /// The JSON text of the message. Serialising these types cannot fail: they hold only

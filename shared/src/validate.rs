@@ -134,25 +134,18 @@ fn normalize_signal(signal: &mut Signal, requires_target: bool) -> Result<(), Pr
 impl ClientMessage {
     /// Checks every field against the rules above and puts emails and rooms in normal form.
     pub fn normalize(&mut self) -> Result<(), ProtocolError> {
-        let requires_target = self.requires_target();
+        if let Some((kind, signal)) = self.as_signal_mut() {
+            return normalize_signal(signal, kind.requires_target());
+        }
         match self {
             Self::AddUser(profile) | Self::UpdateUser(profile) => normalize_profile(profile),
             Self::Chat(ChatRequest { text, to }) => {
                 check_chat_text(text)?;
                 normalize_target(to)
             }
-            Self::Offer(s)
-            | Self::Answer(s)
-            | Self::SdpOffer(s)
-            | Self::SdpAnswer(s)
-            | Self::NewIceCandidate(s)
-            | Self::CallInvite(s)
-            | Self::CallRinging(s)
-            | Self::CallAccept(s)
-            | Self::CallDecline(s)
-            | Self::CallBusy(s)
-            | Self::HangUp(s) => normalize_signal(s, requires_target),
             Self::LinkDevice | Self::SignOut(_) => Ok(()),
+            // Normalised above.
+            _signal => Ok(()),
         }
     }
 }

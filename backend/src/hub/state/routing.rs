@@ -3,11 +3,13 @@
 //! the sender's (bytes times recipients), and the room's broadcasts or the target's
 //! inbound bytes.
 
+use super::{State, mismatch, now_ms};
 use crate::budget::{FanOut, Passes};
-use crate::hub::{ConnId, Frame, Hub, Name, State, mismatch, now_ms};
-use crate::room::Room;
+use crate::frame::Frame;
+use crate::hub::names::{ConnId, Name};
+use crate::hub::room::Room;
 use serde_json::Value;
-use shared::{ChatDelivery, ChatRequest, ClientMessage, ErrorCode, ProtocolError, ServerMessage};
+use shared::{ChatDelivery, ChatRequest, ErrorCode, ProtocolError, ServerMessage, SignalMessage};
 use tokio::time::Instant;
 
 /// Who sent a frame, as the hub knows it: never as the frame claims.
@@ -16,51 +18,35 @@ struct Sender {
     room: Name,
 }
 
-impl Hub {
+impl State {
     /// Delivers a chat message to the room, or with `to` to that member only; either way
     /// the sender's own tabs get it too, stamped with its id and time. Charged to
     /// `fan_out` before anything is queued.
-    pub(crate) fn chat(
-        &self,
+    pub fn chat(
+        &mut self,
         id: ConnId,
         request: ChatRequest,
         fan_out: &mut FanOut,
     ) -> Result<(), ProtocolError> {
-        let mut state = self.lock();
-        let sender = state.registered_sender(id)?;
-        let State {
-            rooms,
-            next_chat_id,
-            ..
-        } = &mut *state;
-        let room = rooms.get_mut(&sender.room).ok_or_else(not_registered)?;
-        let name = room
-            .members
-            .get(&sender.email)
-            .map(|m| m.user.name.clone())
-            .unwrap_or_default();
+        let sender = self.registered_sender(id)?;
+        let room = self
+            .rooms
+            .get_mut(&sender.room)
+            .ok_or_else(not_registered)?;
+        let name = room.name_of(&sender.email).unwrap_or_default().to_owned();
         let recipients: Vec<ConnId> = match &request.to {
             Some(target) => {
-                let target_connections = room
-                    .members
-                    .get(target.as_str())
-                    .map(|m| m.connections.clone())
-                    .ok_or_else(|| offline(target))?;
-                let own = room
-                    .members
-                    .get(&sender.email)
-                    .map(|m| m.connections.clone());
-                target_connections
-                    .into_iter()
-                    .chain(own.into_iter().flatten())
-                    .collect()
+                let target_connections =
+                    room.connections_of(target).ok_or_else(|| offline(target))?;
+                let own = room.connections_of(&sender.email).unwrap_or_default();
+                target_connections.iter().chain(own).copied().collect()
             }
             None => room.registered_connections().map(|(_, c)| c).collect(),
         };
         let recipients = dedup(recipients);
         let target = request.to.clone();
         let delivery = ChatDelivery {
-            id: *next_chat_id,
+            id: self.next_chat_id,
             from: sender.email.to_string(),
             name,
             text: request.text,
@@ -70,8 +56,8 @@ impl Hub {
         let frame = Frame::message(&ServerMessage::Chat(delivery));
         let passes = passes(room, target.as_deref())?;
         fan_out.charge(frame.len(), recipients.len(), passes, Instant::now())?;
-        *next_chat_id += 1;
-        state.send_to_all(&recipients, frame);
+        self.next_chat_id += 1;
+        self.connections.send_to_all(recipients, &frame);
         Ok(())
     }
 
@@ -79,33 +65,25 @@ impl Hub {
     /// in the room receive it; without, every other member's. The payload is not parsed,
     /// only checked for a claimed identity that is not the sender's. Charged to `fan_out`
     /// before anything is queued.
-    pub(crate) fn relay(
-        &self,
+    pub fn relay(
+        &mut self,
         id: ConnId,
-        message: ClientMessage,
+        message: SignalMessage,
         fan_out: &mut FanOut,
     ) -> Result<(), ProtocolError> {
-        let mut state = self.lock();
-        let sender = state.registered_sender(id)?;
-        let Some(signal) = message.signal() else {
-            return Err(ProtocolError::new(
-                ErrorCode::Internal,
-                "not a signaling message",
-            ));
-        };
-        if claims_another_identity(&signal.payload, &sender.email) {
+        let sender = self.registered_sender(id)?;
+        if claims_another_identity(&message.signal.payload, &sender.email) {
             return Err(mismatch(&sender.email));
         }
-        let target = signal.to.clone();
-        let room = state
+        let target = message.signal.to.clone();
+        let room = self
             .rooms
             .get_mut(&sender.room)
             .ok_or_else(not_registered)?;
         let recipients: Vec<ConnId> = match &target {
             Some(target) => room
-                .members
-                .get(target.as_str())
-                .map(|m| m.connections.iter().copied().filter(|c| *c != id).collect())
+                .connections_of(target)
+                .map(|connections| connections.iter().copied().filter(|c| *c != id).collect())
                 .ok_or_else(|| offline(target))?,
             None => room
                 .registered_connections()
@@ -113,17 +91,20 @@ impl Hub {
                 .map(|(_, c)| c)
                 .collect(),
         };
-        let Some(relayed) = ServerMessage::relayed(message, &sender.email) else {
-            return Err(ProtocolError::new(
-                ErrorCode::Internal,
-                "not a signaling message",
-            ));
-        };
-        let frame = Frame::message(&relayed);
+        let frame = Frame::message(&ServerMessage::relay(message, &sender.email));
         let passes = passes(room, target.as_deref())?;
         fan_out.charge(frame.len(), recipients.len(), passes, Instant::now())?;
-        state.send_to_all(&recipients, frame);
+        self.connections.send_to_all(recipients, &frame);
         Ok(())
+    }
+
+    fn registered_sender(&self, id: ConnId) -> Result<Sender, ProtocolError> {
+        let connection = self.connections.get(id).ok_or_else(not_registered)?;
+        let email = connection.email().ok_or_else(not_registered)?;
+        Ok(Sender {
+            email: Name::clone(email),
+            room: Name::clone(connection.room()),
+        })
     }
 }
 
@@ -153,26 +134,10 @@ fn claims_another_identity(payload: &serde_json::Map<String, Value>, sender: &st
         })
 }
 
-impl State {
-    fn registered_sender(&self, id: ConnId) -> Result<Sender, ProtocolError> {
-        let connection = self.connections.get(&id).ok_or_else(not_registered)?;
-        let email = connection.email.clone().ok_or_else(not_registered)?;
-        Ok(Sender {
-            email,
-            room: Name::clone(&connection.room),
-        })
-    }
-}
-
 /// The room's budget a frame to `target` (or, without one, to the room) passes through.
 fn passes<'a>(room: &'a mut Room, target: Option<&'a str>) -> Result<Passes<'a>, ProtocolError> {
-    match target {
-        Some(target) => match room.members.get_mut(target) {
-            Some(member) => Ok(Passes::DirectedTo(target, &mut member.inbound_budget)),
-            None => Err(offline(target)),
-        },
-        None => Ok(Passes::RoomBroadcast(&mut room.broadcast_budget)),
-    }
+    room.passes(target)
+        .ok_or_else(|| offline(target.unwrap_or_default()))
 }
 
 fn dedup(mut ids: Vec<ConnId>) -> Vec<ConnId> {

@@ -2,25 +2,28 @@
 //! last presence tick (each user's changes broadcast at most once per presence interval),
 //! and the room's budgets: its broadcast bytes and each member's inbound bytes.
 
+use super::names::{ConnId, Name};
 use crate::bucket::Level;
+use crate::budget::Passes;
 use crate::frame::Frame;
-use crate::hub::{ConnId, Name};
-use shared::{Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, Profile, ServerMessage, User};
+use shared::{Move, PresenceDelta, Profile, ServerMessage, User};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
+mod snapshot;
+pub(super) use snapshot::Snapshot;
+
 /// The state of one room. Owned by the hub's `State`; never locked on its own.
 #[derive(Debug, Default)]
-pub(crate) struct Room {
+pub(super) struct Room {
     /// Online users by email, each with its open connections in this room (one per tab).
     /// Boxed: the table keeps room for twice its entries, so an entry is kept small.
-    pub members: HashMap<Name, Box<Member>>,
+    members: HashMap<Name, Box<Member>>,
     /// Connections that receive the seed's full `update-users` lists, registered or not.
-    pub list_listeners: HashSet<ConnId>,
+    list_listeners: HashSet<ConnId>,
     /// Registered connections that receive `presence` deltas.
-    pub delta_listeners: HashSet<ConnId>,
+    delta_listeners: HashSet<ConnId>,
     /// Users whose presence changed since the last tick, and the largest change. Whether
     /// they are still online is read at the tick. A change other than a join or a leave
     /// stays here until its user's presence interval has passed.
@@ -44,35 +47,21 @@ enum Change {
     Membership,
 }
 
-/// The room's members, paged for a welcome: the first page goes in the `welcome` itself
-/// (it names the client, so it is serialised per client), the rest are `presence` frames
-/// listing the others as `joined`, framed once for every new member.
-///
-/// A snapshot taken earlier in the same tick is as good as a fresh one: every change since
-/// it was taken is pending, and the next tick sends it to the new member too (deltas are
-/// idempotent). So in a ramp of hundreds of joins a second into a room of thousands, the
-/// room is serialised ten times a second rather than once per join.
-#[derive(Debug, Clone)]
-pub(crate) struct Snapshot {
-    pub first_page: Vec<User>,
-    pub rest: Arc<[Frame]>,
-}
-
 #[derive(Debug)]
-pub(crate) struct Member {
-    pub user: User,
-    pub connections: Vec<ConnId>,
+struct Member {
+    user: User,
+    connections: Vec<ConnId>,
     /// When this user's last change (the join included) was sent, so that a client
     /// sending moves, renames or call states as fast as it can costs the room one
     /// broadcast per presence interval.
     changed_at: Option<Instant>,
     /// Bytes of direct chat and addressed signals this user may still receive from others
     /// (charged by `FanOut::charge`).
-    pub inbound_budget: Option<Level>,
+    inbound_budget: Option<Level>,
 }
 
 /// What a presence tick sends: each frame is serialised once for all its recipients.
-pub(crate) struct PresenceFrames {
+pub(super) struct PresenceFrames {
     pub full_list: Option<Frame>,
     /// The tick's delta, in one frame: a client gets one `presence` frame per tick,
     /// however many changed. (Frames are written from shared bytes, so a large one costs no
@@ -81,8 +70,83 @@ pub(crate) struct PresenceFrames {
 }
 
 impl Room {
+    /// Nobody is in the room: no member, no listener.
     pub fn is_empty(&self) -> bool {
         self.members.is_empty() && self.list_listeners.is_empty() && self.delta_listeners.is_empty()
+    }
+
+    /// Nothing is kept for the room: nobody is in it and no change waits for a tick.
+    pub fn is_unused(&self) -> bool {
+        self.is_empty() && !self.has_pending()
+    }
+
+    /// Makes the connection a listener of the room's full `update-users` lists.
+    pub fn listen_to_lists(&mut self, id: ConnId) {
+        self.list_listeners.insert(id);
+    }
+
+    /// Makes the connection a listener of the room's `presence` deltas.
+    pub fn listen_to_deltas(&mut self, id: ConnId) {
+        self.delta_listeners.insert(id);
+    }
+
+    /// The connections that receive the full lists.
+    pub fn list_listeners(&self) -> impl Iterator<Item = ConnId> {
+        self.list_listeners.iter().copied()
+    }
+
+    /// The connections that receive the deltas.
+    pub fn delta_listeners(&self) -> impl Iterator<Item = ConnId> {
+        self.delta_listeners.iter().copied()
+    }
+
+    /// The seed's full list of the room, as a frame.
+    pub fn full_list(&self) -> Frame {
+        Frame::message(&ServerMessage::UpdateUsers {
+            users: self.users(),
+        })
+    }
+
+    /// Takes a connection out of the room, registered as `email` or not; returns the user
+    /// if that was their last connection here (they left, which the next tick says).
+    pub fn remove_connection(&mut self, id: ConnId, email: Option<&Name>) -> Option<User> {
+        self.list_listeners.remove(&id);
+        self.delta_listeners.remove(&id);
+        let email = email?;
+        let member = self.members.get_mut(email)?;
+        member.connections.retain(|c| *c != id);
+        if !member.connections.is_empty() {
+            return None;
+        }
+        let left = self.members.remove(email).map(|member| member.user);
+        self.mark_changed(email, true);
+        left
+    }
+
+    /// The name of the member registered as `email`.
+    pub fn name_of(&self, email: &str) -> Option<&str> {
+        self.members
+            .get(email)
+            .map(|member| member.user.name.as_str())
+    }
+
+    /// The connections of the member registered as `email`, if they are in the room.
+    pub fn connections_of(&self, email: &str) -> Option<&[ConnId]> {
+        self.members
+            .get(email)
+            .map(|member| member.connections.as_slice())
+    }
+
+    /// The budget a frame to `target`, or without one to the whole room, passes through;
+    /// `None` if `target` is not in the room.
+    pub fn passes<'a>(&'a mut self, target: Option<&'a str>) -> Option<Passes<'a>> {
+        match target {
+            Some(target) => {
+                let member = self.members.get_mut(target)?;
+                Some(Passes::DirectedTo(target, &mut member.inbound_budget))
+            }
+            None => Some(Passes::RoomBroadcast(&mut self.broadcast_budget)),
+        }
     }
 
     /// Adds the connection to its user, creating the user, and applies the profile's name,
@@ -127,7 +191,7 @@ impl Room {
 
     /// Marks a user's presence as changed; `profile` is true for a leave or a rename (a
     /// user who is gone at the tick is sent as `left` at once).
-    pub fn mark_changed(&mut self, email: &Name, profile: bool) {
+    fn mark_changed(&mut self, email: &Name, profile: bool) {
         let change = if profile {
             Change::Profile
         } else {
@@ -150,19 +214,7 @@ impl Room {
         if let Some(snapshot) = &self.snapshot {
             return snapshot.clone();
         }
-        // The first page leaves room for the new member, added by the welcome if missing.
-        let mut first_page = self.users();
-        let rest = first_page.split_off(first_page.len().min(PRESENCE_FRAME_MAX_ENTRIES - 1));
-        let rest = PresenceDelta {
-            joined: rest,
-            ..PresenceDelta::default()
-        };
-        let rest = rest
-            .into_chunks(PRESENCE_FRAME_MAX_ENTRIES)
-            .into_iter()
-            .map(|chunk| Frame::message(&ServerMessage::Presence(chunk)))
-            .collect();
-        let snapshot = Snapshot { first_page, rest };
+        let snapshot = Snapshot::of(self.users());
         self.snapshot = Some(snapshot.clone());
         snapshot
     }
@@ -212,11 +264,7 @@ impl Room {
         }
         // Whoever joins after this tick no longer gets these changes as a delta.
         self.snapshot = None;
-        let full_list = (!self.list_listeners.is_empty()).then(|| {
-            Frame::message(&ServerMessage::UpdateUsers {
-                users: self.users(),
-            })
-        });
+        let full_list = (!self.list_listeners.is_empty()).then(|| self.full_list());
         let delta = (!self.delta_listeners.is_empty())
             .then(|| Frame::message(&ServerMessage::Presence(self.delta_of(pending))));
         PresenceFrames { full_list, delta }
@@ -242,95 +290,5 @@ impl Room {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const INTERVAL: Duration = Duration::from_secs(1);
-
-    fn profile(name: &str, in_call: bool, position: (f64, f64)) -> Profile {
-        Profile {
-            email: "bob@example.com".into(),
-            name: name.into(),
-            latitude: Some(position.0),
-            longitude: Some(position.1),
-            is_connected: None,
-            in_call: Some(in_call),
-            room: None,
-            access_code: None,
-            token: None,
-            link_code: None,
-        }
-    }
-
-    /// A room with one delta listener (connection 1) and Bob.
-    fn room_with_bob(bob: &Name) -> Room {
-        let mut room = Room::default();
-        room.delta_listeners.insert(1);
-        room.upsert_member(2, bob, &profile("Bob", false, (1.0, 1.0)));
-        room
-    }
-
-    /// The delta sent at `now`, if any.
-    fn delta_at(room: &mut Room, now: Instant) -> Option<serde_json::Value> {
-        let frames = room.take_presence_frames(now, INTERVAL);
-        let frame = frames.delta?;
-        let bytes = frame.as_bytes();
-        let header = match bytes.get(1)? & 0x7f {
-            126 => 4,
-            127 => 10,
-            _ => 2,
-        };
-        serde_json::from_slice(&bytes[header..]).ok()
-    }
-
-    #[test]
-    fn renames_call_states_and_moves_share_one_broadcast_per_interval_and_the_latest_wins() {
-        let start = Instant::now();
-        let bob = Name::from("bob@example.com");
-        let mut room = room_with_bob(&bob);
-        let joined = delta_at(&mut room, start).expect("the join at once");
-        assert_eq!(joined["joined"][0]["name"], "Bob");
-        // A rename, a call, a move: all held within the interval after the join.
-        room.upsert_member(2, &bob, &profile("Robert", true, (2.0, 2.0)));
-        room.upsert_member(2, &bob, &profile("Bob", false, (3.0, 3.0)));
-        room.upsert_member(2, &bob, &profile("Bobby", true, (4.0, 4.0)));
-        let tick = Duration::from_millis(100);
-        for at in 1..10 {
-            assert!(
-                delta_at(&mut room, start + tick * at).is_none(),
-                "held at {at}"
-            );
-        }
-        let latest = delta_at(&mut room, start + INTERVAL).expect("due after the interval");
-        assert_eq!(latest["joined"][0]["name"], "Bobby");
-        assert_eq!(latest["joined"][0]["inCall"], true);
-        assert_eq!(latest["joined"][0]["latitude"], 4.0);
-        // A move alone is a `moved`, and waits for the next interval too.
-        room.upsert_member(2, &bob, &profile("Bobby", true, (5.0, 5.0)));
-        assert!(delta_at(&mut room, start + INTERVAL + tick).is_none());
-        let moved = delta_at(&mut room, start + INTERVAL * 2).expect("the move");
-        assert_eq!(moved["moved"][0][1], 5.0);
-    }
-
-    #[test]
-    fn joins_and_leaves_are_never_held() {
-        let start = Instant::now();
-        let bob = Name::from("bob@example.com");
-        let mut room = room_with_bob(&bob);
-        delta_at(&mut room, start).expect("the join");
-        room.upsert_member(2, &bob, &profile("Robert", false, (1.0, 1.0)));
-        let carol = Name::from("carol@example.com");
-        let mut carol_profile = profile("Carol", false, (1.0, 1.0));
-        carol_profile.email = carol.to_string();
-        room.upsert_member(3, &carol, &carol_profile);
-        let soon = start + Duration::from_millis(100);
-        let delta = delta_at(&mut room, soon).expect("carol's join at once");
-        assert_eq!(delta["joined"].as_array().map(Vec::len), Some(1), "{delta}");
-        assert_eq!(delta["joined"][0]["name"], "Carol");
-        // Bob leaves while his rename is held: the leave goes at once.
-        room.members.remove(&bob);
-        room.mark_changed(&bob, true);
-        let left = delta_at(&mut room, soon + Duration::from_millis(100)).expect("the leave");
-        assert_eq!(left["left"][0], "bob@example.com");
-    }
-}
+#[path = "room_tests.rs"]
+mod tests;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::store::{RetryPolicy, SqliteStore, UserStore};
+use std::time::Duration;
 
 struct Fixture {
     hub: Hub,
@@ -55,7 +56,7 @@ impl Fixture {
     /// The emails a welcome in `room` would list now, in order.
     fn snapshot_emails(&self, room: &str) -> Vec<String> {
         let mut state = self.hub.lock();
-        let Some(room) = state.rooms.get_mut(room) else {
+        let Some(room) = state.room(room) else {
             return Vec::new();
         };
         let snapshot = room.snapshot();

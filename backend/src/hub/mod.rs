@@ -1,0 +1,155 @@
+//! The hub: the one shared state of the server (connections, rooms, online users) behind
+//! one mutex, and every routing decision: who is online where, deliver to a user, broadcast
+//! to a room. [`Hub`] is its whole API; its state (`state.rs`) and rooms (`room.rs`) are
+//! private to it. A pub/sub backplane for several servers slots in behind these methods.
+
+mod connections;
+mod names;
+mod room;
+mod state;
+
+pub use crate::outbox::Outbox;
+pub use names::ConnId;
+
+use crate::access::Admitted;
+use crate::budget::FanOut;
+use crate::store::WriteBehind;
+use shared::{ChatRequest, Profile, ProtocolError, SignalMessage, User};
+use state::State;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Cloneable handle on the shared state. Every method is synchronous: no lock is ever held
+/// across an `.await`, and nothing here waits on a socket or the store.
+#[derive(Clone)]
+pub struct Hub {
+    state: Arc<Mutex<State>>,
+    store: WriteBehind,
+}
+
+impl Hub {
+    pub fn new(store: WriteBehind) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(State::new())),
+            store,
+        }
+    }
+
+    /// The hub where seed clients see a room's lists only once registered.
+    pub(crate) fn with_lists_after_registering(self, gated: bool) -> Self {
+        self.lock().set_lists_after_registering(gated);
+        self
+    }
+
+    /// The state, even if a thread panicked while holding the lock: every method leaves it
+    /// consistent before it can panic, so the data is still good.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `email` has an open registered connection, in any room.
+    pub fn is_online(&self, email: &str) -> bool {
+        self.lock().is_online(email)
+    }
+
+    /// Adds a connection to a room. A client without the delta subprotocol gets the room's
+    /// `update-users` list at once, as the seed did.
+    pub fn connect(&self, id: ConnId, room: String, wants_deltas: bool, outbox: Arc<Outbox>) {
+        self.lock().connect(id, &room, wants_deltas, outbox);
+    }
+
+    /// Registers the connection as a user (first call, `admitted` by the access rules) or
+    /// updates the user's name and position. Everyone in the room learns of it at the next
+    /// presence tick.
+    pub(crate) fn register(
+        &self,
+        id: ConnId,
+        profile: Profile,
+        admitted: Option<&Admitted>,
+    ) -> Result<(), ProtocolError> {
+        let mut state = self.lock();
+        let record = state.register(id, profile, admitted)?;
+        // Under the lock: the store takes a user's changes in the order the hub made them.
+        self.store.record(record);
+        Ok(())
+    }
+
+    /// Removes a connection. When it was its user's last one in the room, the user leaves.
+    pub fn disconnect(&self, id: ConnId) {
+        let mut state = self.lock();
+        if let Some(record) = state.disconnect(id) {
+            self.store.record(record);
+        }
+    }
+
+    /// Delivers a chat message to the room, or with `to` to that member only (and the
+    /// sender's own tabs), charged to `fan_out` before anything is queued.
+    pub(crate) fn chat(
+        &self,
+        id: ConnId,
+        request: ChatRequest,
+        fan_out: &mut FanOut,
+    ) -> Result<(), ProtocolError> {
+        self.lock().chat(id, request, fan_out)
+    }
+
+    /// Relays a signaling or call-control message to `to`, or without one to the rest of
+    /// the room, charged to `fan_out` before anything is queued.
+    pub(crate) fn relay(
+        &self,
+        id: ConnId,
+        message: SignalMessage,
+        fan_out: &mut FanOut,
+    ) -> Result<(), ProtocolError> {
+        self.lock().relay(id, message, fan_out)
+    }
+
+    /// Sends every room's pending presence changes: one full list for the seed's clients
+    /// and one delta for the others, each serialised once. A user's move broadcast less
+    /// than `move_interval` ago stays pending (the latest position wins) and its room dirty.
+    /// Returns whether it sent anything.
+    pub fn flush_presence(&self, move_interval: Duration) -> bool {
+        let now = Instant::now();
+        self.lock().flush_presence(now, move_interval)
+    }
+
+    /// The ping tick: every connection pings its client and closes it if it went silent.
+    /// One timer for the whole server instead of one per connection.
+    pub fn ping_all(&self) {
+        self.lock().ping_all();
+    }
+
+    /// Closes every registered connection of `email` but `keep`: its user signed their
+    /// other devices out. Their tokens no longer work, so they cannot come back; tabs of
+    /// the device that stays reconnect with its token.
+    pub fn close_others_of(&self, email: &str, keep: ConnId) -> usize {
+        self.lock().close_others_of(email, keep)
+    }
+
+    /// Shutdown: every connection, and any that connects from now on, closes with 1001.
+    pub fn close_all(&self) {
+        self.lock().close_all();
+    }
+
+    /// The users online in a room, sorted by name.
+    pub fn online_users(&self, room: &str) -> Vec<User> {
+        self.lock().online_users(room)
+    }
+
+    /// How many rooms the hub holds state for (rooms with someone in them, or with
+    /// changes not yet sent).
+    pub fn room_count(&self) -> usize {
+        self.lock().room_count()
+    }
+
+    /// How many connections are open.
+    pub fn connection_count(&self) -> usize {
+        self.lock().connection_count()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+//! The hub's one shared state: every open connection, every room, who is online where.
+//! Its fields are private to this module and its children, which hold every method that
+//! changes it: `membership` (connecting, registering, leaving), `routing` (chat and
+//! signals) and `presence` (the tick). Rooms are asked, never reached into.
+
+mod membership;
+mod presence;
+mod routing;
+
+use super::connections::Connections;
+use super::names::{ConnId, Name};
+use super::room::Room;
+use crate::outbox::Closed;
+use crate::store::UserRecord;
+use shared::{ErrorCode, ProtocolError, User};
+use std::collections::{HashMap, HashSet};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Everything the hub knows, behind its one lock.
+pub(super) struct State {
+    connections: Connections,
+    rooms: HashMap<Name, Room>,
+    /// Rooms with presence changes not yet sent, so that a tick skips idle rooms.
+    dirty_rooms: HashSet<Name>,
+    /// Open registered connections per email, over all rooms: a user is stored as
+    /// disconnected only when the last one closes.
+    connections_per_email: HashMap<Name, usize>,
+    next_chat_id: u64,
+    /// Set at shutdown: a connection that completes its handshake now is closed at once.
+    shutting_down: bool,
+    /// Seed clients get the room's lists only once registered (the server has an access
+    /// code: nobody sees a position before being let in).
+    lists_after_registering: bool,
+}
+
+impl State {
+    pub fn new() -> Self {
+        Self {
+            connections: Connections::default(),
+            rooms: HashMap::new(),
+            dirty_rooms: HashSet::new(),
+            connections_per_email: HashMap::new(),
+            next_chat_id: 1,
+            shutting_down: false,
+            lists_after_registering: false,
+        }
+    }
+
+    /// Whether seed clients see a room's lists only once registered.
+    pub fn set_lists_after_registering(&mut self, gated: bool) {
+        self.lists_after_registering = gated;
+    }
+
+    /// Whether `email` has an open registered connection, in any room.
+    pub fn is_online(&self, email: &str) -> bool {
+        self.connections_per_email.contains_key(email)
+    }
+
+    /// The users online in a room, sorted by name.
+    pub fn online_users(&self, room: &str) -> Vec<User> {
+        self.rooms.get(room).map(Room::users).unwrap_or_default()
+    }
+
+    /// How many rooms the hub holds state for (rooms with someone in them, or with
+    /// changes not yet sent).
+    pub fn room_count(&self) -> usize {
+        self.rooms.len()
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// The ping tick: every connection pings its client and closes it if it went silent.
+    pub fn ping_all(&self) {
+        self.connections.ping_all();
+    }
+
+    /// Closes every registered connection of `email` but `keep`: its user signed the other
+    /// devices out. Returns how many.
+    pub fn close_others_of(&self, email: &str, keep: ConnId) -> usize {
+        self.connections
+            .close_others_of(email, keep, Closed::SignedOut)
+    }
+
+    /// Shutdown: every connection, and any that connects from now on, closes with 1001.
+    pub fn close_all(&mut self) {
+        self.shutting_down = true;
+        self.connections.close_all(Closed::ServerShutdown);
+    }
+
+    /// A room, for tests that look at what it would send.
+    #[cfg(test)]
+    pub fn room(&mut self, name: &str) -> Option<&mut Room> {
+        self.rooms.get_mut(name)
+    }
+}
+
+/// What the store keeps of `user` now.
+fn record_of(user: &User, is_connected: bool) -> UserRecord {
+    UserRecord {
+        email: user.email.clone(),
+        name: user.name.clone(),
+        latitude: user.latitude,
+        longitude: user.longitude,
+        is_connected,
+        last_seen_ms: now_ms(),
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn mismatch(registered: &str) -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::EmailMismatch,
+        format!("this connection is registered as {registered}"),
+    )
+}
