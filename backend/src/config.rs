@@ -2,8 +2,8 @@
 //! `ServerConfig` the library runs with (tests build one directly).
 
 use crate::admission::MissingOrigin;
-use crate::budget::{Rate, StrikeLimit};
-use crate::session::{DEFAULT_SESSION_TTL, Secret, SecretError, SessionKey};
+use crate::admission::budget::{Rate, StrikeLimit};
+use crate::admission::{DEFAULT_SESSION_TTL, Secret, SecretError, SessionKey};
 use crate::store::{DEFAULT_RETENTION_DAYS, RemoteConfig, retention_of_days};
 use clap::Parser;
 use reqwest::Url;

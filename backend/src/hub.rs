@@ -2,7 +2,7 @@
 //! one mutex, and every routing decision: who is online where, deliver to a user, broadcast
 //! to a room. A pub/sub backplane for several servers slots in behind these methods.
 
-use crate::access::Admitted;
+use crate::admission::Admitted;
 pub use crate::outbox::Outbox;
 use crate::room::Room;
 use crate::store::{UserRecord, WriteBehind};

@@ -8,34 +8,26 @@
 //! and signaling paths, with `room` for one room's presence; `store` keeps users in SQLite or a remote users API, behind a
 //! write-behind queue.
 
-mod access;
 mod admission;
-mod attempts;
-mod bucket;
-mod budget;
-pub mod claims;
 pub mod config;
-mod echo;
+mod connection;
 mod frame;
-mod handshake;
 mod hub;
 mod membership;
 pub mod memory;
 pub mod operator;
 mod outbox;
-mod peer;
 mod room;
 mod routing;
-mod session;
 pub mod store;
-mod stream;
 
-pub use admission::MissingOrigin;
-pub use budget::{Rate, StrikeLimit};
+pub use admission::budget::{Rate, StrikeLimit};
+pub use admission::claims;
+pub use admission::{MissingOrigin, Secret, SecretError, SessionKey};
 pub use config::{Args, ServerConfig};
 pub use hub::Hub;
-pub use session::{Secret, SecretError, SessionKey};
 
+use connection::{echo, handshake, peer};
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -55,7 +47,7 @@ pub async fn run(
     claims: claims::ClaimStore,
     shutdown: impl Future,
 ) {
-    let access = Arc::new(access::Access::new(&config, claims));
+    let access = Arc::new(admission::Access::new(&config, claims));
     let hub = Hub::new(store.clone()).with_lists_after_registering(access.gates_rooms());
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -255,7 +247,7 @@ struct Peer {
     id: u64,
     network: std::net::IpAddr,
     hub: Hub,
-    access: Arc<access::Access>,
+    access: Arc<admission::Access>,
     config: Arc<ServerConfig>,
 }
 

@@ -1,12 +1,12 @@
 //! The operator's commands (`backend release-claim EMAIL`, `backend devices EMAIL`): they
 //! act on the claims in the data folder, while the server runs or not, and exit.
 
-use crate::claims::ClaimStore;
+use crate::admission::claims::ClaimStore;
 use crate::config::{Args, Command};
 use std::process::ExitCode;
 
 /// Opens the claims of the deployment `args` describe.
-pub fn open_claims(args: &Args) -> Result<ClaimStore, crate::claims::ClaimError> {
+pub fn open_claims(args: &Args) -> Result<ClaimStore, crate::admission::claims::ClaimError> {
     ClaimStore::open(&args.claims_database(), args.server_config().session_ttl)
 }
 

@@ -2,7 +2,7 @@
 //! last presence tick (each user's changes broadcast at most once per presence interval),
 //! and the room's budgets: its broadcast bytes and each member's inbound bytes.
 
-use crate::bucket::Level;
+use crate::admission::bucket::Level;
 use crate::frame::Frame;
 use crate::hub::{ConnId, Name};
 use shared::{Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, Profile, ServerMessage, User};

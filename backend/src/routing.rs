@@ -3,7 +3,7 @@
 //! the sender's (bytes times recipients), and the room's broadcasts or the target's
 //! inbound bytes.
 
-use crate::budget::{FanOut, Passes};
+use crate::admission::budget::{FanOut, Passes};
 use crate::hub::{ConnId, Frame, Hub, Name, State, mismatch, now_ms};
 use crate::room::Room;
 use serde_json::Value;

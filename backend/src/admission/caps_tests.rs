@@ -1,4 +1,4 @@
-//! Unit tests of `admission.rs`.
+//! Unit tests of `caps.rs`.
 
 use super::*;
 use std::net::{Ipv4Addr, Ipv6Addr};

@@ -3,9 +3,9 @@
 
 use super::{Ending, ending_of};
 use crate::config::ServerConfig;
+use crate::connection::stream::LeanStream;
 use crate::frame::Frame;
 use crate::hub::Outbox;
-use crate::stream::LeanStream;
 use std::io::{self, IoSlice};
 use tokio::io::AsyncWriteExt;
 

@@ -1,6 +1,6 @@
 //! Why a connection's loop ended: for the log line and the close frame the client gets.
 
-use crate::budget::Overrun;
+use crate::admission::budget::Overrun;
 use crate::outbox::Closed;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 

@@ -4,9 +4,9 @@
 
 mod refusals;
 
-use crate::attempts::Attempts;
-use crate::claims::{ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
-use crate::session::{Secret, SessionKey};
+use super::attempts::Attempts;
+use super::claims::{ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
+use super::session::{Secret, SessionKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;

@@ -9,8 +9,8 @@
 //! room's broadcasts or a recipient's inbound bytes ([`Level`]). Time is tokio's, so that
 //! tests may pause it.
 
-pub use crate::bucket::Rate;
-use crate::bucket::{Level, TokenBucket};
+pub use super::bucket::Rate;
+use super::bucket::{Level, TokenBucket};
 use crate::config::ServerConfig;
 use shared::{ClientMessage, ErrorCode, ProtocolError};
 use std::collections::{HashMap, VecDeque};

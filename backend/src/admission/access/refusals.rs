@@ -1,6 +1,6 @@
 //! The refusals of a registration, each with its code and a message for people.
 
-use crate::claims::ClaimError;
+use crate::admission::claims::ClaimError;
 use shared::{ErrorCode, ProtocolError};
 use std::time::Duration;
 

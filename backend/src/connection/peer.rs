@@ -10,11 +10,11 @@ mod write;
 use ending::{Ending, ending_of};
 use write::{within, write_all};
 
-use crate::access::Access;
-use crate::budget::Budget;
+use crate::admission::Access;
+use crate::admission::budget::Budget;
 use crate::config::ServerConfig;
+use crate::connection::handshake::Socket;
 use crate::frame::Frame;
-use crate::handshake::Socket;
 use crate::hub::{ConnId, Hub, Outbox};
 use futures_util::{SinkExt, StreamExt};
 use shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage, decode_client_message};

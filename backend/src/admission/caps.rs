@@ -243,5 +243,5 @@ mod descriptors {
 }
 
 #[cfg(test)]
-#[path = "admission_tests.rs"]
+#[path = "caps_tests.rs"]
 mod tests;

@@ -7,9 +7,9 @@
 //! 64 KiB and 124 header lines, read in at most 512 reads; past any of them it drops the
 //! connection without an answer.
 
+use super::stream::LeanStream;
 use crate::admission::{self, Cap};
 use crate::config::ServerConfig;
-use crate::stream::LeanStream;
 use shared::{DEFAULT_ROOM, DELTA_SUBPROTOCOL, ROOM_QUERY_PARAMETER, normalize_room};
 use std::net::IpAddr;
 use tokio::net::TcpStream;
