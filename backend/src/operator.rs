@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 /// Opens the claims of the deployment `args` describe.
 pub fn open_claims(args: &Args) -> Result<ClaimStore, crate::admission::claims::ClaimError> {
-    ClaimStore::open(&args.claims_database(), args.server_config().session_ttl)
+    ClaimStore::open(
+        &args.claims_database(),
+        args.server_config().admission.session_ttl,
+    )
 }
 
 /// Runs one command; what it did goes to stdout, what failed to stderr.

@@ -6,6 +6,7 @@ mod refusals;
 
 use super::attempts::Attempts;
 use super::claims::{ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
+use super::config::AdmissionConfig;
 use super::session::{Secret, SessionKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,15 +22,15 @@ const SHARED_DEVICE: &str = "shared";
 
 /// The rules, shared by every connection's task.
 pub(crate) struct Access {
-    pub code: Option<Secret>,
-    pub key: SessionKey,
+    code: Option<Secret>,
+    key: SessionKey,
     /// How long a token, and a device left unused, is good for.
-    pub ttl: Duration,
+    ttl: Duration,
     /// No claims: any connection may register as any email (the seed's way).
-    pub shared_emails: bool,
-    pub claims: ClaimStore,
-    pub links: LinkCodes,
-    pub attempts: Attempts,
+    shared_emails: bool,
+    claims: ClaimStore,
+    links: LinkCodes,
+    attempts: Attempts,
 }
 
 /// A registration let in, and what it proved.
@@ -54,7 +55,7 @@ struct Credentials {
 }
 
 impl Access {
-    pub fn new(config: &crate::ServerConfig, claims: ClaimStore) -> Self {
+    pub fn new(config: &AdmissionConfig, claims: ClaimStore) -> Self {
         Self {
             code: config.access_code.clone(),
             key: config.session_key.clone(),
@@ -224,6 +225,11 @@ impl Access {
             false => self.claims.revoke(email, device).await.map(|()| 1),
         };
         signed_out.map_err(store_failed)
+    }
+
+    /// The claims store, for its purge and its flush at shutdown.
+    pub fn claims(&self) -> &ClaimStore {
+        &self.claims
     }
 
     /// Whether seed clients see nothing of a room before they register (an access code).

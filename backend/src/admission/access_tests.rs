@@ -20,10 +20,10 @@ fn access(code: Option<&str>, shared_emails: bool) -> Fixture {
         Duration::from_secs(3600),
     )
     .expect("claims");
-    let config = crate::ServerConfig {
+    let config = AdmissionConfig {
         access_code: code.map(Secret::new),
         allow_shared_emails: shared_emails,
-        ..crate::ServerConfig::default()
+        ..AdmissionConfig::default()
     };
     Fixture {
         access: Access::new(&config, claims),

@@ -9,21 +9,17 @@
 //! room's broadcasts or a recipient's inbound bytes ([`Level`]). Time is tokio's, so that
 //! tests may pause it.
 
+mod config;
+mod fan_out;
+
 pub use super::bucket::Rate;
-use super::bucket::{Level, TokenBucket};
-use crate::config::ServerConfig;
+pub use config::{BudgetConfig, StrikeLimit};
+pub(crate) use fan_out::{FanOut, Passes};
+
+use super::bucket::TokenBucket;
 use shared::{ClientMessage, ErrorCode, ProtocolError};
 use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
 use tokio::time::Instant;
-
-/// How many strikes (frames refused for some reason) a connection may earn within a
-/// window before it is closed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StrikeLimit {
-    pub max: usize,
-    pub window: Duration,
-}
 
 /// Distinct ICE targets counted at once; past it the counts start over. A group call has at
 /// most 6 people, so only a client sending to made-up or passing targets reaches it.
@@ -55,7 +51,7 @@ pub(crate) struct Budget {
 }
 
 impl Budget {
-    pub fn new(config: &ServerConfig, now: Instant) -> Self {
+    pub fn new(config: &BudgetConfig, now: Instant) -> Self {
         Self {
             presence: TokenBucket::new(config.presence_rate, now),
             chat: TokenBucket::new(config.chat_rate, now),
@@ -152,90 +148,6 @@ fn take(bucket: &mut TokenBucket, now: Instant, what: &str) -> Result<(), Protoc
             format!("too many {what} messages: this one was dropped"),
         ))
     }
-}
-
-/// The bytes one connection may cause to be delivered: each frame's size times its
-/// recipients. The hub charges it once it knows the recipients, before it queues anything,
-/// together with the budget every such frame also passes through ([`Passes`]); a refusal
-/// is `rate-limited` and says which budget is used up.
-pub(crate) struct FanOut {
-    level: Level,
-    per_connection: Rate,
-    /// The rates of the hub's own budgets: the same for every connection, carried here so
-    /// that the hub needs no configuration of its own.
-    room_broadcast: Rate,
-    directed: Rate,
-}
-
-/// The budget besides the sender's that a frame passes through, kept by the hub.
-pub(crate) enum Passes<'a> {
-    /// A room chat or a signal without `to`: the room's broadcast bytes, which every member
-    /// receives, whoever sends them.
-    RoomBroadcast(&'a mut Option<Level>),
-    /// A direct chat or an addressed signal: the bytes the target receives from others.
-    DirectedTo(&'a str, &'a mut Option<Level>),
-}
-
-impl FanOut {
-    fn new(config: &ServerConfig, now: Instant) -> Self {
-        Self {
-            level: Level::full(config.fan_out_rate, now),
-            per_connection: config.fan_out_rate,
-            room_broadcast: config.room_broadcast_rate,
-            directed: config.directed_rate,
-        }
-    }
-
-    /// Charges a frame of `bytes` for `recipients`: `bytes × recipients` to the sender and
-    /// `bytes` to the budget it passes, both or neither.
-    pub fn charge(
-        &mut self,
-        bytes: usize,
-        recipients: usize,
-        passes: Passes<'_>,
-        now: Instant,
-    ) -> Result<(), ProtocolError> {
-        if recipients == 0 {
-            return Ok(());
-        }
-        let cost = (bytes * recipients) as f64;
-        self.level.refill(self.per_connection, now);
-        if !self.level.allows(self.per_connection, cost) {
-            return Err(over_budget(format!(
-                "this connection's fan-out budget ({} bytes a second, frame size × recipients) is used up: {bytes} bytes to {recipients} connections",
-                self.per_connection.per_second
-            )));
-        }
-        let (shared, rate, whose) = match passes {
-            Passes::RoomBroadcast(slot) => (
-                slot,
-                self.room_broadcast,
-                "the room's broadcast budget".to_owned(),
-            ),
-            Passes::DirectedTo(target, slot) => (
-                slot,
-                self.directed,
-                format!("the budget of bytes sent to {target}"),
-            ),
-        };
-        let shared = Level::of(shared, rate, now);
-        if !shared.allows(rate, bytes as f64) {
-            return Err(over_budget(format!(
-                "{whose} ({} bytes a second) is used up",
-                rate.per_second
-            )));
-        }
-        shared.spend(bytes as f64);
-        self.level.spend(cost);
-        Ok(())
-    }
-}
-
-fn over_budget(why: String) -> ProtocolError {
-    ProtocolError::new(
-        ErrorCode::RateLimited,
-        format!("{why}: this frame was dropped"),
-    )
 }
 
 /// The times of the last strikes within a window: a sliding window, exact, that holds at

@@ -1,6 +1,8 @@
 //! Unit tests of `budget.rs`.
 
 use super::*;
+use crate::admission::bucket::Level;
+use std::time::Duration;
 
 #[test]
 fn strikes_count_within_their_window_only() {
@@ -21,11 +23,11 @@ fn strikes_count_within_their_window_only() {
 
 /// A sender's fan-out and one shared budget, as the hub charges them.
 fn fan_out(start: Instant) -> FanOut {
-    let config = ServerConfig {
+    let config = BudgetConfig {
         fan_out_rate: Rate::new(1000.0, 2000),
         room_broadcast_rate: Rate::new(100.0, 300),
         directed_rate: Rate::new(100.0, 300),
-        ..ServerConfig::default()
+        ..BudgetConfig::default()
     };
     FanOut::new(&config, start)
 }
@@ -106,9 +108,9 @@ fn update_user() -> ClientMessage {
 #[test]
 fn presence_updates_have_their_own_rate() {
     let start = Instant::now();
-    let config = ServerConfig {
+    let config = BudgetConfig {
         presence_rate: Rate::new(10.0, 20),
-        ..ServerConfig::default()
+        ..BudgetConfig::default()
     };
     let mut budget = Budget::new(&config, start);
     let admitted = (0..25)
@@ -126,9 +128,9 @@ fn presence_updates_have_their_own_rate() {
 #[test]
 fn a_signal_without_to_is_capped_in_size_and_one_with_to_is_not() {
     let start = Instant::now();
-    let config = ServerConfig {
+    let config = BudgetConfig {
         broadcast_signal_max_bytes: 1000,
-        ..ServerConfig::default()
+        ..BudgetConfig::default()
     };
     let mut budget = Budget::new(&config, start);
     let offer = |to: Option<&str>| {

@@ -1,11 +1,11 @@
-//! Who gets in: the Origin allow-list and the connection caps, decided before the
-//! WebSocket upgrade completes.
+//! How many get in: the caps on connections open at once (in total, lowered to fit the
+//! open-file limit, and per network), decided before the WebSocket upgrade completes.
 //!
 //! Every accepted TCP connection takes a [`Ticket`] before its handshake starts, so
 //! connections still in their handshake (a slowloris) count against the caps too. The
 //! ticket gives its place back when dropped, whichever way the connection task ends.
 
-use clap::ValueEnum;
+use super::origin::network_of;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -17,18 +17,6 @@ const MAX_REFUSALS_IN_FLIGHT: usize = 256;
 /// File descriptors kept free of connections: the listener, the SQLite files and their
 /// journals, the HTTP client of a users API, the runtime's own, and the refusals in flight.
 pub const DESCRIPTOR_MARGIN: usize = MAX_REFUSALS_IN_FLIGHT + 64;
-
-/// What to do with an upgrade request that carries no `Origin` header.
-///
-/// Browsers always send `Origin` with a WebSocket upgrade, and a page cannot remove it:
-/// a request without one does not come from a page of another site, so it is not a
-/// cross-site WebSocket hijacking. Such clients (the seed's Node.js clients, scripts,
-/// load generators) are allowed by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MissingOrigin {
-    Allow,
-    Deny,
-}
 
 /// The cap a refused connection hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,30 +129,6 @@ impl Drop for Ticket {
     }
 }
 
-/// The network a client is counted in: its IPv4 address (an IPv4-mapped IPv6 address
-/// counts as its IPv4 address), or the /64 of its IPv6 address, which is one subscriber's.
-pub(crate) fn network_of(address: IpAddr) -> IpAddr {
-    match address.to_canonical() {
-        IpAddr::V6(v6) => {
-            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(prefix.into())
-        }
-        v4 => v4,
-    }
-}
-
-/// Who a connection is, for the delays after failed sign-ins: its peer, or, when the peer
-/// is a trusted proxy, the right-most `X-Forwarded-For` address that is not one (each proxy
-/// appends the address it received from; only those past the trusted ones could be forged).
-pub(crate) fn client_of(peer: IpAddr, forwarded_for: &[IpAddr], trusted: &[IpAddr]) -> IpAddr {
-    let is_trusted = |address: &IpAddr| trusted.contains(&address.to_canonical());
-    if !is_trusted(&peer) {
-        return peer;
-    }
-    let mut hops = forwarded_for.iter().rev();
-    hops.find(|hop| !is_trusted(hop)).copied().unwrap_or(peer)
-}
-
 /// The connection cap that fits in the process's open-file limit: `requested` (0 is "as
 /// many as fit"), lowered to the limit less [`DESCRIPTOR_MARGIN`], said in the log. The
 /// soft limit is first raised to the hard one where the system allows.
@@ -185,23 +149,6 @@ pub(crate) fn within_descriptor_limit(requested: usize) -> usize {
     };
     log::info!("at most {cap} connections (open-file limit {limit})");
     cap
-}
-
-/// Whether `origin` (the request's `Origin` header, if any) may open a connection.
-pub(crate) fn origin_allowed(
-    origin: Option<&str>,
-    allowed: &[String],
-    missing: MissingOrigin,
-) -> bool {
-    let Some(origin) = origin else {
-        return missing == MissingOrigin::Allow;
-    };
-    allowed.iter().any(|listed| {
-        listed == "*"
-            || listed
-                .trim_end_matches('/')
-                .eq_ignore_ascii_case(origin.trim())
-    })
 }
 
 fn over(count: usize, cap: usize) -> bool {

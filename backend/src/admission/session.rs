@@ -4,8 +4,9 @@
 //! A token is `v2.<payload>.<mac>`, both parts base64url without padding: the payload is
 //! `email|device|expiry` (Unix seconds), the MAC an HMAC-SHA256 of it under the server's
 //! secret. The device must also still be in the claims table (`claims`), so signing a
-//! device out revokes its token. The secret comes from `--session-secret`, or the file `session.key` in the data
-//! folder, written with fresh random bytes the first time. See `docs/SECURITY.md`.
+//! device out revokes its token. The secret comes from `--session-secret`, or the file
+//! `session.key` in the data folder, written with fresh random bytes the first time. See
+//! `docs/SECURITY.md`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,17 +16,12 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The shortest secret accepted, in bytes, and the length of a generated one.
 pub const SECRET_MIN_BYTES: usize = 32;
 
 /// The file, in the data folder, that keeps a generated secret across restarts.
 pub const SECRET_FILE_NAME: &str = "session.key";
-
-/// How long a token is good for unless configured, and how long a device left unused
-/// keeps its claim on an email (each registration renews both).
-pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 /// Something to keep out of logs: an access code or a secret from the command line.
 #[derive(Clone, PartialEq, Eq)]
@@ -113,7 +109,7 @@ const VERSION: &str = "v2";
 
 impl SessionKey {
     /// A key of fresh random bytes, good for this run only (tests, and the default of
-    /// [`crate::ServerConfig`]).
+    /// `AdmissionConfig`).
     ///
     /// # Panics
     /// When the operating system has no random source, which a server cannot run without.

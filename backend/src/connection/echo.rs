@@ -3,7 +3,7 @@
 //! It runs behind the production handshake and socket limits, so the Autobahn testsuite
 //! checks the code real clients meet.
 
-use crate::connection::handshake::Socket;
+use super::handshake::Socket;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;

@@ -7,9 +7,10 @@
 //! 64 KiB and 124 header lines, read in at most 512 reads; past any of them it drops the
 //! connection without an answer.
 
+use super::config::ConnectionConfig;
+use super::context::Context;
 use super::stream::LeanStream;
 use crate::admission::{self, Cap};
-use crate::config::ServerConfig;
 use shared::{DEFAULT_ROOM, DELTA_SUBPROTOCOL, ROOM_QUERY_PARAMETER, normalize_room};
 use std::net::IpAddr;
 use tokio::net::TcpStream;
@@ -18,7 +19,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, header};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-/// The path of the echo route (with `ServerConfig::echo_route` only).
+/// The path of the echo route (with `ConnectionConfig::echo_route` only).
 pub(crate) const ECHO_PATH: &str = "/__echo";
 
 /// Seconds a client refused for a full server is told to wait.
@@ -71,7 +72,7 @@ struct Requested {
 #[allow(clippy::result_large_err)]
 pub(crate) async fn accept(
     stream: TcpStream,
-    config: &ServerConfig,
+    context: &Context,
     full: Option<Cap>,
 ) -> Result<Accepted, String> {
     let mut requested = None;
@@ -80,7 +81,8 @@ pub(crate) async fn accept(
             .headers()
             .get(header::ORIGIN)
             .map(|value| value.to_str().unwrap_or("\u{fffd}"));
-        if !admission::origin_allowed(origin, &config.allowed_origins, config.missing_origin) {
+        let origins = &context.admission;
+        if !admission::origin_allowed(origin, &origins.allowed_origins, origins.missing_origin) {
             let message = match origin {
                 Some(_) => "origin not allowed",
                 None => "an origin is required",
@@ -95,7 +97,7 @@ pub(crate) async fn accept(
             );
             return Err(refusal);
         }
-        if config.echo_route && request.uri().path() == ECHO_PATH {
+        if context.config.echo_route && request.uri().path() == ECHO_PATH {
             requested = Some(Requested {
                 room: String::new(),
                 wants_deltas: false,
@@ -120,10 +122,10 @@ pub(crate) async fn accept(
         });
         Ok(response)
     };
-    let limits = socket_config(config);
+    let limits = socket_config(&context.config);
     let stream = LeanStream::new(stream);
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(limits));
-    let socket = match tokio::time::timeout(config.handshake_timeout, handshake).await {
+    let socket = match tokio::time::timeout(context.config.handshake_timeout, handshake).await {
         Ok(Ok(socket)) => socket,
         Ok(Err(error)) => return Err(format!("handshake failed: {error}")),
         Err(_) => return Err("handshake timed out".into()),
@@ -144,7 +146,7 @@ pub(crate) async fn accept(
 }
 
 /// The frame and buffer limits of every connection.
-pub(crate) fn socket_config(config: &ServerConfig) -> WebSocketConfig {
+pub(crate) fn socket_config(config: &ConnectionConfig) -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes))
@@ -159,7 +161,7 @@ pub(crate) fn socket_config(config: &ServerConfig) -> WebSocketConfig {
 
 /// tungstenite's write buffer bound: a pong or two, except on a server with the test-only
 /// echo route, whose echoes (up to the message limit) go through tungstenite's writer.
-fn max_write_buffer(config: &ServerConfig) -> usize {
+fn max_write_buffer(config: &ConnectionConfig) -> usize {
     match config.echo_route {
         true => 2 * config.max_message_bytes + MAX_WRITE_BUFFER_BYTES,
         false => MAX_WRITE_BUFFER_BYTES,

@@ -10,12 +10,11 @@ mod write;
 use ending::{Ending, ending_of};
 use write::{within, write_all};
 
-use crate::admission::Access;
-use crate::admission::budget::Budget;
-use crate::config::ServerConfig;
-use crate::connection::handshake::Socket;
+use super::context::Context;
+use super::handshake::Socket;
+use crate::admission::budget::{Budget, BudgetConfig};
 use crate::frame::Frame;
-use crate::hub::{ConnId, Hub, Outbox};
+use crate::hub::{ConnId, Outbox};
 use futures_util::{SinkExt, StreamExt};
 use shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage, decode_client_message};
 use std::net::IpAddr;
@@ -37,11 +36,10 @@ pub(crate) struct Opening {
     pub socket: Socket,
     pub room: String,
     pub wants_deltas: bool,
-    /// The client's network (`admission::network_of`), for the delays after failed sign-ins.
+    /// The client's network (`admission::network_of`), for the delays after failed
+    /// sign-ins.
     pub network: IpAddr,
-    pub hub: Hub,
-    pub access: Arc<Access>,
-    pub config: Arc<ServerConfig>,
+    pub context: Arc<Context>,
 }
 
 pub(crate) fn open(opening: Opening) -> Box<Peer> {
@@ -51,22 +49,21 @@ pub(crate) fn open(opening: Opening) -> Box<Peer> {
         room,
         wants_deltas,
         network,
-        hub,
-        access,
-        config,
+        context,
     } = opening;
+    let config = &context.config;
     let outbox = Arc::new(Outbox::new(config.outbox_capacity, config.outbox_bytes));
-    hub.connect(id, room.clone(), wants_deltas, Arc::clone(&outbox));
+    context
+        .hub
+        .connect(id, room.clone(), wants_deltas, Arc::clone(&outbox));
     log::info!("conn={id} joined room={room} deltas={wants_deltas}");
     Box::new(Peer {
         id,
         socket,
         outbox,
-        hub,
+        context,
         budget: None,
         presence_seen: false,
-        config,
-        access,
         network,
         wants_deltas,
         registered: None,
@@ -80,7 +77,7 @@ pub(crate) fn open(opening: Opening) -> Box<Peer> {
 /// Runs a connection from its first frame to its last, then takes it out of the hub.
 pub(crate) async fn serve(mut peer: Box<Peer>) {
     let ending = peer.run().await;
-    peer.hub.disconnect(peer.id);
+    peer.context.hub.disconnect(peer.id);
     // Boxed: the goodbye's state exists only while it runs, not in every idle task.
     Box::pin(peer.close(&ending)).await;
     log::info!("conn={} closed: {ending}", peer.id);
@@ -96,14 +93,13 @@ pub(crate) struct Peer {
     id: ConnId,
     socket: Socket,
     outbox: Arc<Outbox>,
-    hub: Hub,
+    /// The settings, the registering rules and the hub, shared by every connection.
+    context: Arc<Context>,
     /// Made at the first frame that a rate or a strike applies to, the registration
     /// aside: a client that only registers (most of an idle crowd) never needs one.
     budget: Option<Box<Budget>>,
     /// A presence frame came: the next ones are counted against the budget's rate.
     presence_seen: bool,
-    config: Arc<ServerConfig>,
-    access: Arc<Access>,
     network: IpAddr,
     wants_deltas: bool,
     /// Who the connection registered as, once it has.
@@ -193,7 +189,7 @@ impl Peer {
                     // Boxed, as below: a future keeps its largest state inline, and the
                     // claims' lookups would size every idle connection's task for them.
                     None => Box::pin(self.register(profile)).await,
-                    Some(_) => self.hub.register(self.id, profile, None),
+                    Some(_) => self.context.hub.register(self.id, profile, None),
                 }
             }
             ClientMessage::LinkDevice => Box::pin(self.link_device()).await?,
@@ -201,19 +197,19 @@ impl Peer {
                 return Box::pin(self.sign_out(request.others)).await;
             }
             ClientMessage::Chat(request) => {
-                let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
-                self.hub.chat(self.id, request, fan_out)
+                let fan_out = budget_of(&mut self.budget, &self.context.budget).fan_out();
+                self.context.hub.chat(self.id, request, fan_out)
             }
             signaling => {
-                let fan_out = budget_of(&mut self.budget, &self.config).fan_out();
-                self.hub.relay(self.id, signaling, fan_out)
+                let fan_out = budget_of(&mut self.budget, &self.context.budget).fan_out();
+                self.context.hub.relay(self.id, signaling, fan_out)
             }
         };
         Ok(outcome.err())
     }
 
     fn budget(&mut self) -> &mut Budget {
-        budget_of(&mut self.budget, &self.config)
+        budget_of(&mut self.budget, &self.context.budget)
     }
 
     /// Writes a batch of what the hub queued. If more is queued, the next turn of the loop
@@ -224,12 +220,12 @@ impl Peer {
             .outbox
             .take(&mut batch, WRITE_BATCH)
             .map_err(ending_of)?;
-        if taken.ping_due && self.last_heard.elapsed() > self.config.idle_timeout {
+        if taken.ping_due && self.last_heard.elapsed() > self.context.config.idle_timeout {
             return Err(Ending::Idle);
         }
         if taken.ping_due
             && self.registered.is_none()
-            && self.opened_at.elapsed() > self.config.register_timeout
+            && self.opened_at.elapsed() > self.context.config.register_timeout
         {
             return Err(Ending::NotRegistered);
         }
@@ -259,7 +255,7 @@ impl Peer {
             Ok::<_, String>(())
         };
         // Boxed: a write's state exists only while it runs, not in every idle task.
-        Box::pin(within(&self.config, &self.outbox, write)).await
+        Box::pin(within(&self.context.config, &self.outbox, write)).await
     }
 
     /// Waits, within the send timeout, until tungstenite's pong is written: a client that
@@ -270,7 +266,7 @@ impl Peer {
         }
         let socket = &mut self.socket;
         let flush = async move { socket.flush().await.map_err(|error| error.to_string()) };
-        Box::pin(within(&self.config, &self.outbox, flush)).await
+        Box::pin(within(&self.context.config, &self.outbox, flush)).await
     }
 
     /// Says goodbye with a close frame where the client can still hear one, then reads
@@ -287,7 +283,7 @@ impl Peer {
             code,
             reason: reason.into(),
         };
-        let grace = self.config.send_timeout.min(Duration::from_secs(2));
+        let grace = self.context.config.send_timeout.min(Duration::from_secs(2));
         let socket = &mut self.socket;
         let goodbye = async move {
             if socket.close(Some(frame)).await.is_ok() {
@@ -299,6 +295,6 @@ impl Peer {
 }
 
 /// A connection's budget, made when first needed.
-fn budget_of<'a>(budget: &'a mut Option<Box<Budget>>, config: &ServerConfig) -> &'a mut Budget {
+fn budget_of<'a>(budget: &'a mut Option<Box<Budget>>, config: &BudgetConfig) -> &'a mut Budget {
     budget.get_or_insert_with(|| Box::new(Budget::new(config, Instant::now())))
 }

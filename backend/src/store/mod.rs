@@ -20,6 +20,27 @@ pub use write_behind::{RetryPolicy, WriteBehind};
 
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
+
+/// How long the users store keeps users, and how long it is given at shutdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// Users not connected and not seen for this long are deleted (`None`: kept for ever),
+    /// and the claims forget emails not used for as long.
+    pub retention: Option<Duration>,
+    /// Time the users store is given at shutdown to take the changes still pending
+    /// (retried meanwhile), after the connections' grace.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            retention: retention_of_days(DEFAULT_RETENTION_DAYS),
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
 
 /// A user as the store keeps it.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,8 +12,9 @@ impl Peer {
     /// The first registration: the access rules (which may ask the claims store), then
     /// the hub.
     pub(super) async fn register(&mut self, profile: Profile) -> Result<(), ProtocolError> {
-        let online = self.hub.is_online(&profile.email);
-        let access = Arc::clone(&self.access);
+        let online = self.context.hub.is_online(&profile.email);
+        let context = Arc::clone(&self.context);
+        let access = &context.access;
         let admitted = access
             .admit(&profile, self.wants_deltas, self.network, online)
             .await;
@@ -22,7 +23,7 @@ impl Peer {
         self.last_heard = Instant::now();
         let admitted = admitted?;
         let email = profile.email.clone();
-        if let Err(error) = self.hub.register(self.id, profile, Some(&admitted)) {
+        if let Err(error) = self.context.hub.register(self.id, profile, Some(&admitted)) {
             access.undo(&email, &admitted).await;
             return Err(error);
         }
@@ -48,6 +49,7 @@ impl Peer {
             return Ok(Err(not_registered()));
         };
         let link = match self
+            .context
             .access
             .link_code(&registered.email, registered.device.as_deref())
         {
@@ -66,14 +68,18 @@ impl Peer {
         let Some(registered) = &self.registered else {
             return Ok(Some(not_registered()));
         };
-        let access = Arc::clone(&self.access);
+        let context = Arc::clone(&self.context);
         let device = registered.device.as_deref();
-        let devices = match access.sign_out(&registered.email, device, others).await {
+        let devices = match context
+            .access
+            .sign_out(&registered.email, device, others)
+            .await
+        {
             Ok(devices) => devices,
             Err(error) => return Ok(Some(error)),
         };
         let closed = match others {
-            true => self.hub.close_others_of(&registered.email, self.id),
+            true => self.context.hub.close_others_of(&registered.email, self.id),
             false => 0,
         };
         log::info!(

@@ -2,7 +2,7 @@
 //! short by a kick or shutdown.
 
 use super::{Ending, ending_of};
-use crate::config::ServerConfig;
+use crate::connection::ConnectionConfig;
 use crate::connection::stream::LeanStream;
 use crate::frame::Frame;
 use crate::hub::Outbox;
@@ -26,7 +26,7 @@ pub(super) async fn write_all(stream: &mut LeanStream, frames: &[Frame]) -> io::
 /// Runs a write within the send timeout; a kick (the outbox over its bound) or shutdown
 /// cuts it short, so that a client that stopped reading is closed at once.
 pub(super) async fn within(
-    config: &ServerConfig,
+    config: &ConnectionConfig,
     outbox: &Outbox,
     write: impl std::future::Future<Output = Result<(), String>>,
 ) -> Result<(), Ending> {
