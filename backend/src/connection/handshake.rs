@@ -10,11 +10,12 @@
 use super::config::ConnectionConfig;
 use super::context::Context;
 use super::stream::LeanStream;
+use super::writer::SocketWriter;
 use crate::admission::{self, Cap};
 use shared::{DEFAULT_ROOM, DELTA_SUBPROTOCOL, ROOM_QUERY_PARAMETER, normalize_room};
 use std::net::IpAddr;
 use tokio::net::TcpStream;
-use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, header};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -25,13 +26,10 @@ pub(crate) const ECHO_PATH: &str = "/__echo";
 /// Seconds a client refused for a full server is told to wait.
 const RETRY_AFTER_SECONDS: &str = "5";
 
-/// A client's WebSocket, over a stream that holds no read buffer while idle.
-pub(crate) type Socket = WebSocketStream<LeanStream>;
-
 /// tungstenite's read buffer, kept by every connection, and the most it takes per read
 /// call; a frame's length grows it while the frame is read. Its reads are served from
-/// memory (see [`LeanStream`]), so small steps cost no system calls: 64 bytes measured the
-/// same relay throughput as 256 and 80 bytes less per idle connection.
+/// memory (see [`LeanStream`]), so small steps cost no system calls: a larger buffer
+/// measured no faster and costs every idle connection (`docs/BENCHMARKS.md`).
 const READ_BUFFER_BYTES: usize = 64;
 
 /// The largest frame tungstenite writes itself: a pong or a close frame, a 2-byte header
@@ -46,7 +44,7 @@ const MAX_WRITE_BUFFER_BYTES: usize = 2 * MAX_CONTROL_FRAME_BYTES;
 
 /// A connection that completed the handshake.
 pub(crate) struct Accepted {
-    pub socket: Socket,
+    pub socket: SocketWriter,
     pub room: String,
     /// The client chose the delta subprotocol.
     pub wants_deltas: bool,
@@ -55,6 +53,29 @@ pub(crate) struct Accepted {
     /// The addresses of its `X-Forwarded-For` headers, in order (none if one is not an
     /// address): who it is, if it came through a trusted proxy.
     pub forwarded_for: Vec<IpAddr>,
+}
+
+/// Why a connection did not complete its handshake (a refusal is one: its HTTP answer was
+/// written).
+#[derive(Debug)]
+pub(crate) enum HandshakeError {
+    /// Refused, or not a WebSocket upgrade, or the client went away.
+    Failed(WsError),
+    /// Not completed within the handshake timeout.
+    TimedOut,
+    /// Completed without the request having been seen (tungstenite shows it to the
+    /// callback before it answers, so this is never expected).
+    NoRequest,
+}
+
+impl std::fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Failed(error) => write!(f, "handshake failed: {error}"),
+            Self::TimedOut => f.write_str("handshake timed out"),
+            Self::NoRequest => f.write_str("handshake ended without a request"),
+        }
+    }
 }
 
 /// What the client asked for in its upgrade request.
@@ -74,7 +95,7 @@ pub(crate) async fn accept(
     stream: TcpStream,
     context: &Context,
     full: Option<Cap>,
-) -> Result<Accepted, String> {
+) -> Result<Accepted, HandshakeError> {
     let mut requested = None;
     let callback = |request: &Request, mut response: Response| {
         let origin = request
@@ -127,17 +148,17 @@ pub(crate) async fn accept(
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(limits));
     let socket = match tokio::time::timeout(context.config.handshake_timeout, handshake).await {
         Ok(Ok(socket)) => socket,
-        Ok(Err(error)) => return Err(format!("handshake failed: {error}")),
-        Err(_) => return Err("handshake timed out".into()),
+        Ok(Err(error)) => return Err(HandshakeError::Failed(error)),
+        Err(_) => return Err(HandshakeError::TimedOut),
     };
     let Requested {
         room,
         wants_deltas,
         echo,
         forwarded_for,
-    } = requested.ok_or_else(|| "handshake ended without a request".to_string())?;
+    } = requested.ok_or(HandshakeError::NoRequest)?;
     Ok(Accepted {
-        socket,
+        socket: SocketWriter::new(socket),
         room,
         wants_deltas,
         echo,
@@ -146,26 +167,17 @@ pub(crate) async fn accept(
 }
 
 /// The frame and buffer limits of every connection.
-pub(crate) fn socket_config(config: &ConnectionConfig) -> WebSocketConfig {
+fn socket_config(config: &ConnectionConfig) -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes))
         // An idle connection costs its buffers: tungstenite's default read buffer is 128 KiB,
-        // allocated up front. Data frames bypass tungstenite's write buffer (see `peer`):
-        // it only ever holds a pong or a close frame, written at once, and never more than
-        // `MAX_WRITE_BUFFER_BYTES` (unbounded by default).
+        // allocated up front. Data frames bypass tungstenite's write buffer (see `writer`),
+        // the echo route's too: it only ever holds a pong or a close frame, written at once,
+        // and never more than `MAX_WRITE_BUFFER_BYTES` (unbounded by default).
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0)
-        .max_write_buffer_size(max_write_buffer(config))
-}
-
-/// tungstenite's write buffer bound: a pong or two, except on a server with the test-only
-/// echo route, whose echoes (up to the message limit) go through tungstenite's writer.
-fn max_write_buffer(config: &ConnectionConfig) -> usize {
-    match config.echo_route {
-        true => 2 * config.max_message_bytes + MAX_WRITE_BUFFER_BYTES,
-        false => MAX_WRITE_BUFFER_BYTES,
-    }
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
 }
 
 /// The room named by `?room=`, normalised, or the default room.

@@ -11,6 +11,7 @@ mod echo;
 mod handshake;
 mod peer;
 mod stream;
+mod writer;
 
 pub use config::ConnectionConfig;
 pub(crate) use context::Context;
@@ -66,7 +67,8 @@ fn start(
         forwarded_for,
     } = accepted;
     if echo {
-        return Box::pin(echo::serve(id, socket, stop));
+        let send_timeout = context.config.send_timeout;
+        return Box::pin(echo::serve(id, socket, send_timeout, stop));
     }
     let trusted = &context.admission.trusted_proxies;
     let client = admission::client_of(address.ip(), &forwarded_for, trusted);

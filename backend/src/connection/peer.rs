@@ -1,28 +1,26 @@
 //! One connection's task: a single `select!` loop over the outbox (which also carries the
-//! hub's ping tick and shutdown) and the socket. Frames from the client become hub calls,
-//! within the connection's [`Budget`]; the hub's frames go out in vectored writes; the
-//! cleanup runs once, in [`serve`], whichever way the loop ends.
+//! hub's ping tick and shutdown) and the socket ([`SocketWriter`]). Frames from the client
+//! become hub calls, within the connection's [`Budget`]; the hub's frames go out through
+//! the writer; the cleanup runs once, in [`serve`], whichever way the loop ends.
 
+mod deadline;
 mod ending;
 mod sign_in;
-mod write;
 
+use deadline::within;
 use ending::{Ending, ending_of};
-use write::{within, write_all};
 
 use super::context::Context;
-use super::handshake::Socket;
+use super::writer::{Departure, SocketError, SocketWriter};
 use crate::admission::budget::{Budget, BudgetConfig};
 use crate::frame::Frame;
 use crate::hub::{ConnId, Outbox};
-use futures_util::{SinkExt, StreamExt};
 use shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage, decode_client_message};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::Message;
 
 /// Frames written by one system call at most (a vectored write).
 const WRITE_BATCH: usize = 256;
@@ -33,7 +31,7 @@ const WRITE_BATCH: usize = 256;
 /// so passing the socket to an `async fn` would size every connection's task for it twice.
 pub(crate) struct Opening {
     pub id: ConnId,
-    pub socket: Socket,
+    pub socket: SocketWriter,
     pub room: String,
     pub wants_deltas: bool,
     /// The client's network (`admission::network_of`), for the delays after failed
@@ -69,8 +67,6 @@ pub(crate) fn open(opening: Opening) -> Box<Peer> {
         registered: None,
         opened_at: Instant::now(),
         last_heard: Instant::now(),
-        torn: false,
-        closing: false,
     })
 }
 
@@ -80,7 +76,7 @@ pub(crate) async fn serve(mut peer: Box<Peer>) {
     peer.context.hub.disconnect(peer.id);
     // Boxed: the goodbye's state exists only while it runs, not in every idle task.
     Box::pin(peer.close(&ending)).await;
-    log::info!("conn={} closed: {ending}", peer.id);
+    ending.log(peer.id);
 }
 
 /// The identity a connection registered with: its email, and its device if it proved one.
@@ -91,7 +87,7 @@ struct Registered {
 
 pub(crate) struct Peer {
     id: ConnId,
-    socket: Socket,
+    socket: SocketWriter,
     outbox: Arc<Outbox>,
     /// The settings, the registering rules and the hub, shared by every connection.
     context: Arc<Context>,
@@ -108,13 +104,11 @@ pub(crate) struct Peer {
     opened_at: Instant,
     /// When the client last sent anything; checked at each ping tick.
     last_heard: Instant,
-    /// A write was cut short in the middle of a frame: the stream can carry nothing more.
-    torn: bool,
-    /// The client sent its close frame: nothing more is written after tungstenite's reply.
-    closing: bool,
 }
 
 impl Peer {
+    /// The loop of tokio's chat example: what the hub queued for the client, or what the
+    /// client sent, one at a time, until one of them ends the connection.
     async fn run(&mut self) -> Ending {
         let outbox = Arc::clone(&self.outbox);
         loop {
@@ -122,20 +116,21 @@ impl Peer {
             let step = tokio::select! {
                 biased;
                 _ = outbox.woken() => self.write_queued().await,
-                incoming = self.socket.next() => match incoming {
-                    None => return Ending::ClientClosed,
-                    Some(Err(WsError::Capacity(_))) => return Ending::TooBig,
-                    Some(Err(error)) => return Ending::Transport(error.to_string()),
-                    Some(Ok(message)) => {
-                        self.last_heard = Instant::now();
-                        self.on_message(message).await
-                    }
-                },
+                incoming = self.socket.next() => self.on_incoming(incoming).await,
             };
             if let Err(ending) = step {
                 return ending;
             }
         }
+    }
+
+    async fn on_incoming(
+        &mut self,
+        incoming: Option<Result<Message, SocketError>>,
+    ) -> Result<(), Ending> {
+        let message = incoming.ok_or(Ending::Left(Departure::Closed))??;
+        self.last_heard = Instant::now();
+        self.on_message(message).await
     }
 
     async fn on_message(&mut self, message: Message) -> Result<(), Ending> {
@@ -145,10 +140,8 @@ impl Peer {
                 ErrorCode::BinaryNotSupported,
                 "frames must be JSON text",
             )),
-            Message::Close(_) => {
-                self.closing = true;
-                return Ok(());
-            }
+            // tungstenite queued its reply; nothing is written after it.
+            Message::Close(_) => return Ok(()),
             // tungstenite queued a pong: it goes out before the socket is read again.
             Message::Ping(_) => return self.flush_pong().await,
             Message::Pong(_) | Message::Frame(_) => None,
@@ -237,60 +230,38 @@ impl Peer {
         Ok(())
     }
 
-    /// Writes whole frames straight to the socket, in one vectored write where it can:
-    /// tungstenite frames only its own replies (pongs, close), and those are flushed first
-    /// so that frames never interleave.
+    /// Writes whole frames to the socket (see [`SocketWriter::write_frames`]) within the
+    /// send timeout.
     async fn write_frames(&mut self, frames: &[Frame]) -> Result<(), Ending> {
-        if self.closing {
-            return Ok(());
-        }
-        let (socket, torn) = (&mut self.socket, &mut self.torn);
-        let write = async move {
-            socket.flush().await.map_err(|error| error.to_string())?;
-            *torn = true;
-            write_all(socket.get_mut(), frames)
-                .await
-                .map_err(|error| error.to_string())?;
-            *torn = false;
-            Ok::<_, String>(())
-        };
+        let write = self.socket.write_frames(frames);
         // Boxed: a write's state exists only while it runs, not in every idle task.
-        Box::pin(within(&self.context.config, &self.outbox, write)).await
+        Box::pin(within(
+            self.context.config.send_timeout,
+            &self.outbox,
+            write,
+        ))
+        .await
     }
 
     /// Waits, within the send timeout, until tungstenite's pong is written: a client that
     /// sends pings and never reads is not read on, and is closed as too slow.
     async fn flush_pong(&mut self) -> Result<(), Ending> {
-        if self.closing {
-            return Ok(());
-        }
-        let socket = &mut self.socket;
-        let flush = async move { socket.flush().await.map_err(|error| error.to_string()) };
-        Box::pin(within(&self.context.config, &self.outbox, flush)).await
+        let flush = self.socket.flush();
+        Box::pin(within(
+            self.context.config.send_timeout,
+            &self.outbox,
+            flush,
+        ))
+        .await
     }
 
-    /// Says goodbye with a close frame where the client can still hear one, then reads
-    /// until the client closes too, so that the close frame is not lost to a reset.
+    /// Says goodbye with a close frame where the client can still hear one.
     async fn close(&mut self, ending: &Ending) {
         let Some((code, reason)) = ending.close_frame() else {
             return;
         };
-        if self.torn {
-            // Half a frame went out: a close frame now would be read as its rest.
-            return;
-        }
-        let frame = CloseFrame {
-            code,
-            reason: reason.into(),
-        };
         let grace = self.context.config.send_timeout.min(Duration::from_secs(2));
-        let socket = &mut self.socket;
-        let goodbye = async move {
-            if socket.close(Some(frame)).await.is_ok() {
-                while let Some(Ok(_)) = socket.next().await {}
-            }
-        };
-        let _ = tokio::time::timeout(grace, goodbye).await;
+        self.socket.close(code, reason, grace).await;
     }
 }
 

@@ -1,12 +1,14 @@
 //! Why a connection's loop ended: for the log line and the close frame the client gets.
 
 use crate::admission::budget::Overrun;
+use crate::connection::writer::{Departure, SocketError};
 use crate::outbox::Closed;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// Why the loop ended, for the log and the close frame.
 pub(super) enum Ending {
-    ClientClosed,
+    /// The client went: it closed, reset the connection or broke the protocol.
+    Left(Departure),
     Idle,
     TooSlow,
     TooBig,
@@ -19,6 +21,7 @@ pub(super) enum Ending {
     SignedOut,
     /// Its user signed the other devices out from another one.
     SignedOutElsewhere,
+    /// The socket failed for a reason of the server's or the network's.
     Transport(String),
 }
 
@@ -37,7 +40,16 @@ impl Ending {
             Self::NotRegistered => Some((CloseCode::Policy, "did not register in time")),
             Self::SignedOut => Some((CloseCode::Normal, "signed out")),
             Self::SignedOutElsewhere => Some((CloseCode::Policy, "signed out from another device")),
-            Self::ClientClosed | Self::Transport(_) => None,
+            Self::Left(_) | Self::Transport(_) => None,
+        }
+    }
+
+    /// The connection's last log line: a client leaving is no failure of the server's.
+    pub(super) fn log(&self, id: u64) {
+        match self {
+            Self::Left(departure) => log::info!("conn={id} left: {departure}"),
+            Self::Transport(error) => log::warn!("conn={id} closed: transport error: {error}"),
+            ending => log::info!("conn={id} closed: {ending}"),
         }
     }
 }
@@ -45,7 +57,7 @@ impl Ending {
 impl std::fmt::Display for Ending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::ClientClosed => f.write_str("client closed"),
+            Self::Left(departure) => write!(f, "left: {departure}"),
             Self::Idle => f.write_str("no answer to pings"),
             Self::TooSlow => f.write_str("client too slow to read"),
             Self::TooBig => f.write_str("message over the size limit"),
@@ -56,6 +68,16 @@ impl std::fmt::Display for Ending {
             Self::SignedOut => f.write_str("signed out"),
             Self::SignedOutElsewhere => f.write_str("signed out from another device"),
             Self::Transport(error) => write!(f, "transport error: {error}"),
+        }
+    }
+}
+
+impl From<SocketError> for Ending {
+    fn from(error: SocketError) -> Self {
+        match error {
+            SocketError::Left(departure) => Self::Left(departure),
+            SocketError::TooBig => Self::TooBig,
+            SocketError::Failed(error) => Self::Transport(error),
         }
     }
 }
