@@ -182,3 +182,7 @@ impl fmt::Display for SocketError {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;
