@@ -62,7 +62,6 @@ pub async fn run(
     let purged = access.claims().clone();
     let retention = config.store.retention;
     tasks.spawn(claims::purge_periodically(purged, retention, stop.clone()));
-    tokio::pin!(shutdown);
     let max_connections = admission::within_descriptor_limit(config.admission.max_connections);
     let caps = Admission::new(max_connections, config.admission.max_connections_per_ip);
     let context = Arc::new(Context {
@@ -72,10 +71,31 @@ pub async fn run(
         access,
         hub,
     });
+    accept_until(&listener, shutdown, &caps, &context, &tasks, &stop).await;
+    close_connections(&context, &tasks, &stop).await;
+    shut_store(&store, config.store.shutdown_timeout).await;
+    if !context.access.claims().flush().await {
+        log::error!(
+            "claims: some claims kept in memory could not be written (the file is unavailable); their devices sign in anew"
+        );
+    }
+}
+
+/// Accepts connections until `shutdown` resolves, each a task of `tasks` once it has a
+/// place under the caps.
+async fn accept_until(
+    listener: &TcpListener,
+    shutdown: impl Future,
+    caps: &Admission,
+    context: &Arc<Context>,
+    tasks: &TaskTracker,
+    stop: &CancellationToken,
+) {
+    tokio::pin!(shutdown);
     let mut next_id = 1;
     loop {
         let (stream, address) = tokio::select! {
-            _ = &mut shutdown => break,
+            _ = &mut shutdown => return,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -93,16 +113,15 @@ pub async fn run(
             log::debug!("conn={id} from {address}: dropped, too many refusals at once");
             continue;
         };
-        let context = Arc::clone(&context);
-        tasks.spawn(connection::serve(
-            stream,
-            address,
-            id,
-            ticket,
-            context,
-            stop.clone(),
-        ));
+        let context = Arc::clone(context);
+        let connection = connection::serve(stream, address, id, ticket, context, stop.clone());
+        tasks.spawn(connection);
     }
+}
+
+/// Tells every connection and ticker to stop (1001 to each client), and waits for the
+/// connections within the shutdown grace.
+async fn close_connections(context: &Context, tasks: &TaskTracker, stop: &CancellationToken) {
     let hub = &context.hub;
     log::info!(
         "shutting down: closing {} connections",
@@ -114,12 +133,6 @@ pub async fn run(
     let grace = context.config.shutdown_grace;
     if tokio::time::timeout(grace, tasks.wait()).await.is_err() {
         log::warn!("some connections did not close within {grace:?}");
-    }
-    shut_store(&store, config.store.shutdown_timeout).await;
-    if !context.access.claims().flush().await {
-        log::error!(
-            "claims: some claims kept in memory could not be written (the file is unavailable); their devices sign in anew"
-        );
     }
 }
 

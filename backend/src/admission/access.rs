@@ -2,15 +2,13 @@
 //! (a device's session token, or a link code from one), lookalike emails, and the delays
 //! after failed attempts. See `docs/SECURITY.md` ("Who may register as whom").
 
+mod credentials;
 mod refusals;
 
 use super::attempts::Attempts;
 use super::claims::{ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
 use super::config::AdmissionConfig;
 use super::session::{Secret, SessionKey};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::Mac;
 use refusals::{claimed_error, confusable, in_use, no_device, store_failed, too_many_attempts};
 use shared::{DeviceLink, ErrorCode, Profile, ProtocolError};
 use std::net::IpAddr;
@@ -45,13 +43,6 @@ pub(crate) struct Admitted {
     /// It may join an email online elsewhere, as another tab: it proved a device, or the
     /// server shares emails.
     pub may_join_online: bool,
-}
-
-/// What a registration showed besides the email.
-struct Credentials {
-    code_ok: bool,
-    /// The token's device, if the token is signed for this email and unexpired.
-    token_device: Option<Result<DeviceId, ProtocolError>>,
 }
 
 impl Access {
@@ -235,72 +226,6 @@ impl Access {
     /// Whether seed clients see nothing of a room before they register (an access code).
     pub fn gates_rooms(&self) -> bool {
         self.code.is_some()
-    }
-
-    fn credentials(&self, profile: &Profile) -> Credentials {
-        let code_ok = match &self.code {
-            Some(code) => self.same_code(code, profile.access_code.as_deref().unwrap_or("")),
-            None => true,
-        };
-        let token_device = profile.token.as_deref().map(|token| {
-            self.key
-                .verify(token, &profile.email, unix_now())
-                .map_err(|error| ProtocolError::new(ErrorCode::InvalidToken, error.to_string()))
-        });
-        Credentials {
-            code_ok,
-            token_device,
-        }
-    }
-
-    /// The access code, unless a device (a live token or a link code) stands for it. With
-    /// shared emails a signed token stands for it.
-    fn check_code(
-        &self,
-        given: &Credentials,
-        profile: &Profile,
-        proven: bool,
-    ) -> Result<(), ProtocolError> {
-        let signed = matches!(given.token_device, Some(Ok(_))) && self.shared_emails;
-        if given.code_ok || proven || signed {
-            return Ok(());
-        }
-        let message = match profile.access_code {
-            None => "this server needs an access code",
-            Some(_) => "wrong access code",
-        };
-        Err(ProtocolError::new(ErrorCode::AccessDenied, message))
-    }
-
-    fn admitted(
-        &self,
-        email: &str,
-        wants_deltas: bool,
-        device: DeviceId,
-        created: bool,
-    ) -> Admitted {
-        let expires = unix_now().saturating_add(self.ttl.as_secs().max(1));
-        let token = wants_deltas.then(|| self.key.issue(email, &device, expires));
-        Admitted {
-            device: (device != SHARED_DEVICE).then_some(device),
-            token,
-            created,
-            may_join_online: true,
-        }
-    }
-
-    /// Compares the codes in constant time: the MACs of both under the session key, which
-    /// have the same length whatever the codes'.
-    fn same_code(&self, expected: &Secret, given: &str) -> bool {
-        let expected = self
-            .key
-            .mac(&URL_SAFE_NO_PAD.encode(expected.as_bytes()))
-            .finalize()
-            .into_bytes();
-        self.key
-            .mac(&URL_SAFE_NO_PAD.encode(given))
-            .verify_slice(&expected)
-            .is_ok()
     }
 }
 

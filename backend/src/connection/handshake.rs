@@ -97,50 +97,9 @@ pub(crate) async fn accept(
     full: Option<Cap>,
 ) -> Result<Accepted, HandshakeError> {
     let mut requested = None;
-    let callback = |request: &Request, mut response: Response| {
-        let origin = request
-            .headers()
-            .get(header::ORIGIN)
-            .map(|value| value.to_str().unwrap_or("\u{fffd}"));
-        let origins = &context.admission;
-        if !admission::origin_allowed(origin, &origins.allowed_origins, origins.missing_origin) {
-            let message = match origin {
-                Some(_) => "origin not allowed",
-                None => "an origin is required",
-            };
-            return Err(refuse(StatusCode::FORBIDDEN, message.into()));
-        }
-        if let Some(cap) = full {
-            let mut refusal = refuse(StatusCode::SERVICE_UNAVAILABLE, cap.to_string());
-            refusal.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from_static(RETRY_AFTER_SECONDS),
-            );
-            return Err(refusal);
-        }
-        if context.config.echo_route && request.uri().path() == ECHO_PATH {
-            requested = Some(Requested {
-                room: String::new(),
-                wants_deltas: false,
-                echo: true,
-                forwarded_for: Vec::new(),
-            });
-            return Ok(response);
-        }
-        let room = room_of(request).map_err(|message| refuse(StatusCode::BAD_REQUEST, message))?;
-        let wants_deltas = offers_delta_subprotocol(request);
-        if wants_deltas {
-            response.headers_mut().insert(
-                header::SEC_WEBSOCKET_PROTOCOL,
-                HeaderValue::from_static(DELTA_SUBPROTOCOL),
-            );
-        }
-        requested = Some(Requested {
-            room,
-            wants_deltas,
-            echo: false,
-            forwarded_for: forwarded_for(request),
-        });
+    let callback = |request: &Request, response: Response| {
+        let (response, asked) = answer(request, response, context, full)?;
+        requested = Some(asked);
         Ok(response)
     };
     let limits = socket_config(&context.config);
@@ -164,6 +123,62 @@ pub(crate) async fn accept(
         echo,
         forwarded_for,
     })
+}
+
+/// The answer to an upgrade request: a refusal (`403` for the origin, `503` for a cap,
+/// `400` for the room), or the upgrade and what the client asked for.
+// The error is tungstenite's `ErrorResponse`, an HTTP response.
+#[allow(clippy::result_large_err)]
+fn answer(
+    request: &Request,
+    mut response: Response,
+    context: &Context,
+    full: Option<Cap>,
+) -> Result<(Response, Requested), ErrorResponse> {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .map(|value| value.to_str().unwrap_or("\u{fffd}"));
+    let origins = &context.admission;
+    if !admission::origin_allowed(origin, &origins.allowed_origins, origins.missing_origin) {
+        let message = match origin {
+            Some(_) => "origin not allowed",
+            None => "an origin is required",
+        };
+        return Err(refuse(StatusCode::FORBIDDEN, message.into()));
+    }
+    if let Some(cap) = full {
+        let mut refusal = refuse(StatusCode::SERVICE_UNAVAILABLE, cap.to_string());
+        refusal.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+        return Err(refusal);
+    }
+    if context.config.echo_route && request.uri().path() == ECHO_PATH {
+        let echo = Requested {
+            room: String::new(),
+            wants_deltas: false,
+            echo: true,
+            forwarded_for: Vec::new(),
+        };
+        return Ok((response, echo));
+    }
+    let room = room_of(request).map_err(|message| refuse(StatusCode::BAD_REQUEST, message))?;
+    let wants_deltas = offers_delta_subprotocol(request);
+    if wants_deltas {
+        response.headers_mut().insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static(DELTA_SUBPROTOCOL),
+        );
+    }
+    let requested = Requested {
+        room,
+        wants_deltas,
+        echo: false,
+        forwarded_for: forwarded_for(request),
+    };
+    Ok((response, requested))
 }
 
 /// The frame and buffer limits of every connection.

@@ -1,8 +1,9 @@
 //! What a user's other devices and the operator do to claims: signing the other devices
 //! out, releasing an email, listing its devices, and the purge of what lapsed.
 
+use super::model::{ClaimError, DeviceId};
 use super::sql::ms;
-use super::{ClaimError, ClaimStore, DeviceId};
+use super::store::ClaimStore;
 use rusqlite::params;
 
 impl ClaimStore {

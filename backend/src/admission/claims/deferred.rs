@@ -2,7 +2,7 @@
 //! memory, bounded, consulted by every query, and written at the next chance, so that a
 //! brief outage of the file does not stop people signing in.
 
-use super::DeviceId;
+use super::model::DeviceId;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

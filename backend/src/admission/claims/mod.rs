@@ -6,15 +6,18 @@
 //! email it has seen. Link codes are short-lived and kept in memory (`link_codes.rs`).
 
 mod admin;
+mod claiming;
 mod deferred;
 mod link_codes;
+mod model;
 mod sql;
 mod store;
+mod worker;
 
 pub use link_codes::{LINK_CODE_TTL, LinkCodes};
+pub use model::{ClaimError, Claimed, DeviceId};
 pub use store::ClaimStore;
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
 
@@ -47,31 +50,4 @@ pub async fn purge_periodically(
             Err(error) => log::warn!("claims purge failed: {error}"),
         }
     }
-}
-
-/// A device's id: random, in its session token, one row in the claims table.
-pub type DeviceId = String;
-
-/// Why the claims store could not answer. The registration is refused with `internal`
-/// (the client may try again); nothing is claimed.
-#[derive(Debug)]
-pub struct ClaimError(pub String);
-
-impl fmt::Display for ClaimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "claims store: {}", self.0)
-    }
-}
-
-impl std::error::Error for ClaimError {}
-
-/// The outcome of [`ClaimStore::claim`].
-#[derive(Debug, PartialEq, Eq)]
-pub enum Claimed {
-    /// The email was free: it is now this new device's.
-    New(DeviceId),
-    /// Someone else's device holds it.
-    Taken,
-    /// Another email with the same skeleton is known: this one would pass for it.
-    Confusable { existing: String },
 }

@@ -2,7 +2,7 @@
 //! tasks, each on a connection (or transaction) it is handed.
 
 use super::deferred::{Deferred, Pending};
-use super::{ClaimError, DeviceId};
+use super::model::{ClaimError, DeviceId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{Connection, OptionalExtension, params};

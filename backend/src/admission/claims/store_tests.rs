@@ -1,6 +1,7 @@
 //! The claims tables on a real SQLite file.
 
 use super::*;
+use crate::admission::claims::Claimed;
 use tempfile::TempDir;
 
 const ALICE: &str = "alice@example.com";
