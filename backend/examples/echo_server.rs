@@ -13,14 +13,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = backend::open_sqlite_store(&database).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let config = ServerConfig {
-        echo_route: true,
-        // The testsuite's client sends the origin of its own page.
-        allowed_origins: vec!["*".into()],
-        ..ServerConfig::default()
-    };
+    let mut config = ServerConfig::default();
+    config.connection.echo_route = true;
+    // The testsuite's client sends the origin of its own page.
+    config.admission.allowed_origins = vec!["*".into()];
     let claims_file = backend::config::claims_file_beside(&database);
-    let claims = backend::claims::ClaimStore::open(&claims_file, config.session_ttl)?;
+    let claims = backend::claims::ClaimStore::open(&claims_file, config.admission.session_ttl)?;
     println!("listening on {address}");
     std::io::stdout().flush()?;
     // Standard input is read on a thread of its own: blocking reads, no tokio feature.

@@ -17,12 +17,24 @@ pub struct Frame(Bytes);
 impl Frame {
     /// Frames `text` as one final text frame.
     pub fn text(text: &str) -> Self {
-        let header = text_header();
-        let length = text.len() as u64;
-        let mut bytes = Vec::with_capacity(header.len(length) + text.len());
+        Self::data(text_header(), text.as_bytes())
+    }
+
+    /// Frames `payload` as one final binary frame (the echo route's answer to one).
+    pub fn binary(payload: &[u8]) -> Self {
+        let header = FrameHeader {
+            opcode: OpCode::Data(Data::Binary),
+            ..FrameHeader::default()
+        };
+        Self::data(header, payload)
+    }
+
+    fn data(header: FrameHeader, payload: &[u8]) -> Self {
+        let length = payload.len() as u64;
+        let mut bytes = Vec::with_capacity(header.len(length) + payload.len());
         // Formatting into a Vec cannot fail: the header only writes bytes.
         let _ = header.format(length, &mut bytes);
-        bytes.extend_from_slice(text.as_bytes());
+        bytes.extend_from_slice(payload);
         Self(Bytes::from(bytes))
     }
 

@@ -1,41 +1,38 @@
 //! meetmap's WebSocket server: who is online where, on a map, and the relay for their chat
 //! and call signaling.
 //!
-//! Codemap: [`run`] (here) accepts connections and owns shutdown; `admission` counts
-//! connections against the caps and checks origins; `handshake` refuses or upgrades, and
-//! reads the room and subprotocol of each upgrade (`echo` is a test-only route); `peer`
-//! is one task per connection; `hub` holds the one shared state (its rooms, chat and
-//! signaling routing, the presence tick), queueing `frame`s on each connection's `outbox`;
-//! `store` keeps users in SQLite or a remote users API, behind a write-behind queue.
+//! Codemap: [`run`] (here) accepts connections and owns shutdown; `config` turns flags
+//! into each module's config; `admission` decides who gets in (caps, Origin, access code,
+//! session tokens, claims) and what a connection may cost (its budget); `connection` is
+//! one task per connection (the handshake, the peer's select loop, the socket); `hub`
+//! holds the one shared state (its rooms, chat and signaling routing, the presence tick),
+//! queueing `frame`s on each connection's `outbox`; `store` keeps users in SQLite or a
+//! remote users API, behind a write-behind queue.
 
-mod access;
 mod admission;
-mod attempts;
-mod bucket;
-mod budget;
-pub mod claims;
 pub mod config;
-mod echo;
+mod connection;
 mod frame;
-mod handshake;
 mod hub;
 pub mod memory;
 pub mod operator;
 mod outbox;
-mod peer;
-mod session;
 pub mod store;
-mod stream;
 
-pub use admission::MissingOrigin;
-pub use budget::{Rate, StrikeLimit};
-pub use config::{Args, ServerConfig};
+pub use admission::budget::{BudgetConfig, Rate, StrikeLimit};
+pub use admission::claims;
+pub use admission::{AdmissionConfig, MissingOrigin, Secret, SecretError, SessionKey};
+pub use config::{Args, PresenceConfig, ServerConfig};
+pub use connection::ConnectionConfig;
 pub use hub::Hub;
-pub use session::{Secret, SecretError, SessionKey};
+pub use store::StoreConfig;
+
+use admission::claims::ClaimStore;
+use admission::{Access, Admission};
+use connection::Context;
 
 use std::future::Future;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{RemoteConfig, RemoteStore, RetryPolicy, SqliteStore, StoreError, WriteBehind};
@@ -49,34 +46,53 @@ pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
     store: WriteBehind,
-    claims: claims::ClaimStore,
+    claims: ClaimStore,
     shutdown: impl Future,
 ) {
-    let access = Arc::new(access::Access::new(&config, claims));
+    let access = Access::new(&config.admission, claims);
     let hub = Hub::new(store.clone()).with_lists_after_registering(access.gates_rooms());
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
-    tasks.spawn(tick_presence(
-        hub.clone(),
-        config.presence_interval,
-        config.move_interval,
-        stop.clone(),
-    ));
-    tasks.spawn(tick_pings(hub.clone(), config.ping_interval, stop.clone()));
-    tasks.spawn(claims::purge_periodically(
-        access.claims.clone(),
-        config.retention,
-        stop.clone(),
-    ));
+    tasks.spawn(tick_presence(hub.clone(), config.presence, stop.clone()));
+    let ping_interval = config.connection.ping_interval;
+    tasks.spawn(tick_pings(hub.clone(), ping_interval, stop.clone()));
+    let purged = access.claims().clone();
+    let retention = config.store.retention;
+    tasks.spawn(claims::purge_periodically(purged, retention, stop.clone()));
+    let max_connections = admission::within_descriptor_limit(config.admission.max_connections);
+    let caps = Admission::new(max_connections, config.admission.max_connections_per_ip);
+    let context = Arc::new(Context {
+        config: config.connection,
+        admission: config.admission,
+        budget: config.budget,
+        access,
+        hub,
+    });
+    accept_until(&listener, shutdown, &caps, &context, &tasks, &stop).await;
+    close_connections(&context, &tasks, &stop).await;
+    shut_store(&store, config.store.shutdown_timeout).await;
+    if !context.access.claims().flush().await {
+        log::error!(
+            "claims: some claims kept in memory could not be written (the file is unavailable); their devices sign in anew"
+        );
+    }
+}
+
+/// Accepts connections until `shutdown` resolves, each a task of `tasks` once it has a
+/// place under the caps.
+async fn accept_until(
+    listener: &TcpListener,
+    shutdown: impl Future,
+    caps: &Admission,
+    context: &Arc<Context>,
+    tasks: &TaskTracker,
+    stop: &CancellationToken,
+) {
     tokio::pin!(shutdown);
-    let max_connections = admission::within_descriptor_limit(config.max_connections);
-    let admission = admission::Admission::new(max_connections, config.max_connections_per_ip);
-    // One copy for every connection's task.
-    let shared_config = Arc::new(config.clone());
     let mut next_id = 1;
     loop {
         let (stream, address) = tokio::select! {
-            _ = &mut shutdown => break,
+            _ = &mut shutdown => return,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -90,46 +106,20 @@ pub async fn run(
         let id = next_id;
         next_id += 1;
         // Taken before the handshake, so half-open handshakes count against the caps.
-        let Some(ticket) = admission.admit(address.ip()) else {
+        let Some(ticket) = caps.admit(address.ip()) else {
             log::debug!("conn={id} from {address}: dropped, too many refusals at once");
             continue;
         };
-        let (hub, config, stop) = (hub.clone(), Arc::clone(&shared_config), stop.clone());
-        let access = Arc::clone(&access);
-        tasks.spawn(async move {
-            let _ = stream.set_nodelay(true);
-            // Boxed, both: a task's future is sized for its largest state, so the handshake
-            // and what follows it each live in their own allocation, only while they run.
-            let handshake = Box::pin(handshake::accept(stream, &config, ticket.refused()));
-            let connection = match handshake.await {
-                Ok(accepted) => {
-                    let client = admission::client_of(
-                        address.ip(),
-                        &accepted.forwarded_for,
-                        &config.trusted_proxies,
-                    );
-                    let network = admission::network_of(client);
-                    let peer = Peer {
-                        id,
-                        network,
-                        hub,
-                        access,
-                        config,
-                    };
-                    Some(start(accepted, peer, stop))
-                }
-                Err(reason) => {
-                    log::debug!("conn={id} from {address}: {reason}");
-                    None
-                }
-            };
-            if let Some(connection) = connection {
-                connection.await;
-            }
-            // The connection's place is given back only now that its socket is closed.
-            drop(ticket);
-        });
+        let context = Arc::clone(context);
+        let connection = connection::serve(stream, address, id, ticket, context, stop.clone());
+        tasks.spawn(connection);
     }
+}
+
+/// Tells every connection and ticker to stop (1001 to each client), and waits for the
+/// connections within the shutdown grace.
+async fn close_connections(context: &Context, tasks: &TaskTracker, stop: &CancellationToken) {
+    let hub = &context.hub;
     log::info!(
         "shutting down: closing {} connections",
         hub.connection_count()
@@ -137,20 +127,9 @@ pub async fn run(
     stop.cancel();
     hub.close_all();
     tasks.close();
-    if tokio::time::timeout(config.shutdown_grace, tasks.wait())
-        .await
-        .is_err()
-    {
-        log::warn!(
-            "some connections did not close within {:?}",
-            config.shutdown_grace
-        );
-    }
-    shut_store(&store, config.store_shutdown_timeout).await;
-    if !access.claims.flush().await {
-        log::error!(
-            "claims: some claims kept in memory could not be written (the file is unavailable); their devices sign in anew"
-        );
+    let grace = context.config.shutdown_grace;
+    if tokio::time::timeout(grace, tasks.wait()).await.is_err() {
+        log::warn!("some connections did not close within {grace:?}");
     }
 }
 
@@ -216,20 +195,15 @@ pub async fn open_remote_store(config: RemoteConfig) -> Result<WriteBehind, Stor
     Ok(writer)
 }
 
-async fn tick_presence(
-    hub: Hub,
-    interval: Duration,
-    move_interval: Duration,
-    stop: CancellationToken,
-) {
-    let mut ticks = tokio::time::interval(interval);
+async fn tick_presence(hub: Hub, presence: PresenceConfig, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval(presence.interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut trimmer = memory::Trimmer::default();
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = ticks.tick() => {
-                let busy = hub.flush_presence(move_interval);
+                let busy = hub.flush_presence(presence.move_interval);
                 trimmer.tick(busy);
             }
         }
@@ -245,41 +219,4 @@ async fn tick_pings(hub: Hub, interval: Duration, stop: CancellationToken) {
             _ = ticks.tick() => hub.ping_all(),
         }
     }
-}
-
-/// What a connection's peer is made of, besides its socket.
-struct Peer {
-    id: u64,
-    network: std::net::IpAddr,
-    hub: Hub,
-    access: Arc<access::Access>,
-    config: Arc<ServerConfig>,
-}
-
-/// The life of a connection after its handshake: the peer, or the echo route.
-fn start(
-    accepted: handshake::Accepted,
-    peer: Peer,
-    stop: CancellationToken,
-) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-    let handshake::Accepted {
-        socket,
-        room,
-        wants_deltas,
-        echo,
-        ..
-    } = accepted;
-    if echo {
-        return Box::pin(echo::serve(peer.id, socket, stop));
-    }
-    Box::pin(peer::serve(peer::open(peer::Opening {
-        id: peer.id,
-        socket,
-        room,
-        wants_deltas,
-        network: peer.network,
-        hub: peer.hub,
-        access: peer.access,
-        config: peer.config,
-    })))
 }

@@ -28,14 +28,16 @@ async fn serve() -> ExitCode {
     if let Some(command) = &args.command {
         return backend::operator::run_command(&args, command).await;
     }
-    let (store, users) = match args.remote_config() {
+    let mut config = args.server_config();
+    let (store, users) = match args.store.remote_config() {
         Some(remote) => {
             let users = format!("remote API at {}", remote.base);
             (backend::open_remote_store(remote).await, users)
         }
         None => {
             let users = format!("sqlite file {}", args.database.display());
-            let store = backend::open_sqlite_store_retaining(&args.database, args.retention());
+            let retention = config.store.retention;
+            let store = backend::open_sqlite_store_retaining(&args.database, retention);
             (store.await, users)
         }
     };
@@ -54,15 +56,14 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut config = args.server_config();
-    config.session_key = match args.session_key() {
+    config.admission.session_key = match args.session_key() {
         Ok(key) => key,
         Err(error) => {
             log::error!("cannot set up session tokens: {error}");
             return ExitCode::FAILURE;
         }
     };
-    if config.access_code.is_some() {
+    if config.admission.access_code.is_some() {
         log::info!("registering needs the access code");
     }
     let listener = match TcpListener::bind(args.listen).await {

@@ -2,9 +2,9 @@
 //! after a burst given back to the operating system.
 //!
 //! glibc gives each thread that allocates its own arena (up to eight per core), each
-//! holding its own free memory; the server's threads share one instead. On the 2-core
-//! benchmark machine this cut idle RSS per connection by about 0.6 KB and left the relay's
-//! throughput unchanged (`docs/BENCHMARKS.md`).
+//! holding its own free memory; the server's threads share one instead. That lowers the
+//! idle RSS per connection and leaves the relay's throughput unchanged (the figures are in
+//! `docs/BENCHMARKS.md`).
 //!
 //! A burst of joins (a crowd arriving, or every client reconnecting after a restart) queues
 //! snapshots and deltas on thousands of outboxes at once. They are freed as soon as they

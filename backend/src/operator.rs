@@ -1,13 +1,16 @@
 //! The operator's commands (`backend release-claim EMAIL`, `backend devices EMAIL`): they
 //! act on the claims in the data folder, while the server runs or not, and exit.
 
-use crate::claims::ClaimStore;
+use crate::admission::claims::ClaimStore;
 use crate::config::{Args, Command};
 use std::process::ExitCode;
 
 /// Opens the claims of the deployment `args` describe.
-pub fn open_claims(args: &Args) -> Result<ClaimStore, crate::claims::ClaimError> {
-    ClaimStore::open(&args.claims_database(), args.server_config().session_ttl)
+pub fn open_claims(args: &Args) -> Result<ClaimStore, crate::admission::claims::ClaimError> {
+    ClaimStore::open(
+        &args.claims_database(),
+        args.server_config().admission.session_ttl,
+    )
 }
 
 /// Runs one command; what it did goes to stdout, what failed to stderr.

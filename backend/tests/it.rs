@@ -33,4 +33,5 @@ mod it {
     mod tabs;
     mod trust;
     mod wire;
+    mod writer;
 }

@@ -14,8 +14,8 @@ async fn start_server(folder: &std::path::Path) -> (String, oneshot::Sender<()>)
     let store = open_sqlite_store(&database).await.expect("open store");
     let config = bench_config();
     let claims_file = backend::config::claims_file_beside(&database);
-    let claims =
-        backend::claims::ClaimStore::open(&claims_file, config.session_ttl).expect("claims");
+    let claims = backend::claims::ClaimStore::open(&claims_file, config.admission.session_ttl)
+        .expect("claims");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
@@ -29,21 +29,21 @@ async fn start_server(folder: &std::path::Path) -> (String, oneshot::Sender<()>)
 /// checks delivery, as `just bench` measures capacity.
 fn bench_config() -> ServerConfig {
     let unlimited = backend::Rate::new(1e6, 1_000_000);
-    ServerConfig {
-        chat_rate: unlimited,
-        signaling_rate: unlimited,
-        ice_rate: unlimited,
-        presence_rate: unlimited,
-        fan_out_rate: unlimited,
-        room_broadcast_rate: unlimited,
-        directed_rate: unlimited,
-        max_connections: 0,
-        max_connections_per_ip: 0,
-        // Every scenario runs on this one server and names its clients alike, without the
-        // tokens of the ones before (`just bench` starts a fresh server per scenario).
-        allow_shared_emails: true,
-        ..ServerConfig::default()
-    }
+    let mut config = ServerConfig::default();
+    let budget = &mut config.budget;
+    budget.chat_rate = unlimited;
+    budget.signaling_rate = unlimited;
+    budget.ice_rate = unlimited;
+    budget.presence_rate = unlimited;
+    budget.fan_out_rate = unlimited;
+    budget.room_broadcast_rate = unlimited;
+    budget.directed_rate = unlimited;
+    config.admission.max_connections = 0;
+    config.admission.max_connections_per_ip = 0;
+    // Every scenario runs on this one server and names its clients alike, without the
+    // tokens of the ones before (`just bench` starts a fresh server per scenario).
+    config.admission.allow_shared_emails = true;
+    config
 }
 
 fn context(url: String, legacy: bool) -> Context {

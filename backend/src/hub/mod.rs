@@ -11,8 +11,8 @@ mod state;
 pub use crate::outbox::Outbox;
 pub use names::ConnId;
 
-use crate::access::Admitted;
-use crate::budget::FanOut;
+use crate::admission::Admitted;
+use crate::admission::budget::FanOut;
 use crate::store::WriteBehind;
 use shared::{ChatRequest, Profile, ProtocolError, SignalMessage, User};
 use state::State;

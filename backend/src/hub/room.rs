@@ -3,8 +3,8 @@
 //! and the room's budgets: its broadcast bytes and each member's inbound bytes.
 
 use super::names::{ConnId, Name};
-use crate::bucket::Level;
-use crate::budget::Passes;
+use crate::admission::bucket::Level;
+use crate::admission::budget::Passes;
 use crate::frame::Frame;
 use shared::{Move, PresenceDelta, Profile, ServerMessage, User};
 use std::collections::{HashMap, HashSet};

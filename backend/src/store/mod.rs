@@ -8,12 +8,14 @@
 //! are deleted ([`spawn_retention`]); the remote API has no delete, so there retention only
 //! covers what the server keeps, which is nothing about users who left.
 
+mod config;
 pub mod remote;
 mod retention;
 mod sqlite;
 mod user_store;
 mod write_behind;
 
+pub use config::StoreConfig;
 pub use remote::{RemoteConfig, RemoteStore};
 pub use retention::{DEFAULT_RETENTION_DAYS, PURGE_INTERVAL, retention_of_days, spawn_retention};
 pub use sqlite::SqliteStore;

@@ -36,13 +36,19 @@ pub struct RemoteConfig {
     pub retry: RetryPolicy,
 }
 
+/// Time to connect to the API unless configured.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Time for one call to the API unless configured.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl RemoteConfig {
-    /// The defaults: 2 s to connect, 5 s per call, the default backoff.
+    /// The defaults: the default timeouts and backoff.
     pub fn new(base: Url) -> RemoteConfig {
         RemoteConfig {
             base,
-            connect_timeout: Duration::from_secs(2),
-            request_timeout: Duration::from_secs(5),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
         }
     }

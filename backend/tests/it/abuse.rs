@@ -1,8 +1,8 @@
 //! Garbage senders: every refused frame is answered until the error budget closes the
 //! sender with 1008, and the people in the room never notice.
 
-use super::harness::{Client, PATIENCE, TestServer, fast_config};
-use backend::{Rate, ServerConfig};
+use super::harness::{Client, PATIENCE, TestServer, configured, fast_config};
+use backend::Rate;
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -141,12 +141,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_garbage_frames_over_ten_senders_leave_bystanders_untouched() {
     let server = Arc::new(
-        TestServer::start_with(ServerConfig {
+        TestServer::start_with(configured(fast_config(), |config| {
             // The bystanders echo 100 times a second; garbage is not chat and is not
             // affected by this.
-            chat_rate: Rate::new(200.0, 200),
-            ..fast_config()
-        })
+            config.budget.chat_rate = Rate::new(200.0, 200);
+        }))
         .await,
     );
     let emails = ["by0@example.com", "by1@example.com", "by2@example.com"];

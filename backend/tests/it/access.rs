@@ -1,7 +1,7 @@
 //! Who may register as whom: the deployment's access code, and the session token a second
 //! connection needs to claim an email that is online.
 
-use super::harness::{Client, TestServer, delta_has, fast_config, left_count, profile};
+use super::harness::{Client, TestServer, configured, delta_has, fast_config, left_count, profile};
 use backend::store::{SqliteStore, UserStore};
 use backend::{Args, Secret, ServerConfig, SessionKey};
 use clap::Parser;
@@ -15,17 +15,15 @@ const CODE: &str = "open sesame";
 
 /// The defaults that matter here (tokens required), with fast presence ticks.
 fn config() -> ServerConfig {
-    ServerConfig {
-        allow_shared_emails: false,
-        ..fast_config()
-    }
+    configured(fast_config(), |config| {
+        config.admission.allow_shared_emails = false;
+    })
 }
 
 fn config_with_code() -> ServerConfig {
-    ServerConfig {
-        access_code: Some(Secret::new(CODE)),
-        ..config()
-    }
+    configured(config(), |config| {
+        config.admission.access_code = Some(Secret::new(CODE));
+    })
 }
 
 /// An `add-user` with the given access code and token.
@@ -196,10 +194,9 @@ async fn a_token_works_in_every_room_of_its_email() {
 #[tokio::test]
 async fn an_expired_token_is_refused_while_online_and_ignored_when_offline() {
     let key = SessionKey::random();
-    let server = TestServer::start_with(ServerConfig {
-        session_key: key.clone(),
-        ..config()
-    })
+    let server = TestServer::start_with(configured(config(), |config| {
+        config.admission.session_key = key.clone();
+    }))
     .await;
     let expired = key.issue(ALICE, "default", 1);
     // Offline: the stale token is ignored and alice logs in.
@@ -221,12 +218,11 @@ async fn an_expired_token_is_refused_while_online_and_ignored_when_offline() {
 
 #[tokio::test]
 async fn a_reconnect_with_the_token_takes_the_identity_back_while_the_old_socket_is_half_open() {
-    let config = ServerConfig {
-        ping_interval: Duration::from_millis(20),
-        idle_timeout: Duration::from_millis(1000),
-        ..config()
-    };
-    let idle_timeout = config.idle_timeout;
+    let config = configured(config(), |config| {
+        config.connection.ping_interval = Duration::from_millis(20);
+        config.connection.idle_timeout = Duration::from_millis(1000);
+    });
+    let idle_timeout = config.connection.idle_timeout;
     let server = TestServer::start_with(config).await;
     let (mut observer, _) = registered(&server, "observer@example.com", None).await;
     let (alice, token) = registered(&server, ALICE, None).await;
@@ -303,19 +299,17 @@ async fn servers_on_one_database_accept_each_others_tokens() {
     let second_key = second_args.session_key().expect("the same secret, read");
     let first = TestServer::start_on(
         data.join("a.sqlite3"),
-        ServerConfig {
-            session_key: first_key,
-            ..config()
-        },
+        configured(config(), |config| {
+            config.admission.session_key = first_key;
+        }),
     )
     .await;
     // The second server shares the first's file: its claims, and so its devices.
     let second = TestServer::start_on(
         data.join("a.sqlite3"),
-        ServerConfig {
-            session_key: second_key,
-            ..config()
-        },
+        configured(config(), |config| {
+            config.admission.session_key = second_key;
+        }),
     )
     .await;
     let (_on_first, token) = registered(&first, ALICE, None).await;

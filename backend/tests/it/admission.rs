@@ -1,8 +1,8 @@
 //! Who gets in: the page's origin, the connection caps, and handshakes that are too slow
 //! or too big, all refused before the upgrade.
 
-use super::harness::{Client, PATIENCE, TestServer, fast_config};
-use backend::{MissingOrigin, ServerConfig};
+use super::harness::{Client, PATIENCE, TestServer, configured, fast_config};
+use backend::MissingOrigin;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -88,10 +88,9 @@ async fn page_of_the_frontend_is_upgraded() {
 
 #[tokio::test]
 async fn configured_origin_is_upgraded_and_the_default_ones_no_longer() {
-    let mut server = TestServer::start_with(ServerConfig {
-        allowed_origins: vec!["https://map.example".into()],
-        ..fast_config()
-    })
+    let mut server = TestServer::start_with(configured(fast_config(), |config| {
+        config.admission.allowed_origins = vec!["https://map.example".into()];
+    }))
     .await;
     let status = upgrade_status(&server, Some("https://map.example")).await;
     assert_eq!(status, StatusCode::SWITCHING_PROTOCOLS);
@@ -110,10 +109,9 @@ async fn missing_origin_is_allowed_by_default() {
 
 #[tokio::test]
 async fn missing_origin_is_forbidden_when_denied() {
-    let mut server = TestServer::start_with(ServerConfig {
-        missing_origin: MissingOrigin::Deny,
-        ..fast_config()
-    })
+    let mut server = TestServer::start_with(configured(fast_config(), |config| {
+        config.admission.missing_origin = MissingOrigin::Deny;
+    }))
     .await;
     assert_eq!(upgrade_status(&server, None).await, StatusCode::FORBIDDEN);
     let status = upgrade_status(&server, Some("http://localhost:3000")).await;
@@ -123,10 +121,9 @@ async fn missing_origin_is_forbidden_when_denied() {
 
 #[tokio::test]
 async fn star_allows_any_origin() {
-    let mut server = TestServer::start_with(ServerConfig {
-        allowed_origins: vec!["*".into()],
-        ..fast_config()
-    })
+    let mut server = TestServer::start_with(configured(fast_config(), |config| {
+        config.admission.allowed_origins = vec!["*".into()];
+    }))
     .await;
     let status = upgrade_status(&server, Some("https://anywhere.example")).await;
     assert_eq!(status, StatusCode::SWITCHING_PROTOCOLS);
@@ -135,10 +132,9 @@ async fn star_allows_any_origin() {
 
 #[tokio::test]
 async fn connection_past_the_total_cap_waits_for_a_free_place() {
-    let mut server = TestServer::start_with(ServerConfig {
-        max_connections: 3,
-        ..fast_config()
-    })
+    let mut server = TestServer::start_with(configured(fast_config(), |config| {
+        config.admission.max_connections = 3;
+    }))
     .await;
     let mut clients = Vec::new();
     for _ in 0..3 {
@@ -156,10 +152,9 @@ async fn connection_past_the_total_cap_waits_for_a_free_place() {
 
 #[tokio::test]
 async fn connection_past_the_per_address_cap_waits_for_a_free_place() {
-    let mut server = TestServer::start_with(ServerConfig {
-        max_connections_per_ip: 2,
-        ..fast_config()
-    })
+    let mut server = TestServer::start_with(configured(fast_config(), |config| {
+        config.admission.max_connections_per_ip = 2;
+    }))
     .await;
     let first = Client::legacy(&server, "").await;
     let _second = Client::legacy(&server, "").await;
@@ -174,10 +169,9 @@ async fn connection_past_the_per_address_cap_waits_for_a_free_place() {
 
 #[tokio::test]
 async fn abandoned_connections_give_their_place_back() {
-    let mut server = TestServer::start_with(ServerConfig {
-        max_connections: 1,
-        ..fast_config()
-    })
+    let mut server = TestServer::start_with(configured(fast_config(), |config| {
+        config.admission.max_connections = 1;
+    }))
     .await;
     Client::legacy(&server, "").await.drop_abruptly();
     admitted_again(&server).await.drop_abruptly();
@@ -191,10 +185,9 @@ async fn abandoned_connections_give_their_place_back() {
 
 #[tokio::test]
 async fn half_sent_handshake_is_closed_after_the_timeout() {
-    let mut server = TestServer::start_with(ServerConfig {
-        handshake_timeout: Duration::from_millis(200),
-        ..fast_config()
-    })
+    let mut server = TestServer::start_with(configured(fast_config(), |config| {
+        config.connection.handshake_timeout = Duration::from_millis(200);
+    }))
     .await;
     let mut slow = TcpStream::connect(server.address).await.expect("connect");
     slow.write_all(b"GET /?room=lob").await.expect("write");

@@ -3,8 +3,8 @@
 //! budgets refuse what would: the sender's bytes times its recipients, the room's
 //! broadcasts, and the size of a signal without `to`.
 
-use super::harness::{Client, TestServer, fast_config};
-use backend::ServerConfig;
+use super::harness::{Client, TestServer, configured, fast_config};
+use backend::{BudgetConfig, ServerConfig};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -26,11 +26,10 @@ const ATTACK: Duration = Duration::from_secs(8);
 
 /// The default limits, but any number of connections from this address.
 fn config() -> ServerConfig {
-    ServerConfig {
-        max_connections: 0,
-        max_connections_per_ip: 0,
-        ..fast_config()
-    }
+    configured(fast_config(), |config| {
+        config.admission.max_connections = 0;
+        config.admission.max_connections_per_ip = 0;
+    })
 }
 
 /// Members that register and then drain their sockets without decoding (cheap readers, so
@@ -350,7 +349,7 @@ fn offer_of(bytes: usize) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn room_wide_offers_at_the_signaling_rate_do_not_close_a_slow_bystander() {
-    let defaults = ServerConfig::default();
+    let defaults = BudgetConfig::default();
     let largest = offer_of(defaults.broadcast_signal_max_bytes);
     let rate = defaults.signaling_rate.per_second as u32;
     let outcome = attack("offers without to", 197, 2, (largest, rate), ATTACK).await;
@@ -365,14 +364,14 @@ fn longest_text() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn room_chat_at_the_chat_rate_does_not_close_a_slow_bystander() {
     let chat = json!({"type": "chat", "text": longest_text()});
-    let rate = ServerConfig::default().chat_rate.per_second as u32;
+    let rate = BudgetConfig::default().chat_rate.per_second as u32;
     let outcome = attack("room chat", 120, 80, (chat, rate), ATTACK).await;
     assert_spared(&outcome);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direct_chats_from_many_senders_are_bounded_by_the_targets_budget() {
-    let defaults = ServerConfig::default();
+    let defaults = BudgetConfig::default();
     let chat = json!({"type": "chat", "to": BYSTANDER, "text": longest_text()});
     let rate = defaults.chat_rate.per_second as u32;
     let duration = Duration::from_secs(4);

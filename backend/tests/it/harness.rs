@@ -35,16 +35,21 @@ pub struct TestServer {
 /// Timings short enough for tests: presence ticks every 10 ms. Tabs of one user need no
 /// session token here, as with the seed; `access.rs` tests the default, which needs one.
 pub fn fast_config() -> ServerConfig {
-    ServerConfig {
-        presence_interval: Duration::from_millis(10),
-        allow_shared_emails: true,
-        ..ServerConfig::default()
-    }
+    configured(ServerConfig::default(), |config| {
+        config.presence.interval = Duration::from_millis(10);
+        config.admission.allow_shared_emails = true;
+    })
+}
+
+/// `base` with the changes `change` makes: each module's config is a field of its own.
+pub fn configured(mut base: ServerConfig, change: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
+    change(&mut base);
+    base
 }
 
 /// The claims tables in the SQLite file at `path`, as the backend opens them.
 pub fn open_claims(path: &std::path::Path) -> backend::claims::ClaimStore {
-    backend::claims::ClaimStore::open(path, backend::ServerConfig::default().session_ttl)
+    backend::claims::ClaimStore::open(path, backend::ServerConfig::default().admission.session_ttl)
         .expect("open claims")
 }
 

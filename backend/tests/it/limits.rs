@@ -1,8 +1,7 @@
 //! Message size limits: over the limit closes that connection with 1009, at the limit is
 //! read, and nobody else is affected.
 
-use super::harness::{Client, TestServer, fast_config};
-use backend::ServerConfig;
+use super::harness::{Client, TestServer, configured, fast_config};
 use serde_json::{Value, json};
 
 /// A chat frame of exactly `size` bytes (its text is junk to the protocol: too long).
@@ -14,10 +13,9 @@ fn chat_frame_of(size: usize) -> String {
 /// A server whose messages are limited to `limit` bytes, and a registered bystander who
 /// must not be affected by what happens to others.
 async fn limited_server_with_bystander(limit: usize) -> (TestServer, Client) {
-    let server = TestServer::start_with(ServerConfig {
-        max_message_bytes: limit,
-        ..fast_config()
-    })
+    let server = TestServer::start_with(configured(fast_config(), |config| {
+        config.connection.max_message_bytes = limit;
+    }))
     .await;
     let mut bystander = Client::delta(&server, "").await;
     bystander.add_user("bob@example.com", "Bob", None).await;

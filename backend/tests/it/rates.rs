@@ -4,8 +4,8 @@
 //! broadcast per presence interval.
 
 use super::frames::moves;
-use super::harness::{Client, PATIENCE, TestServer, fast_config, profile};
-use backend::{Rate, ServerConfig};
+use super::harness::{Client, PATIENCE, TestServer, configured, fast_config, profile};
+use backend::Rate;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -139,11 +139,10 @@ fn candidate_numbers(client: &Client) -> Vec<u64> {
 #[tokio::test]
 async fn ice_candidates_are_capped_per_target_until_a_new_offer() {
     let cap = 5;
-    let server = TestServer::start_with(ServerConfig {
-        ice_per_target: cap,
-        ice_rate: Rate::new(1000.0, 1000),
-        ..fast_config()
-    })
+    let server = TestServer::start_with(configured(fast_config(), |config| {
+        config.budget.ice_per_target = cap;
+        config.budget.ice_rate = Rate::new(1000.0, 1000);
+    }))
     .await;
     let mut clients = members(&server, &[ALICE, BOB, CAROL]).await;
     for index in 1..=cap as usize + 1 {
@@ -246,10 +245,9 @@ async fn quick_moves_are_coalesced_to_one_broadcast_a_second_and_the_latest_wins
 #[tokio::test]
 async fn joins_and_leaves_are_not_delayed_by_a_held_rename() {
     // Changes held for a minute: a join or leave delayed with them would not come in time.
-    let server = TestServer::start_with(ServerConfig {
-        move_interval: Duration::from_secs(60),
-        ..fast_config()
-    })
+    let server = TestServer::start_with(configured(fast_config(), |config| {
+        config.presence.move_interval = Duration::from_secs(60);
+    }))
     .await;
     let mut observer = Client::delta(&server, "").await;
     observer.add_user(ALICE, "Alice", None).await;

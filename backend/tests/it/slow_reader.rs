@@ -1,8 +1,8 @@
 //! A client that stops reading in a chatty room: its outbox is bounded in bytes, so it is
 //! closed as soon as the bound is passed, and the server's memory does not grow with it.
 
-use super::harness::{Client, PATIENCE, TestServer, fast_config, profile};
-use backend::{Rate, ServerConfig};
+use super::harness::{Client, PATIENCE, TestServer, configured, fast_config, profile};
+use backend::Rate;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::sync::Arc;
@@ -28,16 +28,15 @@ fn rss_kib() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_closed_and_costs_no_memory() {
     let outbox_bytes = 64 * 1024;
-    let config = ServerConfig {
-        outbox_bytes,
+    let config = configured(fast_config(), |config| {
+        config.connection.outbox_bytes = outbox_bytes;
         // The chatty clients send as fast as their echoes come back.
-        chat_rate: Rate::new(1_000_000.0, 1_000_000),
+        config.budget.chat_rate = Rate::new(1_000_000.0, 1_000_000);
         // Nor by the fan-out budgets: the outbox bound is what is tested.
-        directed_rate: Rate::new(1e12, u32::MAX),
-        fan_out_rate: Rate::new(1e12, u32::MAX),
-        ..fast_config()
-    };
-    let send_timeout = config.send_timeout;
+        config.budget.directed_rate = Rate::new(1e12, u32::MAX);
+        config.budget.fan_out_rate = Rate::new(1e12, u32::MAX);
+    });
+    let send_timeout = config.connection.send_timeout;
     let server = TestServer::start_with(config).await;
 
     // The slow reader: a small receive window, so that the kernel holds little for it.

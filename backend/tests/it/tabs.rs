@@ -1,7 +1,9 @@
 //! Presence follows open connections: a user with two tabs stays online until the last one
 //! closes, and a client that crashes or stops answering pings is shown offline.
 
-use super::harness::{Client, TestServer, fast_config, left_count, lists_exactly, observers};
+use super::harness::{
+    Client, TestServer, configured, fast_config, left_count, lists_exactly, observers,
+};
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -111,11 +113,10 @@ async fn abruptly_dropped_client_is_shown_offline() {
 async fn client_that_stops_answering_pings_is_closed_and_shown_offline() {
     // Every client here must answer a ping within the idle timeout: 150 ms was too short
     // for the observers when several test binaries share two CPUs.
-    let config = backend::ServerConfig {
-        ping_interval: Duration::from_millis(20),
-        idle_timeout: Duration::from_millis(1000),
-        ..fast_config()
-    };
+    let config = configured(fast_config(), |config| {
+        config.connection.ping_interval = Duration::from_millis(20);
+        config.connection.idle_timeout = Duration::from_millis(1000);
+    });
     let server = TestServer::start_with(config).await;
     let (mut legacy, mut delta, mut tabs) = observed_alice(&server, 1).await;
     // Unpolled, the socket no longer answers pings; the observers keep reading, so answer.

@@ -3,8 +3,8 @@
 //! a strict client. (A client may not send frames before the `101`, RFC 6455 4.1; tungstenite
 //! refuses a request with bytes after it, "Junk after client request".)
 
-use super::harness::{PATIENCE, TestServer, fast_config, profile};
-use backend::{Rate, ServerConfig};
+use super::harness::{PATIENCE, TestServer, configured, fast_config, profile};
+use backend::Rate;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -68,12 +68,11 @@ async fn next_json(socket: &mut WebSocketStream<TcpStream>) -> Value {
 
 #[tokio::test]
 async fn a_burst_larger_than_the_read_buffers_arrives_whole_and_in_order() {
-    let config = ServerConfig {
-        chat_rate: Rate::new(1_000_000.0, 1_000_000),
+    let config = configured(fast_config(), |config| {
+        config.budget.chat_rate = Rate::new(1_000_000.0, 1_000_000);
         // About 300 KiB of room chat at once: past the room's broadcast budget.
-        room_broadcast_rate: Rate::new(1e12, u32::MAX),
-        ..fast_config()
-    };
+        config.budget.room_broadcast_rate = Rate::new(1e12, u32::MAX);
+    });
     let server = TestServer::start_with(config).await;
     let add_user = profile("add-user", "burst@example.com", "Burst", None).to_string();
     let mut frames = vec![masked_text(&add_user)];

@@ -3,7 +3,7 @@
 //! the room, its connections and its members share.
 
 use super::{State, mismatch, record_of};
-use crate::access::Admitted;
+use crate::admission::Admitted;
 use crate::frame::Frame;
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;

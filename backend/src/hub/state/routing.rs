@@ -4,7 +4,7 @@
 //! inbound bytes.
 
 use super::{State, mismatch, now_ms};
-use crate::budget::{FanOut, Passes};
+use crate::admission::budget::{FanOut, Passes};
 use crate::frame::Frame;
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;

@@ -8,11 +8,10 @@ use tokio::time::Instant;
 
 #[tokio::test]
 async fn a_connection_that_does_not_register_is_closed_after_the_deadline() {
-    let server = TestServer::start_with(ServerConfig {
-        ping_interval: Duration::from_millis(50),
-        register_timeout: Duration::from_millis(300),
-        ..claims_config()
-    })
+    let server = TestServer::start_with(configured(claims_config(), |config| {
+        config.connection.ping_interval = Duration::from_millis(50);
+        config.connection.register_timeout = Duration::from_millis(300);
+    }))
     .await;
     let opened = Instant::now();
     let mut idle = Client::delta(&server, "").await;

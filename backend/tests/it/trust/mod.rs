@@ -10,7 +10,7 @@ mod lookalikes;
 mod payload;
 mod proxies;
 
-use super::harness::{Client, fast_config, profile};
+use super::harness::{Client, configured, fast_config, profile};
 use backend::{Secret, ServerConfig};
 use serde_json::{Value, json};
 
@@ -19,17 +19,15 @@ const CODE: &str = "314159";
 
 /// The defaults (claims on, no shared emails), with fast presence ticks.
 fn claims_config() -> ServerConfig {
-    ServerConfig {
-        allow_shared_emails: false,
-        ..fast_config()
-    }
+    configured(fast_config(), |config| {
+        config.admission.allow_shared_emails = false;
+    })
 }
 
 fn with_code() -> ServerConfig {
-    ServerConfig {
-        access_code: Some(Secret::new(CODE)),
-        ..claims_config()
-    }
+    configured(claims_config(), |config| {
+        config.admission.access_code = Some(Secret::new(CODE));
+    })
 }
 
 /// An `add-user` with an optional access code, token and link code.

@@ -46,10 +46,9 @@ async fn sign_in_through_proxy(server: &TestServer, client: &str, code: &str) ->
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_a_guesser_delays_only_itself() {
-    let server = TestServer::start_with(ServerConfig {
-        trusted_proxies: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
-        ..with_code()
-    })
+    let server = TestServer::start_with(configured(with_code(), |config| {
+        config.admission.trusted_proxies = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
+    }))
     .await;
     let mut refusals = Vec::new();
     for _ in 0..8 {

@@ -1,0 +1,31 @@
+//! The claims' vocabulary: a device's id, the outcome of a claim, and why the store could
+//! not answer.
+
+use std::fmt;
+
+/// A device's id: random, in its session token, one row in the claims table.
+pub type DeviceId = String;
+
+/// Why the claims store could not answer. The registration is refused with `internal`
+/// (the client may try again); nothing is claimed.
+#[derive(Debug)]
+pub struct ClaimError(pub String);
+
+impl fmt::Display for ClaimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "claims store: {}", self.0)
+    }
+}
+
+impl std::error::Error for ClaimError {}
+
+/// The outcome of [`ClaimStore::claim`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claimed {
+    /// The email was free: it is now this new device's.
+    New(DeviceId),
+    /// Someone else's device holds it.
+    Taken,
+    /// Another email with the same skeleton is known: this one would pass for it.
+    Confusable { existing: String },
+}

@@ -1,0 +1,82 @@
+//! Unit tests of `config.rs`: the flags give each module's config, with its defaults.
+
+use super::*;
+use crate::admission::MissingOrigin;
+
+#[test]
+fn without_flags_every_config_is_its_default() {
+    let parsed = Args::parse_from(["backend"]);
+    assert_eq!(
+        parsed.listen,
+        SocketAddr::from(([127, 0, 0, 1], shared::DEFAULT_BACKEND_PORT))
+    );
+    let config = parsed.server_config();
+    let defaults = ServerConfig::default();
+    assert_eq!(config.connection, defaults.connection);
+    assert_eq!(config.budget, defaults.budget);
+    assert_eq!(config.presence, defaults.presence);
+    assert_eq!(config.store, defaults.store);
+    let (admission, default) = (&config.admission, &defaults.admission);
+    assert_eq!(admission.allowed_origins, default.allowed_origins);
+    assert_eq!(admission.missing_origin, default.missing_origin);
+    assert_eq!(admission.max_connections, default.max_connections);
+    assert_eq!(
+        admission.max_connections_per_ip,
+        default.max_connections_per_ip
+    );
+    assert_eq!(admission.trusted_proxies, default.trusted_proxies);
+    assert_eq!(admission.access_code, default.access_code);
+    assert_eq!(admission.session_ttl, default.session_ttl);
+    assert_eq!(admission.allow_shared_emails, default.allow_shared_emails);
+}
+
+#[test]
+fn flags_give_the_origin_list_and_caps() {
+    let defaults = Args::parse_from(["backend"]).server_config().admission;
+    let frontend = ["http://127.0.0.1:3000", "http://localhost:3000"];
+    assert_eq!(defaults.allowed_origins, frontend);
+    assert_eq!(defaults.missing_origin, MissingOrigin::Allow);
+    assert_eq!(
+        (defaults.max_connections, defaults.max_connections_per_ip),
+        (20_000, 200)
+    );
+    let args = Args::parse_from([
+        "backend",
+        "--allowed-origins",
+        "https://a.example, https://b.example",
+        "--missing-origin",
+        "deny",
+        "--max-connections-per-ip",
+        "0",
+    ]);
+    let config = args.server_config().admission;
+    assert_eq!(
+        config.allowed_origins,
+        ["https://a.example", "https://b.example"]
+    );
+    assert_eq!(config.missing_origin, MissingOrigin::Deny);
+    assert_eq!(config.max_connections_per_ip, 0);
+}
+
+#[test]
+fn flags_are_clamped_to_workable_values() {
+    let args = Args::parse_from([
+        "backend",
+        "--ping-interval-ms",
+        "0",
+        "--max-message-bytes",
+        "10",
+        "--outbox-bytes",
+        "10",
+        "--chat-rate",
+        "NaN",
+        "--chat-burst",
+        "0",
+    ]);
+    let config = args.server_config();
+    assert_eq!(config.connection.ping_interval.as_millis(), 1);
+    assert_eq!(config.connection.max_message_bytes, 1024);
+    assert_eq!(config.connection.outbox_bytes, 1024);
+    assert_eq!(config.budget.chat_rate.per_second, 0.0);
+    assert_eq!(config.budget.chat_rate.burst, 1);
+}

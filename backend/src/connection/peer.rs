@@ -1,0 +1,275 @@
+//! One connection's task: a single `select!` loop over the outbox (which also carries the
+//! hub's ping tick and shutdown) and the socket ([`SocketWriter`]). Frames from the client
+//! become hub calls, within the connection's [`Budget`]; the hub's frames go out through
+//! the writer; the cleanup runs once, in [`serve`], whichever way the loop ends.
+
+mod deadline;
+mod ending;
+mod sign_in;
+
+use deadline::within;
+use ending::{Ending, ending_of};
+
+use super::context::Context;
+use super::writer::{Departure, SocketError, SocketWriter};
+use crate::admission::budget::{Budget, BudgetConfig};
+use crate::frame::Frame;
+use crate::hub::{ConnId, Outbox};
+use shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage, decode_client_message};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Frames written by one system call at most (a vectored write).
+const WRITE_BATCH: usize = 256;
+
+/// Adds a connection that completed its handshake to the hub, ready to [`serve`].
+///
+/// Boxed, and built outside any future: a future keeps its arguments for its whole life,
+/// so passing the socket to an `async fn` would size every connection's task for it twice.
+pub(crate) struct Opening {
+    pub id: ConnId,
+    pub socket: SocketWriter,
+    pub room: String,
+    pub wants_deltas: bool,
+    /// The client's network (`admission::network_of`), for the delays after failed
+    /// sign-ins.
+    pub network: IpAddr,
+    pub context: Arc<Context>,
+}
+
+pub(crate) fn open(opening: Opening) -> Box<Peer> {
+    let Opening {
+        id,
+        socket,
+        room,
+        wants_deltas,
+        network,
+        context,
+    } = opening;
+    let config = &context.config;
+    let outbox = Arc::new(Outbox::new(config.outbox_capacity, config.outbox_bytes));
+    context
+        .hub
+        .connect(id, room.clone(), wants_deltas, Arc::clone(&outbox));
+    log::info!("conn={id} joined room={room} deltas={wants_deltas}");
+    Box::new(Peer {
+        id,
+        socket,
+        outbox,
+        context,
+        budget: None,
+        presence_seen: false,
+        network,
+        wants_deltas,
+        registered: None,
+        opened_at: Instant::now(),
+        last_heard: Instant::now(),
+    })
+}
+
+/// Runs a connection from its first frame to its last, then takes it out of the hub.
+pub(crate) async fn serve(mut peer: Box<Peer>) {
+    let ending = peer.run().await;
+    peer.context.hub.disconnect(peer.id);
+    // Boxed: the goodbye's state exists only while it runs, not in every idle task.
+    Box::pin(peer.close(&ending)).await;
+    ending.log(peer.id);
+}
+
+/// The identity a connection registered with: its email, and its device if it proved one.
+struct Registered {
+    email: String,
+    device: Option<String>,
+}
+
+pub(crate) struct Peer {
+    id: ConnId,
+    socket: SocketWriter,
+    outbox: Arc<Outbox>,
+    /// The settings, the registering rules and the hub, shared by every connection.
+    context: Arc<Context>,
+    /// Made at the first frame that a rate or a strike applies to, the registration
+    /// aside: a client that only registers (most of an idle crowd) never needs one.
+    budget: Option<Box<Budget>>,
+    /// A presence frame came: the next ones are counted against the budget's rate.
+    presence_seen: bool,
+    network: IpAddr,
+    wants_deltas: bool,
+    /// Who the connection registered as, once it has.
+    registered: Option<Registered>,
+    /// An unregistered connection is closed once the registration deadline has passed.
+    opened_at: Instant,
+    /// When the client last sent anything; checked at each ping tick.
+    last_heard: Instant,
+}
+
+impl Peer {
+    /// The loop of tokio's chat example: what the hub queued for the client, or what the
+    /// client sent, one at a time, until one of them ends the connection.
+    async fn run(&mut self) -> Ending {
+        let outbox = Arc::clone(&self.outbox);
+        loop {
+            // The outbox comes before the socket: what the room queued goes out first.
+            let step = tokio::select! {
+                biased;
+                _ = outbox.woken() => self.write_queued().await,
+                incoming = self.socket.next() => self.on_incoming(incoming).await,
+            };
+            if let Err(ending) = step {
+                return ending;
+            }
+        }
+    }
+
+    async fn on_incoming(
+        &mut self,
+        incoming: Option<Result<Message, SocketError>>,
+    ) -> Result<(), Ending> {
+        let message = incoming.ok_or(Ending::Left(Departure::Closed))??;
+        self.last_heard = Instant::now();
+        self.on_message(message).await
+    }
+
+    async fn on_message(&mut self, message: Message) -> Result<(), Ending> {
+        let refusal = match message {
+            Message::Text(text) => self.on_text(&text).await?,
+            Message::Binary(_) => Some(ProtocolError::new(
+                ErrorCode::BinaryNotSupported,
+                "frames must be JSON text",
+            )),
+            // tungstenite queued its reply; nothing is written after it.
+            Message::Close(_) => return Ok(()),
+            // tungstenite queued a pong: it goes out before the socket is read again.
+            Message::Ping(_) => return self.flush_pong().await,
+            Message::Pong(_) | Message::Frame(_) => None,
+        };
+        let Some(error) = refusal else {
+            return Ok(());
+        };
+        log::debug!("conn={} refused a frame: {error}", self.id);
+        let overrun = self.budget().refused(error.code, Instant::now());
+        let frame = Frame::message(&ServerMessage::Error(error.into()));
+        self.write_frames(&[frame]).await?;
+        match overrun {
+            None => Ok(()),
+            Some(overrun) => Err(Ending::Abuse(overrun)),
+        }
+    }
+
+    /// Decodes one frame and hands it to the hub; returns the refusal to send back.
+    async fn on_text(&mut self, text: &str) -> Result<Option<ProtocolError>, Ending> {
+        let message = match decode_client_message(text) {
+            Ok(message) => message,
+            Err(error) => return Ok(Some(error)),
+        };
+        log::trace!("conn={} {}", self.id, message.type_name());
+        let is_presence = matches!(
+            message,
+            ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_)
+        );
+        // The first presence frame (the registration) is free: a client that only
+        // registers never needs a budget.
+        let free = is_presence && !std::mem::replace(&mut self.presence_seen, true);
+        if !free && let Err(error) = self.budget().admit(&message, text.len(), Instant::now()) {
+            return Ok(Some(error));
+        }
+        let outcome = match message {
+            ClientMessage::AddUser(profile) | ClientMessage::UpdateUser(profile) => {
+                match self.registered {
+                    // Boxed, as below: a future keeps its largest state inline, and the
+                    // claims' lookups would size every idle connection's task for them.
+                    None => Box::pin(self.register(profile)).await,
+                    Some(_) => self.context.hub.register(self.id, profile, None),
+                }
+            }
+            ClientMessage::LinkDevice => Box::pin(self.link_device()).await?,
+            ClientMessage::SignOut(request) => {
+                return Box::pin(self.sign_out(request.others)).await;
+            }
+            ClientMessage::Chat(request) => {
+                let fan_out = budget_of(&mut self.budget, &self.context.budget).fan_out();
+                self.context.hub.chat(self.id, request, fan_out)
+            }
+            signaling => match signaling.into_signal() {
+                Ok(signal) => {
+                    let fan_out = budget_of(&mut self.budget, &self.context.budget).fan_out();
+                    self.context.hub.relay(self.id, signal, fan_out)
+                }
+                // Every other type has its arm above.
+                Err(_) => Ok(()),
+            },
+        };
+        Ok(outcome.err())
+    }
+
+    fn budget(&mut self) -> &mut Budget {
+        budget_of(&mut self.budget, &self.context.budget)
+    }
+
+    /// Writes a batch of what the hub queued. If more is queued, the next turn of the loop
+    /// comes back here (after a look at the socket).
+    async fn write_queued(&mut self) -> Result<(), Ending> {
+        let mut batch = Vec::new();
+        let taken = self
+            .outbox
+            .take(&mut batch, WRITE_BATCH)
+            .map_err(ending_of)?;
+        if taken.ping_due && self.last_heard.elapsed() > self.context.config.idle_timeout {
+            return Err(Ending::Idle);
+        }
+        if taken.ping_due
+            && self.registered.is_none()
+            && self.opened_at.elapsed() > self.context.config.register_timeout
+        {
+            return Err(Ending::NotRegistered);
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.write_frames(&batch).await?;
+        self.outbox.written(taken.counted_bytes);
+        Ok(())
+    }
+
+    /// Writes whole frames to the socket (see [`SocketWriter::write_frames`]) within the
+    /// send timeout.
+    async fn write_frames(&mut self, frames: &[Frame]) -> Result<(), Ending> {
+        let write = self.socket.write_frames(frames);
+        // Boxed: a write's state exists only while it runs, not in every idle task.
+        Box::pin(within(
+            self.context.config.send_timeout,
+            &self.outbox,
+            write,
+        ))
+        .await
+    }
+
+    /// Waits, within the send timeout, until tungstenite's pong is written: a client that
+    /// sends pings and never reads is not read on, and is closed as too slow.
+    async fn flush_pong(&mut self) -> Result<(), Ending> {
+        let flush = self.socket.flush();
+        Box::pin(within(
+            self.context.config.send_timeout,
+            &self.outbox,
+            flush,
+        ))
+        .await
+    }
+
+    /// Says goodbye with a close frame where the client can still hear one.
+    async fn close(&mut self, ending: &Ending) {
+        let Some((code, reason)) = ending.close_frame() else {
+            return;
+        };
+        let grace = self.context.config.send_timeout.min(Duration::from_secs(2));
+        self.socket.close(code, reason, grace).await;
+    }
+}
+
+/// A connection's budget, made when first needed.
+fn budget_of<'a>(budget: &'a mut Option<Box<Budget>>, config: &BudgetConfig) -> &'a mut Budget {
+    budget.get_or_insert_with(|| Box::new(Budget::new(config, Instant::now())))
+}
