@@ -26,6 +26,7 @@ frontend *ARGS:
 # Every test of the workspace, the browser app's codec, then the browser tests (e2e/, needs
 # Node.js and Chromium).
 test:
+    {{just_executable()}} cycles
     cargo test --workspace --all-targets
     {{just_executable()}} js-test
     {{just_executable()}} e2e
