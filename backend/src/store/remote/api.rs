@@ -149,6 +149,7 @@ impl Api {
 
     /// One call. A 2xx, 404 or 409 comes back with its body (`null` when empty); anything
     /// else is an error that says whether retrying makes sense.
+    // Longer than most: one match over the answer's status, each arm a line of the contract.
     async fn call(
         &self,
         method: Method,

@@ -21,6 +21,10 @@ impl Drop for StoppedOnDrop {
     }
 }
 
+/// The writer task: takes the pending batch, writes it, and on failure puts it back and
+/// waits out the backoff; ends once shutdown has begun and nothing is pending.
+// One loop over the batch's life (take, write, settle, back off) reads best whole: its
+// steps share the backoff and the lock's bookkeeping.
 pub(super) async fn run<S: UserStore>(shared: Arc<Shared>, store: Arc<S>, retry: RetryPolicy) {
     let _stopped = StoppedOnDrop(Arc::clone(&shared));
     let mut backoff = retry.initial;
