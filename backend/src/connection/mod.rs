@@ -26,29 +26,36 @@ use tokio_util::sync::CancellationToken;
 
 /// One connection's task, from its accepted stream to its close; its `ticket` (its place
 /// under the caps) is given back only once the socket is closed.
-pub(crate) async fn serve(
+///
+/// An `async` block, not an `async fn`: an `async fn` keeps its arguments twice in its
+/// future (as arguments and as the locals they are moved into), and this future lives as
+/// long as the connection.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn serve(
     stream: TcpStream,
     address: SocketAddr,
     id: u64,
     ticket: Ticket,
     context: Arc<Context>,
     stop: CancellationToken,
-) {
-    let _ = stream.set_nodelay(true);
-    // Boxed, both: a task's future is sized for its largest state, so the handshake and
-    // what follows it each live in their own allocation, only while they run.
-    let handshake = Box::pin(handshake::accept(stream, &context, ticket.refused()));
-    let connection = match handshake.await {
-        Ok(accepted) => Some(start(id, address, accepted, context, stop)),
-        Err(reason) => {
-            log::debug!("conn={id} from {address}: {reason}");
-            None
+) -> impl Future<Output = ()> + Send {
+    async move {
+        let _ = stream.set_nodelay(true);
+        // Boxed, both: a task's future is sized for its largest state, so the handshake
+        // and what follows it each live in their own allocation, only while they run.
+        let handshake = Box::pin(handshake::accept(stream, &context, ticket.refused()));
+        let connection = match handshake.await {
+            Ok(accepted) => Some(start(id, address, accepted, context, stop)),
+            Err(reason) => {
+                log::debug!("conn={id} from {address}: {reason}");
+                None
+            }
+        };
+        if let Some(connection) = connection {
+            connection.await;
         }
-    };
-    if let Some(connection) = connection {
-        connection.await;
+        drop(ticket);
     }
-    drop(ticket);
 }
 
 /// The life of a connection after its handshake: the peer, or the echo route.

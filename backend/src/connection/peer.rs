@@ -116,21 +116,18 @@ impl Peer {
             let step = tokio::select! {
                 biased;
                 _ = outbox.woken() => self.write_queued().await,
-                incoming = self.socket.next() => self.on_incoming(incoming).await,
+                incoming = self.socket.next() => match received(incoming) {
+                    Ok(message) => {
+                        self.last_heard = Instant::now();
+                        self.on_message(message).await
+                    }
+                    Err(ending) => Err(ending),
+                },
             };
             if let Err(ending) = step {
                 return ending;
             }
         }
-    }
-
-    async fn on_incoming(
-        &mut self,
-        incoming: Option<Result<Message, SocketError>>,
-    ) -> Result<(), Ending> {
-        let message = incoming.ok_or(Ending::Left(Departure::Closed))??;
-        self.last_heard = Instant::now();
-        self.on_message(message).await
     }
 
     async fn on_message(&mut self, message: Message) -> Result<(), Ending> {
@@ -267,6 +264,12 @@ impl Peer {
         let grace = self.context.config.send_timeout.min(Duration::from_secs(2));
         self.socket.close(code, reason, grace).await;
     }
+}
+
+/// The message the socket gave, or why the connection ends: the client left (it closed, or
+/// broke the protocol), or the socket failed.
+fn received(incoming: Option<Result<Message, SocketError>>) -> Result<Message, Ending> {
+    Ok(incoming.ok_or(Ending::Left(Departure::Closed))??)
 }
 
 /// A connection's budget, made when first needed.

@@ -53,8 +53,10 @@ pub(crate) enum Departure {
     Closed,
     /// It reset the connection, or it went away in the middle of a frame.
     Reset,
-    /// It sent something that is not WebSocket (RFC 6455) or not UTF-8 text.
-    BrokeProtocol(String),
+    /// It sent something that is not WebSocket (RFC 6455).
+    BrokeProtocol(ProtocolError),
+    /// It sent a text message that is not UTF-8.
+    NotUtf8,
 }
 
 impl SocketWriter {
@@ -140,10 +142,8 @@ impl From<WsError> for SocketError {
             WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
                 Self::Left(Departure::Reset)
             }
-            WsError::Protocol(error) => Self::Left(Departure::BrokeProtocol(error.to_string())),
-            WsError::Utf8(_) => {
-                Self::Left(Departure::BrokeProtocol("text that is not UTF-8".into()))
-            }
+            WsError::Protocol(error) => Self::Left(Departure::BrokeProtocol(error)),
+            WsError::Utf8(_) => Self::Left(Departure::NotUtf8),
             WsError::Capacity(_) => Self::TooBig,
             WsError::Io(error) => error.into(),
             error => Self::Failed(error.to_string()),
@@ -169,6 +169,7 @@ impl fmt::Display for Departure {
             Self::Closed => f.write_str("closed"),
             Self::Reset => f.write_str("reset by peer"),
             Self::BrokeProtocol(error) => write!(f, "protocol error: {error}"),
+            Self::NotUtf8 => f.write_str("protocol error: text that is not UTF-8"),
         }
     }
 }

@@ -49,23 +49,24 @@ impl ClaimStore {
         match claimed {
             Ok(claimed) => Ok(claimed),
             Err(error) => {
-                let deferred = (device, now, cutoff);
-                self.claim_deferred(email, skeleton, deferred, error).await
+                self.claim_deferred(email, skeleton, device, now, error)
+                    .await
             }
         }
     }
 
-    /// A claim the file refused with `error`: checked against what the file can still be
-    /// read for and what memory holds, then kept in memory. `deferred` is the new device,
-    /// the time and the cutoff of live devices.
+    /// A claim of a new `device` the file refused with `error`: checked against what the
+    /// file can still be read for and what memory holds, then kept in memory.
     async fn claim_deferred(
         &self,
         email: &str,
         skeleton: &str,
-        (device, now, cutoff): (DeviceId, i64, i64),
+        device: DeviceId,
+        now: i64,
         error: ClaimError,
     ) -> Result<Claimed, ClaimError> {
-        let (owned_email, owned_skeleton) = (email.to_owned(), skeleton.to_owned());
+        let (owned_email, owned_skeleton, cutoff) =
+            (email.to_owned(), skeleton.to_owned(), self.cutoff_at(now));
         let known = self
             .read(move |conn| {
                 if live_device_exists(conn, &owned_email, cutoff)? {

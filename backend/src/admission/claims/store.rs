@@ -8,6 +8,7 @@ use super::model::ClaimError;
 use super::sql::{BUSY_TIMEOUT, fail, last_used, live_device_exists, lock, ms, prepare};
 use super::worker::{Job, Shared, spawn_worker, submit};
 use rusqlite::{Connection, params};
+use std::future::Future;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -146,8 +147,13 @@ impl ClaimStore {
         self.deferred.is_empty()
     }
 
+    /// The last use before which a device has lapsed, at `now_ms`.
     pub(super) fn cutoff(&self, now_ms: u64) -> i64 {
-        ms(now_ms).saturating_sub(self.device_ttl_ms)
+        self.cutoff_at(ms(now_ms))
+    }
+
+    pub(super) fn cutoff_at(&self, now: i64) -> i64 {
+        now.saturating_sub(self.device_ttl_ms)
     }
 
     /// A query that writes: refused at once for a moment after a write failed.
@@ -182,12 +188,13 @@ impl ClaimStore {
 
     /// Runs `work` on the claims thread, after making the tables and writing what was
     /// deferred, where the file lets it.
-    pub(super) async fn run<T, F>(&self, work: F) -> Result<T, ClaimError>
+    // Not an `async fn`: the future is `submit`'s own, not one more layer keeping `work`.
+    pub(super) fn run<T, F>(&self, work: F) -> impl Future<Output = Result<T, ClaimError>> + '_
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        submit(&self.jobs, work).await
+        submit(&self.jobs, work)
     }
 }
 

@@ -14,8 +14,8 @@ impl Peer {
     pub(super) async fn register(&mut self, profile: Profile) -> Result<(), ProtocolError> {
         let online = self.context.hub.is_online(&profile.email);
         let context = Arc::clone(&self.context);
-        let access = &context.access;
-        let admitted = access
+        let admitted = context
+            .access
             .admit(&profile, self.wants_deltas, self.network, online)
             .await;
         // The claims may have kept this task from reading for a while (a locked file): the
@@ -24,7 +24,7 @@ impl Peer {
         let admitted = admitted?;
         let email = profile.email.clone();
         if let Err(error) = self.context.hub.register(self.id, profile, Some(&admitted)) {
-            access.undo(&email, &admitted).await;
+            context.access.undo(&email, &admitted).await;
             return Err(error);
         }
         log::info!(
