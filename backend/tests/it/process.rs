@@ -1,7 +1,7 @@
 //! The real `backend` binary as a process: killed with SIGKILL during activity and
 //! restarted on the same SQLite file, and stopped with SIGTERM.
 
-use super::binary::Backend;
+use super::binary::{Backend, Launch};
 use super::harness::{Client, PATIENCE, emails, lists_exactly, profile};
 use backend::store::{SqliteStore, UserStore};
 use futures_util::{SinkExt, StreamExt};
@@ -179,7 +179,14 @@ async fn kill_9_during_activity_leaves_an_intact_store_and_nobody_online() {
 async fn sigterm_closes_every_client_with_1001_exits_0_and_flushes_the_store() {
     let folder = TempDir::new().expect("temp dir");
     let database = database_in(&folder);
-    let mut backend = Backend::start(&database).await;
+    // Idle clients stay until the SIGTERM: the test reads one client at a time, and the
+    // others must not be closed for not answering pings before it (a 1 s idle timeout
+    // raced Alice's move, held up to a second after her join, and lost it with her).
+    let mut backend = Launch::new()
+        .database(&database)
+        .args(["--ping-interval-ms", "200", "--idle-timeout-ms", "30000"])
+        .start()
+        .await;
 
     let mut legacy = Client::connect(&backend.url, None).await;
     let mut delta = Client::connect(
