@@ -8,6 +8,7 @@
 //! are deleted ([`spawn_retention`]); the remote API has no delete, so there retention only
 //! covers what the server keeps, which is nothing about users who left.
 
+mod checkpointer;
 mod config;
 pub mod remote;
 mod retention;
@@ -15,6 +16,7 @@ mod sqlite;
 mod user_store;
 mod write_behind;
 
+pub use checkpointer::Checkpointer;
 pub use config::StoreConfig;
 pub use remote::{RemoteConfig, RemoteStore};
 pub use retention::{DEFAULT_RETENTION_DAYS, PURGE_INTERVAL, retention_of_days, spawn_retention};

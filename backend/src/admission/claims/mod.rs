@@ -10,6 +10,7 @@ mod claiming;
 mod deferred;
 mod link_codes;
 mod model;
+mod schema;
 mod sql;
 mod store;
 mod worker;

@@ -10,39 +10,8 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// SQLite's page cache for the claims connection, in KiB, as the users store's: lookups
-/// touch a few index pages each.
-const PAGE_CACHE_KIB: i64 = 256;
-
 /// How long a claim query waits for a lock held by another writer before it fails.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
-
-pub(super) const SCHEMA: &str = "
-    CREATE TABLE IF NOT EXISTS claim_devices (
-        email TEXT NOT NULL,
-        device TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        last_used_ms INTEGER NOT NULL,
-        PRIMARY KEY (email, device)
-    );
-    CREATE INDEX IF NOT EXISTS claim_devices_by_last_used ON claim_devices (last_used_ms);
-    CREATE TABLE IF NOT EXISTS identities (
-        email TEXT PRIMARY KEY,
-        skeleton TEXT NOT NULL,
-        last_seen_ms INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS identities_by_skeleton ON identities (skeleton);
-    CREATE INDEX IF NOT EXISTS identities_by_last_seen ON identities (last_seen_ms);";
-
-/// The tables and indexes, made if missing.
-pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    // As the users store: in WAL mode a crash loses at most the last commits, never
-    // corrupts, and a commit needs no fsync (a claim lost to a power cut is made anew).
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
-    conn.execute_batch(SCHEMA)
-}
 
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())

@@ -5,8 +5,10 @@
 
 use super::deferred::Deferred;
 use super::model::ClaimError;
-use super::sql::{BUSY_TIMEOUT, fail, last_used, live_device_exists, lock, ms, prepare};
+use super::schema::prepare;
+use super::sql::{BUSY_TIMEOUT, fail, last_used, live_device_exists, lock, ms};
 use super::worker::{Job, Shared, spawn_worker, submit};
+use crate::store::Checkpointer;
 use rusqlite::{Connection, params};
 use std::future::Future;
 use std::path::Path;
@@ -47,10 +49,10 @@ impl ClaimStore {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| fail(path, &e))?;
         }
-        let conn = Connection::open(path).map_err(|e| fail(path, &e))?;
+        let mut conn = Connection::open(path).map_err(|e| fail(path, &e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| fail(path, &e))?;
-        let prepared = match prepare(&conn) {
+        let prepared = match prepare(&mut conn) {
             Ok(()) => true,
             Err(error) => {
                 log::warn!(
@@ -65,8 +67,15 @@ impl ClaimStore {
             prepared: Arc::clone(&prepared),
             deferred: Arc::clone(&deferred),
         };
+        let checkpointer = match Checkpointer::spawn(path, "claims") {
+            Ok(checkpointer) => checkpointer.leave_to_it(&conn).ok().map(|()| checkpointer),
+            Err(error) => {
+                log::warn!("claims: no checkpoint thread ({error}); commits checkpoint");
+                None
+            }
+        };
         Ok(Self {
-            jobs: spawn_worker(conn, path, shared)?,
+            jobs: spawn_worker(conn, path, shared, checkpointer)?,
             device_ttl_ms: i64::try_from(device_ttl.as_millis()).unwrap_or(i64::MAX),
             prepared,
             deferred,

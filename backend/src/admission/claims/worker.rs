@@ -3,7 +3,9 @@
 
 use super::deferred::Deferred;
 use super::model::ClaimError;
-use super::sql::{fail, prepare, without_waiting, write_deferred};
+use super::schema::prepare;
+use super::sql::{fail, without_waiting, write_deferred};
+use crate::store::Checkpointer;
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,16 +27,19 @@ pub(super) struct Shared {
     pub deferred: Arc<Deferred>,
 }
 
-/// Starts the thread that owns `conn`; it ends when the last handle is dropped.
+/// Starts the thread that owns `conn` (and the `checkpointer` of its file, if it has one);
+/// it ends when the last handle is dropped.
 pub(super) fn spawn_worker(
     mut conn: Connection,
     path: &Path,
     shared: Shared,
+    checkpointer: Option<Checkpointer>,
 ) -> Result<mpsc::Sender<Job>, ClaimError> {
     let (jobs, queue) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("claims".into())
         .spawn(move || {
+            let _checkpointer = checkpointer;
             while let Ok(first) = queue.recv() {
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH

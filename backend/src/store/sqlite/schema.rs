@@ -6,7 +6,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 /// The schema version this code writes; `PRAGMA user_version` holds the file's.
-pub(super) const SCHEMA_VERSION: i64 = 2;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 
 /// How long a statement waits for a lock another process holds before it fails (and the
 /// write-behind writer tries again later).
@@ -82,9 +82,10 @@ pub(super) fn configure(conn: &mut Connection) -> Result<(), SetupError> {
             )",
         )?;
     }
-    // Version 2: the purge of users not seen for the retention period reads this index.
-    if version < 2 {
-        tx.execute_batch("CREATE INDEX IF NOT EXISTS users_last_seen ON users (last_seen_ms)")?;
+    // Version 2 indexed `last_seen_ms` for the hourly purge; version 3 drops the index:
+    // every write of a user moved its entry, and the purge reads the table instead.
+    if version < 3 {
+        tx.execute_batch("DROP INDEX IF EXISTS users_last_seen")?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;

@@ -161,18 +161,35 @@ async fn purge_deletes_users_not_seen_since_the_cutoff_unless_connected() {
 }
 
 #[test]
-fn the_purge_reads_the_last_seen_index() {
+fn a_version_2_file_loses_the_last_seen_index_and_keeps_its_users() {
     let dir = TempDir::new().unwrap();
+    let path = dir.path().join("users.db");
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "CREATE TABLE users (email TEXT PRIMARY KEY, name TEXT NOT NULL, latitude REAL NULL,
+             longitude REAL NULL, is_connected INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL);
+         CREATE INDEX users_last_seen ON users (last_seen_ms);
+         INSERT INTO users VALUES ('ada@example.com', 'Ada', NULL, NULL, 0, 1);
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(raw);
     drop(open(&dir));
-    let raw = Connection::open(dir.path().join("users.db")).unwrap();
-    let plan: String = raw
+    let raw = Connection::open(&path).unwrap();
+    let indexes: i64 = raw
         .query_row(
-            "EXPLAIN QUERY PLAN SELECT rowid FROM users WHERE last_seen_ms < 1 AND is_connected = 0",
+            "SELECT count(*) FROM sqlite_master WHERE name = 'users_last_seen'",
             [],
-            |row| row.get(3),
+            |row| row.get(0),
         )
         .unwrap();
-    assert!(plan.contains("users_last_seen"), "{plan}");
+    let users: i64 = raw
+        .query_row("SELECT count(*) FROM users", [], |row| row.get(0))
+        .unwrap();
+    let version: i64 = raw
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!((indexes, users, version), (0, 1, SCHEMA_VERSION));
 }
 
 #[tokio::test]
