@@ -80,3 +80,48 @@ fn flags_are_clamped_to_workable_values() {
     assert_eq!(config.budget.chat_rate.per_second, 0.0);
     assert_eq!(config.budget.chat_rate.burst, 1);
 }
+
+#[test]
+fn the_chat_store_defaults_and_its_flags() {
+    use crate::store::chat::ChatConfig;
+    let defaults = Args::parse_from(["backend", "--database", "d/users.sqlite3"]);
+    let config = defaults.chat_config();
+    let expected = ChatConfig {
+        member_retention: defaults.store.config().retention,
+        ..ChatConfig::default()
+    };
+    assert_eq!(config, expected);
+    assert_eq!(defaults.chat_database(), PathBuf::from("d/chat.sqlite3"));
+
+    let args = Args::parse_from([
+        "backend",
+        "--chat-database",
+        "/var/chat.db",
+        "--chat-retention-days",
+        "0",
+        "--chat-max-per-room",
+        "0",
+        "--chat-edit-window-secs",
+        "1",
+    ]);
+    let config = args.chat_config();
+    assert_eq!(
+        (config.retention, config.max_per_conversation),
+        (None, None)
+    );
+    assert_eq!(config.edit_window, std::time::Duration::from_secs(1));
+    assert_eq!(args.chat_database(), PathBuf::from("/var/chat.db"));
+
+    let remote = Args::parse_from([
+        "backend",
+        "--users-api",
+        "http://localhost:4000/api/users",
+        "--data-dir",
+        "/srv/meetmap",
+    ]);
+    assert_eq!(
+        remote.chat_database(),
+        PathBuf::from("/srv/meetmap/chat.sqlite3"),
+        "with the users API, the chat file is in the data folder"
+    );
+}
