@@ -8,10 +8,12 @@
 //! JSON keeps an `f64` exact; both values have at most 6 decimals, so the receiver rounds
 //! them back to the same integers. The modulo only limits measurable latency to 6 minutes.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
-use shared::{ClientMessage, Profile, Signal};
+use shared::{ChatRequest, ClientMessage, Conversation, HistoryRequest, Profile, Signal};
 use std::borrow::Cow;
+
+pub use shared::ROOM_CONVERSATION;
 
 /// Microseconds after which the send time in a longitude wraps.
 const WRAP_US: u64 = 360_000_000;
@@ -107,36 +109,25 @@ pub const CHAT_DELIVERY_PREFIX: &str = r#"{"type":"chat","#;
 
 /// A room `chat` with a client id: `{"type":"chat","text":..,"clientId":..}`.
 pub fn chat_frame(text: &str, client_id: &str) -> String {
-    #[derive(Serialize)]
-    #[serde(tag = "type", rename = "chat", rename_all = "camelCase")]
-    struct Chat<'a> {
-        text: &'a str,
-        client_id: &'a str,
-    }
-    serde_json::to_string(&Chat { text, client_id }).unwrap_or_default()
+    let request = ChatRequest {
+        text: text.to_owned(),
+        to: None,
+        client_id: Some(client_id.to_owned()),
+    };
+    serde_json::to_string(&ClientMessage::Chat(request)).unwrap_or_default()
 }
 
 /// A `chat-history` request for a page of the room: the latest, or with `before` the
 /// page just older than that message.
 pub fn history_frame(before: Option<u64>, limit: u32) -> String {
-    #[derive(Serialize)]
-    #[serde(tag = "type", rename = "chat-history")]
-    struct History {
-        conversation: &'static str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        before: Option<u64>,
-        limit: u32,
-    }
-    let request = History {
-        conversation: ROOM_CONVERSATION,
+    let request = HistoryRequest {
+        conversation: Some(Conversation::Room),
         before,
-        limit,
+        after: None,
+        limit: Some(u64::from(limit)),
     };
-    serde_json::to_string(&request).unwrap_or_default()
+    serde_json::to_string(&ClientMessage::ChatHistory(request)).unwrap_or_default()
 }
-
-/// The room's name as a conversation on the wire.
-pub const ROOM_CONVERSATION: &str = "room";
 
 /// The parts of the chat frames the chat and history scenarios read (`chat`, `chat-ack`,
 /// `chat-history`, `error`); the rest is skipped unparsed.
@@ -256,6 +247,9 @@ mod tests {
             history_frame(None, 50),
             r#"{"type":"chat-history","conversation":"room","limit":50}"#
         );
+        for frame in [chat_frame("hi", "t-1"), history_frame(Some(9), 50)] {
+            assert!(shared::decode_client_message(&frame).is_ok(), "{frame}");
+        }
         let ack = r#"{"type":"chat-ack","clientId":"t-1","id":7,"sentAt":1,"duplicate":true}"#;
         let probe: ChatProbe = serde_json::from_str(ack).unwrap();
         assert_eq!(

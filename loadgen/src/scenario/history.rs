@@ -26,8 +26,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// The target: p99 of a page's latency.
 pub const TARGET_P99_MS: f64 = 10.0;
-/// The page size the scenario asks for (the app's).
-pub const PAGE: u32 = 50;
+/// The page size the scenario asks for: the server's default, which the app asks for.
+pub const PAGE: u32 = shared::HISTORY_PAGE_DEFAULT as u32;
 /// Time for one answer before the client gives up.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
