@@ -137,7 +137,9 @@ impl Client {
             .map_err(|error| format!("send: {error}"))
     }
 
-    /// Takes in one frame: an ack, a delivery, a refusal; anything else is skipped.
+    /// Takes in one frame: an ack, a delivery, a refusal; anything else is skipped. A
+    /// client not measured counts deliveries as the server writes them without parsing
+    /// them (any other shape is parsed).
     fn read(&mut self, text: &str) {
         self.counts.frames += 1;
         if self.arrivals.is_none() && text.starts_with(CHAT_DELIVERY_PREFIX) {
@@ -155,9 +157,13 @@ impl Client {
             .and_then(|client_id| wire::seq_of(&self.job.tag, client_id));
         match (probe.kind.as_ref(), seq) {
             ("chat", Some(seq)) => {
-                let sender = probe.from.as_deref().and_then(wire::index_of);
-                if let (Some(arrivals), Some(sender)) = (&mut self.arrivals, sender) {
-                    arrivals.arrive(sender, seq, probe.id.unwrap_or(0));
+                let Some(sender) = probe.from.as_deref().and_then(wire::index_of) else {
+                    return;
+                };
+                match &mut self.arrivals {
+                    Some(arrivals) => arrivals.arrive(sender, seq, probe.id.unwrap_or(0)),
+                    None if sender != self.index => self.drained += 1,
+                    None => {}
                 }
             }
             ("chat-ack", Some(seq)) => {
