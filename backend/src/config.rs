@@ -71,7 +71,8 @@ pub struct Args {
     pub command: Option<Command>,
 }
 
-/// What the operator can do from the command line, on the claims in the data folder.
+/// What the operator can do from the command line, on the claims and the chat file in the
+/// data folder.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Frees an email claimed by someone's devices (a lost device): every device of it is
@@ -82,6 +83,19 @@ pub enum Command {
     },
     /// Lists the devices that hold an email, most recently used first.
     Devices { email: String },
+    /// Fills a room's chat history with generated messages (for benchmarks and demos), in
+    /// the chat file beside the users' file; run it while the server is stopped.
+    ChatSeed {
+        /// The room, as in `?room=`.
+        #[arg(long)]
+        room: String,
+        /// How many messages.
+        #[arg(long)]
+        messages: u64,
+        /// How many senders take turns (seed-0@example.invalid, ...).
+        #[arg(long, default_value_t = 10)]
+        senders: u64,
+    },
 }
 
 /// The claims' SQLite file, in the data folder.

@@ -4,7 +4,8 @@
 //!
 //! API: [`ChatStore`] (`open`, `post`, `edit`, `delete`, `mark_read`, `mark_delivered`,
 //! `remember_member`, `history`, `conversations`, `flush`, retention), its vocabulary
-//! ([`NewMessage`], [`StoredMessage`], [`ChatRefusal`], ...) and [`ChatConfig`]. One writer thread commits the queued jobs in batches
+//! ([`NewMessage`], [`StoredMessage`], [`ChatRefusal`], ...), [`ChatConfig`], and
+//! [`seed`], a bulk fill for benchmarks (`backend chat-seed`). One writer thread commits the queued jobs in batches
 //! (`writer.rs`); one reader thread answers queries (`reader.rs`); the schema and its
 //! migrations are in `schema.rs`. Nothing outside this folder sees its SQL.
 
@@ -19,6 +20,7 @@ mod purge;
 mod reader;
 mod retention;
 mod schema;
+mod seed;
 mod writer;
 
 pub use config::{
@@ -32,6 +34,7 @@ pub use model::{
     ReadMoved, StoredMessage,
 };
 pub use retention::Purged;
+pub use seed::{SeedPlan, Seeded, seed, seed_sender};
 
 /// The chat store's SQLite file name, beside the users' file.
 pub const CHAT_FILE_NAME: &str = "chat.sqlite3";

@@ -25,8 +25,11 @@ pub(super) enum Purge {
 pub(super) fn purge_step(conn: &Connection, purge: &Purge) -> rusqlite::Result<usize> {
     match purge {
         Purge::SentBefore(before) => {
+            // Ids grow with time: the oldest messages are the lowest ids, read in rowid
+            // order without an index of their own (a clock set back only delays them).
             let mut old = conn.prepare_cached(
-                "SELECT id FROM chat_messages WHERE sent_at < ?1 ORDER BY sent_at LIMIT ?2",
+                "SELECT id FROM (SELECT id, sent_at FROM chat_messages ORDER BY id LIMIT ?2)
+                 WHERE sent_at < ?1",
             )?;
             let ids = old.query_map(params![before, PURGE_BATCH], |row| row.get(0))?;
             delete_messages(conn, ids)
@@ -41,8 +44,8 @@ pub(super) fn purge_step(conn: &Connection, purge: &Purge) -> rusqlite::Result<u
         }
         Purge::MembersBefore(before) => conn
             .prepare_cached(
-                "DELETE FROM room_members WHERE rowid IN (
-                    SELECT rowid FROM room_members WHERE last_seen < ?1 LIMIT ?2)",
+                "DELETE FROM room_members WHERE (room, email) IN (
+                    SELECT room, email FROM room_members WHERE last_seen < ?1 LIMIT ?2)",
             )?
             .execute(params![before, PURGE_BATCH]),
     }

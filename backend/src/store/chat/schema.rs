@@ -50,7 +50,6 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX chat_messages_by_change ON chat_messages (room, changed);
     CREATE UNIQUE INDEX chat_messages_by_client_id
         ON chat_messages (sender, client_id) WHERE client_id IS NOT NULL;
-    CREATE INDEX chat_messages_by_age ON chat_messages (sent_at);
     CREATE TABLE chat_conversations (
         room TEXT NOT NULL,
         conversation TEXT NOT NULL,
@@ -160,7 +159,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), ChatStoreError> {
     tx.commit().map_err(|e| fail(&e))
 }
 
-fn file_error(path: &Path, reason: &dyn std::fmt::Display) -> ChatStoreError {
+pub(super) fn file_error(path: &Path, reason: &dyn std::fmt::Display) -> ChatStoreError {
     ChatStoreError::File {
         path: path.display().to_string(),
         reason: reason.to_string(),
