@@ -19,6 +19,9 @@ use std::path::Path;
 /// a second that the generator's 2 cores let fall 50 ms behind would fill the default
 /// outbox (1,024 frames) and be closed as too slow.
 const CHAT_FLAGS: &[&str] = &["--outbox-capacity", "16384", "--outbox-bytes", "16777216"];
+/// The history row's backend flags: its room holds more than the default bound per room
+/// (100,000), which the backend's retention would cut it down to.
+const HISTORY_FLAGS: &[&str] = &["--chat-max-per-room", "0"];
 
 /// The sizes of a suite run.
 #[derive(Debug, Clone)]
@@ -113,18 +116,22 @@ pub async fn run(
     }
     for &settings in &plan.chat {
         let run = |ctx| async move { vec![chat::run(&ctx, settings).await] };
-        let mut ran = fresh.run(CHAT_FLAGS, run).await;
-        let flags = CHAT_FLAGS.join(" ");
-        let lifted = backend::chat_budget_flags();
-        for row in &mut ran {
-            row.notes += &format!("; backend flags: {lifted} {flags}");
-        }
-        rows.extend(ran);
+        let flags = format!("{} {}", backend::chat_budget_flags(), CHAT_FLAGS.join(" "));
+        rows.extend(noting_flags(fresh.run(CHAT_FLAGS, run).await, &flags));
     }
     for settings in &plan.history {
         let run = |ctx| async move { vec![history::run(&ctx, settings).await] };
         let seed = (settings.room.as_str(), settings.messages);
-        rows.extend(fresh.run_seeded(&[], Some(seed), run).await);
+        let ran = fresh.run_seeded(HISTORY_FLAGS, Some(seed), run).await;
+        rows.extend(noting_flags(ran, &HISTORY_FLAGS.join(" ")));
+    }
+    rows
+}
+
+/// `rows` with the backend flags they ran with, beyond every row's, in their notes.
+fn noting_flags(mut rows: Vec<Row>, flags: &str) -> Vec<Row> {
+    for row in &mut rows {
+        row.notes += &format!("; backend flags: {flags}");
     }
     rows
 }
