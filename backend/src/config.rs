@@ -5,6 +5,7 @@
 
 mod admission;
 mod budget;
+mod chat;
 mod connection;
 mod presence;
 mod store;
@@ -16,6 +17,7 @@ use crate::admission::budget::BudgetConfig;
 use crate::admission::{AdmissionConfig, Secret, SecretError, SessionKey};
 use crate::connection::ConnectionConfig;
 use crate::store::StoreConfig;
+use crate::store::chat::{CHAT_FILE_NAME, ChatConfig};
 use clap::Parser;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -50,6 +52,8 @@ pub struct Args {
     pub database: PathBuf,
     #[command(flatten)]
     pub store: store::StoreArgs,
+    #[command(flatten)]
+    pub chat: chat::ChatArgs,
     #[command(flatten)]
     pub connection: connection::ConnectionArgs,
     #[command(flatten)]
@@ -106,6 +110,11 @@ pub fn claims_file_beside(database: &std::path::Path) -> PathBuf {
     database.with_file_name(CLAIMS_FILE_NAME)
 }
 
+/// The chat store's file of the users' SQLite file `database`.
+pub fn chat_file_beside(database: &std::path::Path) -> PathBuf {
+    database.with_file_name(CHAT_FILE_NAME)
+}
+
 impl Args {
     /// Each module's config from the flags; the session key is a random one
     /// ([`Args::session_key`] reads or makes the deployment's).
@@ -127,6 +136,22 @@ impl Args {
             Some(_) => self.data_dir().join(CLAIMS_FILE_NAME),
             None => claims_file_beside(&self.database),
         }
+    }
+
+    /// The chat store's SQLite file: `--chat-database`, else `chat.sqlite3` beside the
+    /// users' file, or in the data folder when users are in a remote API (which keeps no
+    /// messages).
+    pub fn chat_database(&self) -> PathBuf {
+        match (&self.chat.chat_database, &self.store.users_api) {
+            (Some(path), _) => path.clone(),
+            (None, Some(_)) => self.data_dir().join(CHAT_FILE_NAME),
+            (None, None) => chat_file_beside(&self.database),
+        }
+    }
+
+    /// The chat store's settings; members are kept as long as the users store keeps users.
+    pub fn chat_config(&self) -> ChatConfig {
+        self.chat.config(self.store.config().retention)
     }
 
     /// The folder of server-side files such as the generated session secret.

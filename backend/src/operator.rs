@@ -4,7 +4,7 @@
 
 use crate::admission::claims::ClaimStore;
 use crate::config::{Args, Command};
-use crate::store::chat::{CHAT_FILE_NAME, SeedPlan, seed};
+use crate::store::chat::{SeedPlan, seed};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,10 +16,11 @@ pub fn open_claims(args: &Args) -> Result<ClaimStore, crate::admission::claims::
     )
 }
 
-/// The chat file of the deployment `args` describe: beside the claims' file (beside the
-/// users' file, or in the data folder with `--users-api`).
+/// The chat file of the deployment `args` describe, the server's own
+/// ([`Args::chat_database`]: `--chat-database`, else beside the users' file, or in the data
+/// folder with `--users-api`).
 pub fn chat_database(args: &Args) -> PathBuf {
-    args.claims_database().with_file_name(CHAT_FILE_NAME)
+    args.chat_database()
 }
 
 /// Runs one command; what it did goes to stdout, what failed to stderr.
