@@ -203,18 +203,18 @@ pub struct SuiteFlags {
 #[derive(Debug, Args)]
 pub struct ChatSizes {
     /// Clients in the room.
-    #[arg(long = "chat-users", default_value_t = CHAT_USERS)]
+    #[arg(id = "chat_users", long = "chat-users", default_value_t = CHAT_USERS)]
     pub users: usize,
     /// How many of them send (0 = all).
-    #[arg(long = "chat-senders", default_value_t = 0)]
+    #[arg(id = "chat_senders", long = "chat-senders", default_value_t = 0)]
     pub senders: usize,
     /// Messages one sender may have unacked at once.
-    #[arg(long = "chat-window", default_value_t = CHAT_WINDOW)]
+    #[arg(id = "chat_window", long = "chat-window", default_value_t = CHAT_WINDOW)]
     pub window: u64,
-    #[arg(long = "chat-seconds", default_value_t = CHAT_SECONDS)]
+    #[arg(id = "chat_seconds", long = "chat-seconds", default_value_t = CHAT_SECONDS)]
     pub seconds: u64,
     /// Receivers that decode and check every delivery (the rest only count them).
-    #[arg(long = "chat-sample", default_value_t = CHAT_SAMPLE)]
+    #[arg(id = "chat_sample", long = "chat-sample", default_value_t = CHAT_SAMPLE)]
     pub sample: usize,
 }
 
@@ -303,5 +303,17 @@ impl SuiteFlags {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        // Clap checks names and ids only when a command is built: every subcommand here.
+        Cli::command().debug_assert();
     }
 }
