@@ -89,7 +89,8 @@ pub(crate) async fn serve(mut peer: Box<Peer>) {
 /// proved one.
 struct Registered {
     email: String,
-    room: String,
+    /// The room's name as the hub spells it (shared, not copied).
+    room: Arc<str>,
     device: Option<String>,
 }
 

@@ -13,6 +13,7 @@ use shared::{
     ChatAck, ChatReceipt, ChatRequest, Conversation, ProtocolError, ReadMarker, ReceiptState,
     ServerMessage,
 };
+use std::sync::Arc;
 
 impl Hub {
     /// Whether the connection may send `request` now (registered, within its budgets; a
@@ -122,10 +123,11 @@ impl Hub {
         self.lock().typing(id, to, fan_out)
     }
 
-    /// The room, email and name the registered connection `id` is known by.
-    pub(crate) fn member_of(&self, id: ConnId) -> Option<(String, String, String)> {
-        let (room, email, name) = self.lock().member_of(id)?;
-        Some((room.to_string(), email.to_string(), name))
+    /// The room (shared with the hub's own spelling), and the name, of the registered
+    /// connection `id`.
+    pub(crate) fn member_of(&self, id: ConnId) -> Option<(Arc<str>, String)> {
+        let (room, _, name) = self.lock().member_of(id)?;
+        Some((room, name))
     }
 }
 

@@ -61,7 +61,8 @@ impl Peer {
             .hub
             .check_chat(self.id, &request, fan_out)
             .map_err(refused)?;
-        let client_id = request.client_id.clone();
+        // Shared by the callback and a refusal now: one copy of the id, not two.
+        let client_id: Option<Arc<str>> = request.client_id.as_deref().map(Arc::from);
         let message = NewMessage {
             room: sender.room.to_string(),
             from: sender.email.to_string(),
@@ -71,12 +72,12 @@ impl Peer {
             client_id: request.client_id,
             to_online: sender.to_online,
         };
-        let (context, id) = (Arc::clone(&self.context), self.id);
-        let done = move |outcome| on_posted(&context, id, outcome, client_id.as_deref());
+        let (context, id, named) = (Arc::clone(&self.context), self.id, client_id.clone());
+        let done = move |outcome| on_posted(&context, id, outcome, named.as_deref());
         self.context
             .chat
             .post(message, done)
-            .map_err(|refusal| Refused::chat(refusal_error(&refusal), None))
+            .map_err(|refusal| Refused::chat(refusal_error(&refusal), client_id.as_deref()))
     }
 
     /// A `chat-edit` of one's own message, queued to the store.

@@ -38,11 +38,11 @@ impl Peer {
         );
         // The room is the hub's to decide (`?room=`, or the first add-user's).
         let room = match self.context.hub.member_of(self.id) {
-            Some((room, _, name)) => {
+            Some((room, name)) => {
                 self.context.chat.remember_member(&room, &email, &name);
                 room
             }
-            None => String::new(),
+            None => Arc::from(""),
         };
         self.registered = Some(Registered {
             email,
