@@ -1,172 +1,16 @@
 //! The `loadgen` binary: flags to a scenario (or the whole suite), the table on stdout,
 //! and optionally JSON; `loadgen worker` is one worker process of a run.
 
-use clap::{Args, Parser, Subcommand};
+mod flags;
+
+use clap::Parser;
+use flags::{Cli, Command, Common, SuiteFlags};
 use loadgen::report::{Row, table};
-use loadgen::scenario::{Context, churn, idle, live, relay};
-use loadgen::suite::{self, Plan};
+use loadgen::scenario::{Context, chat, churn, history, idle, live, relay};
+use loadgen::suite;
 use loadgen::{Ramp, Target};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-// Defaults that a scenario's own command and the suite share.
-const RELAY_PAIRS: usize = 100;
-const RELAY_SECONDS: u64 = 10;
-const RELAY_WINDOW: u64 = 16;
-const CHURN_SECONDS: u64 = 5;
-const CHURN_CONCURRENCY: usize = 512;
-
-/// The server `--url` names unless told: the backend's default port on loopback.
-fn default_url() -> String {
-    format!("ws://127.0.0.1:{}", shared::DEFAULT_BACKEND_PORT)
-}
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "loadgen",
-    about = "Load generator and benchmarks for the meetmap backend"
-)]
-struct Cli {
-    #[command(flatten)]
-    common: Common,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Args)]
-struct Common {
-    /// The server, `ws://host:port` (loopback only).
-    #[arg(long, global = true, default_value_t = default_url())]
-    url: String,
-    /// The server's process id, to read its CPU time and RSS from /proc.
-    #[arg(long, global = true)]
-    server_pid: Option<u32>,
-    /// Speak only the seed's protocol (no subprotocol, full `update-users` lists).
-    #[arg(long, global = true)]
-    legacy: bool,
-    /// Worker processes; 0 = one per 10,000 clients.
-    #[arg(long, global = true, default_value_t = 0)]
-    processes: usize,
-    /// New connections per second while setting up.
-    #[arg(long, global = true, default_value_t = Ramp::DEFAULT.rate)]
-    connect_rate: u32,
-    /// Connections in their handshake at once while setting up.
-    #[arg(long, global = true, default_value_t = Ramp::DEFAULT.concurrency)]
-    connect_concurrency: usize,
-    /// Also write the rows as JSON to this file.
-    #[arg(long, global = true)]
-    json: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// N registered connections in one room; server RSS per connection.
-    Idle {
-        #[arg(long, default_value_t = 5_000)]
-        clients: usize,
-    },
-    /// N users moving in one room; move-to-arrival latency and losses.
-    Live {
-        #[arg(long, default_value_t = 1_000)]
-        clients: usize,
-        /// Raise N through these (comma-separated) until p99 passes 1 s or a move is lost.
-        #[arg(long, value_delimiter = ',')]
-        steps: Vec<usize>,
-        #[command(flatten)]
-        settings: LiveFlags,
-    },
-    /// P pairs exchanging addressed signaling frames as fast as the server takes them.
-    Relay {
-        #[arg(long, default_value_t = RELAY_PAIRS)]
-        pairs: usize,
-        #[arg(long, default_value_t = RELAY_SECONDS)]
-        seconds: u64,
-        /// Frames in flight each way per pair.
-        #[arg(long, default_value_t = RELAY_WINDOW)]
-        window: u64,
-    },
-    /// Connect, register and close at a set rate; the rate held and the ghosts left.
-    Churn {
-        #[arg(long, default_value_t = 2_000)]
-        rate: u32,
-        #[arg(long, default_value_t = CHURN_SECONDS)]
-        seconds: u64,
-        /// Cycles in progress at once.
-        #[arg(long, default_value_t = CHURN_CONCURRENCY)]
-        concurrency: usize,
-    },
-    /// Start a backend per scenario, run the default suite, write docs/BENCHMARKS.md.
-    Suite(SuiteFlags),
-    /// One worker process (started by the others; speaks JSON lines on stdin/stdout).
-    #[command(hide = true)]
-    Worker,
-}
-
-#[derive(Debug, Args)]
-struct LiveFlags {
-    /// Moves per user.
-    #[arg(long, default_value_t = 1)]
-    moves: u32,
-    /// Milliseconds between two moves of one user.
-    #[arg(long, default_value_t = 20_000)]
-    period_ms: u64,
-    /// Receivers that decode everything (the rest only drain).
-    #[arg(long, default_value_t = 200)]
-    sample: usize,
-    /// Milliseconds after the last move for it to arrive.
-    #[arg(long, default_value_t = 3_000)]
-    grace_ms: u64,
-}
-
-impl LiveFlags {
-    fn settings(&self) -> live::LiveSettings {
-        live::LiveSettings {
-            moves: self.moves,
-            period_ms: self.period_ms,
-            sample: self.sample,
-            grace_ms: self.grace_ms,
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-struct SuiteFlags {
-    /// The backend binary to start.
-    #[arg(long, default_value = "target/release/backend")]
-    backend: PathBuf,
-    /// A tiny run that checks correctness only (0 lost, 0 ghosts); writes no file.
-    #[arg(long)]
-    smoke: bool,
-    /// Where to write the table (between the bench markers).
-    #[arg(long, default_value = "docs/BENCHMARKS.md")]
-    write: PathBuf,
-    /// How the run was asked for, recorded in the file (e.g. `just bench`).
-    #[arg(long)]
-    command: Option<String>,
-    /// The backend's RUST_LOG (its per-connection lines are at info).
-    #[arg(long, default_value = "warn")]
-    server_log: String,
-    /// Idle connections, one run per size (the target: ≤ 3 KB RSS each at 10,000).
-    #[arg(long, value_delimiter = ',', default_value = "10000")]
-    idle: Vec<usize>,
-    /// Live-map room sizes, raised in step mode (the target: 15,000 at p99 ≤ 1 s).
-    #[arg(long, value_delimiter = ',', default_value = "5000,10000,15000")]
-    live: Vec<usize>,
-    #[command(flatten)]
-    live_settings: LiveFlags,
-    #[arg(long, value_delimiter = ',', default_values_t = [RELAY_PAIRS])]
-    relay_pairs: Vec<usize>,
-    #[arg(long, default_value_t = RELAY_SECONDS)]
-    relay_seconds: u64,
-    #[arg(long, default_value_t = RELAY_WINDOW)]
-    relay_window: u64,
-    #[arg(long, value_delimiter = ',', default_value = "2000,5000")]
-    churn: Vec<u32>,
-    #[arg(long, default_value_t = CHURN_SECONDS)]
-    churn_seconds: u64,
-    #[arg(long, default_value_t = CHURN_CONCURRENCY)]
-    churn_concurrency: usize,
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -216,27 +60,15 @@ async fn main() -> ExitCode {
             seconds,
             concurrency,
         } => vec![churn::run(&ctx, *rate, *seconds, *concurrency).await],
+        Command::Chat(flags) => vec![chat::run(&ctx, flags.sizes.settings(flags.rate)).await],
+        Command::History(flags) => vec![history::run(&ctx, &flags.settings()).await],
         Command::Suite(flags) => return run_suite(flags, &ctx, common).await,
     };
     finish(&rows, common.json.as_ref(), false)
 }
 
 async fn run_suite(flags: &SuiteFlags, ctx: &Context, common: &Common) -> ExitCode {
-    let plan = if flags.smoke {
-        Plan::smoke()
-    } else {
-        Plan {
-            idle: flags.idle.clone(),
-            live: flags.live.clone(),
-            live_settings: flags.live_settings.settings(),
-            relay_pairs: flags.relay_pairs.clone(),
-            relay_seconds: flags.relay_seconds,
-            relay_window: flags.relay_window,
-            churn_rates: flags.churn.clone(),
-            churn_seconds: flags.churn_seconds,
-            churn_concurrency: flags.churn_concurrency,
-        }
-    };
+    let plan = flags.plan();
     let folder = std::env::temp_dir().join(format!("loadgen-{}", std::process::id()));
     if let Err(error) = std::fs::create_dir_all(&folder) {
         eprintln!("loadgen: cannot create {}: {error}", folder.display());

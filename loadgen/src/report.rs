@@ -27,6 +27,15 @@ pub struct Counts {
     pub lost: u64,
     /// Moves replaced by a later move of the same user within one presence tick.
     pub superseded: u64,
+    /// Chat messages the server acknowledged as stored (each once).
+    #[serde(default)]
+    pub acked: u64,
+    /// Acks or deliveries of a message that had already had one.
+    #[serde(default)]
+    pub duplicated: u64,
+    /// Deliveries that came before an earlier message of the same sender.
+    #[serde(default)]
+    pub reordered: u64,
     /// Frames read by every client, measured or only draining.
     pub frames: u64,
     /// Largest lateness of a sender behind its schedule, in microseconds: the generator
@@ -77,6 +86,9 @@ impl Counts {
         self.received += other.received;
         self.lost += other.lost;
         self.superseded += other.superseded;
+        self.acked += other.acked;
+        self.duplicated += other.duplicated;
+        self.reordered += other.reordered;
         self.frames += other.frames;
         self.send_lag_max_us = self.send_lag_max_us.max(other.send_lag_max_us);
         self.first_us = match (self.first_us, other.first_us) {

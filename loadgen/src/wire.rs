@@ -10,7 +10,10 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use shared::{ClientMessage, Profile, Signal};
+use shared::{ChatRequest, ClientMessage, Conversation, HistoryRequest, Profile, Signal};
+use std::borrow::Cow;
+
+pub use shared::ROOM_CONVERSATION;
 
 /// Microseconds after which the send time in a longitude wraps.
 const WRAP_US: u64 = 360_000_000;
@@ -100,6 +103,72 @@ pub struct RelayedProbe {
     pub t: Option<u64>,
 }
 
+/// The start of every room or direct `chat` delivery as the server writes it (the tag
+/// first): a client that only drains counts deliveries by it without parsing them.
+pub const CHAT_DELIVERY_PREFIX: &str = r#"{"type":"chat","#;
+
+/// A room `chat` with a client id: `{"type":"chat","text":..,"clientId":..}`.
+pub fn chat_frame(text: &str, client_id: &str) -> String {
+    let request = ChatRequest {
+        text: text.to_owned(),
+        to: None,
+        client_id: Some(client_id.to_owned()),
+    };
+    serde_json::to_string(&ClientMessage::Chat(request)).unwrap_or_default()
+}
+
+/// A `chat-history` request for a page of the room: the latest, or with `before` the
+/// page just older than that message.
+pub fn history_frame(before: Option<u64>, limit: u32) -> String {
+    let request = HistoryRequest {
+        conversation: Some(Conversation::Room),
+        before,
+        after: None,
+        limit: Some(u64::from(limit)),
+    };
+    serde_json::to_string(&ClientMessage::ChatHistory(request)).unwrap_or_default()
+}
+
+/// The parts of the chat frames the chat and history scenarios read (`chat`, `chat-ack`,
+/// `chat-history`, `error`); the rest is skipped unparsed.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatProbe<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(default)]
+    pub id: Option<u64>,
+    #[serde(default, borrow)]
+    pub from: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub client_id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub duplicate: bool,
+    #[serde(default, borrow)]
+    pub conversation: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub messages: Option<Vec<MessageId>>,
+    #[serde(default)]
+    pub more: bool,
+}
+
+/// A message of a history page, read for its id only.
+#[derive(Debug, Deserialize)]
+pub struct MessageId {
+    pub id: u64,
+}
+
+/// The client id of message `seq` of a run tagged `tag`: `{tag}-{seq}`.
+pub fn client_id(tag: &str, seq: u64) -> String {
+    format!("{tag}-{seq}")
+}
+
+/// The sequence number in a client id made by [`client_id`] for `tag`; `None` for
+/// another run's.
+pub fn seq_of(tag: &str, client_id: &str) -> Option<u64> {
+    client_id.strip_prefix(tag)?.strip_prefix('-')?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +222,45 @@ mod tests {
             );
             assert_eq!(index_of(&read.email), Some(7));
         }
+    }
+
+    #[test]
+    fn a_client_id_gives_back_its_number_for_its_own_run_only() {
+        let id = client_id("r1a2", 42);
+        assert_eq!(seq_of("r1a2", &id), Some(42));
+        assert_eq!(seq_of("r1a", &id), None);
+        assert_eq!(seq_of("r1a2x", &id), None);
+        assert!(id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    }
+
+    #[test]
+    fn chat_frames_are_the_designs_json() {
+        assert_eq!(
+            chat_frame("hi", "t-1"),
+            r#"{"type":"chat","text":"hi","clientId":"t-1"}"#
+        );
+        assert_eq!(
+            history_frame(Some(1234), 50),
+            r#"{"type":"chat-history","conversation":"room","before":1234,"limit":50}"#
+        );
+        assert_eq!(
+            history_frame(None, 50),
+            r#"{"type":"chat-history","conversation":"room","limit":50}"#
+        );
+        for frame in [chat_frame("hi", "t-1"), history_frame(Some(9), 50)] {
+            assert!(shared::decode_client_message(&frame).is_ok(), "{frame}");
+        }
+        let ack = r#"{"type":"chat-ack","clientId":"t-1","id":7,"sentAt":1,"duplicate":true}"#;
+        let probe: ChatProbe = serde_json::from_str(ack).unwrap();
+        assert_eq!(
+            (probe.kind.as_ref(), probe.id, probe.duplicate),
+            ("chat-ack", Some(7), true)
+        );
+        let delivery = r#"{"type":"chat","id":8,"from":"u3@load.test","name":"u3","text":"x","sentAt":1,"clientId":"t-2"}"#;
+        assert!(delivery.starts_with(CHAT_DELIVERY_PREFIX));
+        let probe: ChatProbe = serde_json::from_str(delivery).unwrap();
+        assert_eq!(probe.from.as_deref(), Some("u3@load.test"));
+        assert_eq!(probe.client_id.as_deref(), Some("t-2"));
     }
 
     #[test]

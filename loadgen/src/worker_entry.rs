@@ -1,6 +1,8 @@
 //! `loadgen worker`: one worker process of a run, which runs the scenario its share names.
 //! It sits above the scenarios and the workers, so neither of them imports the other.
 
+use crate::scenario::chat::ChatJob;
+use crate::scenario::history::HistoryJob;
 use crate::scenario::{churn::ChurnJob, idle::IdleJob, live::LiveJob, relay::RelayJob};
 use crate::workers::{Job, WorkerError, WorkerStdio};
 
@@ -13,6 +15,8 @@ pub async fn serve_stdio() -> Result<(), WorkerError> {
         LiveJob::NAME => stdio.serve::<LiveJob>().await,
         RelayJob::NAME => stdio.serve::<RelayJob>().await,
         ChurnJob::NAME => stdio.serve::<ChurnJob>().await,
+        ChatJob::NAME => stdio.serve::<ChatJob>().await,
+        HistoryJob::NAME => stdio.serve::<HistoryJob>().await,
         _ => Err(WorkerError::UnknownScenario(scenario)),
     }
 }

@@ -2,8 +2,9 @@
 //! loads of every scenario, checking correctness only: nothing lost, no ghosts, no client
 //! refused. Never a timing.
 
+use backend::store::chat::{ChatConfig, ChatStore, SeedPlan};
 use backend::{ServerConfig, open_sqlite_store};
-use loadgen::scenario::{Context, churn, idle, live, relay};
+use loadgen::scenario::{Context, chat, churn, history, idle, live, relay};
 use loadgen::suite::Plan;
 use loadgen::{Ramp, Row, Target};
 use tokio::net::TcpListener;
@@ -16,21 +17,27 @@ async fn start_server(folder: &std::path::Path) -> (String, oneshot::Sender<()>)
     let claims_file = backend::config::claims_file_beside(&database);
     let claims = backend::claims::ClaimStore::open(&claims_file, config.admission.session_ttl)
         .expect("claims");
-    let chat = backend::open_chat_store_beside(&database, Default::default()).expect("chat");
+    let chat = open_seeded_chat(&database);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
+    let shutdown = async move {
+        let _ = stopped.await;
+    };
     tokio::spawn(backend::run(
-        listener,
-        config,
-        store,
-        claims,
-        chat,
-        async move {
-            let _ = stopped.await;
-        },
+        listener, config, store, claims, chat, shutdown,
     ));
     (format!("ws://{address}"), stop)
+}
+
+/// The chat file beside `database`, its history room filled first as `backend chat-seed`
+/// fills it for the suite's history row.
+fn open_seeded_chat(database: &std::path::Path) -> ChatStore {
+    let chat_file = backend::config::chat_file_beside(database);
+    let history = &Plan::smoke().history[0];
+    let fill = SeedPlan::ending_now(&history.room, history.messages, 10);
+    backend::store::chat::seed(&chat_file, &fill).expect("seed the history room");
+    ChatStore::open(&chat_file, ChatConfig::default()).expect("chat")
 }
 
 /// The defaults, without the per-client abuse limits the relay would hit: the smoke run
@@ -102,6 +109,10 @@ async fn every_scenario_loses_nothing_and_leaves_no_ghosts() {
     let churned = churn::run(&ctx, plan.churn_rates[0], plan.churn_seconds, 8).await;
     assert_eq!(churned.ghosts, Some(0), "{churned:?}");
     rows.push(churned);
+    let chatted = chat::run(&ctx, plan.chat[0]).await;
+    assert_eq!(chatted.lost, Some(0), "{chatted:?}");
+    rows.push(chatted);
+    rows.push(history::run(&ctx, &plan.history[0]).await);
     assert_correct(&rows);
     let _ = stop.send(());
 }
@@ -159,7 +170,7 @@ async fn rows_of_binary(url: &str, folder: &std::path::Path, args: &[&str]) -> V
 async fn every_scenario_runs_in_worker_processes_too() {
     let folder = tempfile::tempdir().expect("temp dir");
     let (url, stop) = start_server(folder.path()).await;
-    let runs: [&[&str]; 4] = [
+    let runs: [&[&str]; 6] = [
         &["idle", "--clients", "20"],
         &[
             "live",
@@ -182,12 +193,34 @@ async fn every_scenario_runs_in_worker_processes_too() {
             "--concurrency",
             "4",
         ],
+        &[
+            "chat",
+            "--rate",
+            "200",
+            "--chat-users",
+            "6",
+            "--chat-senders",
+            "3",
+            "--chat-seconds",
+            "1",
+            "--chat-window",
+            "4",
+        ],
+        &[
+            "history",
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+            "--messages",
+            "500",
+        ],
     ];
     let mut rows = Vec::new();
     for args in runs {
         rows.extend(rows_of_binary(&url, folder.path(), args).await);
     }
-    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows.len(), 6, "{rows:?}");
     assert_correct(&rows);
     let _ = stop.send(());
 }

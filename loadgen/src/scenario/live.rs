@@ -4,16 +4,13 @@
 
 use super::context::Context;
 use super::probe::Probe;
-use super::setup::{
-    cpu_per, failed, note_first_error, open_share_in_room, setup_limit, shares, start_ready, tally,
-    wait_go,
-};
+use super::setup::{RoomJob, cpu_per, failed, note_first_error, serve_in_room, start_clients};
 use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat::{self, Sample};
 use crate::report::{Counts, Row, with_latency};
 use crate::wire;
-use crate::workers::{Down, Job, Share, Up, split};
+use crate::workers::{Down, Job, Share, Up};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -21,7 +18,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message;
 
 /// The bar of a step: p99 at or under this, and nothing lost.
@@ -63,42 +59,27 @@ pub struct LiveSettings {
 impl Job for LiveJob {
     const NAME: &'static str = "Live";
 
-    async fn work(
-        share: Share<Self>,
-        up: &mpsc::Sender<Up>,
-        mut down: mpsc::Receiver<Down>,
-    ) -> Counts {
-        let opened = open_share_in_room(
-            &share,
-            &share.job.target,
-            &share.job.room,
-            share.job.ramp,
-            |_| wire::encode_move(0, 0),
-            up,
-        )
-        .await;
-        let Some((start_us, absent)) = wait_go(&mut down).await else {
-            return Counts::default();
-        };
-        let (sockets, dropped) = opened.release().await;
-        let absent: Arc<HashSet<usize>> = Arc::new(absent.into_iter().collect());
-        let job = Arc::new(share.job);
-        let mut clients = JoinSet::new();
-        for (index, socket) in sockets {
-            clients.spawn(client(
-                index,
-                socket,
-                start_us,
-                Arc::clone(&job),
-                Arc::clone(&absent),
-            ));
-        }
-        let counts = Counts {
-            dropped: dropped as u64,
-            first_us: start_us,
-            ..Counts::default()
-        };
-        tally(clients, counts, "a client task panicked").await
+    async fn work(share: Share<Self>, up: &mpsc::Sender<Up>, down: mpsc::Receiver<Down>) -> Counts {
+        serve_in_room(share, up, down, |start| {
+            client(
+                start.index,
+                start.socket,
+                start.start_us,
+                start.job,
+                start.absent,
+            )
+        })
+        .await
+    }
+}
+
+impl RoomJob for LiveJob {
+    fn place(&self) -> (&Target, &str, Ramp) {
+        (&self.target, &self.room, self.ramp)
+    }
+
+    fn position(&self, _index: usize) -> (f64, f64) {
+        wire::encode_move(0, 0)
     }
 }
 
@@ -189,12 +170,10 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
         grace_ms: settings.grace_ms,
         sample_every: (clients / settings.sample.max(1)).max(1),
     };
-    let shares = shares(split(clients, ctx.workers_for(clients)), &job);
-    let (pool, setup) =
-        match start_ready(shares, ctx.in_process, setup_limit(clients, ctx.ramp)).await {
-            Ok(started) => started,
-            Err(error) => return (failed(row, error), Counts::default()),
-        };
+    let (pool, setup) = match start_clients(ctx, clients, &job).await {
+        Ok(started) => started,
+        Err(error) => return (failed(row, error), Counts::default()),
+    };
     // The joins of the last clients go out at the next tick; start after them.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = ctx.server_pid.and_then(procstat::sample);

@@ -1,8 +1,10 @@
 //! The scenarios: each has a worker side (its job: its clients, in one worker) and a
 //! parent side (workers started, server read from `/proc`, one row of the table).
 
+pub mod chat;
 pub mod churn;
 mod context;
+pub mod history;
 pub mod idle;
 pub mod live;
 mod probe;

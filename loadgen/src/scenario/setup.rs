@@ -1,11 +1,14 @@
 //! The setup the scenarios share: a worker's clients opened, parked and reported ready;
 //! the parent's shares and pool brought to ready; client tasks tallied; row helpers.
 
+use super::context::Context;
 use crate::conn::{self, Parked, Ramp, Target, Ws};
 use crate::procstat::{self, Sample};
 use crate::report::{Counts, Row, new_histogram};
-use crate::workers::{Down, Job, Pool, Share, Up};
+use crate::workers::{Down, Job, Pool, Share, Up, split};
 use hdrhistogram::Histogram;
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -58,6 +61,69 @@ impl Opened {
         let _ = self.release.send(true);
         conn::unpark(self.parked).await
     }
+}
+
+/// A job whose clients all go into one room and each run a task of their own.
+pub trait RoomJob: Job {
+    /// The server, the room, and how fast to open the clients.
+    fn place(&self) -> (&Target, &str, Ramp);
+    /// Where client `index` registers on the map.
+    fn position(&self, _index: usize) -> (f64, f64) {
+        (0.0, 0.0)
+    }
+}
+
+/// What one client's task of a [`RoomJob`] starts with.
+pub struct Start<J> {
+    pub index: usize,
+    pub socket: Ws,
+    /// The start of the measured phase, on the shared clock.
+    pub start_us: u64,
+    pub job: Arc<J>,
+    /// Clients that failed to register anywhere: nothing is due from them.
+    pub absent: Arc<HashSet<usize>>,
+}
+
+/// The worker side of a [`RoomJob`]: the share's clients opened in the room and parked,
+/// the parent's go awaited, each client run as `client`, their counts tallied.
+pub async fn serve_in_room<J, F, R, H>(
+    share: Share<J>,
+    up: &mpsc::Sender<Up>,
+    mut down: mpsc::Receiver<Down>,
+    client: F,
+) -> Counts
+where
+    J: RoomJob,
+    F: Fn(Start<J>) -> R,
+    R: Future<Output = (Counts, H)> + Send + 'static,
+    H: Into<Option<Histogram<u64>>> + Send + 'static,
+{
+    let job = &share.job;
+    let (target, room, ramp) = job.place();
+    let opened =
+        open_share_in_room(&share, target, room, ramp, |index| job.position(index), up).await;
+    let Some((start_us, absent)) = wait_go(&mut down).await else {
+        return Counts::default();
+    };
+    let (sockets, dropped) = opened.release().await;
+    let absent: Arc<HashSet<usize>> = Arc::new(absent.into_iter().collect());
+    let job = Arc::new(share.job);
+    let mut clients = JoinSet::new();
+    for (index, socket) in sockets {
+        clients.spawn(client(Start {
+            index,
+            socket,
+            start_us,
+            job: Arc::clone(&job),
+            absent: Arc::clone(&absent),
+        }));
+    }
+    let counts = Counts {
+        dropped: dropped as u64,
+        first_us: start_us,
+        ..Counts::default()
+    };
+    tally(clients, counts, "a client task panicked").await
 }
 
 /// Waits for the parent's go; `None` if the parent is gone.
@@ -125,6 +191,17 @@ pub async fn start_ready<J: Job>(
     let mut pool = Pool::start(shares, in_process)?;
     let setup = pool.ready(limit).await?;
     Ok((pool, setup))
+}
+
+/// Starts the workers of a run of `clients` clients, each worker with its share of them
+/// and `job`, and waits for all to be ready: the pool and the merged setup counts.
+pub async fn start_clients<J: Job>(
+    ctx: &Context,
+    clients: usize,
+    job: &J,
+) -> Result<(Pool, Counts), String> {
+    let shares = shares(split(clients, ctx.workers_for(clients)), job);
+    start_ready(shares, ctx.in_process, setup_limit(clients, ctx.ramp)).await
 }
 
 /// Time allowed to set up `clients` connections at the ramp's rate, with slack.

@@ -1,0 +1,203 @@
+//! `just bench`: starts a fresh backend for each scenario, runs the default (or smoke)
+//! sizes, and writes the table into `docs/BENCHMARKS.md` with the machine, the date and
+//! the command (`block`). `backend` starts, seeds and stops the backends.
+
+mod backend;
+mod block;
+
+pub use backend::Backend;
+pub use block::{block, write_block};
+
+use crate::Target;
+use crate::report::{Row, table};
+use crate::scenario::chat::{self, ChatSettings};
+use crate::scenario::history::{self, HistorySettings};
+use crate::scenario::{Context, churn, idle, live, relay, setup};
+use std::path::Path;
+
+/// The chat row's backend flags beyond the lifted budgets: a receiver of 20,000 messages
+/// a second that the generator's 2 cores let fall 50 ms behind would fill the default
+/// outbox (1,024 frames) and be closed as too slow.
+const CHAT_FLAGS: &[&str] = &["--outbox-capacity", "16384", "--outbox-bytes", "16777216"];
+/// The history row's backend flags: its room holds more than the default bound per room
+/// (100,000), which the backend's retention would cut it down to.
+const HISTORY_FLAGS: &[&str] = &["--chat-max-per-room", "0"];
+
+/// The sizes of a suite run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub idle: Vec<usize>,
+    pub live: Vec<usize>,
+    pub live_settings: live::LiveSettings,
+    pub relay_pairs: Vec<usize>,
+    pub relay_seconds: u64,
+    pub relay_window: u64,
+    pub churn_rates: Vec<u32>,
+    pub churn_seconds: u64,
+    pub churn_concurrency: usize,
+    pub chat: Vec<ChatSettings>,
+    /// Each run seeds its room first (`backend chat-seed`).
+    pub history: Vec<HistorySettings>,
+}
+
+impl Plan {
+    /// A tiny run that checks correctness only (CI).
+    pub fn smoke() -> Self {
+        Self {
+            idle: vec![50],
+            live: vec![50],
+            live_settings: live::LiveSettings {
+                moves: 3,
+                period_ms: 1_000,
+                sample: 50,
+                grace_ms: 2_000,
+            },
+            relay_pairs: vec![5],
+            relay_seconds: 1,
+            relay_window: 4,
+            churn_rates: vec![20],
+            churn_seconds: 1,
+            churn_concurrency: 8,
+            chat: vec![ChatSettings {
+                clients: 10,
+                senders: 4,
+                rate: 200,
+                seconds: 1,
+                window: 4,
+                sample: 10,
+            }],
+            history: vec![HistorySettings {
+                clients: 2,
+                seconds: 1,
+                room: "history".into(),
+                messages: 500,
+            }],
+        }
+    }
+}
+
+/// Runs every scenario of `plan`, each on a fresh backend; the rows.
+pub async fn run(
+    plan: &Plan,
+    binary: &Path,
+    folder: &Path,
+    template: &Context,
+    log_level: &str,
+) -> Vec<Row> {
+    let mut fresh = Fresh {
+        binary,
+        folder,
+        log_level,
+        template,
+        started: 0,
+    };
+    let mut rows = Vec::new();
+    for &clients in &plan.idle {
+        let run = |ctx| async move { vec![idle::run(&ctx, clients).await] };
+        rows.extend(fresh.run(&[], run).await);
+    }
+    if !plan.live.is_empty() {
+        let (steps, settings) = (&plan.live, plan.live_settings);
+        // Each step reconnects the last step's users by email, without the tokens their
+        // devices got: on a server with claims they would be refused (churn measures what
+        // claims cost a registration).
+        let run = |ctx| async move { live::run_steps(&ctx, steps, settings).await };
+        rows.extend(fresh.run(&["--allow-shared-emails"], run).await);
+    }
+    for &pairs in &plan.relay_pairs {
+        let (seconds, window) = (plan.relay_seconds, plan.relay_window);
+        let run = |ctx| async move { vec![relay::run(&ctx, pairs, seconds, window).await] };
+        rows.extend(fresh.run(&[], run).await);
+    }
+    for &rate in &plan.churn_rates {
+        let (seconds, concurrency) = (plan.churn_seconds, plan.churn_concurrency);
+        let run = |ctx| async move { vec![churn::run(&ctx, rate, seconds, concurrency).await] };
+        rows.extend(fresh.run(&[], run).await);
+    }
+    for &settings in &plan.chat {
+        let run = |ctx| async move { vec![chat::run(&ctx, settings).await] };
+        let flags = format!("{} {}", backend::chat_budget_flags(), CHAT_FLAGS.join(" "));
+        rows.extend(noting_flags(fresh.run(CHAT_FLAGS, run).await, &flags));
+    }
+    for settings in &plan.history {
+        let run = |ctx| async move { vec![history::run(&ctx, settings).await] };
+        let seed = (settings.room.as_str(), settings.messages);
+        let ran = fresh.run_seeded(HISTORY_FLAGS, Some(seed), run).await;
+        rows.extend(noting_flags(ran, &HISTORY_FLAGS.join(" ")));
+    }
+    rows
+}
+
+/// `rows` with the backend flags they ran with, beyond every row's, in their notes.
+fn noting_flags(mut rows: Vec<Row>, flags: &str) -> Vec<Row> {
+    for row in &mut rows {
+        row.notes += &format!("; backend flags: {flags}");
+    }
+    rows
+}
+
+/// Where the suite's backends come from, and the context every scenario starts from.
+struct Fresh<'a> {
+    binary: &'a Path,
+    folder: &'a Path,
+    log_level: &'a str,
+    template: &'a Context,
+    started: usize,
+}
+
+impl Fresh<'_> {
+    /// Runs `scenario` against a backend of its own (started with `extra` flags, stopped
+    /// after it); its rows, each also printed to stderr as it comes.
+    async fn run<F, R>(&mut self, extra: &[&str], scenario: F) -> Vec<Row>
+    where
+        F: FnOnce(Context) -> R,
+        R: Future<Output = Vec<Row>>,
+    {
+        self.run_seeded(extra, None, scenario).await
+    }
+
+    /// [`Self::run`], with a room of the backend's chat filled first when `seed` names
+    /// one and a number of messages.
+    async fn run_seeded<F, R>(
+        &mut self,
+        extra: &[&str],
+        seed: Option<(&str, u64)>,
+        scenario: F,
+    ) -> Vec<Row>
+    where
+        F: FnOnce(Context) -> R,
+        R: Future<Output = Vec<Row>>,
+    {
+        self.started += 1;
+        let dir = self.folder.join(format!("run-{}", self.started));
+        let _ = std::fs::create_dir_all(&dir);
+        if let Some((room, messages)) = seed
+            && let Err(error) = backend::seed_chat(self.binary, &dir, room, messages).await
+        {
+            let row = Row {
+                scenario: format!("seeding {room} with {messages} messages"),
+                ..Row::default()
+            };
+            return vec![setup::failed(row, error)];
+        }
+        let backend = match Backend::start(self.binary, &dir, self.log_level, extra).await {
+            Ok(backend) => backend,
+            Err(error) => return vec![setup::failed(Row::default(), error)],
+        };
+        let ctx = Context {
+            target: Target {
+                url: backend.url.clone(),
+                legacy: self.template.target.legacy,
+            },
+            server_pid: Some(backend.pid),
+            ..self.template.clone()
+        };
+        let rows = scenario(ctx).await;
+        backend.stop().await;
+        for row in &rows {
+            let line = table(std::slice::from_ref(row));
+            eprintln!("{}", line.lines().last().unwrap_or(""));
+        }
+        rows
+    }
+}
