@@ -11,10 +11,13 @@ const SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r
 const ALICE = { email: "alice@example.com", name: "Alice", latitude: 48.85, longitude: 2.35, inCall: false };
 const BOB = { email: "bob@example.com", name: "Bob", latitude: null, longitude: null, inCall: false };
 const nothing = { joined: [], moved: [], left: [] };
-const chat = (text, to) => ({ event: "chat", id: 7, from: ALICE.email, name: "Alice", text, to, sentAt: 1700000000123 });
+const chat = (text, to) => ({
+  event: "chat", id: 7, from: ALICE.email, name: "Alice", text, to, sentAt: 1700000000123,
+  clientId: null, editedAt: null, deleted: false, delivered: false, read: false,
+});
 const call = (kind, from, callId = "c-42", more = {}) => ({ event: "call", kind, from, callId, members: [], media: null, ...more });
 const error = (reason, message, more = {}) => ({
-  event: "error", reason, message, field: null, refusesLogin: false, answersRequest: false, ...more,
+  event: "error", reason, message, field: null, clientId: null, refusesLogin: false, answersRequest: false, ...more,
 });
 const signal = (from, more) => ({ event: "signal", from, callId: null, ...more });
 
