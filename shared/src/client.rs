@@ -1,5 +1,6 @@
 //! Client → server messages.
 
+use crate::chat::{DeleteRequest, EditRequest, HistoryRequest, ReadRequest, TypingRequest};
 use crate::signal::{SignalKind, with_signal_kinds};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -103,8 +104,21 @@ with_signal_kinds!(client_message! {
     AddUser(Profile) = "add-user",
     /// The seed's position update; the same fields and effect as `add-user`.
     UpdateUser(Profile) = "update-user",
-    /// A chat message to the room, or to one member with `to`.
+    /// A chat message to the room, or to one member of the room (online or not) with `to`;
+    /// with a `clientId`, acknowledged once stored.
     Chat(ChatRequest) = "chat",
+    /// A page of a conversation's history, or every change since a cursor.
+    ChatHistory(HistoryRequest) = "chat-history",
+    /// New text for one's own message, within the edit window.
+    ChatEdit(EditRequest) = "chat-edit",
+    /// Deletes one's own message, within the edit window.
+    ChatDelete(DeleteRequest) = "chat-delete",
+    /// The reader has seen a conversation up to a message.
+    ChatRead(ReadRequest) = "chat-read",
+    /// "I am typing", relayed to the conversation's online members, never stored.
+    Typing(TypingRequest) = "typing",
+    /// Asks for the list of the user's conversations in the room.
+    ChatConversations = "chat-conversations",
     /// From a signed-in device: asks for a one-time code that lets another device sign in
     /// as the same user (`linkCode` in its `add-user`).
     LinkDevice = "link-device",
@@ -156,10 +170,14 @@ pub struct SignOutRequest {
 
 /// A chat message as sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChatRequest {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// The sender's own id for the message: a repeat of it is acked, not stored again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 /// A signaling or call-control frame: an optional target and an opaque payload (SDP, ICE

@@ -55,6 +55,20 @@ pub enum ErrorCode {
     /// The frame is larger than its kind may be (a signal without `to` goes to the whole
     /// room, so it is capped well below the message limit); it was dropped.
     PayloadTooLarge,
+    /// A direct message's `to` is nobody known in the sender's room.
+    UnknownRecipient,
+    /// `conversation` is neither `"room"` nor an email known in the room.
+    UnknownConversation,
+    /// The id is no message (of that conversation), or one deleted.
+    UnknownMessage,
+    /// Only its sender may edit or delete a message.
+    NotYourMessage,
+    /// The message is older than the edit window: it can no longer be edited or deleted.
+    EditWindowClosed,
+    /// The sender already stored another message under this `clientId`.
+    ClientIdReused,
+    /// The chat store could not take it now; the frame may be sent again.
+    StoreUnavailable,
 }
 
 impl ErrorCode {
@@ -82,6 +96,13 @@ impl ErrorCode {
             Self::NoDevice => "no-device",
             Self::Internal => "internal",
             Self::PayloadTooLarge => "payload-too-large",
+            Self::UnknownRecipient => "unknown-recipient",
+            Self::UnknownConversation => "unknown-conversation",
+            Self::UnknownMessage => "unknown-message",
+            Self::NotYourMessage => "not-your-message",
+            Self::EditWindowClosed => "edit-window-closed",
+            Self::ClientIdReused => "client-id-reused",
+            Self::StoreUnavailable => "store-unavailable",
         }
     }
 }

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod chat;
 mod client;
 mod decode;
 mod error;
@@ -16,6 +17,11 @@ mod signal;
 mod user;
 mod validate;
 
+pub use chat::{
+    CLIENT_ID_MAX_CHARS, ChatAck, ChatReceipt, Conversation, ConversationSummary, DeleteRequest,
+    EditRequest, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryRequest, ROOM_CONVERSATION,
+    ReadMarker, ReadRequest, ReceiptState, TypingNotice, TypingRequest,
+};
 pub use client::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal, SignalMessage};
 pub use decode::decode_client_message;
 pub use error::{ErrorCode, ProtocolError};
@@ -23,8 +29,8 @@ pub use identity::{
     COMBINING_MARKS_MAX_RUN, EMAIL_MAX_CHARS, NAME_MAX_CHARS, email_skeleton, normalize_email,
 };
 pub use server::{
-    ChatDelivery, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta,
-    RelayedSignal, ServerMessage, SignedOut, Welcome,
+    ChatDelivery, ChatHistory, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES,
+    PresenceDelta, RelayedSignal, ServerMessage, SignedOut, Welcome,
 };
 pub use signal::SignalKind;
 pub use user::User;

@@ -1,5 +1,8 @@
 //! Server → client messages.
 
+use crate::chat::{
+    ChatAck, ChatReceipt, Conversation, ConversationSummary, ReadMarker, TypingNotice,
+};
 use crate::client::{ClientMessage, SignalMessage};
 use crate::error::{ErrorCode, ProtocolError};
 use crate::signal::{SignalKind, with_signal_kinds};
@@ -53,8 +56,23 @@ with_signal_kinds!(server_message! {
     Welcome(Welcome),
     /// To delta clients, at most once per presence tick: what changed in the room.
     Presence(PresenceDelta),
-    /// A chat message, stamped by the server.
+    /// A chat message, stamped by the server once stored: new, edited or deleted (one
+    /// shape; clients upsert by `id`).
     Chat(ChatDelivery),
+    /// To the sending connection: its message (by `clientId`) is stored.
+    ChatAck(ChatAck),
+    /// The answer to `chat-history`.
+    ChatHistory(ChatHistory),
+    /// To a sender: its direct messages reached the recipient, or were read.
+    ChatReceipt(ChatReceipt),
+    /// To the user's other connections: its read marker in a conversation moved.
+    ChatRead(ReadMarker),
+    /// Someone in the conversation is typing.
+    Typing(TypingNotice),
+    /// The answer to `chat-conversations`.
+    ChatConversations {
+        conversations: Vec<ConversationSummary>,
+    },
     /// The frame the client sent was refused; the connection goes on.
     Error(ErrorFrame),
     /// The answer to `link-device`: a one-time code another device of the user's signs in
@@ -181,10 +199,10 @@ impl Serialize for Move {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatDelivery {
-    /// Unique per server run, increasing: clients order and deduplicate by it.
+    /// The store's id: unique for good, increasing; clients order and upsert by it.
     pub id: u64,
     pub from: String,
     /// The sender's name when it was sent.
@@ -195,6 +213,35 @@ pub struct ChatDelivery {
     pub to: Option<String>,
     /// Milliseconds since the Unix epoch, by the server's clock.
     pub sent_at: u64,
+    /// The sender's own id for it, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// When it was last edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<u64>,
+    /// Deleted by its sender: `text` is empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// In history, on the reader's own direct messages: it reached the recipient.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delivered: bool,
+    /// In history, on the reader's own direct messages: the recipient read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read: bool,
+}
+
+/// A page of history: messages in ascending `id` order (for `after`, in the order of their
+/// changes), and the cursor to pass as `after` next time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatHistory {
+    /// The request's conversation; absent for an `after` query over all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<Conversation>,
+    pub messages: Vec<ChatDelivery>,
+    /// The page was full (`after`) or older messages exist (`before`, latest).
+    pub more: bool,
+    pub cursor: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +250,9 @@ pub struct ErrorFrame {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The refused frame's `clientId`: a `chat` the app must mark failed.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "clientId")]
+    pub client_id: Option<String>,
 }
 
 impl From<ProtocolError> for ErrorFrame {
@@ -211,7 +261,16 @@ impl From<ProtocolError> for ErrorFrame {
             code: error.code,
             message: error.message,
             field: error.field.map(str::to_owned),
+            client_id: None,
         }
+    }
+}
+
+impl ErrorFrame {
+    /// The same refusal, naming the `chat` it refuses by its `clientId`.
+    pub fn for_client_id(mut self, client_id: Option<&str>) -> Self {
+        self.client_id = client_id.map(str::to_owned);
+        self
     }
 }
 
@@ -232,6 +291,7 @@ impl ServerMessage {
             code,
             message: message.into(),
             field: None,
+            client_id: None,
         })
     }
 

@@ -1,6 +1,9 @@
 //! Field rules for what clients send: lengths, ranges, characters, and the normal form of
 //! room names. Emails and names, the fields that say who a user is, are `identity.rs`'s.
 
+use crate::chat::{
+    CLIENT_ID_MAX_CHARS, Conversation, HISTORY_PAGE_MAX, HistoryRequest, ReadRequest,
+};
 use crate::client::{ChatRequest, ClientMessage, Profile, Signal};
 use crate::error::{ErrorCode, ProtocolError};
 use crate::identity::{is_refused, normalize_email, normalize_name};
@@ -131,7 +134,75 @@ fn normalize_signal(signal: &mut Signal, requires_target: bool) -> Result<(), Pr
     Ok(())
 }
 
+/// A `clientId`: 1 to [`CLIENT_ID_MAX_CHARS`] of `A-Z a-z 0-9 _ -`.
+fn check_client_id(client_id: Option<&str>) -> Result<(), ProtocolError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
+    match client_id {
+        Some(id) if id.is_empty() || id.len() > CLIENT_ID_MAX_CHARS || !id.chars().all(allowed) => {
+            Err(ProtocolError::field(
+                "clientId",
+                format!("clientId must be 1 to {CLIENT_ID_MAX_CHARS} of A-Z a-z 0-9 _ -"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `"room"`, or an email in normal form; anything else names no conversation.
+fn normalize_conversation(conversation: &mut Conversation) -> Result<(), ProtocolError> {
+    if let Conversation::Direct(email) = conversation {
+        *email = normalize_email(email).map_err(|_| ProtocolError {
+            code: ErrorCode::UnknownConversation,
+            message: "conversation must be \"room\" or an email of the room".into(),
+            field: Some("conversation"),
+        })?;
+    }
+    Ok(())
+}
+
+fn normalize_history(request: &mut HistoryRequest) -> Result<(), ProtocolError> {
+    if let Some(conversation) = &mut request.conversation {
+        normalize_conversation(conversation)?;
+    }
+    if request.after.is_some() && request.before.is_some() {
+        return Err(ProtocolError::field(
+            "before",
+            "'after' and 'before' cannot be asked together",
+        ));
+    }
+    if request.before.is_some() && request.conversation.is_none() {
+        return Err(ProtocolError::field(
+            "conversation",
+            "'before' needs the 'conversation' it pages",
+        ));
+    }
+    if request
+        .limit
+        .is_some_and(|limit| !(1..=HISTORY_PAGE_MAX).contains(&limit))
+    {
+        return Err(ProtocolError::field(
+            "limit",
+            format!("limit must be 1 to {HISTORY_PAGE_MAX}"),
+        ));
+    }
+    Ok(())
+}
+
+fn normalize_chat(request: &mut ChatRequest) -> Result<(), ProtocolError> {
+    check_chat_text(&request.text)?;
+    normalize_target(&mut request.to)?;
+    check_client_id(request.client_id.as_deref())
+}
+
 impl ClientMessage {
+    /// The `clientId` of a `chat`, for naming it in a refusal.
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            Self::Chat(request) => request.client_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Checks every field against the rules above and puts emails and rooms in normal form.
     pub fn normalize(&mut self) -> Result<(), ProtocolError> {
         if let Some((kind, signal)) = self.as_signal_mut() {
@@ -139,11 +210,16 @@ impl ClientMessage {
         }
         match self {
             Self::AddUser(profile) | Self::UpdateUser(profile) => normalize_profile(profile),
-            Self::Chat(ChatRequest { text, to }) => {
-                check_chat_text(text)?;
-                normalize_target(to)
+            Self::Chat(request) => normalize_chat(request),
+            Self::ChatHistory(request) => normalize_history(request),
+            Self::ChatEdit(edit) => check_chat_text(&edit.text),
+            Self::ChatRead(ReadRequest { conversation, .. }) => {
+                normalize_conversation(conversation)
             }
-            Self::LinkDevice | Self::SignOut(_) => Ok(()),
+            Self::Typing(typing) => normalize_target(&mut typing.to),
+            Self::LinkDevice | Self::SignOut(_) | Self::ChatDelete(_) | Self::ChatConversations => {
+                Ok(())
+            }
             // Normalised above.
             _signal => Ok(()),
         }

@@ -6,6 +6,8 @@
 //! One test binary; each module below is one part of the contract. The frames' texts live in
 //! `fixtures/wire.json` (`golden/fixtures.rs`), which the browser codec's tests read too.
 
+#[path = "golden/chat.rs"]
+mod chat;
 #[path = "golden/client_decode.rs"]
 mod client_decode;
 #[path = "golden/fixtures.rs"]

@@ -235,8 +235,17 @@ impl<'de> Deserializer<'de> for Field<'_, 'de> {
         }
     }
 
+    /// Ids, cursors and page sizes.
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        match serde_json::from_str::<u64>(self.raw) {
+            Ok(number) => visitor.visit_u64(number),
+            Err(_) if holds_number_out_of_range(self.raw) => Err(self.unreadable()),
+            Err(_) => Err(self.wrong_type("a whole number from 0")),
+        }
+    }
+
     forward_to_deserialize_any! {
-        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 char bytes byte_buf unit unit_struct
+        i8 i16 i32 i64 i128 u8 u16 u32 u128 f32 char bytes byte_buf unit unit_struct
         newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
     }
 }

@@ -215,6 +215,7 @@ fn expected_messages() -> Vec<(&'static str, ClientMessage)> {
         ),
     ];
     frames.extend(browser_messages());
+    frames.extend(crate::chat::chat_messages());
     frames
 }
 
@@ -311,5 +312,6 @@ fn chat(text: &str, to: Option<&str>) -> ClientMessage {
     ClientMessage::Chat(ChatRequest {
         text: text.into(),
         to: to.map(str::to_owned),
+        client_id: None,
     })
 }

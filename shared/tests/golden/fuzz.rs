@@ -135,11 +135,14 @@ fn check_refused(input: &str, error: ProtocolError) {
                 | ErrorCode::UnknownType
                 | ErrorCode::InvalidField
                 | ErrorCode::MissingTarget
+                | ErrorCode::UnknownConversation
         ),
         "a code only the server may give: {}",
         context()
     );
-    if error.field.is_some() {
+    if error.code == ErrorCode::UnknownConversation {
+        assert_eq!(error.field, Some("conversation"), "{}", context());
+    } else if error.field.is_some() {
         assert_eq!(error.code, ErrorCode::InvalidField, "{}", context());
     }
     let frame = ServerMessage::Error(ErrorFrame::from(error.clone()));

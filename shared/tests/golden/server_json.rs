@@ -12,7 +12,7 @@ use shared::{
 
 /// Checks the exact text, and that the text reads back as the same message.
 #[track_caller]
-fn assert_json(message: &ServerMessage, expected: &str) {
+pub fn assert_json(message: &ServerMessage, expected: &str) {
     assert_eq!(message.to_json(), expected);
     let read: ServerMessage = serde_json::from_str(expected).unwrap();
     assert_eq!(&read, message, "{expected} does not read back");
@@ -142,6 +142,7 @@ fn chat(to: Option<&str>, text: &str) -> ServerMessage {
         text: text.into(),
         to: to.map(str::to_owned),
         sent_at: 1_700_000_000_123,
+        ..ChatDelivery::default()
     })
 }
 
@@ -222,6 +223,13 @@ fn error_codes_serialise_as_their_as_str() {
         (ErrorCode::NoDevice, "no-device"),
         (ErrorCode::Internal, "internal"),
         (ErrorCode::PayloadTooLarge, "payload-too-large"),
+        (ErrorCode::UnknownRecipient, "unknown-recipient"),
+        (ErrorCode::UnknownConversation, "unknown-conversation"),
+        (ErrorCode::UnknownMessage, "unknown-message"),
+        (ErrorCode::NotYourMessage, "not-your-message"),
+        (ErrorCode::EditWindowClosed, "edit-window-closed"),
+        (ErrorCode::ClientIdReused, "client-id-reused"),
+        (ErrorCode::StoreUnavailable, "store-unavailable"),
     ];
     let listed: Vec<&str> = codes.iter().map(|(_, wire)| *wire).collect();
     assert_eq!(

@@ -52,6 +52,7 @@ impl State {
             text: request.text,
             to: request.to,
             sent_at: now_ms(),
+            ..ChatDelivery::default()
         };
         let frame = Frame::message(&ServerMessage::Chat(delivery));
         let passes = passes(room, target.as_deref())?;
