@@ -70,6 +70,7 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     presence,
     roomName: identity.room,
     email: identity.email,
+    name: identity.name,
     server: url,
   });
   const list = new OnlineList(byId("online-list"), {

@@ -23,6 +23,8 @@ const PRELOAD_UNREAD = 5;
 const CHANGE_REFUSALS = new Set(["editWindowClosed", "notYourMessage", "unknownMessage", "invalidField", "rateLimited"]);
 
 export class Chat {
+  /** `{ email, name }` of the user, the welcome's once welcomed. */
+  #self;
   #conn;
   #presence;
   #roomName;
@@ -38,8 +40,12 @@ export class Chat {
   #log;
   #composer;
 
-  /** `server`: the backend's URL (with the room and email, it scopes what is kept). */
-  constructor({ connection, presence, roomName, email, server, storage = globalThis.localStorage }) {
+  /**
+   * `email`, `name`: the user as logged in (until the welcome says); `server`: the backend's
+   * URL (with the room and email, it scopes what is kept in localStorage).
+   */
+  constructor({ connection, presence, roomName, email, name, server, storage = globalThis.localStorage }) {
+    this.#self = { email, name };
     this.#conn = connection;
     this.#presence = presence;
     this.#roomName = roomName;
@@ -131,12 +137,13 @@ export class Chat {
       this.#render();
     });
     conn.on("typing", ({ from, name, to }) => {
-      if (from !== this.#presence.selfEmail) this.#typingIn.heard(to ? from : ROOM, from, name);
+      if (from !== this.#self.email) this.#typingIn.heard(to ? from : ROOM, from, name);
     });
   }
 
   /** Every welcome: the list of conversations, what was missed, the outbox again. */
   #welcomed(self) {
+    this.#self = { email: self.email, name: self.name };
     this.#model.setSelf(self.email);
     this.#sending.pace(() => this.#conn.requestChatConversations());
     for (const key of new Set([ROOM, this.#open])) {
@@ -147,8 +154,7 @@ export class Chat {
   }
 
   #receive(message) {
-    const self = this.#presence.selfEmail;
-    const mine = message.from === self;
+    const mine = message.from === this.#self.email;
     if (mine && message.clientId) this.#sending.stored(message.clientId);
     if (message.editedAt !== null || message.deleted) this.#sending.changed(message.id);
     const { conversation, added } = this.#model.upsert(message);
@@ -167,12 +173,11 @@ export class Chat {
   #acked(clientId, id, sentAt) {
     const entry = this.#sending.stored(clientId);
     if (!entry) return;
-    const self = this.#presence.selfEmail;
     const key = entry.to ?? ROOM;
     if (this.#model.holds(key, id)) return;
-    const name = this.#presence.get(self)?.name ?? self;
+    const { email, name } = this.#self;
     this.#model.upsert({
-      id, from: self, name, text: entry.text, to: entry.to, sentAt, clientId,
+      id, from: email, name, text: entry.text, to: entry.to, sentAt, clientId,
       editedAt: null, deleted: false, delivered: false, read: false,
     });
     this.#render();
@@ -182,7 +187,7 @@ export class Chat {
     const answer = this.#history.answer(page);
     if (!answer) return;
     const { kind, conversation, messages, more, after } = answer;
-    const self = this.#presence.selfEmail;
+    const self = this.#self.email;
     for (const message of messages) {
       const key = conversationOf(message, self);
       // A catch-up brings old messages edited since: only those held are news.
@@ -254,16 +259,15 @@ export class Chat {
   #render() {
     const key = this.#open;
     const direct = key !== ROOM;
-    const self = this.#presence.selfEmail;
+    const self = this.#self.email;
     const peerName = direct ? this.#nameOf(key) : null;
     const items = this.#model.messages(key).map((message) => {
       const mine = message.from === self;
       return { message, mine, direct, peerName, state: mine ? this.#model.stateOf(key, message) : null, failure: null };
     });
     for (const { entry, state } of this.#sending.unsent(direct ? key : null)) {
-      const name = this.#presence.get(self)?.name ?? self ?? "";
       const message = {
-        id: 0, clientId: entry.clientId, from: self, name, text: entry.text, to: entry.to,
+        id: 0, clientId: entry.clientId, from: self, name: this.#self.name, text: entry.text, to: entry.to,
         sentAt: entry.createdAt, editedAt: null, deleted: false,
       };
       items.push({ message, mine: true, direct, peerName, state, failure: entry.failure });
