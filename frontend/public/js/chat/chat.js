@@ -146,10 +146,11 @@ export class Chat {
     this.#self = { email: self.email, name: self.name };
     this.#model.setSelf(self.email);
     this.#sending.pace(() => this.#conn.requestChatConversations());
+    // The catch-up first: a welcome forgets the requests of the connection before.
+    this.#history.welcome();
     for (const key of new Set([ROOM, this.#open])) {
       if (!this.#model.isLoaded(key)) this.#history.loadLatest(key);
     }
-    this.#history.welcome();
     this.#sending.welcome();
   }
 
