@@ -21,6 +21,8 @@ const PREVIEW_CHARS = 80;
 const PRELOAD_UNREAD = 5;
 /** Refusals of an edit or a delete, which name no message. */
 const CHANGE_REFUSALS = new Set(["editWindowClosed", "notYourMessage", "unknownMessage", "invalidField", "rateLimited"]);
+/** Refusals of a history request, which name none either. */
+const PAGE_REFUSALS = new Set(["unknownConversation", "unknownMessage"]);
 
 export class Chat {
   /** `{ email, name }` of the user, the welcome's once welcomed. */
@@ -110,9 +112,14 @@ export class Chat {
   /** A server refusal: handled (true) when it was about chat. */
   refused({ reason, message, clientId }) {
     if (clientId) return this.#sending.refused(clientId, reason, message) || true;
-    if (!CHANGE_REFUSALS.has(reason)) return false;
-    const change = this.#sending.takeRefusedChange();
-    if (!change) return false;
+    if (!CHANGE_REFUSALS.has(reason) && !PAGE_REFUSALS.has(reason)) return false;
+    const change = CHANGE_REFUSALS.has(reason) ? this.#sending.takeRefusedChange() : null;
+    if (!change) {
+      if (!PAGE_REFUSALS.has(reason)) return false;
+      for (const key of this.#history.refused()) this.#model.markBeginning(key);
+      this.#render();
+      return true;
+    }
     this.#composer.showError(`Could not ${change.kind} the message: ${message}`);
     return true;
   }

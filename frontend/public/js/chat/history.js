@@ -55,6 +55,21 @@ export class History {
     this.#caughtUp = false;
   }
 
+  /**
+   * A page request was refused (`unknown-conversation`, `unknown-message`: the error names
+   * none): every page on its way is given up. Returns the conversations whose older page
+   * was refused (paging back there stops: asking again would be refused again).
+   */
+  refused() {
+    const older = [];
+    for (const [key, request] of [...this.#pending]) {
+      if (request.kind === "after") continue;
+      this.#pending.delete(key);
+      if (request.kind === "before") older.push(key);
+    }
+    return older;
+  }
+
   /** Asks for the latest page of `conversation`. */
   loadLatest(conversation) {
     if (this.#pending.has(conversation)) return false;

@@ -14,7 +14,7 @@ const STATE_TEXT = {
   delivered: "Delivered",
   read: "Read",
 };
-const STATE_TICKS = { sending: "🕓", retrying: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓" };
+const STATE_TICKS = { sending: "○", retrying: "○", sent: "✓", delivered: "✓✓", read: "✓✓" };
 
 /**
  * A message item. `item`: `{ message, mine, direct, state, failure, peerName }` where
