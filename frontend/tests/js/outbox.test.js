@@ -87,3 +87,15 @@ test("read receipts are on by default and the setting is kept", () => {
   assert.equal(loadReceiptsSetting(storage), true);
   assert.equal(loadReceiptsSetting(refusingStorage()), true);
 });
+
+test("two tabs of the same user share the outbox: neither's save drops the other's messages", () => {
+  const storage = memoryStorage();
+  const first = new Outbox(saved(storage));
+  const second = new Outbox(saved(storage));
+  const a = first.add("from the first tab", null);
+  const b = second.add("from the second tab", null);
+  assert.deepEqual(first.pending().map((e) => e.text), ["from the first tab", "from the second tab"]);
+  second.ack(a.clientId);
+  assert.deepEqual(first.pending().map((e) => e.clientId), [b.clientId], "stored is stored, whichever tab heard it");
+  assert.deepEqual(new Outbox(saved(storage)).pending().map((e) => e.text), ["from the second tab"]);
+});

@@ -23,11 +23,21 @@ export class Outbox {
   /** `saved`: a SavedChat (or anything with `read`/`write`). */
   constructor(saved) {
     this.#saved = saved;
-    this.#entries = saved.read(SAVED_NAME, []).filter(isEntry);
+    this.#entries = [];
+    this.#refresh();
+  }
+
+  /**
+   * Storage is the truth while it works: other tabs of the same user share this outbox,
+   * so every change starts from what is stored (else one tab's save drops the other's).
+   */
+  #refresh() {
+    if (this.#persisted) this.#entries = this.#saved.read(SAVED_NAME, []).filter(isEntry);
   }
 
   /** Adds a message to send; returns its entry. */
   add(text, to, { clientId = newClientId(), now = Date.now() } = {}) {
+    this.#refresh();
     const entry = { clientId, text, to: to || null, createdAt: now, failure: null };
     this.#entries.push(entry);
     this.#save();
@@ -40,16 +50,19 @@ export class Outbox {
   }
 
   has(clientId) {
+    this.#refresh();
     return this.#entries.some((e) => e.clientId === clientId);
   }
 
   get(clientId) {
+    this.#refresh();
     const entry = this.#entries.find((e) => e.clientId === clientId);
     return entry ? { ...entry } : null;
   }
 
   /** Every entry, in the order written. */
   all() {
+    this.#refresh();
     return this.#entries.map((e) => ({ ...e }));
   }
 
@@ -67,6 +80,7 @@ export class Outbox {
 
   /** The server refused it: kept, marked failed with the reason. */
   fail(clientId, reason, message) {
+    this.#refresh();
     const entry = this.#entries.find((e) => e.clientId === clientId);
     if (!entry) return false;
     entry.failure = { reason, message };
@@ -76,6 +90,7 @@ export class Outbox {
 
   /** To be sent again: no longer failed. Returns the entry, or null. */
   retry(clientId) {
+    this.#refresh();
     const entry = this.#entries.find((e) => e.clientId === clientId);
     if (!entry) return null;
     entry.failure = null;
@@ -85,6 +100,7 @@ export class Outbox {
 
   /** Forgets an entry (deleted by the user, or acked). */
   remove(clientId) {
+    this.#refresh();
     const before = this.#entries.length;
     this.#entries = this.#entries.filter((e) => e.clientId !== clientId);
     if (this.#entries.length !== before) this.#save();
