@@ -19,6 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.admission.allowed_origins = vec!["*".into()];
     let claims_file = backend::config::claims_file_beside(&database);
     let claims = backend::claims::ClaimStore::open(&claims_file, config.admission.session_ttl)?;
+    let chat = backend::open_chat_store_beside(&database, Default::default())?;
     println!("listening on {address}");
     std::io::stdout().flush()?;
     // Standard input is read on a thread of its own: blocking reads, no tokio feature.
@@ -28,6 +29,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         while matches!(std::io::stdin().read(&mut sink), Ok(count) if count > 0) {}
         let _ = closed.send(());
     });
-    backend::run(listener, config, store, claims, stdin_closed).await;
+    backend::run(listener, config, store, claims, chat, stdin_closed).await;
     Ok(())
 }

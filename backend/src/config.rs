@@ -5,6 +5,7 @@
 
 mod admission;
 mod budget;
+mod chat;
 mod connection;
 mod presence;
 mod store;
@@ -16,6 +17,7 @@ use crate::admission::budget::BudgetConfig;
 use crate::admission::{AdmissionConfig, Secret, SecretError, SessionKey};
 use crate::connection::ConnectionConfig;
 use crate::store::StoreConfig;
+use crate::store::chat::{CHAT_FILE_NAME, ChatConfig};
 use clap::Parser;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -51,6 +53,8 @@ pub struct Args {
     #[command(flatten)]
     pub store: store::StoreArgs,
     #[command(flatten)]
+    pub chat: chat::ChatArgs,
+    #[command(flatten)]
     pub connection: connection::ConnectionArgs,
     #[command(flatten)]
     pub presence: presence::PresenceArgs,
@@ -71,7 +75,8 @@ pub struct Args {
     pub command: Option<Command>,
 }
 
-/// What the operator can do from the command line, on the claims in the data folder.
+/// What the operator can do from the command line, on the claims and the chat file in the
+/// data folder.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Frees an email claimed by someone's devices (a lost device): every device of it is
@@ -82,6 +87,19 @@ pub enum Command {
     },
     /// Lists the devices that hold an email, most recently used first.
     Devices { email: String },
+    /// Fills a room's chat history with generated messages (for benchmarks and demos), in
+    /// the chat file beside the users' file; run it while the server is stopped.
+    ChatSeed {
+        /// The room, as in `?room=`.
+        #[arg(long)]
+        room: String,
+        /// How many messages.
+        #[arg(long)]
+        messages: u64,
+        /// How many senders take turns (seed-0@example.invalid, ...).
+        #[arg(long, default_value_t = 10)]
+        senders: u64,
+    },
 }
 
 /// The claims' SQLite file, in the data folder.
@@ -90,6 +108,11 @@ pub const CLAIMS_FILE_NAME: &str = "claims.sqlite3";
 /// The claims' file of the users' SQLite file `database`.
 pub fn claims_file_beside(database: &std::path::Path) -> PathBuf {
     database.with_file_name(CLAIMS_FILE_NAME)
+}
+
+/// The chat store's file of the users' SQLite file `database`.
+pub fn chat_file_beside(database: &std::path::Path) -> PathBuf {
+    database.with_file_name(CHAT_FILE_NAME)
 }
 
 impl Args {
@@ -113,6 +136,22 @@ impl Args {
             Some(_) => self.data_dir().join(CLAIMS_FILE_NAME),
             None => claims_file_beside(&self.database),
         }
+    }
+
+    /// The chat store's SQLite file: `--chat-database`, else `chat.sqlite3` beside the
+    /// users' file, or in the data folder when users are in a remote API (which keeps no
+    /// messages).
+    pub fn chat_database(&self) -> PathBuf {
+        match (&self.chat.chat_database, &self.store.users_api) {
+            (Some(path), _) => path.clone(),
+            (None, Some(_)) => self.data_dir().join(CHAT_FILE_NAME),
+            (None, None) => chat_file_beside(&self.database),
+        }
+    }
+
+    /// The chat store's settings; members are kept as long as the users store keeps users.
+    pub fn chat_config(&self) -> ChatConfig {
+        self.chat.config(self.store.config().retention)
     }
 
     /// The folder of server-side files such as the generated session secret.

@@ -130,6 +130,7 @@ mod tests {
                 code: shared::ErrorCode::InvalidJson,
                 message: "x".repeat(size),
                 field: None,
+                client_id: None,
             });
             assert_eq!(Frame::message(&message), Frame::text(&message.to_json()));
         }

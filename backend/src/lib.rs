@@ -7,7 +7,8 @@
 //! one task per connection (the handshake, the peer's select loop, the socket); `hub`
 //! holds the one shared state (its rooms, chat and signaling routing, the presence tick),
 //! queueing `frame`s on each connection's `outbox`; `store` keeps users in SQLite or a
-//! remote users API, behind a write-behind queue.
+//! remote users API, behind a write-behind queue, and chat messages in their own SQLite
+//! file (`store::chat`).
 
 mod admission;
 pub mod config;
@@ -35,18 +36,21 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use store::chat::{ChatConfig, ChatStore, ChatStoreError};
 use store::{RemoteConfig, RemoteStore, RetryPolicy, SqliteStore, StoreError, WriteBehind};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// Serves WebSocket clients on `listener` until `shutdown` resolves; then closes every
-/// connection with 1001, waits for them within the grace period and flushes the store.
+/// connection with 1001, waits for them within the grace period and flushes the stores.
+/// The stores are opened by the caller (`main.rs`); `chat`'s retention runs here.
 pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
     store: WriteBehind,
     claims: ClaimStore,
+    chat: ChatStore,
     shutdown: impl Future,
 ) {
     let access = Access::new(&config.admission, claims);
@@ -59,6 +63,7 @@ pub async fn run(
     let purged = access.claims().clone();
     let retention = config.store.retention;
     tasks.spawn(claims::purge_periodically(purged, retention, stop.clone()));
+    tasks.spawn(chat.clone().purge_periodically(stop.clone()));
     let max_connections = admission::within_descriptor_limit(config.admission.max_connections);
     let caps = Admission::new(max_connections, config.admission.max_connections_per_ip);
     let context = Arc::new(Context {
@@ -67,9 +72,13 @@ pub async fn run(
         budget: config.budget,
         access,
         hub,
+        chat,
     });
     accept_until(&listener, shutdown, &caps, &context, &tasks, &stop).await;
     close_connections(&context, &tasks, &stop).await;
+    // Every acked message is committed already; this takes what was queued after.
+    context.chat.flush().await;
+    log::info!("chat store: everything queued is written");
     shut_store(&store, config.store.shutdown_timeout).await;
     if !context.access.claims().flush().await {
         log::error!(
@@ -159,6 +168,15 @@ async fn shut_store(store: &WriteBehind, timeout: Duration) {
         lost.len(),
         timeout.as_secs_f64()
     );
+}
+
+/// Opens the chat store in its file beside the users' SQLite file `database`, as `main`
+/// does without `--chat-database`.
+pub fn open_chat_store_beside(
+    database: &Path,
+    config: ChatConfig,
+) -> Result<ChatStore, ChatStoreError> {
+    ChatStore::open(&config::chat_file_beside(database), config)
 }
 
 /// [`open_sqlite_store_retaining`] with the default retention period.

@@ -1,5 +1,5 @@
-//! The backend binary: flags and environment to a config, logging, the store, the
-//! listener, then [`backend::run`] until SIGINT or SIGTERM.
+//! The backend binary: flags and environment to a config, logging, the stores (users,
+//! claims, chat), the listener, then [`backend::run`] until SIGINT or SIGTERM.
 
 use backend::Args;
 use clap::Parser;
@@ -56,6 +56,15 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let chat_file = args.chat_database();
+    let chat = match backend::store::chat::ChatStore::open(&chat_file, args.chat_config()) {
+        Ok(chat) => chat,
+        Err(error) => {
+            log::error!("cannot open the chat store: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    log::info!("chat store: sqlite file {}", chat_file.display());
     config.admission.session_key = match args.session_key() {
         Ok(key) => key,
         Err(error) => {
@@ -76,7 +85,7 @@ async fn serve() -> ExitCode {
     let shutdown = shutdown_signal();
     let address = listener.local_addr().unwrap_or(args.listen);
     log::info!("listening on ws://{address}");
-    backend::run(listener, config, store, claims, shutdown).await;
+    backend::run(listener, config, store, claims, chat, shutdown).await;
     ExitCode::SUCCESS
 }
 

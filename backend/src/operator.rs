@@ -1,8 +1,11 @@
-//! The operator's commands (`backend release-claim EMAIL`, `backend devices EMAIL`): they
-//! act on the claims in the data folder, while the server runs or not, and exit.
+//! The operator's commands (`backend release-claim EMAIL`, `backend devices EMAIL`,
+//! `backend chat-seed --room ROOM --messages N`): they act on the claims or the chat file
+//! in the data folder and exit.
 
 use crate::admission::claims::ClaimStore;
 use crate::config::{Args, Command};
+use crate::store::chat::{SeedPlan, seed};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Opens the claims of the deployment `args` describe.
@@ -13,35 +16,24 @@ pub fn open_claims(args: &Args) -> Result<ClaimStore, crate::admission::claims::
     )
 }
 
+/// The chat file of the deployment `args` describe, the server's own
+/// ([`Args::chat_database`]: `--chat-database`, else beside the users' file, or in the data
+/// folder with `--users-api`).
+pub fn chat_database(args: &Args) -> PathBuf {
+    args.chat_database()
+}
+
 /// Runs one command; what it did goes to stdout, what failed to stderr.
 pub async fn run_command(args: &Args, command: &Command) -> ExitCode {
-    let claims = match open_claims(args) {
-        Ok(claims) => claims,
-        Err(error) => {
-            eprintln!("cannot open the claims: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let (Command::ReleaseClaim { email } | Command::Devices { email }) = command;
-    let email = match shared::normalize_email(email) {
-        Ok(email) => email,
-        Err(error) => {
-            eprintln!("{}", error.message);
-            return ExitCode::FAILURE;
-        }
-    };
     let done = match command {
-        Command::ReleaseClaim { .. } => claims.release(&email).await.map(|removed| {
-            println!(
-                "released {email}: {removed} devices signed out; the next to register claims it"
-            );
-        }),
-        Command::Devices { .. } => claims.devices(&email).await.map(|devices| {
-            println!("{email}: {} devices", devices.len());
-            for (device, last_used_ms) in devices {
-                println!("{device}\tlast used {last_used_ms} ms after the epoch");
-            }
-        }),
+        Command::ReleaseClaim { email } | Command::Devices { email } => {
+            on_claims(args, command, email).await
+        }
+        Command::ChatSeed {
+            room,
+            messages,
+            senders,
+        } => chat_seed(args, room, *messages, *senders).await,
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -50,4 +42,46 @@ pub async fn run_command(args: &Args, command: &Command) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn on_claims(args: &Args, command: &Command, email: &str) -> Result<(), String> {
+    let claims = open_claims(args).map_err(|e| format!("cannot open the claims: {e}"))?;
+    let email = shared::normalize_email(email).map_err(|e| e.message)?;
+    let done = match command {
+        Command::ReleaseClaim { .. } => claims.release(&email).await.map(|removed| {
+            println!(
+                "released {email}: {removed} devices signed out; the next to register claims it"
+            );
+        }),
+        _ => claims.devices(&email).await.map(|devices| {
+            println!("{email}: {} devices", devices.len());
+            for (device, last_used_ms) in devices {
+                println!("{device}\tlast used {last_used_ms} ms after the epoch");
+            }
+        }),
+    };
+    done.map_err(|e| e.to_string())
+}
+
+/// Fills `room` with `messages` from `senders`, one a second up to now.
+async fn chat_seed(args: &Args, room: &str, messages: u64, senders: u64) -> Result<(), String> {
+    let room = shared::normalize_room(room).map_err(|e| e.message)?;
+    let path = chat_database(args);
+    let plan = SeedPlan::ending_now(&room, messages, senders);
+    let filling = tokio::task::spawn_blocking(move || seed(&path, &plan).map(|s| (s, path)));
+    let (seeded, path) = filling
+        .await
+        .map_err(|e| format!("the fill stopped: {e}"))?
+        .map_err(|e| e.to_string())?;
+    let per_second = messages as f64 / seeded.elapsed.as_secs_f64().max(1e-9);
+    println!(
+        "seeded room {room} in {}: {messages} messages from {} senders, ids {} to {}, \
+         in {:.2} s ({per_second:.0} messages/s)",
+        path.display(),
+        senders.max(1),
+        seeded.first_id,
+        seeded.last_id,
+        seeded.elapsed.as_secs_f64()
+    );
+    Ok(())
 }

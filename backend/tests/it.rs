@@ -10,6 +10,7 @@ mod it {
     pub mod binary;
     mod chat;
     mod churn;
+    mod durable;
     mod fanout;
     pub mod frames;
     pub mod harness;

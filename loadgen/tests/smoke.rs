@@ -16,12 +16,20 @@ async fn start_server(folder: &std::path::Path) -> (String, oneshot::Sender<()>)
     let claims_file = backend::config::claims_file_beside(&database);
     let claims = backend::claims::ClaimStore::open(&claims_file, config.admission.session_ttl)
         .expect("claims");
+    let chat = backend::open_chat_store_beside(&database, Default::default()).expect("chat");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(backend::run(listener, config, store, claims, async move {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(backend::run(
+        listener,
+        config,
+        store,
+        claims,
+        chat,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     (format!("ws://{address}"), stop)
 }
 

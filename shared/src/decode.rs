@@ -28,6 +28,21 @@ pub fn decode_client_message(text: &str) -> Result<ClientMessage, ProtocolError>
     }
 }
 
+/// The `clientId` of a refused `chat` frame, when it has a valid one: the refusal names
+/// it, so the client knows which message failed. Read only on the refusal path.
+pub fn refused_client_id(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Named<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        client_id: String,
+    }
+    let named: Named = serde_json::from_str(text).ok()?;
+    let valid = named.kind == "chat" && crate::validate::is_client_id(&named.client_id);
+    valid.then_some(named.client_id)
+}
+
 /// Tells apart, for a frame serde refused, the reasons a client can act on.
 fn classify(text: &str) -> ProtocolError {
     if !starts_as_object(text) {

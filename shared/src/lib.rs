@@ -23,7 +23,7 @@ pub use chat::{
     ReadMarker, ReadRequest, ReceiptState, TypingNotice, TypingRequest,
 };
 pub use client::{ChatRequest, ClientMessage, Profile, SignOutRequest, Signal, SignalMessage};
-pub use decode::decode_client_message;
+pub use decode::{decode_client_message, refused_client_id};
 pub use error::{ErrorCode, ProtocolError};
 pub use identity::{
     COMBINING_MARKS_MAX_RUN, EMAIL_MAX_CHARS, NAME_MAX_CHARS, email_skeleton, normalize_email,

@@ -134,16 +134,18 @@ fn normalize_signal(signal: &mut Signal, requires_target: bool) -> Result<(), Pr
     Ok(())
 }
 
-/// A `clientId`: 1 to [`CLIENT_ID_MAX_CHARS`] of `A-Z a-z 0-9 _ -`.
-fn check_client_id(client_id: Option<&str>) -> Result<(), ProtocolError> {
+/// Whether `id` is a valid `clientId`: 1 to [`CLIENT_ID_MAX_CHARS`] of `A-Z a-z 0-9 _ -`.
+pub(crate) fn is_client_id(id: &str) -> bool {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
+    !id.is_empty() && id.len() <= CLIENT_ID_MAX_CHARS && id.chars().all(allowed)
+}
+
+fn check_client_id(client_id: Option<&str>) -> Result<(), ProtocolError> {
     match client_id {
-        Some(id) if id.is_empty() || id.len() > CLIENT_ID_MAX_CHARS || !id.chars().all(allowed) => {
-            Err(ProtocolError::field(
-                "clientId",
-                format!("clientId must be 1 to {CLIENT_ID_MAX_CHARS} of A-Z a-z 0-9 _ -"),
-            ))
-        }
+        Some(id) if !is_client_id(id) => Err(ProtocolError::field(
+            "clientId",
+            format!("clientId must be 1 to {CLIENT_ID_MAX_CHARS} of A-Z a-z 0-9 _ -"),
+        )),
         _ => Ok(()),
     }
 }

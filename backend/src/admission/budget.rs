@@ -1,5 +1,5 @@
 //! What one connection may cost the server: token buckets for presence updates, chat,
-//! signaling and ICE candidates, a cap on ICE candidates per call target, a size cap on
+//! typing hints, signaling and ICE candidates, a cap on ICE candidates per call target, a size cap on
 //! signals without `to`, the fan-out budget (bytes delivered on its behalf), and the strike
 //! windows past which a connection is closed (too many rate-limited frames, too many
 //! refused frames).
@@ -38,6 +38,7 @@ pub(crate) enum Overrun {
 pub(crate) struct Budget {
     presence: TokenBucket,
     chat: TokenBucket,
+    typing: TokenBucket,
     signaling: TokenBucket,
     ice: TokenBucket,
     /// ICE candidates relayed per target ("" for the whole room) since the last
@@ -55,6 +56,7 @@ impl Budget {
         Self {
             presence: TokenBucket::new(config.presence_rate, now),
             chat: TokenBucket::new(config.chat_rate, now),
+            typing: TokenBucket::new(config.typing_rate, now),
             signaling: TokenBucket::new(config.signaling_rate, now),
             ice: TokenBucket::new(config.ice_rate, now),
             ice_per_target: HashMap::new(),
@@ -91,7 +93,13 @@ impl Budget {
             ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_) => {
                 take(&mut self.presence, now, "add-user and update-user")
             }
-            ClientMessage::Chat(_) => take(&mut self.chat, now, "chat"),
+            ClientMessage::Chat(_)
+            | ClientMessage::ChatHistory(_)
+            | ClientMessage::ChatEdit(_)
+            | ClientMessage::ChatDelete(_)
+            | ClientMessage::ChatRead(_)
+            | ClientMessage::ChatConversations => take(&mut self.chat, now, "chat"),
+            ClientMessage::Typing(_) => take(&mut self.typing, now, "typing"),
             ClientMessage::NewIceCandidate(signal) => {
                 take(&mut self.ice, now, "ice candidates")?;
                 let target = signal.to.as_deref().unwrap_or("");

@@ -79,6 +79,7 @@ impl BudgetArgs {
         BudgetConfig {
             presence_rate: rate(self.presence_rate, self.presence_burst),
             chat_rate: rate(self.chat_rate, self.chat_burst),
+            typing_rate: BudgetConfig::default().typing_rate,
             signaling_rate: rate(self.signaling_rate, self.signaling_burst),
             ice_rate: rate(self.ice_rate, self.ice_burst),
             ice_per_target: self.ice_per_target.max(1),

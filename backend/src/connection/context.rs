@@ -1,10 +1,11 @@
 //! What every connection's task shares, made once by `run`: the settings, the registering
-//! rules and the hub.
+//! rules, the hub and the chat store.
 
 use super::config::ConnectionConfig;
 use crate::admission::budget::BudgetConfig;
 use crate::admission::{Access, AdmissionConfig};
 use crate::hub::Hub;
+use crate::store::chat::ChatStore;
 
 /// One copy for all the connections: each task holds a reference to it.
 pub(crate) struct Context {
@@ -16,4 +17,6 @@ pub(crate) struct Context {
     /// Who may register as whom.
     pub access: Access,
     pub hub: Hub,
+    /// Every chat message, stored before it is delivered.
+    pub chat: ChatStore,
 }

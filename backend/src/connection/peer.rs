@@ -3,19 +3,25 @@
 //! become hub calls, within the connection's [`Budget`]; the hub's frames go out through
 //! the writer; the cleanup runs once, in [`serve`], whichever way the loop ends.
 
+mod chat;
 mod deadline;
 mod ending;
+mod refused;
 mod sign_in;
 
 use deadline::within;
 use ending::{Ending, ending_of};
+use refused::Refused;
 
 use super::context::Context;
 use super::writer::{Departure, SocketError, SocketWriter};
 use crate::admission::budget::{Budget, BudgetConfig};
 use crate::frame::Frame;
 use crate::hub::{ConnId, Outbox};
-use shared::{ClientMessage, ErrorCode, ProtocolError, ServerMessage, decode_client_message};
+use shared::{
+    ClientMessage, ErrorCode, ErrorFrame, ProtocolError, ServerMessage, decode_client_message,
+    refused_client_id,
+};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,9 +85,11 @@ pub(crate) async fn serve(mut peer: Box<Peer>) {
     ending.log(peer.id);
 }
 
-/// The identity a connection registered with: its email, and its device if it proved one.
+/// The identity a connection registered with: its email, its room, and its device if it
+/// proved one.
 struct Registered {
     email: String,
+    room: String,
     device: Option<String>,
 }
 
@@ -133,22 +141,23 @@ impl Peer {
     async fn on_message(&mut self, message: Message) -> Result<(), Ending> {
         let refusal = match message {
             Message::Text(text) => self.on_text(&text).await?,
-            Message::Binary(_) => Some(ProtocolError::new(
+            Message::Binary(_) => Some(Refused::from(ProtocolError::new(
                 ErrorCode::BinaryNotSupported,
                 "frames must be JSON text",
-            )),
+            ))),
             // tungstenite queued its reply; nothing is written after it.
             Message::Close(_) => return Ok(()),
             // tungstenite queued a pong: it goes out before the socket is read again.
             Message::Ping(_) => return self.flush_pong().await,
             Message::Pong(_) | Message::Frame(_) => None,
         };
-        let Some(error) = refusal else {
+        let Some(Refused { error, client_id }) = refusal else {
             return Ok(());
         };
         log::debug!("conn={} refused a frame: {error}", self.id);
         let overrun = self.budget().refused(error.code, Instant::now());
-        let frame = Frame::message(&ServerMessage::Error(error.into()));
+        let error = ErrorFrame::from(error).for_client_id(client_id.as_deref());
+        let frame = Frame::message(&ServerMessage::Error(error));
         self.write_frames(&[frame]).await?;
         match overrun {
             None => Ok(()),
@@ -156,11 +165,17 @@ impl Peer {
         }
     }
 
-    /// Decodes one frame and hands it to the hub; returns the refusal to send back.
-    async fn on_text(&mut self, text: &str) -> Result<Option<ProtocolError>, Ending> {
+    /// Decodes one frame and hands it to the hub or the chat store; returns the refusal
+    /// to send back.
+    async fn on_text(&mut self, text: &str) -> Result<Option<Refused>, Ending> {
         let message = match decode_client_message(text) {
             Ok(message) => message,
-            Err(error) => return Ok(Some(error)),
+            Err(error) => {
+                return Ok(Some(Refused::chat(
+                    error,
+                    refused_client_id(text).as_deref(),
+                )));
+            }
         };
         log::trace!("conn={} {}", self.id, message.type_name());
         let is_presence = matches!(
@@ -171,7 +186,11 @@ impl Peer {
         // registers never needs a budget.
         let free = is_presence && !std::mem::replace(&mut self.presence_seen, true);
         if !free && let Err(error) = self.budget().admit(&message, text.len(), Instant::now()) {
-            return Ok(Some(error));
+            // A typing hint over its rate is not worth an answer, nor a strike.
+            if matches!(message, ClientMessage::Typing(_)) {
+                return Ok(None);
+            }
+            return Ok(Some(Refused::chat(error, message.client_id())));
         }
         let outcome = match message {
             ClientMessage::AddUser(profile) | ClientMessage::UpdateUser(profile) => {
@@ -184,22 +203,24 @@ impl Peer {
             }
             ClientMessage::LinkDevice => Box::pin(self.link_device()).await?,
             ClientMessage::SignOut(request) => {
-                return Box::pin(self.sign_out(request.others)).await;
+                let refusal = Box::pin(self.sign_out(request.others)).await?;
+                return Ok(refusal.map(Refused::from));
             }
-            ClientMessage::Chat(request) => {
-                let fan_out = budget_of(&mut self.budget, &self.context.budget).fan_out();
-                self.context.hub.chat(self.id, request, fan_out)
+            ClientMessage::Chat(request) => return Ok(self.post_chat(request).err()),
+            // Boxed: the store's answer is awaited, and an idle task keeps no room for it.
+            query @ (ClientMessage::ChatHistory(_) | ClientMessage::ChatConversations) => {
+                Box::pin(self.answer_chat_query(query)).await?
             }
-            signaling => match signaling.into_signal() {
+            change => match change.into_signal() {
                 Ok(signal) => {
                     let fan_out = budget_of(&mut self.budget, &self.context.budget).fan_out();
                     self.context.hub.relay(self.id, signal, fan_out)
                 }
-                // Every other type has its arm above.
-                Err(_) => Ok(()),
+                // Edits, deletes, read markers and typing: the chat's.
+                Err(change) => self.on_chat_change(change),
             },
         };
-        Ok(outcome.err())
+        Ok(outcome.err().map(Refused::from))
     }
 
     fn budget(&mut self) -> &mut Budget {

@@ -1,20 +1,26 @@
 //! The hub: the one shared state of the server (connections, rooms, online users) behind
 //! one mutex, and every routing decision: who is online where, deliver to a user, broadcast
-//! to a room. [`Hub`] is its whole API; its state (`state.rs`) and rooms (`room.rs`) are
+//! to a room. [`Hub`] is its whole API (chat's in `chat.rs`, with the store's answers
+//! turned into frames by `chat_wire.rs`); its state (`state.rs`) and rooms (`room.rs`) are
 //! private to it. A pub/sub backplane for several servers slots in behind these methods.
 
+mod chat;
+mod chat_wire;
 mod connections;
 mod names;
 mod room;
 mod state;
 
 pub use crate::outbox::Outbox;
+pub(crate) use chat_wire::{
+    conversations_frame, history_frame, refusal_error, store_conversation, store_id,
+};
 pub use names::ConnId;
 
 use crate::admission::Admitted;
 use crate::admission::budget::FanOut;
 use crate::store::WriteBehind;
-use shared::{ChatRequest, Profile, ProtocolError, SignalMessage, User};
+use shared::{Profile, ProtocolError, SignalMessage, User};
 use state::State;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -83,17 +89,6 @@ impl Hub {
         if let Some(record) = state.disconnect(id) {
             self.store.record(record);
         }
-    }
-
-    /// Delivers a chat message to the room, or with `to` to that member only (and the
-    /// sender's own tabs), charged to `fan_out` before anything is queued.
-    pub(crate) fn chat(
-        &self,
-        id: ConnId,
-        request: ChatRequest,
-        fan_out: &mut FanOut,
-    ) -> Result<(), ProtocolError> {
-        self.lock().chat(id, request, fan_out)
     }
 
     /// Relays a signaling or call-control message to `to`, or without one to the rest of

@@ -1,8 +1,10 @@
 //! The hub's one shared state: every open connection, every room, who is online where.
 //! Its fields are private to this module and its children, which hold every method that
-//! changes it: `membership` (connecting, registering, leaving), `routing` (chat and
-//! signals) and `presence` (the tick). Rooms are asked, never reached into.
+//! changes it: `membership` (connecting, registering, leaving), `routing` (signals),
+//! `chat` (who may send, who gets a stored message, a receipt or a typing hint) and
+//! `presence` (the tick). Rooms are asked, never reached into.
 
+mod chat;
 mod membership;
 mod presence;
 mod routing;
@@ -25,7 +27,6 @@ pub(super) struct State {
     /// Open registered connections per email, over all rooms: a user is stored as
     /// disconnected only when the last one closes.
     connections_per_email: HashMap<Name, usize>,
-    next_chat_id: u64,
     /// Set at shutdown: a connection that completes its handshake now is closed at once.
     shutting_down: bool,
     /// Seed clients get the room's lists only once registered (the server has an access
@@ -40,7 +41,6 @@ impl State {
             rooms: HashMap::new(),
             dirty_rooms: HashSet::new(),
             connections_per_email: HashMap::new(),
-            next_chat_id: 1,
             shutting_down: false,
             lists_after_registering: false,
         }

@@ -8,6 +8,7 @@
 //! are deleted ([`spawn_retention`]); the remote API has no delete, so there retention only
 //! covers what the server keeps, which is nothing about users who left.
 
+pub mod chat;
 mod config;
 pub mod remote;
 mod retention;

@@ -192,7 +192,7 @@ async fn chat_text_is_delivered_verbatim() {
 }
 
 #[tokio::test]
-async fn direct_chat_to_someone_offline_is_refused_and_not_delivered() {
+async fn direct_chat_to_someone_never_in_the_room_is_refused_and_not_delivered() {
     let server = TestServer::start().await;
     let mut clients = room(
         &server,
@@ -202,7 +202,7 @@ async fn direct_chat_to_someone_offline_is_refused_and_not_delivered() {
     let error = clients[0]
         .refused(json!({"type": "chat", "text": "anyone?", "to": "ghost@example.com"}))
         .await;
-    assert_eq!(error["code"], "target-offline", "{error}");
+    assert_eq!(error["code"], "unknown-recipient", "{error}");
     clients[1].barrier("bob's barrier").await;
     clients[0].barrier("alice's barrier").await;
     for client in &clients {

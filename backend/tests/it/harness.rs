@@ -1,6 +1,7 @@
 //! The test harness: a server on a free port with its own SQLite file, and clients that
 //! keep every frame they received so a test can check what never arrived.
 
+use backend::store::chat::{ChatConfig, ChatStore};
 use backend::{ServerConfig, open_sqlite_store};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -53,6 +54,11 @@ pub fn open_claims(path: &std::path::Path) -> backend::claims::ClaimStore {
         .expect("open claims")
 }
 
+/// The chat store beside the users' file `database`, as the backend opens it.
+pub fn open_chat(database: &std::path::Path, config: ChatConfig) -> ChatStore {
+    backend::open_chat_store_beside(database, config).expect("open chat")
+}
+
 impl TestServer {
     pub async fn start() -> Self {
         Self::start_with(fast_config()).await
@@ -68,14 +74,27 @@ impl TestServer {
 
     /// A server on an existing database file, as after a restart.
     pub async fn start_on(database: PathBuf, config: ServerConfig) -> Self {
+        Self::start_chatting(database, config, ChatConfig::default()).await
+    }
+
+    /// A server on an existing database file, its chat store (beside it) set up as `chat`.
+    pub async fn start_chatting(database: PathBuf, config: ServerConfig, chat: ChatConfig) -> Self {
         let store = open_sqlite_store(&database).await.expect("open store");
         let claims = open_claims(&backend::config::claims_file_beside(&database));
+        let chat = open_chat(&database, chat);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(backend::run(listener, config, store, claims, async move {
-            let _ = stop.await;
-        }));
+        let task = tokio::spawn(backend::run(
+            listener,
+            config,
+            store,
+            claims,
+            chat,
+            async move {
+                let _ = stop.await;
+            },
+        ));
         Self {
             address,
             database,
@@ -232,6 +251,24 @@ impl Client {
     pub async fn chat_to(&mut self, to: &str, text: &str) {
         self.send_json(json!({"type": "chat", "text": text, "to": to}))
             .await;
+    }
+
+    /// Sends `frame`; false once the connection is gone.
+    pub async fn try_send_json(&mut self, frame: Value) -> bool {
+        let text = frame.to_string();
+        self.socket.send(Message::Text(text.into())).await.is_ok()
+    }
+
+    /// The next text frame (not kept in `received`), or `None` once the connection has
+    /// ended or nothing came within [`PATIENCE`].
+    pub async fn try_recv(&mut self) -> Option<Value> {
+        loop {
+            match tokio::time::timeout(PATIENCE, self.socket.next()).await {
+                Ok(Some(Ok(Message::Text(text)))) => return serde_json::from_str(&text).ok(),
+                Ok(Some(Ok(_))) => {}
+                _ => return None,
+            }
+        }
     }
 
     /// Sends `frame` and returns the error frame it earns.

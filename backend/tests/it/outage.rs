@@ -41,8 +41,12 @@ fn stored(database: &Path) -> Vec<(String, bool)> {
 }
 
 /// A file with the schema, created the way the server creates it, and closed.
+/// The users' file and the chat store's beside it, created before the server starts (so
+/// that a file-size limit set from the users' file's size leaves the chat file's schema be).
 fn prepared_file(database: &Path) {
     drop(backend::store::SqliteStore::open(database).expect("create the file"));
+    let chat = backend::config::chat_file_beside(database);
+    drop(backend::store::chat::ChatStore::open(&chat, Default::default()).expect("chat file"));
 }
 
 /// Another process's lock on the whole file: a connection in `BEGIN EXCLUSIVE`.

@@ -60,15 +60,24 @@ async fn rooms_isolate_presence_chat_and_signaling() {
         "the default room, empty, until cl moved"
     );
 
-    // Across rooms, a user is offline: direct chat and signaling are refused.
-    for frame in [
-        json!({"type": "chat", "text": "hi b", "to": B[1]}),
-        json!({"type": "offer", "sdp": "v=0", "to": B[0]}),
-        json!({"type": "call-invite", "to": C[1]}),
-        json!({"type": "new-ice-candidate", "candidate": {"candidate": "x"}, "to": C[0]}),
+    // Across rooms, a user is unknown to chat and offline to signaling: both refused.
+    for (frame, code) in [
+        (
+            json!({"type": "chat", "text": "hi b", "to": B[1]}),
+            "unknown-recipient",
+        ),
+        (
+            json!({"type": "offer", "sdp": "v=0", "to": B[0]}),
+            "target-offline",
+        ),
+        (json!({"type": "call-invite", "to": C[1]}), "target-offline"),
+        (
+            json!({"type": "new-ice-candidate", "candidate": {"candidate": "x"}, "to": C[0]}),
+            "target-offline",
+        ),
     ] {
         let error = al.refused(frame.clone()).await;
-        assert_eq!(error["code"], "target-offline", "for {frame}: {error}");
+        assert_eq!(error["code"], code, "for {frame}: {error}");
     }
     // A room broadcast reaches the room only.
     ad.send_json(json!({"type": "offer", "sdp": "v=0 from a"}))

@@ -5,12 +5,12 @@
 
 use crate::fixtures::json as fixture;
 use crate::server_json::assert_json;
-use crate::{decoded, refused};
+use crate::{decoded, refused, refused_field};
 use shared::{
     ChatAck, ChatDelivery, ChatHistory, ChatReceipt, ChatRequest, ClientMessage, Conversation,
     ConversationSummary, DeleteRequest, EditRequest, ErrorCode, ErrorFrame, HistoryRequest,
     ProtocolError, ReadMarker, ReadRequest, ReceiptState, ServerMessage, TypingNotice,
-    TypingRequest,
+    TypingRequest, refused_client_id,
 };
 
 const ALICE: &str = "alice@example.com";
@@ -228,6 +228,23 @@ fn a_refused_chat_names_its_client_id_and_others_do_not() {
         &ServerMessage::Error(ErrorFrame::from(unknown)),
         fixture("error-unknown-conversation"),
     );
+}
+
+#[test]
+fn a_chat_refused_as_it_decodes_still_names_a_valid_client_id() {
+    let long = "x".repeat(shared::CHAT_TEXT_MAX_CHARS + 1);
+    let too_long = serde_json::json!({"type": "chat", "text": long, "clientId": "k3J9-aa01"});
+    let too_long = too_long.to_string();
+    refused_field(&too_long, "text");
+    assert_eq!(refused_client_id(&too_long).as_deref(), Some("k3J9-aa01"));
+    for text in [
+        r#"{"type":"chat","text":"","clientId":"a b"}"#,
+        r#"{"type":"chat","text":""}"#,
+        r#"{"type":"chat-edit","id":1,"text":"","clientId":"k3J9"}"#,
+        "not json",
+    ] {
+        assert_eq!(refused_client_id(text), None, "{text}");
+    }
 }
 
 #[test]

@@ -19,6 +19,8 @@ pub struct BudgetConfig {
     pub presence_rate: Rate,
     /// Chat messages one connection may send (see `docs/SECURITY.md`).
     pub chat_rate: Rate,
+    /// `typing` hints one connection may send; over it they are dropped without an answer.
+    pub typing_rate: Rate,
     /// Signaling and call-control frames one connection may send, ICE candidates aside.
     pub signaling_rate: Rate,
     /// ICE candidates one connection may send.
@@ -49,6 +51,8 @@ impl Default for BudgetConfig {
         Self {
             presence_rate: Rate::new(10.0, 20),
             chat_rate: Rate::new(5.0, 10),
+            // The app sends one at most every 3 s while the input changes.
+            typing_rate: Rate::new(1.0, 3),
             signaling_rate: Rate::new(20.0, 40),
             ice_rate: Rate::new(50.0, 200),
             ice_per_target: 200,

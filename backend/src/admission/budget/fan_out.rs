@@ -26,6 +26,9 @@ pub(crate) enum Passes<'a> {
     RoomBroadcast(&'a mut Option<Level>),
     /// A direct chat or an addressed signal: the bytes the target receives from others.
     DirectedTo(&'a str, &'a mut Option<Level>),
+    /// A direct chat to a member who is not online: stored for them, sent now only to
+    /// the sender's own connections, so no one else's budget is spent.
+    NobodyElse,
 }
 
 impl FanOut {
@@ -59,6 +62,10 @@ impl FanOut {
             )));
         }
         let (shared, rate, whose) = match passes {
+            Passes::NobodyElse => {
+                self.level.spend(cost);
+                return Ok(());
+            }
             Passes::RoomBroadcast(slot) => (
                 slot,
                 self.room_broadcast,

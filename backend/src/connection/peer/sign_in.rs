@@ -36,8 +36,17 @@ impl Peer {
                 ""
             }
         );
+        // The room is the hub's to decide (`?room=`, or the first add-user's).
+        let room = match self.context.hub.member_of(self.id) {
+            Some((room, _, name)) => {
+                self.context.chat.remember_member(&room, &email, &name);
+                room
+            }
+            None => String::new(),
+        };
         self.registered = Some(Registered {
             email,
+            room,
             device: admitted.device,
         });
         Ok(())

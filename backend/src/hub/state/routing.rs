@@ -1,67 +1,24 @@
-//! Chat and signaling routing: from a registered sender to one member of its room, or to
-//! the rest of the room, stamped with the sender's identity, within the fan-out budgets:
-//! the sender's (bytes times recipients), and the room's broadcasts or the target's
-//! inbound bytes.
+//! Signaling routing: from a registered sender to one member of its room, or to the rest
+//! of the room, stamped with the sender's identity, within the fan-out budgets: the
+//! sender's (bytes times recipients), and the room's broadcasts or the target's inbound
+//! bytes. Who a sender is, for chat too (`chat.rs`).
 
-use super::{State, mismatch, now_ms};
+use super::{State, mismatch};
 use crate::admission::budget::{FanOut, Passes};
 use crate::frame::Frame;
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
 use serde_json::Value;
-use shared::{ChatDelivery, ChatRequest, ErrorCode, ProtocolError, ServerMessage, SignalMessage};
+use shared::{ErrorCode, ProtocolError, ServerMessage, SignalMessage};
 use tokio::time::Instant;
 
 /// Who sent a frame, as the hub knows it: never as the frame claims.
-struct Sender {
-    email: Name,
-    room: Name,
+pub(super) struct Sender {
+    pub email: Name,
+    pub room: Name,
 }
 
 impl State {
-    /// Delivers a chat message to the room, or with `to` to that member only; either way
-    /// the sender's own tabs get it too, stamped with its id and time. Charged to
-    /// `fan_out` before anything is queued.
-    pub fn chat(
-        &mut self,
-        id: ConnId,
-        request: ChatRequest,
-        fan_out: &mut FanOut,
-    ) -> Result<(), ProtocolError> {
-        let sender = self.registered_sender(id)?;
-        let room = self
-            .rooms
-            .get_mut(&sender.room)
-            .ok_or_else(not_registered)?;
-        let name = room.name_of(&sender.email).unwrap_or_default().to_owned();
-        let recipients: Vec<ConnId> = match &request.to {
-            Some(target) => {
-                let target_connections =
-                    room.connections_of(target).ok_or_else(|| offline(target))?;
-                let own = room.connections_of(&sender.email).unwrap_or_default();
-                target_connections.iter().chain(own).copied().collect()
-            }
-            None => room.registered_connections().map(|(_, c)| c).collect(),
-        };
-        let recipients = dedup(recipients);
-        let target = request.to.clone();
-        let delivery = ChatDelivery {
-            id: self.next_chat_id,
-            from: sender.email.to_string(),
-            name,
-            text: request.text,
-            to: request.to,
-            sent_at: now_ms(),
-            ..ChatDelivery::default()
-        };
-        let frame = Frame::message(&ServerMessage::Chat(delivery));
-        let passes = passes(room, target.as_deref())?;
-        fan_out.charge(frame.len(), recipients.len(), passes, Instant::now())?;
-        self.next_chat_id += 1;
-        self.connections.send_to_all(recipients, &frame);
-        Ok(())
-    }
-
     /// Relays a signaling or call-control frame. With `to`, only that member's connections
     /// in the room receive it; without, every other member's. The payload is not parsed,
     /// only checked for a claimed identity that is not the sender's. Charged to `fan_out`
@@ -99,7 +56,7 @@ impl State {
         Ok(())
     }
 
-    fn registered_sender(&self, id: ConnId) -> Result<Sender, ProtocolError> {
+    pub(super) fn registered_sender(&self, id: ConnId) -> Result<Sender, ProtocolError> {
         let connection = self.connections.get(id).ok_or_else(not_registered)?;
         let email = connection.email().ok_or_else(not_registered)?;
         Ok(Sender {
@@ -136,18 +93,15 @@ fn claims_another_identity(payload: &serde_json::Map<String, Value>, sender: &st
 }
 
 /// The room's budget a frame to `target` (or, without one, to the room) passes through.
-fn passes<'a>(room: &'a mut Room, target: Option<&'a str>) -> Result<Passes<'a>, ProtocolError> {
+pub(super) fn passes<'a>(
+    room: &'a mut Room,
+    target: Option<&'a str>,
+) -> Result<Passes<'a>, ProtocolError> {
     room.passes(target)
         .ok_or_else(|| offline(target.unwrap_or_default()))
 }
 
-fn dedup(mut ids: Vec<ConnId>) -> Vec<ConnId> {
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-fn not_registered() -> ProtocolError {
+pub(super) fn not_registered() -> ProtocolError {
     ProtocolError::new(
         ErrorCode::NotRegistered,
         "send add-user before chat or signaling",

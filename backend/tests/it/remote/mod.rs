@@ -49,11 +49,13 @@ impl RemoteServer {
         let (shutdown, stop) = oneshot::channel::<()>();
         let folder = tempfile::TempDir::new().expect("temp dir");
         let claims = super::harness::open_claims(&folder.path().join("claims.sqlite3"));
+        let chat = super::harness::open_chat(&folder.path().join("users"), Default::default());
         let task = tokio::spawn(backend::run(
             listener,
             fast_config(),
             store,
             claims,
+            chat,
             async move {
                 let _ = stop.await;
             },

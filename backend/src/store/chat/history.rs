@@ -1,0 +1,149 @@
+//! History pages, on the reader: the latest page of a conversation or the one before a
+//! message of it, or every change after a cursor; each message in its current state, and
+//! the asker's own direct messages with how far they got (delivered, read).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::markers::{conversation_key, peer_markers};
+use super::messages::{COLUMNS, JobError, from_row};
+use super::model::{
+    ChatRefusal, Conversation, HistoryEntry, HistoryPage, HistoryQuery, HistoryRange, MAX_PAGE,
+    StoredMessage,
+};
+
+/// Answers `query` (inside the reader's snapshot).
+pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> Result<HistoryPage, JobError> {
+    let limit = query.limit.clamp(1, MAX_PAGE);
+    let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let latest_row: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM chat_log")?
+        .query_row([], |row| row.get(0))?;
+    let mut found = match query.range {
+        HistoryRange::After(cursor) => after(conn, query, cursor, fetch)?,
+        HistoryRange::Latest | HistoryRange::Before(_) => {
+            let conversation = query.conversation.as_ref().unwrap_or(&Conversation::Room);
+            let key = conversation_key(conn, &query.room, &query.email, conversation)?;
+            page(conn, query, &key, fetch)?
+        }
+    };
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let cursor = match (query.range, found.last()) {
+        (HistoryRange::After(_), Some(&(_, changed))) if more => changed,
+        _ => latest_row,
+    };
+    if !matches!(query.range, HistoryRange::After(_)) {
+        found.reverse();
+    }
+    let messages = with_receipts(conn, &query.email, found)?;
+    Ok(HistoryPage {
+        messages,
+        more,
+        cursor,
+    })
+}
+
+/// The newest `fetch` messages of a conversation, or those before a message of it; newest
+/// first.
+fn page(
+    conn: &Connection,
+    query: &HistoryQuery,
+    key: &str,
+    fetch: i64,
+) -> Result<Vec<(StoredMessage, i64)>, JobError> {
+    let before = match query.range {
+        HistoryRange::Before(id) => {
+            let known = conn
+                .prepare_cached(
+                    "SELECT 1 FROM chat_messages WHERE id = ?1 AND room = ?2 AND conversation = ?3",
+                )?
+                .query_row(params![id, query.room, key], |_| Ok(()))
+                .optional()?;
+            if known.is_none() {
+                return Err(ChatRefusal::UnknownMessage.into());
+            }
+            id
+        }
+        _ => i64::MAX,
+    };
+    let sql = format!(
+        "SELECT {COLUMNS}, changed FROM chat_messages
+         WHERE room = ?1 AND conversation = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params![query.room, key, before, fetch], with_change)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The changes after `cursor` in one conversation, or in every conversation of the room
+/// the asker is part of; oldest first.
+fn after(
+    conn: &Connection,
+    query: &HistoryQuery,
+    cursor: i64,
+    fetch: i64,
+) -> Result<Vec<(StoredMessage, i64)>, JobError> {
+    let (room, email) = (&query.room, &query.email);
+    let found = match &query.conversation {
+        Some(conversation) => {
+            let key = conversation_key(conn, room, email, conversation)?;
+            let sql = format!(
+                "SELECT {COLUMNS}, changed FROM chat_messages
+                 WHERE room = ?1 AND changed > ?2 AND conversation = ?3
+                 ORDER BY changed LIMIT ?4"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let rows = statement.query_map(params![room, cursor, key, fetch], with_change)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        }
+        None => {
+            let sql = format!(
+                "SELECT {COLUMNS}, changed FROM chat_messages
+                 WHERE room = ?1 AND changed > ?2
+                   AND (recipient IS NULL OR sender = ?3 OR recipient = ?3)
+                 ORDER BY changed LIMIT ?4"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let rows = statement.query_map(params![room, cursor, email, fetch], with_change)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        }
+    };
+    Ok(found)
+}
+
+fn with_change(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredMessage, i64)> {
+    Ok((from_row(row)?, row.get(10)?))
+}
+
+/// Each message, and for `email`'s own direct messages whether the peer got and read it.
+fn with_receipts(
+    conn: &Connection,
+    email: &str,
+    found: Vec<(StoredMessage, i64)>,
+) -> rusqlite::Result<Vec<HistoryEntry>> {
+    // (peer, delivered up to, read up to if shared) of each direct conversation met.
+    let mut markers: Vec<(String, i64, Option<i64>)> = Vec::new();
+    let mut entries = Vec::with_capacity(found.len());
+    for (message, _) in found {
+        let (mut delivered, mut read) = (false, false);
+        if let Some(peer) = message.to.as_deref().filter(|_| message.from == email) {
+            let known = markers.iter().find(|(known, ..)| known == peer);
+            let (delivered_up_to, read_up_to) = match known {
+                Some(&(_, delivered, read)) => (delivered, read),
+                None => {
+                    let (delivered, read) = peer_markers(conn, &message.room, email, peer)?;
+                    markers.push((peer.to_owned(), delivered, read));
+                    (delivered, read)
+                }
+            };
+            read = read_up_to.is_some_and(|up_to| message.id <= up_to);
+            delivered = read || message.id <= delivered_up_to;
+        }
+        entries.push(HistoryEntry {
+            message,
+            delivered,
+            read,
+        });
+    }
+    Ok(entries)
+}

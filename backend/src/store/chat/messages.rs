@@ -1,0 +1,274 @@
+//! The writer's statements on messages: posting (with its dedupe on the sender's client
+//! id and the recipient check), editing and deleting, each a row of the log; and loading
+//! a message's current state, which the reader uses too.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::model::{ChatRefusal, NewMessage, Posted, ROOM_KEY, StoredMessage, direct_key};
+
+/// Why a job did not complete: refused by the rules, or failed in SQLite (its savepoint is
+/// rolled back and its caller told `StoreUnavailable`).
+#[derive(Debug)]
+pub(super) enum JobError {
+    Refused(ChatRefusal),
+    Sql(rusqlite::Error),
+}
+
+impl JobError {
+    /// What the caller is told; a failure in SQLite is logged here.
+    pub(super) fn into_refusal(self) -> ChatRefusal {
+        match self {
+            JobError::Refused(refusal) => refusal,
+            JobError::Sql(error) => {
+                log::warn!("chat store: a statement failed: {error}");
+                ChatRefusal::StoreUnavailable
+            }
+        }
+    }
+}
+
+impl From<rusqlite::Error> for JobError {
+    fn from(error: rusqlite::Error) -> Self {
+        JobError::Sql(error)
+    }
+}
+
+impl From<ChatRefusal> for JobError {
+    fn from(refusal: ChatRefusal) -> Self {
+        JobError::Refused(refusal)
+    }
+}
+
+/// What a log row records.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum RowKind {
+    New = 0,
+    Edit = 1,
+    Delete = 2,
+}
+
+/// An edit (with its new text) or a delete of `by`'s message `id`.
+#[derive(Debug)]
+pub(super) struct Change {
+    pub room: String,
+    pub by: String,
+    pub id: i64,
+    /// The new text; `None` deletes.
+    pub text: Option<String>,
+}
+
+/// The columns [`from_row`] reads, in its order.
+pub(super) const COLUMNS: &str = "id, room, sender, name, recipient, text, sent_at, client_id, \
+     edited_at, deleted";
+
+pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
+    Ok(StoredMessage {
+        id: row.get(0)?,
+        room: row.get(1)?,
+        from: row.get(2)?,
+        name: row.get(3)?,
+        to: row.get(4)?,
+        text: row.get(5)?,
+        sent_at: row.get(6)?,
+        client_id: row.get(7)?,
+        edited_at: row.get(8)?,
+        deleted: row.get(9)?,
+    })
+}
+
+/// Stores `post` at `now`, unless its client id was used before.
+pub(super) fn post(conn: &Connection, post: NewMessage, now: i64) -> Result<Posted, JobError> {
+    if let Some(client_id) = &post.client_id
+        && let Some(stored) = by_client_id(conn, &post.from, client_id)?
+    {
+        return repeat_of(stored, &post);
+    }
+    if let Some(to) = &post.to
+        && !post.to_online
+        && !is_member(conn, &post.room, to)?
+    {
+        return Err(ChatRefusal::UnknownRecipient.into());
+    }
+    let id = add_row(conn, None, RowKind::New, now)?;
+    let key = match &post.to {
+        Some(to) => direct_key(&post.from, to),
+        None => ROOM_KEY.to_owned(),
+    };
+    conn.prepare_cached(
+        "INSERT INTO chat_messages (id, room, conversation, sender, name, recipient, text,
+            sent_at, client_id, changed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1)",
+    )?
+    .execute(params![
+        id,
+        post.room,
+        key,
+        post.from,
+        post.name,
+        post.to,
+        post.text,
+        now,
+        post.client_id
+    ])?;
+    touch_conversation(conn, &post.room, &key, id, now)?;
+    let NewMessage {
+        room,
+        from,
+        name,
+        to,
+        text,
+        client_id,
+        ..
+    } = post;
+    let message = StoredMessage {
+        id,
+        room,
+        from,
+        name,
+        to,
+        text,
+        sent_at: now,
+        client_id,
+        edited_at: None,
+        deleted: false,
+    };
+    Ok(Posted {
+        message,
+        duplicate: false,
+    })
+}
+
+/// A repeat of a stored client id: the same message (room, recipient and text; a message
+/// edited or deleted since matches on room and recipient) is a duplicate, anything else a
+/// reuse.
+fn repeat_of(stored: StoredMessage, post: &NewMessage) -> Result<Posted, JobError> {
+    let changed = stored.deleted || stored.edited_at.is_some();
+    let same =
+        stored.room == post.room && stored.to == post.to && (changed || stored.text == post.text);
+    if !same {
+        return Err(ChatRefusal::ClientIdReused.into());
+    }
+    Ok(Posted {
+        message: stored,
+        duplicate: true,
+    })
+}
+
+fn by_client_id(
+    conn: &Connection,
+    sender: &str,
+    client_id: &str,
+) -> rusqlite::Result<Option<StoredMessage>> {
+    let sql = format!("SELECT {COLUMNS} FROM chat_messages WHERE sender = ?1 AND client_id = ?2");
+    conn.prepare_cached(&sql)?
+        .query_row(params![sender, client_id], from_row)
+        .optional()
+}
+
+/// Applies `change` at `now`, within `window_ms` of the message's sending.
+pub(super) fn change(
+    conn: &Connection,
+    change: Change,
+    now: i64,
+    window_ms: i64,
+) -> Result<StoredMessage, JobError> {
+    let found = load(conn, change.id)?.filter(|m| m.room == change.room && !m.deleted);
+    let Some(mut message) = found else {
+        return Err(ChatRefusal::UnknownMessage.into());
+    };
+    if message.from != change.by {
+        return Err(ChatRefusal::NotYourMessage.into());
+    }
+    if now.saturating_sub(message.sent_at) > window_ms {
+        return Err(ChatRefusal::EditWindowClosed.into());
+    }
+    let kind = if change.text.is_some() {
+        RowKind::Edit
+    } else {
+        RowKind::Delete
+    };
+    let row = add_row(conn, Some(message.id), kind, now)?;
+    match change.text {
+        Some(text) => {
+            conn.prepare_cached(
+                "UPDATE chat_messages SET text = ?2, edited_at = ?3, changed = ?4 WHERE id = ?1",
+            )?
+            .execute(params![message.id, text, now, row])?;
+            message.text = text;
+            message.edited_at = Some(now);
+        }
+        None => {
+            conn.prepare_cached(
+                "UPDATE chat_messages SET text = '', deleted = 1, changed = ?2 WHERE id = ?1",
+            )?
+            .execute(params![message.id, row])?;
+            message.text.clear();
+            message.deleted = true;
+        }
+    }
+    Ok(message)
+}
+
+/// The current state of message `id`.
+pub(super) fn load(conn: &Connection, id: i64) -> rusqlite::Result<Option<StoredMessage>> {
+    let sql = format!("SELECT {COLUMNS} FROM chat_messages WHERE id = ?1");
+    conn.prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()
+}
+
+/// Whether `email` is known in `room`.
+pub(super) fn is_member(conn: &Connection, room: &str, email: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM room_members WHERE room = ?1 AND email = ?2")?
+        .query_row([room, email], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+/// Remembers `email` in `room` under `name`, seen at `now`.
+pub(super) fn remember(
+    conn: &Connection,
+    room: &str,
+    email: &str,
+    name: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO room_members (room, email, name, last_seen) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (room, email) DO UPDATE SET
+            name = excluded.name, last_seen = excluded.last_seen",
+    )?
+    .execute(params![room, email, name, now])
+    .map(drop)
+}
+
+/// Adds a row to the log; its id is the new message's id, or the cursor of a change.
+pub(super) fn add_row(
+    conn: &Connection,
+    message: Option<i64>,
+    kind: RowKind,
+    now: i64,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached("INSERT INTO chat_log (message, kind, at_ms) VALUES (?1, ?2, ?3)")?
+        .execute(params![message, kind as i64, now])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Records `id` as the last message of a conversation.
+pub(super) fn touch_conversation(
+    conn: &Connection,
+    room: &str,
+    key: &str,
+    id: i64,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let (low, high) = key.split_once('\n').unzip();
+    conn.prepare_cached(
+        "INSERT INTO chat_conversations (room, conversation, low, high, last_id, last_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (room, conversation) DO UPDATE SET
+            last_id = excluded.last_id, last_at = excluded.last_at",
+    )?
+    .execute(params![room, key, low, high, id, now])
+    .map(drop)
+}
