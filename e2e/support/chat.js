@@ -5,18 +5,25 @@ import assert from "node:assert/strict";
 
 import { chatMessage, chatTexts } from "./app.js";
 
-/** Waits until `user`'s own message with this text has `data-state` `state` (sending, sent, delivered, read, failed). */
+/**
+ * Waits until `user`'s own message with this text has `data-state` `state` (`sending`,
+ * `sent`, `delivered`, `read`, `failed`), or one of the states of an array.
+ */
 export async function waitForState(user, text, state) {
-  const item = chatMessage(user, text).and(user.page.locator(`[data-state="${state}"]`));
+  const states = [state].flat();
+  const item = chatMessage(user, text).and(user.page.locator(states.map((s) => `[data-state="${s}"]`).join(", ")));
   try {
     await item.waitFor();
   } catch (err) {
     const now = await chatMessage(user, text)
       .evaluateAll((els) => els.map((el) => el.dataset.state))
       .catch((e) => e.message);
-    throw new Error(`${user.label}: ${JSON.stringify(text)} never became ${state}; it is ${JSON.stringify(now)}\n${err.message}`);
+    throw new Error(`${user.label}: ${JSON.stringify(text)} never became ${states.join(" or ")}; it is ${JSON.stringify(now)}\n${err.message}`);
   }
 }
+
+/** What a stored message of one's own can be: acked, and maybe received and read already. */
+export const STORED = ["sent", "delivered", "read"];
 
 /** The unread badge of conversation `key` in `user`'s conversation list: its number (0 when hidden). */
 export async function unreadIn(user, key) {

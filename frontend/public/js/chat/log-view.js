@@ -15,6 +15,8 @@ export class LogView {
   /** key → `{ li, sig }` of the items shown */
   #shown = new Map();
   #conversation = null;
+  /** The message whose menu is open (its id), kept across redraws. */
+  #menuOpen = null;
 
   /**
    * `log`: the `<ol>`; `actions`: the message actions (message-view.js), plus
@@ -22,7 +24,12 @@ export class LogView {
    */
   constructor(log, actions) {
     this.#log = log;
-    this.#actions = actions;
+    this.#actions = {
+      ...actions,
+      onMenu: (message, open) => {
+        this.#menuOpen = open ? message.id : null;
+      },
+    };
     log.addEventListener("scroll", () => {
       if (log.scrollTop < STICKY_PX) actions.onTop();
       actions.onScroll();
@@ -46,17 +53,23 @@ export class LogView {
     if (loading) nodes.push(el("li", { class: "chat-loading", role: "status", text: "Loading…" }));
     const next = new Map();
     const now = Date.now();
-    for (const item of items) {
+    const focused = this.#focusedControl();
+    /** A redrawn item gets the focus back on the same control (a receipt came meanwhile). */
+    let refocus = null;
+    for (const shown of items) {
+      const item = { ...shown, menuOpen: shown.message.id !== 0 && shown.message.id === this.#menuOpen };
       const key = item.message.id ? `m${item.message.id}` : `c${item.message.clientId}`;
       const sig = signature(item, now);
       const old = this.#shown.get(key);
       const li = old && old.sig === sig ? old.li : messageItem(item, this.#actions, now);
       next.set(key, { li, sig });
       nodes.push(li);
+      if (old && old.li !== li && focused?.li === old.li) refocus = li.querySelector(focused.selector);
     }
     if (switched) this.#shown.clear();
     this.#shown = next;
     place(log, nodes);
+    refocus?.focus();
 
     if (atBottom) log.scrollTop = log.scrollHeight;
     else if (firstBefore !== this.#firstKey()) log.scrollTop = log.scrollHeight - fromBottom;
@@ -82,6 +95,14 @@ export class LogView {
       seen = Math.max(seen, Number(li.dataset.id));
     }
     return seen;
+  }
+
+  /** The focused button inside a message item: `{ li, selector }`, or null. */
+  #focusedControl() {
+    const active = document.activeElement;
+    const li = active?.closest?.("li.chat-message");
+    if (!li || !this.#log.contains(li) || !active.classList.length) return null;
+    return { li, selector: `.${active.classList[0]}` };
   }
 
   #firstKey() {

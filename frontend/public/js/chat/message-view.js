@@ -17,9 +17,10 @@ const STATE_TEXT = {
 const STATE_TICKS = { sending: "○", retrying: "○", sent: "✓", delivered: "✓✓", read: "✓✓" };
 
 /**
- * A message item. `item`: `{ message, mine, direct, state, failure, peerName }` where
- * `state` is `sending`, `retrying`, `sent`, `delivered`, `read` or `failed`; `actions`:
- * `{ onRetry, onDiscard, onEdit, onDelete }` (each given the message).
+ * A message item. `item`: `{ message, mine, direct, state, failure, peerName, menuOpen }`
+ * where `state` is `sending`, `retrying`, `sent`, `delivered`, `read` or `failed`;
+ * `actions`: `{ onRetry, onDiscard, onEdit, onDelete }` (each given the message) and
+ * `onMenu(message, open)` (the menu opened or closed, so a redraw keeps it so).
  */
 export function messageItem(item, actions, now = Date.now()) {
   const { message, mine, direct, state } = item;
@@ -79,34 +80,46 @@ function footer(item, actions, now) {
       el("span", { class: "chat-state-text", text: STATE_TEXT[shown] ?? shown }),
     ),
   );
-  if (message.id && !message.deleted && now - message.sentAt < EDIT_WINDOW_MS) box.append(menu(message, actions));
+  if (message.id && !message.deleted && now - message.sentAt < EDIT_WINDOW_MS) {
+    box.append(menu(message, actions, item.menuOpen === true));
+  }
   return box;
 }
 
-function menu(message, actions) {
-  const list = el("span", { class: "chat-actions", hidden: true });
+function menu(message, actions, open) {
+  const list = el("span", { class: "chat-actions", hidden: !open });
   const toggle = el("button", {
     type: "button",
     class: "chat-menu",
     "aria-label": "Message actions",
-    "aria-expanded": "false",
+    "aria-expanded": String(open),
     text: "⋯",
   });
   toggle.addEventListener("click", () => {
-    const open = list.hidden;
-    list.hidden = !open;
-    toggle.setAttribute("aria-expanded", String(open));
+    const opening = list.hidden;
+    list.hidden = !opening;
+    toggle.setAttribute("aria-expanded", String(opening));
+    actions.onMenu?.(message, opening);
   });
+  // Choosing an action closes the menu.
+  const choose = (action) => () => {
+    actions.onMenu?.(message, false);
+    list.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    action(message);
+  };
   list.append(
-    el("button", { type: "button", class: "chat-edit", text: "Edit", on: { click: () => actions.onEdit(message) } }),
-    el("button", { type: "button", class: "chat-delete", text: "Delete", on: { click: () => actions.onDelete(message) } }),
+    el("button", { type: "button", class: "chat-edit", text: "Edit", on: { click: choose(actions.onEdit) } }),
+    el("button", { type: "button", class: "chat-delete", text: "Delete", on: { click: choose(actions.onDelete) } }),
   );
   return el("span", { class: "chat-menu-box" }, toggle, list);
 }
 
 /** A text that changes when anything shown of `item` changes (to skip redrawing it). */
 export function signature(item, now = Date.now()) {
-  const { message, state, failure, peerName } = item;
+  const { message, state, failure, peerName, menuOpen } = item;
   const editable = now - message.sentAt < EDIT_WINDOW_MS;
-  return JSON.stringify([message.text, message.name, message.editedAt, message.deleted, state, failure?.message, peerName, editable]);
+  return JSON.stringify([
+    message.text, message.name, message.editedAt, message.deleted, state, failure?.message, peerName, editable, menuOpen,
+  ]);
 }
