@@ -26,8 +26,17 @@ try {
   await waitForState(a, "Just you: bring the slides", "delivered");
   await sendChat(a, "bad \u0007 bell");
   await openConversation(a, b.email);
+  await sendChat(b, "Will do", a.email);
+  await openConversation(b, "room");
+  await sendChat(a, "Thanks!", b.email);
+  await openConversation(b, a.email);
+  await openConversation(b, "room");
+  await sendChat(a, "One more thing", b.email);
+  await openConversation(b, a.email);
   await b.page.fill("#chat-input", "OK");
+  await openConversation(b, "room");
   await a.page.locator("#chat-typing", { hasText: "typing" }).waitFor();
+  await sendChat(a, "And another", b.email);
   for (const [size, viewport] of Object.entries(VIEWPORTS)) {
     for (const user of [a, b]) await user.page.setViewportSize(viewport);
     await a.page.locator("#chat-panel").scrollIntoViewIfNeeded();

@@ -247,7 +247,8 @@ export class Chat {
 
   /** What the user sees of the open conversation is read (only while the tab is visible). */
   #markSeen() {
-    if (document.visibilityState !== "visible") return;
+    // Nothing unread: nothing to tell (one's own messages need no marker).
+    if (document.visibilityState !== "visible" || this.#model.unread(this.#open) === 0) return;
     const upTo = this.#log.seenUpTo();
     if (!upTo || !this.#model.markRead(this.#open, upTo)) return;
     this.#reads.seen(this.#open, upTo);
