@@ -104,9 +104,9 @@ export class Chat {
     this.open(this.#model.keys().find((key) => this.#model.unread(key) > 0) ?? this.#open);
   }
 
-  /** Presence changed: names and online marks in the list. */
+  /** Presence changed (up to every tick): names and online marks in the list only. */
   syncPeople() {
-    this.#render();
+    this.#renderBadges();
   }
 
   /** A server refusal: handled (true) when it was about chat. */
