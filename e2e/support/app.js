@@ -80,12 +80,24 @@ export function marker(user, email) {
   return user.page.locator(`.user-marker[data-email=${q(email)}]`);
 }
 
-/** Sends a chat message, to the room (`to` empty) or to one email. */
+/**
+ * Sends a chat message, to the room (`to` empty) or to one email: opens that conversation
+ * (from the conversation list, or the person's "Message" button), then writes and sends.
+ */
 export async function sendChat(user, text, to = "") {
   const { page } = user;
-  await page.selectOption("#chat-to", to);
+  await openConversation(user, to || "room");
   await page.fill("#chat-input", text);
   await page.click("#chat-send");
+}
+
+/** Opens the conversation `key` (`room` or an email) on `user`'s page. */
+export async function openConversation(user, key) {
+  const { page } = user;
+  const listed = page.locator(`#chat-conversations button.conversation[data-conversation=${q(key)}]`);
+  if (key === "room" || (await listed.count()) > 0) await listed.click();
+  else await listEntry(user, key).locator("button.message").click();
+  await listed.and(page.locator('[aria-current="true"]')).waitFor();
 }
 
 /** The chat message with exactly this text on `user`'s page. */

@@ -1,12 +1,15 @@
-// Chat in a room and directly, and user-supplied text shown as text, never as HTML.
+// Chat in a room and directly (each in its own conversation), and user-supplied text shown
+// as text, never as HTML.
 
 import assert from "node:assert/strict";
 
 import { scenario } from "../support/browser.js";
+import { waitForUnread } from "../support/chat.js";
 import {
   chatTexts,
   listEntry,
   marker,
+  openConversation,
   sendChat,
   waitForChat,
   waitForFrame,
@@ -26,7 +29,7 @@ async function trio(world) {
   return [a, b, c];
 }
 
-scenario("3. chat both ways; a direct message reaches only its two ends", async (world) => {
+scenario("3. chat both ways; a direct message reaches only its two ends, in its own conversation", async (world) => {
   const [a, b, c] = await trio(world);
 
   await sendChat(a, "Lunch at noon?");
@@ -40,19 +43,29 @@ scenario("3. chat both ways; a direct message reaches only its two ends", async 
   const reply = await waitForChat(a, "Yes, see you there");
   assert.equal(reply.from, b.email);
   assert.equal(reply.sender.trim(), "Bob");
+  // Seen in the open conversation while the tab is visible: nothing unread.
+  await waitForUnread(a, "room", 0);
 
   await sendChat(a, "Just you and me", b.email);
+  await a.page.locator("#chat-private", { hasText: "Private to Bob" }).waitFor();
+  const own = await waitForChat(a, "Just you and me");
+  assert.equal(own.direct, "true");
+  // B has the room open: the direct message waits in its own conversation, unread.
+  await waitForUnread(b, a.email, 1);
+  assert.ok(!(await chatTexts(b)).includes("Just you and me"), "the room's log does not show it");
+  await openConversation(b, a.email);
   const direct = await waitForChat(b, "Just you and me");
   assert.equal(direct.from, a.email);
   assert.equal(direct.direct, "true");
-  const own = await waitForChat(a, "Just you and me");
-  assert.equal(own.direct, "true");
+  await b.page.locator("#chat-private", { hasText: "Private to Alice" }).waitFor();
+  await waitForUnread(b, a.email, 0);
 
   // Barrier: a room message sent after the direct one reaches C after it would have.
   await sendChat(a, "Room message after the direct one");
   await waitForChat(c, "Room message after the direct one");
   await waitForFrame(c, (f) => f.type === "chat" && f.text === "Room message after the direct one", "the barrier message");
   assert.ok(!(await chatTexts(c)).includes("Just you and me"), "C's chat does not show the direct message");
+  assert.equal(await c.page.locator(`#chat-conversations [data-conversation="${a.email}"]`).count(), 0, "C has no conversation with A");
   assert.ok(
     !c.frames.some((f) => f.dir === "in" && f.data.includes("Just you and me")),
     "C's page never received the direct message",

@@ -4,7 +4,7 @@
 // here knows the wire format.
 
 import { Calls } from "./calls/calls.js";
-import { Chat } from "./chat.js";
+import { Chat } from "./chat/chat.js";
 import { backendUrl, loadConfig } from "./config.js";
 import { setUpDeviceLink } from "./device-link.js";
 import { forgetIdentity, loadToken, roomFromUrl, saveToken } from "./identity.js";
@@ -55,8 +55,9 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   if (warning) notify("error", warning);
 
   const presence = new Presence();
+  const url = backendUrl(config, identity.room);
   const connection = new Connection({
-    url: backendUrl(config, identity.room),
+    url,
     timings: {
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectMaxMs: config.reconnectMaxMs,
@@ -68,6 +69,9 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     connection,
     presence,
     roomName: identity.room,
+    email: identity.email,
+    name: identity.name,
+    server: url,
   });
   const list = new OnlineList(byId("online-list"), {
     onCall: (email) => calls.call(email),
@@ -102,7 +106,7 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   });
   presence.on("changed", () => {
     redrawList();
-    chat.syncRecipients();
+    chat.syncPeople();
   });
   calls.on("changed", redrawList);
   calls.on("in-call", (inCall) => connection.updateProfile({ inCall }));
@@ -119,10 +123,11 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   });
   connection.on("snapshot", (snapshot) => presence.reset(snapshot));
   connection.on("presence", (delta) => presence.apply(delta));
-  connection.on("chat", (message) => chat.receive(message));
   connection.on("call", (control) => calls.handleControl(control));
   connection.on("signal", (signal) => calls.handleSignal(signal));
-  connection.on("server-error", ({ reason, message }) => {
+  connection.on("server-error", (refusal) => {
+    if (chat.refused(refusal)) return;
+    const { reason, message } = refusal;
     const said = Object.hasOwn(REFUSED_FRAMES, reason) ? REFUSED_FRAMES[reason] : "The server refused a message";
     notify("error", `${said}: ${message}`);
   });
@@ -132,7 +137,7 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   byId("connection-status").addEventListener("click", () => connection.retryNow());
   byId("show-chat").addEventListener("click", () => {
     byId("chat-panel").scrollIntoView({ behavior: "smooth", block: "nearest" });
-    byId("chat-input").focus();
+    chat.openUnread();
   });
   setUpDeviceLink(connection);
   byId("logout").addEventListener("click", async () => {

@@ -11,12 +11,73 @@ const SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r
 const ALICE = { email: "alice@example.com", name: "Alice", latitude: 48.85, longitude: 2.35, inCall: false };
 const BOB = { email: "bob@example.com", name: "Bob", latitude: null, longitude: null, inCall: false };
 const nothing = { joined: [], moved: [], left: [] };
-const chat = (text, to) => ({ event: "chat", id: 7, from: ALICE.email, name: "Alice", text, to, sentAt: 1700000000123 });
+const chat = (text, to) => ({
+  event: "chat", id: 7, from: ALICE.email, name: "Alice", text, to, sentAt: 1700000000123,
+  clientId: null, editedAt: null, deleted: false, delivered: false, read: false,
+});
 const call = (kind, from, callId = "c-42", more = {}) => ({ event: "call", kind, from, callId, members: [], media: null, ...more });
 const error = (reason, message, more = {}) => ({
-  event: "error", reason, message, field: null, refusesLogin: false, answersRequest: false, ...more,
+  event: "error", reason, message, field: null, clientId: null, refusesLogin: false, answersRequest: false, ...more,
 });
 const signal = (from, more) => ({ event: "signal", from, callId: null, ...more });
+
+/** A stored message as the app holds it (`readMessage`): every field, the absent ones null or false. */
+const stored = (fields) => ({
+  to: null, clientId: null, editedAt: null, deleted: false, delivered: false, read: false, ...fields,
+});
+const LUNCH = { id: 1234, from: ALICE.email, name: "Alice", sentAt: 1764060000000 };
+const JUST_YOU = { id: 1235, from: ALICE.email, name: "Alice", text: "Just you", to: BOB.email, sentAt: 1764060001000, clientId: "k3J9-aa02" };
+const summary = (fields) => ({ name: null, lastId: 0, lastAt: 0, unread: 0, readUpTo: 0, peerReadUpTo: 0, peerDeliveredUpTo: 0, ...fields });
+
+/** What each server fixture of durable chat decodes to. */
+const CHAT_DECODED = {
+  "chat-room-stored": { event: "chat", ...stored({ ...LUNCH, text: "Lunch?", clientId: "k3J9-aa01" }) },
+  "chat-direct-stored": { event: "chat", ...stored(JUST_YOU) },
+  "chat-edited": { event: "chat", ...stored({ ...LUNCH, text: "Lunch at 1?", editedAt: 1764060060000 }) },
+  "chat-deleted": { event: "chat", ...stored({ ...LUNCH, text: "", deleted: true }) },
+  "chat-ack": { event: "chat-ack", clientId: "k3J9-aa01", id: 1234, sentAt: 1764060000000, duplicate: false },
+  "chat-ack-duplicate": { event: "chat-ack", clientId: "k3J9-aa01", id: 1234, sentAt: 1764060000000, duplicate: true },
+  "chat-history-room-page": {
+    event: "chat-history",
+    conversation: "room",
+    messages: [
+      stored({ id: 1233, from: BOB.email, name: "Bob", text: "Anyone hungry?", sentAt: 1764059990000 }),
+      stored({ ...LUNCH, text: "Lunch?", clientId: "k3J9-aa01" }),
+    ],
+    more: true,
+    cursor: 1240,
+  },
+  "chat-history-after-all": {
+    event: "chat-history",
+    conversation: null,
+    messages: [stored({ ...JUST_YOU, delivered: true, read: true }), stored({ ...LUNCH, text: "", deleted: true })],
+    more: false,
+    cursor: 1241,
+  },
+  "chat-history-empty": { event: "chat-history", conversation: BOB.email, messages: [], more: false, cursor: 0 },
+  "chat-receipt-delivered": { event: "chat-receipt", conversation: BOB.email, state: "delivered", upTo: 1235 },
+  "chat-receipt-read": { event: "chat-receipt", conversation: BOB.email, state: "read", upTo: 1235 },
+  "chat-read-moved": { event: "chat-read", conversation: BOB.email, upTo: 1235 },
+  "typing-direct-relayed": { event: "typing", from: ALICE.email, name: "Alice", to: BOB.email },
+  "typing-room-relayed": { event: "typing", from: ALICE.email, name: "Alice", to: null },
+  "chat-conversations": {
+    event: "chat-conversations",
+    conversations: [
+      summary({ conversation: "room", lastId: 1240, lastAt: 1764060100000, unread: 3, readUpTo: 1237 }),
+      summary({
+        conversation: BOB.email, name: "Bob", lastId: 1235, lastAt: 1764060001000, readUpTo: 1235,
+        peerReadUpTo: 1235, peerDeliveredUpTo: 1235,
+      }),
+      summary({ conversation: "carol@example.com", name: "Carol" }),
+    ],
+  },
+  "error-rate-limited-chat": error("rateLimited", "too many chat messages: slow down", {
+    clientId: "k3J9-aa01", answersRequest: true,
+  }),
+  "error-unknown-conversation": error("unknownConversation", 'conversation must be "room" or an email of the room', {
+    field: "conversation",
+  }),
+};
 
 /** What each server fixture decodes to. */
 const DECODED = {
@@ -68,6 +129,7 @@ const DECODED = {
   "call-decline-relayed": call("decline", BOB.email),
   "call-busy-relayed": call("busy", BOB.email, null),
   "hang-up-relayed": call("hang-up", ALICE.email),
+  ...CHAT_DECODED,
   "device-link": { event: "device-link", code: "K7QF-9MZT", expiresAt: 1764664800000 },
   "signed-out": { event: "signed-out", devices: 1, others: false },
   "signed-out-others": { event: "signed-out", devices: 2, others: true },
@@ -112,6 +174,18 @@ const ENCODED = {
     wire.encodeCall("accept", ALICE.email, { callId: "c-42", members: [BOB.email, ALICE.email, "carol@example.com"] }),
   "browser-call-decline": () => wire.encodeCall("decline", ALICE.email, { callId: "c-42" }),
   "browser-call-busy": () => wire.encodeCall("busy", ALICE.email, { callId: "c-42" }),
+  "browser-chat-room-with-client-id": () => wire.encodeChat("Lunch?", null, "k3J9-aa01"),
+  "browser-chat-direct-with-client-id": () => wire.encodeChat("Just you", BOB.email, "k3J9-aa02"),
+  "browser-chat-history-before": () => wire.encodeChatHistory({ conversation: "room", before: 1234, limit: 50 }),
+  "browser-chat-history-after": () => wire.encodeChatHistory({ after: 1180 }),
+  "browser-chat-history-direct-latest": () => wire.encodeChatHistory({ conversation: BOB.email }),
+  "browser-chat-edit": () => wire.encodeChatEdit(1234, "Lunch at 1?"),
+  "browser-chat-delete": () => wire.encodeChatDelete(1234),
+  "browser-chat-read": () => wire.encodeChatRead(BOB.email, 1240, true),
+  "browser-chat-read-no-receipt": () => wire.encodeChatRead(BOB.email, 1240, false),
+  "browser-typing-direct": () => wire.encodeTyping(BOB.email),
+  "browser-typing-room": () => wire.encodeTyping(null),
+  "browser-chat-conversations": () => wire.encodeChatConversations(),
 };
 
 const server = fixtures.filter((f) => f.direction === "server");
@@ -190,6 +264,25 @@ test("unusable parts of a frame are left out, never passed on", () => {
     users: [],
     token: null,
   });
+});
+
+test("chat frames the app cannot use are invalid events, never half-read", () => {
+  for (const text of [
+    '{"type":"chat-ack","id":5}',
+    '{"type":"chat-ack","clientId":"k","id":"5"}',
+    '{"type":"chat-receipt","conversation":"b@x","state":"seen","upTo":5}',
+    '{"type":"chat-receipt","conversation":"b@x","state":"read"}',
+    '{"type":"chat-read","upTo":5}',
+    '{"type":"typing","to":"b@x"}',
+  ]) {
+    assert.equal(wire.decode(text).event, "invalid", text);
+  }
+  const page = wire.decode('{"type":"chat-history","messages":[{"id":1,"text":"a"},{"text":"no id"},null,5],"cursor":"x"}');
+  assert.deepEqual(page.messages.map((m) => m.id), [1]);
+  assert.equal(page.cursor, null);
+  assert.equal(page.more, false);
+  const list = wire.decode('{"type":"chat-conversations","conversations":[{"conversation":"room","unread":-1.5},{"name":"x"},7]}');
+  assert.deepEqual(list.conversations.map((c) => [c.conversation, c.unread]), [["room", 0]]);
 });
 
 test("encoders refuse what is not a frame", () => {

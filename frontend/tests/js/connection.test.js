@@ -240,3 +240,38 @@ test("without the subprotocol, the first list naming the user registers it", () 
   const snapshots = c.events.filter(([name]) => name === "snapshot").map(([, s]) => [s.initial, s.users.length]);
   assert.deepEqual(snapshots, [[true, 1], [false, 2]]);
 });
+
+test("chat frames reach the app as their events; a refused message is the chat's, even while a code is asked", async () => {
+  const c = connect();
+  c.open();
+  c.receive(json("welcome"));
+  c.takeSent();
+  const seen = [];
+  for (const name of ["chat", "chat-ack", "chat-history", "chat-receipt", "chat-read", "chat-conversations", "typing"]) {
+    c.connection.on(name, (detail) => seen.push([name, detail]));
+  }
+  for (const fixture of ["chat-room-stored", "chat-ack", "chat-history-empty", "chat-receipt-read", "chat-read-moved",
+    "chat-conversations", "typing-room-relayed"]) {
+    c.receive(json(fixture));
+  }
+  assert.deepEqual(seen.map(([name]) => name), ["chat", "chat-ack", "chat-history", "chat-receipt", "chat-read", "chat-conversations", "typing"]);
+  assert.equal(seen[1][1].clientId, "k3J9-aa01");
+  assert.equal("event" in seen[0][1], false, "the event's name is not in its detail");
+
+  const code = c.connection.linkDevice();
+  c.receive(json("error-rate-limited-chat"));
+  assert.deepEqual(c.events.at(-1), ["server-error", {
+    reason: "rateLimited", message: "too many chat messages: slow down", field: null, clientId: "k3J9-aa01",
+  }]);
+  c.receive(json("device-link"));
+  assert.equal((await code).code, "K7QF-9MZT", "the link request still waited for its own answer");
+
+  assert.equal(c.connection.sendChat("Lunch?", null, "k3J9-aa01"), true);
+  assert.equal(c.connection.requestChatHistory({ after: 1180 }), true);
+  assert.equal(c.connection.markChatRead("room", 3, false), true);
+  assert.equal(c.connection.editChat(1, "x"), true);
+  assert.equal(c.connection.deleteChat(1), true);
+  assert.equal(c.connection.sendTyping(null), true);
+  assert.equal(c.connection.requestChatConversations(), true);
+  assert.deepEqual(c.takeSent(), ["link-device", "chat", "chat-history", "chat-read", "chat-edit", "chat-delete", "typing", "chat-conversations"]);
+});

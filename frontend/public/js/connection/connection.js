@@ -27,10 +27,12 @@ const SIGN_OUT_TIMEOUT_MS = 3000;
  *   offline).
  * - `snapshot` `{ self, users, initial }`: everyone online in the room, replacing what was
  *   known; `initial` is true for the first one after (re)registering.
- * - `presence` `{ joined, moved, left }`, `chat`, `signal`, `call`: the codec's events of
- *   the same names (see `decode` in wire/codec.js).
- * - `server-error` `{ reason, message, field }`: a frame of ours was refused (`reason`
- *   names the error, e.g. `targetOffline`; see wire/errors.js).
+ * - `presence` `{ joined, moved, left }`, `chat`, `chat-ack`, `chat-history`,
+ *   `chat-receipt`, `chat-read`, `chat-conversations`, `typing`, `signal`, `call`: the
+ *   codec's events of the same names (see `decode` in wire/codec.js).
+ * - `server-error` `{ reason, message, field, clientId }`: a frame of ours was refused
+ *   (`reason` names the error, e.g. `targetOffline`; see wire/errors.js); `clientId` names
+ *   the refused chat message, when it was one (else absent).
  * - `registration-refused` `{ reason, message }`: the server refused the identity or what
  *   proves it (`accessDenied`, `emailClaimed`, `invalidLinkCode`, ...); no more retries.
  * - `token` `{ token }`: the session token of the last welcome, to keep; null to forget.
@@ -140,9 +142,42 @@ export class Connection extends Emitter {
     this.#send(wire.encodeUpdateUser(this.#profile));
   }
 
-  /** Sends a chat message to the room, or to one user with `to`; false when offline. */
-  sendChat(text, to) {
-    return this.#send(wire.encodeChat(text, to));
+  /**
+   * Sends a chat message to the room, or to one user with `to`; with `clientId` the server
+   * acks it (`chat-ack`) or names it in its refusal. False when offline.
+   */
+  sendChat(text, to, clientId) {
+    return this.#send(wire.encodeChat(text, to, clientId));
+  }
+
+  /** Asks for chat history: `{ conversation, after, before, limit }` (see wire/chat-frames.js). */
+  requestChatHistory(query) {
+    return this.#send(wire.encodeChatHistory(query));
+  }
+
+  /** Asks for the user's conversations in the room (`chat-conversations` answers). */
+  requestChatConversations() {
+    return this.#send(wire.encodeChatConversations());
+  }
+
+  /** Replaces the text of one's own message `id`. */
+  editChat(id, text) {
+    return this.#send(wire.encodeChatEdit(id, text));
+  }
+
+  /** Deletes one's own message `id`. */
+  deleteChat(id) {
+    return this.#send(wire.encodeChatDelete(id));
+  }
+
+  /** Everything up to message `upTo` of `conversation` was seen; `receipt` tells its sender. */
+  markChatRead(conversation, upTo, receipt) {
+    return this.#send(wire.encodeChatRead(conversation, upTo, receipt));
+  }
+
+  /** "I am typing", to the room (`to` null) or to one user. */
+  sendTyping(to) {
+    return this.#send(wire.encodeTyping(to));
   }
 
   /**
@@ -227,6 +262,12 @@ export class Connection extends Emitter {
       }
       case "presence":
       case "chat":
+      case "chat-ack":
+      case "chat-history":
+      case "chat-receipt":
+      case "chat-read":
+      case "chat-conversations":
+      case "typing":
       case "signal":
       case "call":
         this.emit(event, detail);
@@ -248,6 +289,11 @@ export class Connection extends Emitter {
 
   #receiveError(error) {
     if (this.#phase === "registering" && this.#refusedRegistration(error)) return;
+    if (error.clientId) {
+      // A refused chat message of ours (rate-limited, too long...): the chat's to handle.
+      this.emit("server-error", { reason: error.reason, message: error.message, field: error.field, clientId: error.clientId });
+      return;
+    }
     if (error.answersRequest && this.#signOutRequest.waiting) {
       this.#finishSignOut(false);
       return;

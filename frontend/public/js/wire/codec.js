@@ -1,10 +1,21 @@
-// Wire codec: meetmap's frames (docs/PROTOCOL.md) to plain events and back; the only
-// JavaScript that reads or writes their JSON. Pure (no DOM, no socket), so `node --test`
-// checks it against the golden frames the Rust tests pin (shared/tests/fixtures/wire.json).
+// Wire codec: meetmap's frames (docs/PROTOCOL.md) to plain events and back; with its two
+// parts (errors.js, chat-frames.js) the only JavaScript that reads or writes their JSON.
+// Pure (no DOM, no socket), so `node --test` checks it against the golden frames the Rust
+// tests pin (shared/tests/fixtures/wire.json).
 
+import { CHAT_READERS } from "./chat-frames.js";
 import { ERROR_CODES, readError } from "./errors.js";
 
 export { ERROR_CODES };
+export {
+  encodeChat,
+  encodeChatConversations,
+  encodeChatDelete,
+  encodeChatEdit,
+  encodeChatHistory,
+  encodeChatRead,
+  encodeTyping,
+} from "./chat-frames.js";
 
 /** The subprotocol that gets a `welcome` and `presence` deltas instead of full lists. */
 export const SUBPROTOCOL = "meetmap.v1";
@@ -25,7 +36,11 @@ const CALL_KINDS = Object.fromEntries(Object.entries(CALL_TYPES).map(([k, t]) =>
  * - `welcome` `{ self, users, token }` (`token` null when there is none);
  * - `user-list` `{ users }`: the full list, for a connection without the subprotocol;
  * - `presence` `{ joined: [user], moved: [{ email, latitude, longitude }], left: [email] }`;
- * - `chat` `{ id, from, name, text, to, sentAt }` (`to` null for the room);
+ * - `chat` (a message, see `readMessage` in chat-frames.js), `chat-ack`
+ *   `{ clientId, id, sentAt, duplicate }`, `chat-history` `{ conversation, messages, more,
+ *   cursor }`, `chat-receipt` `{ conversation, state, upTo }`, `chat-read`
+ *   `{ conversation, upTo }`, `typing` `{ from, name, to }`, `chat-conversations`
+ *   `{ conversations }`;
  * - `signal` `{ from, callId, description }` or `{ from, callId, candidate }`;
  * - `call` `{ kind, from, callId, members, media }`, `kind` a key of `CALL_TYPES`;
  * - `device-link` `{ code, expiresAt }`; `signed-out` `{ devices, others }`;
@@ -73,15 +88,7 @@ const READERS = {
       .filter((move) => move.latitude !== null && move.longitude !== null),
     left: list(m.left).filter((email) => typeof email === "string"),
   }),
-  chat: (m) => ({
-    event: "chat",
-    id: Number(m.id),
-    from: String(m.from ?? ""),
-    name: String(m.name ?? m.from ?? ""),
-    text: String(m.text ?? ""),
-    to: typeof m.to === "string" ? m.to : null,
-    sentAt: Number(m.sentAt) || Date.now(),
-  }),
+  ...CHAT_READERS,
   "sdp-offer": (m) => readDescription(m, m.offer),
   "sdp-answer": (m) => readDescription(m, m.answer),
   "new-ice-candidate": (m) => {
@@ -171,13 +178,6 @@ function profileFields({ email, name, latitude, longitude, inCall }) {
     fields.longitude = longitude;
   }
   return fields;
-}
-
-/** A chat message to the room, or to one user with `to`. */
-export function encodeChat(text, to) {
-  const frame = { type: "chat", text };
-  if (to) frame.to = to;
-  return JSON.stringify(frame);
 }
 
 /**

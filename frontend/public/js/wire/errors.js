@@ -31,6 +31,14 @@ const ERRORS = Object.freeze({
   "no-device": { reason: "noDevice", means: REQUEST },
   "internal": { reason: "internal", means: REQUEST },
   "payload-too-large": { reason: "payloadTooLarge" },
+  // Chat refusals: the app ties them to a message by the error's `clientId`.
+  "unknown-recipient": { reason: "unknownRecipient" },
+  "unknown-conversation": { reason: "unknownConversation" },
+  "unknown-message": { reason: "unknownMessage" },
+  "not-your-message": { reason: "notYourMessage" },
+  "edit-window-closed": { reason: "editWindowClosed" },
+  "client-id-reused": { reason: "clientIdReused" },
+  "store-unavailable": { reason: "storeUnavailable" },
 });
 
 /** Every error code the server sends, as this module knows them. */
@@ -40,9 +48,9 @@ export const ERROR_CODES = Object.freeze(Object.keys(ERRORS));
 const IDENTITY_FIELDS = ["email", "name", "room", "accessCode", "token", "linkCode"];
 
 /**
- * An `error` frame as `{ event: "error", reason, message, field, refusesLogin,
+ * An `error` frame as `{ event: "error", reason, message, field, clientId, refusesLogin,
  * answersRequest }`: `reason` the code's name (`unknown` for a code this app does not
- * know), `field` the field it names or null.
+ * know), `field` the field it names or null, `clientId` the refused chat message's or null.
  */
 export function readError(frame) {
   const known = Object.hasOwn(ERRORS, frame.code) ? ERRORS[frame.code] : null;
@@ -53,6 +61,7 @@ export function readError(frame) {
     reason: known?.reason ?? "unknown",
     message: String(frame.message ?? "the server refused a message"),
     field,
+    clientId: typeof frame.clientId === "string" ? frame.clientId : null,
     refusesLogin: known?.means === LOGIN || identity,
     answersRequest: known?.means === REQUEST,
   };
