@@ -112,7 +112,10 @@ scenario("7. a user in another room sees neither A nor B and cannot reach them",
   assert.ok(!(await c.page.locator("#chat-log").textContent()).includes("Team only"));
 
   // Nothing in C's page lets C call or message A or B.
-  const targets = await c.page.locator("#chat-to option").evaluateAll((os) => os.map((o) => o.value));
+  const targets = await c.page
+    .locator("#chat-conversations button[data-conversation]")
+    .evaluateAll((buttons) => buttons.map((b) => b.dataset.conversation));
+  assert.ok(targets.includes("room"), "the conversations' list is read (it holds the room)");
   assert.deepEqual(targets.filter((t) => t === a.email || t === b.email), [], "A and B are not message targets");
   for (const email of [a.email, b.email]) {
     assert.equal(await c.page.locator(`[data-email="${email}"]`).count(), 0, `nothing of ${email} on C's page`);
