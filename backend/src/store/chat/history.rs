@@ -66,11 +66,7 @@ fn page(
         }
         _ => i64::MAX,
     };
-    let sql = format!(
-        "SELECT {COLUMNS}, changed FROM chat_messages
-         WHERE room = ?1 AND conversation = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"
-    );
-    let mut statement = conn.prepare_cached(&sql)?;
+    let mut statement = conn.prepare_cached(&page_sql())?;
     let rows = statement.query_map(params![query.room, key, before, fetch], with_change)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -109,6 +105,14 @@ fn after(
         }
     };
     Ok(found)
+}
+
+/// A page of a conversation before an id, newest first: (room, key, before, limit).
+pub(super) fn page_sql() -> String {
+    format!(
+        "SELECT {COLUMNS}, changed FROM chat_messages
+         WHERE room = ?1 AND conversation = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"
+    )
 }
 
 fn with_change(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredMessage, i64)> {
