@@ -9,7 +9,7 @@
 //! covers what the server keeps, which is nothing about users who left.
 
 pub mod chat;
-mod checkpointer;
+pub(crate) mod checkpointer;
 mod config;
 pub mod remote;
 mod retention;
@@ -17,7 +17,6 @@ mod sqlite;
 mod user_store;
 mod write_behind;
 
-pub use checkpointer::Checkpointer;
 pub use config::StoreConfig;
 pub use remote::{RemoteConfig, RemoteStore};
 pub use retention::{DEFAULT_RETENTION_DAYS, PURGE_INTERVAL, retention_of_days, spawn_retention};

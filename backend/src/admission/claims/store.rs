@@ -8,7 +8,7 @@ use super::model::ClaimError;
 use super::schema::prepare;
 use super::sql::{BUSY_TIMEOUT, fail, last_used, live_device_exists, lock, ms};
 use super::worker::{Job, Shared, spawn_worker, submit};
-use crate::store::Checkpointer;
+use crate::store::checkpointer::Checkpointer;
 use rusqlite::{Connection, params};
 use std::future::Future;
 use std::path::Path;

@@ -5,7 +5,7 @@ use super::deferred::Deferred;
 use super::model::ClaimError;
 use super::schema::prepare;
 use super::sql::{fail, without_waiting, write_deferred};
-use crate::store::Checkpointer;
+use crate::store::checkpointer::Checkpointer;
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,7 @@
 //! [`ChatStore`], the handle: it queues writes to the writer thread and queries to the
 //! reader thread, and never blocks its caller (a full queue is refused at once).
 
+use crate::store::checkpointer::Checkpointer;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,7 +45,19 @@ impl ChatStore {
         let settings = WriterSettings {
             edit_window_ms: i64::try_from(config.edit_window.as_millis()).unwrap_or(i64::MAX),
         };
-        let writer = Writer::spawn(writing, config.queue_capacity.max(1), settings)
+        // The writer never stops for a checkpoint's fsync: an ack waits for a commit only.
+        let checkpointer = match Checkpointer::spawn(path, "chat") {
+            Ok(checkpointer) => checkpointer
+                .leave_to_it(&writing)
+                .ok()
+                .map(|()| checkpointer),
+            Err(error) => {
+                log::warn!("chat store: no checkpoint thread ({error}); commits checkpoint");
+                None
+            }
+        };
+        let capacity = config.queue_capacity.max(1);
+        let writer = Writer::spawn(writing, capacity, settings, checkpointer)
             .map_err(ChatStoreError::Thread)?;
         Ok(Self {
             writer,

@@ -117,8 +117,8 @@ pub struct HistoryQuery {
     pub limit: usize,
 }
 
-/// Messages a history page holds at most, whatever is asked.
-pub const MAX_PAGE: usize = 200;
+/// Messages a history page holds at most, whatever is asked: the wire's bound.
+pub const MAX_PAGE: usize = shared::HISTORY_PAGE_MAX as usize;
 
 /// One message of a history page, with, for the asker's own direct messages, how far
 /// they got.

@@ -5,6 +5,7 @@
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use crate::store::checkpointer::Checkpointer;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
@@ -81,17 +82,21 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the thread owning `conn`, with a queue of `capacity` jobs; it ends when the
-    /// last handle is dropped.
+    /// Starts the thread owning `conn` (and the `checkpointer` of its file, if it has one),
+    /// with a queue of `capacity` jobs; it ends when the last handle is dropped.
     pub fn spawn(
         conn: Connection,
         capacity: usize,
         settings: WriterSettings,
+        checkpointer: Option<Checkpointer>,
     ) -> std::io::Result<Writer> {
         let (jobs, queue) = sync_channel(capacity);
         std::thread::Builder::new()
             .name("chat-writer".into())
-            .spawn(move || write_loop(conn, &queue, &settings))?;
+            .spawn(move || {
+                let _checkpointer = checkpointer;
+                write_loop(conn, &queue, &settings)
+            })?;
         Ok(Writer { jobs })
     }
 
