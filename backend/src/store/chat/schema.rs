@@ -13,9 +13,11 @@ use super::model::ChatStoreError;
 /// `chat-seed`, a backup) before the batch fails with `StoreUnavailable`.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// SQLite's page cache per connection, in KiB: history pages and the writer's index
-/// pages stay in memory; the rest comes from the system's file cache.
-const PAGE_CACHE_KIB: i64 = 8 * 1024;
+/// SQLite's page cache per connection, in KiB: the index pages that every write and page
+/// of history reads stay in memory; the rest comes from the system's file cache. Small, as
+/// the users store's, since it fills as members and messages are written: the server's
+/// memory must not grow with the file.
+const PAGE_CACHE_KIB: i64 = 1024;
 
 /// Prepared statements each connection keeps (every statement of the store fits).
 const STATEMENT_CACHE: usize = 64;

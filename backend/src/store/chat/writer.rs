@@ -4,6 +4,7 @@
 //! answers every job `StoreUnavailable`: nothing is acknowledged that is not stored.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::{Duration, Instant};
 
 use crate::store::checkpointer::Checkpointer;
 use rusqlite::Connection;
@@ -36,6 +37,17 @@ pub(super) enum Job {
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
+
+impl Job {
+    /// Whether nobody waits for the job's outcome.
+    fn is_unanswered(&self) -> bool {
+        matches!(self, Job::Remember(..))
+    }
+}
+
+/// How long a batch of jobs nobody waits for may wait for others: members remembered as a
+/// crowd signs in then cost one commit per interval instead of one each.
+const UNANSWERED_DELAY: Duration = Duration::from_millis(100);
 
 /// A job that ran, holding its answer until the commit is known.
 enum Ran {
@@ -120,15 +132,33 @@ fn write_loop(mut conn: Connection, queue: &Receiver<Job>, settings: &WriterSett
     let mut ran = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = queue.recv() {
         batch.push(first);
-        while batch.len() < MAX_BATCH
-            && let Ok(job) = queue.try_recv()
-        {
-            batch.push(job);
-        }
+        gather(queue, &mut batch);
         let committed = run_batch(&mut conn, settings, &mut batch, &mut ran);
         for done in ran.drain(..) {
             done.answer(committed);
         }
+    }
+}
+
+/// Adds to `batch` what is queued; a batch that nobody waits for (members remembered)
+/// waits up to [`UNANSWERED_DELAY`] for company, until a job someone waits for comes.
+fn gather(queue: &Receiver<Job>, batch: &mut Vec<Job>) {
+    take_queued(queue, batch);
+    let deadline = Instant::now() + UNANSWERED_DELAY;
+    while batch.len() < MAX_BATCH && batch.iter().all(Job::is_unanswered) {
+        match queue.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(job) => batch.push(job),
+            Err(_) => return,
+        }
+    }
+    take_queued(queue, batch);
+}
+
+fn take_queued(queue: &Receiver<Job>, batch: &mut Vec<Job>) {
+    while batch.len() < MAX_BATCH
+        && let Ok(job) = queue.try_recv()
+    {
+        batch.push(job);
     }
 }
 
