@@ -13,11 +13,13 @@ use super::model::ChatStoreError;
 /// `chat-seed`, a backup) before the batch fails with `StoreUnavailable`.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// SQLite's page cache per connection, in KiB: the index pages that every write and page
-/// of history reads stay in memory; the rest comes from the system's file cache. Small, as
-/// the users store's, since it fills as members and messages are written: the server's
-/// memory must not grow with the file.
-const PAGE_CACHE_KIB: i64 = 1024;
+/// SQLite's page cache of the writer, in KiB: the index pages every write reads stay in
+/// memory. Small, as the users store's: it fills as members and messages are written.
+const WRITER_CACHE_KIB: i64 = 1024;
+
+/// The reader's page cache, in KiB: the pages of history that people page through (a
+/// bound, not a share of the file: the rest comes from the system's file cache).
+const READER_CACHE_KIB: i64 = 8 * 1024;
 
 /// Prepared statements each connection keeps (every statement of the store fits).
 const STATEMENT_CACHE: usize = 64;
@@ -100,7 +102,7 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, ChatStoreError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
     }
-    let mut conn = open(path)?;
+    let mut conn = open(path, WRITER_CACHE_KIB)?;
     // WAL with synchronous=NORMAL: a commit is in the WAL file when COMMIT returns, so it
     // survives the process being killed (kill -9); only a power cut or an OS crash can
     // lose the last commits, never corrupt the file.
@@ -119,18 +121,18 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, ChatStoreError> {
 /// Opens the reader's connection, which can only read (WAL: it never waits for the
 /// writer).
 pub(super) fn open_reader(path: &Path) -> Result<Connection, ChatStoreError> {
-    let conn = open(path)?;
+    let conn = open(path, READER_CACHE_KIB)?;
     conn.pragma_update(None, "query_only", true)
         .map_err(|e| file_error(path, &e))?;
     Ok(conn)
 }
 
-fn open(path: &Path) -> Result<Connection, ChatStoreError> {
+fn open(path: &Path, cache_kib: i64) -> Result<Connection, ChatStoreError> {
     let fail = |e: &dyn std::fmt::Display| file_error(path, e);
     let conn = Connection::open(path).map_err(|e| fail(&e))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| fail(&e))?;
     // A negative cache size is in KiB.
-    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
+    conn.pragma_update(None, "cache_size", -cache_kib)
         .map_err(|e| fail(&e))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
