@@ -228,3 +228,39 @@ async fn a_file_locked_at_start_does_not_stop_the_server() {
     terminate(&mut backend, &mut clients).await;
     assert!(backend.wait_exit().await.success());
 }
+
+/// The chat file locked by another process at start (a backup, `sqlite3` left in a
+/// transaction): the server waits for it instead of exiting, and chat works once it is let
+/// go. Before, the chat store's one-second busy timeout made the backend exit.
+#[tokio::test]
+async fn a_chat_file_locked_at_start_holds_the_start_until_it_is_let_go() {
+    let folder = tempfile::TempDir::new().expect("temp dir");
+    let database = folder.path().join("users.sqlite3");
+    prepared_file(&database);
+    let locker = lock(&backend::config::chat_file_beside(&database));
+    let released = std::thread::spawn(move || {
+        // The lock is held as long as a backup would take: longer than a busy timeout.
+        std::thread::sleep(OUTAGE * 3);
+        locker.execute_batch("COMMIT").expect("unlock");
+    });
+
+    let started = Instant::now();
+    let backend = Launch::new()
+        .database(&database)
+        .listen_within(PATIENCE * 4)
+        .start()
+        .await;
+    let listened = started.elapsed();
+    released.join().expect("the locker");
+    let mut client = super::durable::joined(&backend.url, "ada@example.com", "Ada").await;
+    let ack = super::durable::send(&mut client, "after the lock", None, "ada-1").await;
+    assert_eq!(ack["type"], "chat-ack", "{ack}");
+    assert!(
+        listened >= OUTAGE * 3,
+        "listened after {listened:?}, before the lock was let go"
+    );
+    println!(
+        "chat file locked {:?} at start: listening after {listened:?}, chat acked",
+        OUTAGE * 3
+    );
+}

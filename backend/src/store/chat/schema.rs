@@ -13,6 +13,10 @@ use super::model::ChatStoreError;
 /// `chat-seed`, a backup) before the batch fails with `StoreUnavailable`.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How long opening the file waits for a lock another process holds (a backup, `sqlite3`
+/// left in a transaction): the server starts once it is let go, rather than exiting.
+pub(super) const OPEN_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// SQLite's page cache of the writer, in KiB: the index pages every write reads stay in
 /// memory. Small, as the users store's: it fills as members and messages are written.
 const WRITER_CACHE_KIB: i64 = 1024;
@@ -103,6 +107,7 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, ChatStoreError> {
         std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
     }
     let mut conn = open(path, WRITER_CACHE_KIB)?;
+    conn.busy_timeout(OPEN_BUSY_TIMEOUT).map_err(|e| fail(&e))?;
     // WAL with synchronous=NORMAL: a commit is in the WAL file when COMMIT returns, so it
     // survives the process being killed (kill -9); only a power cut or an OS crash can
     // lose the last commits, never corrupt the file.
@@ -115,6 +120,7 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, ChatStoreError> {
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(|e| fail(&e))?;
     migrate(&mut conn, path)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| fail(&e))?;
     Ok(conn)
 }
 
