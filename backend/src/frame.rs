@@ -41,10 +41,20 @@ impl Frame {
     /// Serialises `message` straight into its frame, behind room left for the header: one
     /// buffer and no copy per broadcast, however many recipients share it.
     pub fn message(message: &ServerMessage) -> Self {
-        let mut bytes = vec![0; MAX_HEADER_BYTES];
-        if serde_json::to_writer(&mut bytes, message).is_err() {
+        let mut failed = false;
+        let frame = Self::written(|bytes| failed = serde_json::to_writer(bytes, message).is_err());
+        if failed {
             return Self::text(&message.to_json());
         }
+        frame
+    }
+
+    /// Frames the JSON text that `write` appends, written in place behind room left for
+    /// the header (a relayed signal spliced from its sender's bytes, say).
+    pub fn written(write: impl FnOnce(&mut Vec<u8>)) -> Self {
+        let mut bytes = Vec::with_capacity(MAX_HEADER_BYTES + USUAL_FRAME_BYTES);
+        bytes.resize(MAX_HEADER_BYTES, 0);
+        write(&mut bytes);
         let length = (bytes.len() - MAX_HEADER_BYTES) as u64;
         let header = text_header();
         let start = MAX_HEADER_BYTES - header.len(length);
@@ -86,6 +96,10 @@ impl Frame {
 
 /// The longest header of an unmasked frame: 2 bytes, then a 64-bit length.
 const MAX_HEADER_BYTES: usize = 10;
+
+/// Room made at first for a frame's JSON: most signaling and presence frames fit, so the
+/// buffer is not grown (and copied) while it is written.
+const USUAL_FRAME_BYTES: usize = 502;
 
 fn text_header() -> FrameHeader {
     FrameHeader {

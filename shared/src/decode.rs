@@ -5,6 +5,7 @@
 //! its members (`members.rs`) one by one (`fields.rs`), so that serde's own derived code
 //! says which field it refuses and why.
 
+pub(crate) mod checked;
 mod fields;
 mod members;
 
@@ -156,7 +157,7 @@ fn invalid_json(reason: &serde_json::Error) -> ProtocolError {
 }
 
 /// Whether the text, past JSON whitespace, opens an object.
-fn starts_as_object(text: &str) -> bool {
+pub(crate) fn starts_as_object(text: &str) -> bool {
     text.trim_start_matches([' ', '\t', '\n', '\r'])
         .starts_with('{')
 }

@@ -34,15 +34,25 @@ const FULL_STOP_VARIANTS: [char; 3] = ['\u{3002}', '\u{FF0E}', '\u{FF61}'];
 /// [`COMBINING_MARKS_MAX_RUN`] combining marks in a row, one `@` with text on both sides,
 /// and at most [`EMAIL_MAX_CHARS`] (counted after normalisation).
 pub fn normalize_email(raw: &str) -> Result<String, ProtocolError> {
+    normalized_email(raw).map(Cow::into_owned)
+}
+
+/// [`normalize_email`], borrowing `raw` when it is already in its normal form (nearly
+/// every email a client sends back, having had it from the server).
+pub fn normalized_email(raw: &str) -> Result<Cow<'_, str>, ProtocolError> {
     let invalid = |why: &str| ProtocolError::field("email", format!("email {why}"));
     let too_long = || invalid(&format!("is longer than {EMAIL_MAX_CHARS} characters"));
     let trimmed = raw.trim();
     let email = if trimmed.is_ascii() {
-        trimmed.to_ascii_lowercase()
+        if trimmed.len() == raw.len() && !raw.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Borrowed(raw)
+        } else {
+            Cow::Owned(trimmed.to_ascii_lowercase())
+        }
     } else if trimmed.chars().count() > EMAIL_MAX_CHARS * NFKC_MAX_COMPOSITION {
         return Err(too_long());
     } else {
-        fold_email(trimmed)
+        Cow::Owned(fold_email(trimmed))
     };
     if email.is_empty() {
         return Err(invalid("is empty"));
@@ -150,12 +160,13 @@ enum Space {
 fn refusal(text: &str, space: Space) -> Option<String> {
     let refused = |c: char| !(c == ' ' && space == Space::Allowed) && is_refused(c);
     if text.is_ascii() {
-        // No combining marks, and only controls and the space can be refused.
+        // No combining marks, and only controls and the space can be refused (ASCII's
+        // other whitespace is control characters).
+        let space_refused = space == Space::Refused;
         return text
             .bytes()
-            .map(char::from)
-            .find(|&c| refused(c))
-            .map(contains);
+            .find(|&b| b.is_ascii_control() || (b == b' ' && space_refused))
+            .map(|b| contains(char::from(b)));
     }
     let mut marks_in_a_row = 0;
     for c in text.chars() {

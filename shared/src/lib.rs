@@ -12,6 +12,7 @@ mod client;
 mod decode;
 mod error;
 mod identity;
+mod raw_signal;
 mod server;
 mod signal;
 mod user;
@@ -28,6 +29,7 @@ pub use error::{ErrorCode, ProtocolError};
 pub use identity::{
     COMBINING_MARKS_MAX_RUN, EMAIL_MAX_CHARS, NAME_MAX_CHARS, email_skeleton, normalize_email,
 };
+pub use raw_signal::{IDENTITY_FIELDS, RawSignal, decode_signal};
 pub use server::{
     ChatDelivery, ChatHistory, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES,
     PresenceDelta, RelayedSignal, ServerMessage, SignedOut, Welcome,

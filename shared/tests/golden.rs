@@ -20,6 +20,8 @@ mod fuzz;
 mod identities;
 #[path = "golden/positions.rs"]
 mod positions;
+#[path = "golden/raw_signal.rs"]
+mod raw_signal;
 #[path = "golden/refused_fields.rs"]
 mod refused_fields;
 #[path = "golden/refused_frames.rs"]

@@ -17,7 +17,7 @@ pub use config::{BudgetConfig, StrikeLimit};
 pub(crate) use fan_out::{FanOut, Passes};
 
 use super::bucket::TokenBucket;
-use shared::{ClientMessage, ErrorCode, ProtocolError};
+use shared::{ClientMessage, ErrorCode, ProtocolError, SignalKind};
 use std::collections::{HashMap, VecDeque};
 use tokio::time::Instant;
 
@@ -76,18 +76,8 @@ impl Budget {
         bytes: usize,
         now: Instant,
     ) -> Result<(), ProtocolError> {
-        if let Some(signal) = message.signal()
-            && signal.to.is_none()
-            && bytes > self.broadcast_signal_max_bytes
-        {
-            return Err(ProtocolError::new(
-                ErrorCode::PayloadTooLarge,
-                format!(
-                    "`{}` without `to` goes to the whole room: at most {} bytes, this one has {bytes}",
-                    message.type_name(),
-                    self.broadcast_signal_max_bytes
-                ),
-            ));
+        if let Some((kind, signal)) = message.as_signal() {
+            return self.admit_signal(kind, signal.to.as_deref(), bytes, now);
         }
         match message {
             ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_) => {
@@ -100,37 +90,71 @@ impl Budget {
             | ClientMessage::ChatRead(_)
             | ClientMessage::ChatConversations => take(&mut self.chat, now, "chat"),
             ClientMessage::Typing(_) => take(&mut self.typing, now, "typing"),
-            ClientMessage::NewIceCandidate(signal) => {
+            // Linking a device and signing out count as signaling.
+            _ => take(&mut self.signaling, now, "signaling"),
+        }
+    }
+
+    /// [`Budget::admit`] for a signal of `kind` to `to` (the whole room without one).
+    pub fn admit_signal(
+        &mut self,
+        kind: SignalKind,
+        to: Option<&str>,
+        bytes: usize,
+        now: Instant,
+    ) -> Result<(), ProtocolError> {
+        if to.is_none() && bytes > self.broadcast_signal_max_bytes {
+            return Err(ProtocolError::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "`{kind}` without `to` goes to the whole room: at most {} bytes, this one has {bytes}",
+                    self.broadcast_signal_max_bytes
+                ),
+            ));
+        }
+        let target = to.unwrap_or("");
+        match kind {
+            SignalKind::NewIceCandidate => {
                 take(&mut self.ice, now, "ice candidates")?;
-                let target = signal.to.as_deref().unwrap_or("");
-                let count = self.ice_per_target.get(target).copied().unwrap_or(0);
-                if count >= self.ice_cap {
-                    return Err(ProtocolError::new(
-                        ErrorCode::RateLimited,
-                        format!(
-                            "at most {} ice candidates per offer to one target",
-                            self.ice_cap
-                        ),
-                    ));
-                }
-                if count == 0 && self.ice_per_target.len() >= ICE_TARGETS_MAX {
-                    self.ice_per_target.clear();
-                }
-                self.ice_per_target.insert(target.to_owned(), count + 1);
-                Ok(())
+                self.count_ice(target)
             }
-            signaling => {
+            _ => {
                 take(&mut self.signaling, now, "signaling")?;
-                if let ClientMessage::SdpOffer(signal)
-                | ClientMessage::Offer(signal)
-                | ClientMessage::CallInvite(signal) = signaling
-                {
-                    self.ice_per_target
-                        .remove(signal.to.as_deref().unwrap_or(""));
+                let restarts_ice = matches!(
+                    kind,
+                    SignalKind::SdpOffer | SignalKind::Offer | SignalKind::CallInvite
+                );
+                if restarts_ice && !self.ice_per_target.is_empty() {
+                    self.ice_per_target.remove(target);
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Counts an ICE candidate to `target` against the cap per offer. The target is
+    /// copied only the first time it is counted.
+    fn count_ice(&mut self, target: &str) -> Result<(), ProtocolError> {
+        let count = self.ice_per_target.get(target).copied().unwrap_or(0);
+        if count >= self.ice_cap {
+            return Err(ProtocolError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {} ice candidates per offer to one target",
+                    self.ice_cap
+                ),
+            ));
+        }
+        match self.ice_per_target.get_mut(target) {
+            Some(counted) => *counted += 1,
+            None => {
+                if self.ice_per_target.len() >= ICE_TARGETS_MAX {
+                    self.ice_per_target.clear();
+                }
+                self.ice_per_target.insert(target.to_owned(), 1);
+            }
+        }
+        Ok(())
     }
 
     /// The bytes this connection may still cause to be delivered, for the hub to charge.

@@ -7,6 +7,7 @@ mod chat;
 mod deadline;
 mod ending;
 mod refused;
+mod relay;
 mod sign_in;
 
 use deadline::within;
@@ -20,7 +21,7 @@ use crate::frame::Frame;
 use crate::hub::{ConnId, Outbox};
 use shared::{
     ClientMessage, ErrorCode, ErrorFrame, ProtocolError, ServerMessage, decode_client_message,
-    refused_client_id,
+    decode_signal, refused_client_id,
 };
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -169,6 +170,10 @@ impl Peer {
     /// Decodes one frame and hands it to the hub or the chat store; returns the refusal
     /// to send back.
     async fn on_text(&mut self, text: &str) -> Result<Option<Refused>, Ending> {
+        // Signaling, most of the frames of a call, skips the full decoder.
+        if let Some(signal) = decode_signal(text) {
+            return Ok(self.relay(&signal, text.len()).err().map(Refused::from));
+        }
         let message = match decode_client_message(text) {
             Ok(message) => message,
             Err(error) => {
@@ -179,6 +184,12 @@ impl Peer {
             }
         };
         log::trace!("conn={} {}", self.id, message.type_name());
+        if message.signal().is_some() {
+            return Ok(self
+                .relay_decoded(&message, text.len())
+                .err()
+                .map(Refused::from));
+        }
         let is_presence = matches!(
             message,
             ClientMessage::AddUser(_) | ClientMessage::UpdateUser(_)
@@ -212,14 +223,8 @@ impl Peer {
             query @ (ClientMessage::ChatHistory(_) | ClientMessage::ChatConversations) => {
                 Box::pin(self.answer_chat_query(query)).await?
             }
-            change => match change.into_signal() {
-                Ok(signal) => {
-                    let fan_out = budget_of(&mut self.budget, &self.context.budget).fan_out();
-                    self.context.hub.relay(self.id, signal, fan_out)
-                }
-                // Edits, deletes, read markers and typing: the chat's.
-                Err(change) => self.on_chat_change(change),
-            },
+            // Edits, deletes, read markers and typing: the chat's.
+            change => self.on_chat_change(change),
         };
         Ok(outcome.err().map(Refused::from))
     }

@@ -20,7 +20,7 @@ pub use names::ConnId;
 use crate::admission::Admitted;
 use crate::admission::budget::FanOut;
 use crate::store::WriteBehind;
-use shared::{Profile, ProtocolError, SignalMessage, User};
+use shared::{Profile, ProtocolError, RawSignal, User};
 use state::State;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -96,10 +96,10 @@ impl Hub {
     pub(crate) fn relay(
         &self,
         id: ConnId,
-        message: SignalMessage,
+        signal: &RawSignal<'_>,
         fan_out: &mut FanOut,
     ) -> Result<(), ProtocolError> {
-        self.lock().relay(id, message, fan_out)
+        self.lock().relay(id, signal, fan_out)
     }
 
     /// Sends every room's pending presence changes: one full list for the seed's clients

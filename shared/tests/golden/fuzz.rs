@@ -104,6 +104,7 @@ fn check(input: &str) {
     let Ok(outcome) = panic::catch_unwind(|| decode_client_message(input)) else {
         panic!("decode_client_message panicked on {:?}", shown(input));
     };
+    crate::raw_signal::check_agrees(input, &outcome);
     match outcome {
         Ok(message) => check_accepted(input, message),
         Err(error) => check_refused(input, error),

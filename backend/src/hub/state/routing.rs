@@ -8,8 +8,7 @@ use crate::admission::budget::{FanOut, Passes};
 use crate::frame::Frame;
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
-use serde_json::Value;
-use shared::{ErrorCode, ProtocolError, ServerMessage, SignalMessage};
+use shared::{ErrorCode, ProtocolError, RawSignal};
 use tokio::time::Instant;
 
 /// Who sent a frame, as the hub knows it: never as the frame claims.
@@ -21,24 +20,25 @@ pub(super) struct Sender {
 impl State {
     /// Relays a signaling or call-control frame. With `to`, only that member's connections
     /// in the room receive it; without, every other member's. The payload is not parsed,
-    /// only checked for a claimed identity that is not the sender's. Charged to `fan_out`
-    /// before anything is queued.
+    /// only checked for a claimed identity that is not the sender's; the frame relayed is
+    /// the sender's bytes with the stamp spliced in. Charged to `fan_out` before anything
+    /// is queued.
     pub fn relay(
         &mut self,
         id: ConnId,
-        message: SignalMessage,
+        signal: &RawSignal<'_>,
         fan_out: &mut FanOut,
     ) -> Result<(), ProtocolError> {
         let sender = self.registered_sender(id)?;
-        if claims_another_identity(&message.signal.payload, &sender.email) {
+        if claims_another_identity(signal, &sender.email) {
             return Err(mismatch(&sender.email));
         }
-        let target = message.signal.to.clone();
+        let target = signal.to();
         let room = self
             .rooms
             .get_mut(&sender.room)
             .ok_or_else(not_registered)?;
-        let recipients: Vec<ConnId> = match &target {
+        let recipients: Vec<ConnId> = match target {
             Some(target) => room
                 .connections_of(target)
                 .map(|connections| connections.iter().copied().filter(|c| *c != id).collect())
@@ -49,8 +49,8 @@ impl State {
                 .map(|(_, c)| c)
                 .collect(),
         };
-        let frame = Frame::message(&ServerMessage::relay(message, &sender.email));
-        let passes = passes(room, target.as_deref())?;
+        let frame = Frame::written(|out| signal.write_relayed(&sender.email, out));
+        let passes = passes(room, target)?;
         fan_out.charge(frame.len(), recipients.len(), passes, Instant::now())?;
         self.connections.send_to_all(recipients, &frame);
         Ok(())
@@ -66,30 +66,13 @@ impl State {
     }
 }
 
-/// Payload fields a client could read as the sender's identity. The server stamps `from`
-/// itself; any of these that is not exactly the sender's email, of whatever JSON type (an
-/// array, an object, a number), is refused rather than relayed.
-const IDENTITY_FIELDS: [&str; 9] = [
-    "from",
-    "email",
-    "sender",
-    "senderEmail",
-    "fromEmail",
-    "user",
-    "userEmail",
-    "author",
-    "identity",
-];
-
-/// Whether the payload claims an identity other than `sender`'s.
-fn claims_another_identity(payload: &serde_json::Map<String, Value>, sender: &str) -> bool {
-    IDENTITY_FIELDS
-        .iter()
-        .any(|field| match payload.get(*field) {
-            None => false,
-            Some(Value::String(claimed)) => claimed.trim().to_lowercase() != sender,
-            Some(_) => true,
-        })
+/// Whether the payload claims an identity other than `sender`'s: any of the identity
+/// fields ([`shared::IDENTITY_FIELDS`]), each time it is written, of whatever JSON type, that
+/// is not exactly the sender's email is refused rather than relayed.
+fn claims_another_identity(signal: &RawSignal<'_>, sender: &str) -> bool {
+    signal
+        .claimed_identities()
+        .any(|claim| claim.is_none_or(|claimed| claimed.trim().to_lowercase() != sender))
 }
 
 /// The room's budget a frame to `target` (or, without one, to the room) passes through.
