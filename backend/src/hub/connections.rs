@@ -4,7 +4,7 @@
 use super::names::{ConnId, Name};
 use crate::frame::Frame;
 use crate::outbox::{Closed, Outbox, Pushed};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// The open connections by number.

@@ -6,8 +6,8 @@ use super::names::{ConnId, Name};
 use crate::admission::bucket::Level;
 use crate::admission::budget::Passes;
 use crate::frame::Frame;
+use foldhash::{HashMap, HashSet};
 use shared::{Move, PresenceDelta, Profile, ServerMessage, User};
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tokio::time::Instant;
 

@@ -14,8 +14,8 @@ use super::names::{ConnId, Name};
 use super::room::Room;
 use crate::outbox::Closed;
 use crate::store::UserRecord;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use shared::{ErrorCode, ProtocolError, User};
-use std::collections::{HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Everything the hub knows, behind its one lock.

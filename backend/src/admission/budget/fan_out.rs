@@ -61,24 +61,21 @@ impl FanOut {
                 self.per_connection.per_second
             )));
         }
-        let (shared, rate, whose) = match passes {
+        let (shared, rate, target) = match passes {
             Passes::NobodyElse => {
                 self.level.spend(cost);
                 return Ok(());
             }
-            Passes::RoomBroadcast(slot) => (
-                slot,
-                self.room_broadcast,
-                "the room's broadcast budget".to_owned(),
-            ),
-            Passes::DirectedTo(target, slot) => (
-                slot,
-                self.directed,
-                format!("the budget of bytes sent to {target}"),
-            ),
+            Passes::RoomBroadcast(slot) => (slot, self.room_broadcast, None),
+            Passes::DirectedTo(target, slot) => (slot, self.directed, Some(target)),
         };
         let shared = Level::of(shared, rate, now);
         if !shared.allows(rate, bytes as f64) {
+            // Worded only when refused: a charge that passes allocates nothing.
+            let whose = match target {
+                None => "the room's broadcast budget".to_owned(),
+                Some(target) => format!("the budget of bytes sent to {target}"),
+            };
             return Err(over_budget(format!(
                 "{whose} ({} bytes a second) is used up",
                 rate.per_second
