@@ -69,10 +69,13 @@ pub struct Common {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// N registered connections in one room; server RSS per connection.
+    /// N registered connections in one room (or each in its own); server RSS per connection.
     Idle {
         #[arg(long, default_value_t = 5_000)]
         clients: usize,
+        /// Each connection in a room of its own instead of all in one.
+        #[arg(long)]
+        room_each: bool,
     },
     /// N users moving in one room; move-to-arrival latency and losses.
     Live {

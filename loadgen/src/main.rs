@@ -41,7 +41,14 @@ async fn main() -> ExitCode {
                 }
             };
         }
-        Command::Idle { clients } => vec![idle::run(&ctx, *clients).await],
+        Command::Idle { clients, room_each } => {
+            let rooms = if *room_each {
+                idle::Rooms::Each
+            } else {
+                idle::Rooms::One
+            };
+            vec![idle::run(&ctx, *clients, rooms).await]
+        }
         Command::Live {
             clients,
             steps,

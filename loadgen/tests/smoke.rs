@@ -90,7 +90,10 @@ async fn every_scenario_loses_nothing_and_leaves_no_ghosts() {
     let (url, stop) = start_server(folder.path()).await;
     let ctx = context(url, false);
     let plan = Plan::smoke();
-    let mut rows = vec![idle::run(&ctx, plan.idle[0]).await];
+    let mut rows = vec![
+        idle::run(&ctx, plan.idle[0], idle::Rooms::One).await,
+        idle::run(&ctx, plan.idle[0], idle::Rooms::Each).await,
+    ];
     let (live_row, counts) = live::run(&ctx, plan.live[0], plan.live_settings).await;
     assert!(
         counts.due > 0 && counts.received == counts.due,

@@ -1,7 +1,12 @@
 //! The line a parent sends a worker process, pinned to what it was before the scenarios
 //! became `workers::Job`s, and the `loadgen worker` process refusing a share it cannot run.
 
-use loadgen::scenario::{churn::ChurnJob, idle::IdleJob, live::LiveJob, relay::RelayJob};
+use loadgen::scenario::{
+    churn::ChurnJob,
+    idle::{IdleJob, Rooms},
+    live::LiveJob,
+    relay::RelayJob,
+};
 use loadgen::workers::{Job, Share};
 use loadgen::{Ramp, Target};
 use std::process::Stdio;
@@ -38,12 +43,12 @@ fn every_scenario_s_share_goes_to_a_worker_process_as_it_did() {
     };
     let idle = IdleJob {
         target: target.clone(),
-        room: "idle".into(),
+        rooms: Rooms::Each,
         ramp,
     };
     assert_eq!(
         line(idle),
-        pinned("Idle", &format!(r#""room":"idle",{RAMP}}}"#))
+        pinned("Idle", &format!(r#""rooms":"Each",{RAMP}}}"#))
     );
     let live = LiveJob {
         target: target.clone(),

@@ -92,14 +92,15 @@ impl Hub {
     }
 
     /// Relays a signaling or call-control message to `to`, or without one to the rest of
-    /// the room, charged to `fan_out` before anything is queued.
+    /// the room, charged to `fan_out` (at `now`) before anything is queued.
     pub(crate) fn relay(
         &self,
         id: ConnId,
         signal: &RawSignal<'_>,
         fan_out: &mut FanOut,
+        now: Instant,
     ) -> Result<(), ProtocolError> {
-        self.lock().relay(id, signal, fan_out)
+        self.lock().relay(id, signal, fan_out, now)
     }
 
     /// Sends every room's pending presence changes: one full list for the seed's clients

@@ -256,6 +256,10 @@ impl Room {
                 true
             })
             .collect();
+        if self.pending.is_empty() {
+            // Drained, the table keeps its capacity: an idle room holds none.
+            self.pending = HashMap::default();
+        }
         if pending.is_empty() {
             return PresenceFrames {
                 full_list: None,

@@ -21,7 +21,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Everything the hub knows, behind its one lock.
 pub(super) struct State {
     connections: Connections,
-    rooms: HashMap<Name, Room>,
+    /// Boxed: most rooms are small and private, and the table keeps room for more
+    /// entries than it holds, so an entry is kept to a pointer beside its name.
+    rooms: HashMap<Name, Box<Room>>,
     /// Rooms with presence changes not yet sent, so that a tick skips idle rooms.
     dirty_rooms: HashSet<Name>,
     /// Open registered connections per email, over all rooms: a user is stored as
@@ -58,7 +60,10 @@ impl State {
 
     /// The users online in a room, sorted by name.
     pub fn online_users(&self, room: &str) -> Vec<User> {
-        self.rooms.get(room).map(Room::users).unwrap_or_default()
+        self.rooms
+            .get(room)
+            .map(|room| room.users())
+            .unwrap_or_default()
     }
 
     /// How many rooms the hub holds state for (rooms with someone in them, or with
@@ -92,7 +97,7 @@ impl State {
     /// A room, for tests that look at what it would send.
     #[cfg(test)]
     pub fn room(&mut self, name: &str) -> Option<&mut Room> {
-        self.rooms.get_mut(name)
+        self.rooms.get_mut(name).map(|room| &mut **room)
     }
 }
 

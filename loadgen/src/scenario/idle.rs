@@ -1,8 +1,9 @@
-//! Idle: N registered connections in one room that only read; the server's RSS per
-//! connection above its baseline before they came.
+//! Idle: N registered connections that only read, all in one room or each in a room of
+//! its own (small private rooms, the common case); the server's RSS per connection above
+//! its baseline before they came.
 
 use super::context::Context;
-use super::setup::{failed, open_share_in_room, setup_limit, shares, start_ready, wait_go};
+use super::setup::{failed, open_and_report, setup_limit, shares, start_ready, wait_go};
 use crate::conn::{self, Ramp, Target};
 use crate::procstat;
 use crate::report::{Counts, Row};
@@ -18,8 +19,33 @@ pub const TARGET_BYTES_PER_CONNECTION: f64 = 3_000.0;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdleJob {
     pub target: Target,
-    pub room: String,
+    pub rooms: Rooms,
     pub ramp: Ramp,
+}
+
+/// Where the idle connections register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rooms {
+    /// All in one room.
+    One,
+    /// Each in a room of its own.
+    Each,
+}
+
+impl Rooms {
+    fn room_of(self, index: usize) -> String {
+        match self {
+            Self::One => "idle".into(),
+            Self::Each => format!("idle-{index}"),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::One => "one room",
+            Self::Each => "a room each",
+        }
+    }
 }
 
 impl Job for IdleJob {
@@ -31,8 +57,11 @@ impl Job for IdleJob {
         mut down: mpsc::Receiver<Down>,
     ) -> Counts {
         let job = &share.job;
+        let indices = (share.first..share.first + share.count).collect();
+        let rooms = job.rooms;
+        let room = move |index| rooms.room_of(index);
         let opened =
-            open_share_in_room(&share, &job.target, &job.room, job.ramp, |_| (0.0, 0.0), up).await;
+            open_and_report(&job.target, room, indices, job.ramp, |_| (0.0, 0.0), up).await;
         let _ = wait_go(&mut down).await;
         let (sockets, dropped) = opened.release().await;
         close_all(sockets.into_iter().map(|(_, socket)| socket).collect()).await;
@@ -50,17 +79,17 @@ pub async fn close_all(sockets: Vec<conn::Ws>) {
         .await;
 }
 
-/// Runs the idle scenario with `clients` connections; one row.
-pub async fn run(ctx: &Context, clients: usize) -> Row {
+/// Runs the idle scenario with `clients` connections in `rooms`; one row.
+pub async fn run(ctx: &Context, clients: usize, rooms: Rooms) -> Row {
     let mut row = Row {
         scenario: "idle".into(),
-        load: format!("{clients} registered connections, one room"),
+        load: format!("{clients} registered connections, {}", rooms.describe()),
         ..Row::default()
     };
     let baseline = ctx.server_pid.and_then(procstat::sample);
     let job = IdleJob {
         target: ctx.target.clone(),
-        room: "idle".into(),
+        rooms,
         ramp: ctx.ramp,
     };
     let shares = shares(split(clients, ctx.workers_for(clients)), &job);

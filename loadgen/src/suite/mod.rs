@@ -93,8 +93,10 @@ pub async fn run(
     };
     let mut rows = Vec::new();
     for &clients in &plan.idle {
-        let run = |ctx| async move { vec![idle::run(&ctx, clients).await] };
-        rows.extend(fresh.run(&[], run).await);
+        for rooms in [idle::Rooms::One, idle::Rooms::Each] {
+            let run = |ctx| async move { vec![idle::run(&ctx, clients, rooms).await] };
+            rows.extend(fresh.run(&[], run).await);
+        }
     }
     if !plan.live.is_empty() {
         let (steps, settings) = (&plan.live, plan.live_settings);

@@ -6,20 +6,19 @@ use super::budget_of;
 use shared::{ClientMessage, ErrorCode, ProtocolError, RawSignal, decode_signal};
 
 impl Peer {
-    /// Relays a frame the fast path read, `bytes` long as sent.
+    /// Relays a frame the fast path read, `bytes` long as sent. Its time is when it was
+    /// heard: one clock read per frame.
     pub(super) fn relay(
         &mut self,
         signal: &RawSignal<'_>,
         bytes: usize,
     ) -> Result<(), ProtocolError> {
+        let now = self.last_heard;
         let budget = budget_of(&mut self.budget, &self.context.budget);
-        budget.admit_signal(
-            signal.kind(),
-            signal.to(),
-            bytes,
-            tokio::time::Instant::now(),
-        )?;
-        self.context.hub.relay(self.id, signal, budget.fan_out())
+        budget.admit_signal(signal.kind(), signal.to(), bytes, now)?;
+        self.context
+            .hub
+            .relay(self.id, signal, budget.fan_out(), now)
     }
 
     /// Relays a signal that only the full decoder read (an escaped `type`, a repeated

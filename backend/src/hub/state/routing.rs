@@ -28,6 +28,7 @@ impl State {
         id: ConnId,
         signal: &RawSignal<'_>,
         fan_out: &mut FanOut,
+        now: Instant,
     ) -> Result<(), ProtocolError> {
         let sender = self.registered_sender(id)?;
         if claims_another_identity(signal, &sender.email) {
@@ -51,7 +52,7 @@ impl State {
         };
         let frame = Frame::written(|out| signal.write_relayed(&sender.email, out));
         let passes = passes(room, target)?;
-        fan_out.charge(frame.len(), recipients.len(), passes, Instant::now())?;
+        fan_out.charge(frame.len(), recipients.len(), passes, now)?;
         self.connections.send_to_all(recipients, &frame);
         Ok(())
     }
