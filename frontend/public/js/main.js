@@ -8,6 +8,9 @@ import { Chat } from "./chat/chat.js";
 import { backendUrl, loadConfig } from "./config.js";
 import { setUpDeviceLink } from "./device-link.js";
 import { forgetIdentity, loadToken, roomFromUrl, saveToken } from "./identity.js";
+import { registerServiceWorker } from "./layout/pwa.js";
+import { setUpTopbarMenu } from "./layout/topbar-menu.js";
+import { Views } from "./layout/views.js";
 import { hideLogin, refuseLogin, setUpLogin } from "./login.js";
 import { createMap } from "./map.js";
 import { notify } from "./notifications.js";
@@ -65,6 +68,8 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     },
   });
   const calls = new Calls({ connection, presence, config });
+  /** The phone's views, made once the chat they show exists. */
+  let views = null;
   const chat = new Chat({
     connection,
     presence,
@@ -72,7 +77,13 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     email: identity.email,
     name: identity.name,
     server: url,
+    onOpen: () => views?.show("chat"),
+    isShown: () => views?.shows("chat") ?? true,
   });
+  // On a phone, the chat comes to the front whenever a conversation is opened, and what it
+  // shows counts as read once it is in front.
+  views = new Views({ onShow: (view) => view === "chat" && chat.seen() });
+  setUpTopbarMenu();
   const list = new OnlineList(byId("online-list"), {
     onCall: (email) => calls.call(email),
     onMessage: (email) => chat.open(email),
@@ -164,3 +175,4 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
 }
 
 setUpLogin(configLoaded, startSession);
+registerServiceWorker();

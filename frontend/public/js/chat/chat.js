@@ -42,11 +42,21 @@ export class Chat {
   #log;
   #composer;
 
+  /** Called when a conversation is opened (a phone brings the chat to the front). */
+  #onOpen;
+  /** Whether the chat is on screen (a phone shows one view at a time). */
+  #isShown;
+
   /**
    * `email`, `name`: the user as logged in (until the welcome says); `server`: the backend's
    * URL (with the room and email, it scopes what is kept in localStorage).
    */
-  constructor({ connection, presence, roomName, email, name, server, storage = globalThis.localStorage }) {
+  constructor({
+    connection, presence, roomName, email, name, server, storage = globalThis.localStorage,
+    onOpen = () => {}, isShown = () => true,
+  }) {
+    this.#onOpen = onOpen;
+    this.#isShown = isShown;
     this.#self = { email, name };
     this.#conn = connection;
     this.#presence = presence;
@@ -92,6 +102,7 @@ export class Chat {
   /** Opens a conversation (`"room"` or an email: one picked from the people list is added). */
   open(conversation) {
     if (conversation !== ROOM) this.#model.ensure(conversation, this.#presence.get(conversation)?.name ?? null);
+    this.#onOpen(conversation);
     this.#open = conversation;
     if (!this.#model.isLoaded(conversation) && this.#conn.registered) this.#history.loadLatest(conversation);
     this.#render();
@@ -102,6 +113,11 @@ export class Chat {
   /** The header's envelope: the first conversation with unread messages, else the open one. */
   openUnread() {
     this.open(this.#model.keys().find((key) => this.#model.unread(key) > 0) ?? this.#open);
+  }
+
+  /** The chat came on screen (a phone's Chat tab): what its log shows is read. */
+  seen() {
+    this.#markSeen();
   }
 
   /** Presence changed (up to every tick): names and online marks in the list only. */
@@ -170,7 +186,8 @@ export class Chat {
     this.#typingIn.stopped(conversation, message.from);
     this.#render();
     if (!added || mine || message.deleted) return;
-    const seenNow = conversation === this.#open && document.visibilityState === "visible" && this.#log.atBottom();
+    const seenNow =
+      conversation === this.#open && document.visibilityState === "visible" && this.#isShown() && this.#log.atBottom();
     if (seenNow) return;
     const text = message.text.length > PREVIEW_CHARS ? `${message.text.slice(0, PREVIEW_CHARS)}…` : message.text;
     notify("message", `${message.name}${message.to ? " (to you)" : ""}: ${text}`, {
@@ -248,7 +265,7 @@ export class Chat {
   /** What the user sees of the open conversation is read (only while the tab is visible). */
   #markSeen() {
     // Nothing unread: nothing to tell (one's own messages need no marker).
-    if (document.visibilityState !== "visible" || this.#model.unread(this.#open) === 0) return;
+    if (document.visibilityState !== "visible" || !this.#isShown() || this.#model.unread(this.#open) === 0) return;
     const upTo = this.#log.seenUpTo();
     if (!upTo || !this.#model.markRead(this.#open, upTo)) return;
     this.#reads.seen(this.#open, upTo);
