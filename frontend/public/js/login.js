@@ -112,13 +112,17 @@ export function setUpLogin(configLoaded, startSession) {
   if (!field) byId(byId("login-email").value ? "login-name" : "login-email").focus();
 }
 
-/** Hides the form for the app, and takes the focus into it (else it falls to the page). */
+/**
+ * Hides the form for the app. The focus, when it was in the form, goes into the app (else
+ * it would fall to the page); after a reload it stays at the start, before the skip link.
+ */
 export function hideLogin() {
+  const fromForm = byId("login-view").contains(document.activeElement);
   showLoginError("");
   byId("login-form").hidden = true;
   byId("login-view").hidden = true;
   byId("app").hidden = false;
-  byId("main").focus({ preventScroll: true });
+  if (fromForm) byId("main").focus({ preventScroll: true });
 }
 
 /**
