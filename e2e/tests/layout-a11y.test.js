@@ -68,10 +68,33 @@ scenario("keyboard: a login error names its field and goes once fixed; focus mov
   await user.waitOnline();
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
-  const link = await page.locator(".skip-link").boundingBox();
+  const link = await page.locator(".skip-link").first().boundingBox();
   assert.ok(link.y >= 0, "the skip link shows when focused");
   await page.keyboard.press("Enter");
   assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+});
+
+scenario("keyboard: the second skip link leads past the map's markers to the people, on a phone too", async (world) => {
+  const bob = await phoneUser(world, { email: "bob@example.com", name: "Bob", room: "team", position: NEXT_DOOR, viewport: DESKTOP, touch: false });
+  // Ann comes in at both widths; the link takes her past Bob's marker on the map.
+  for (const viewport of [DESKTOP, PHONE]) {
+    const ann = await phoneUser(world, { email: `ann-${viewport.width}@example.com`, name: "Ann", room: "team", position: PARIS, viewport, touch: false });
+    await ann.page.locator(`#online-list li[data-email="${bob.email}"]`).waitFor({ state: "attached" });
+    await ann.page.reload();
+    await ann.waitOnline();
+    await ann.page.keyboard.press("Tab");
+    await ann.page.keyboard.press("Tab");
+    assert.equal(await ann.page.evaluate(() => document.activeElement.textContent), "Skip to the people online");
+    await ann.page.keyboard.press("Enter");
+    assert.equal(await ann.page.evaluate(() => document.activeElement.id), "people-panel", `at ${viewport.width} px`);
+    await ann.page.keyboard.press("Tab");
+    const next = await ann.page.evaluate(() => {
+      const el = document.activeElement;
+      return { cls: el.className, email: el.closest("li")?.dataset.email, shown: el.checkVisibility({ visibilityProperty: true }) };
+    });
+    assert.equal(next.cls, "call", `the next stop is a Call button of the list at ${viewport.width} px`);
+    assert.ok(next.shown && next.email !== ann.email, `someone else's, on screen: ${JSON.stringify(next)}`);
+  }
 });
 
 scenario("installable: a reload without the server shows the app from its service worker, reconnecting", async (world) => {

@@ -99,9 +99,14 @@ export async function namesNotEllipsised(page, text, selectors) {
 export async function smallTargets(page, within = "body") {
   return page.evaluate((within) => {
     const found = [];
-    for (const node of document.querySelector(within).querySelectorAll("button, a[href], input, select")) {
+    const controls = new Set();
+    for (const part of document.querySelectorAll(within)) {
+      for (const node of part.querySelectorAll("button, a[href], input, select")) controls.add(node);
+    }
+    for (const node of controls) {
       if (!node.checkVisibility({ visibilityProperty: true }) || node.classList.contains("skip-link")) continue;
       if (node.type === "checkbox") continue; // its label is the target
+      if (node.closest(".leaflet-control-attribution")) continue; // links in a sentence are exempt
       const { width, height } = node.getBoundingClientRect();
       if (width < 43.5 || height < 43.5) {
         found.push(`${node.tagName.toLowerCase()}${node.id ? `#${node.id}` : ""}.${node.className} ${Math.round(width)}×${Math.round(height)}`);

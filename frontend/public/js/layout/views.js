@@ -21,6 +21,10 @@ export class Views {
   constructor({ onShow = () => {} } = {}) {
     this.#onShow = onShow;
     for (const tab of this.#tabs) tab.addEventListener("click", () => this.show(tab.dataset.view));
+    // A skip link to a view brings it to the front before the browser moves the focus there.
+    for (const link of this.#app.querySelectorAll("a.skip-link[data-view]")) {
+      link.addEventListener("click", () => this.show(link.dataset.view));
+    }
     mirror(byId("unread-total"), byId("tab-chat-unread"));
     mirror(byId("online-count"), byId("tab-people-count"));
     this.#followCall(byId("call-panel"), byId("tab-call"));
