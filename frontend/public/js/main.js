@@ -10,7 +10,7 @@ import { setUpDeviceLink } from "./device-link.js";
 import { forgetIdentity, loadToken, roomFromUrl, saveToken } from "./identity.js";
 import { hideLogin, refuseLogin, setUpLogin } from "./login.js";
 import { createMap } from "./map.js";
-import { notify } from "./notifications.js";
+import { PresenceNotices, notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
 import { Presence } from "./presence.js";
 import { OnlineList, byId, showConnectionStatus, showGeoStatus } from "./ui.js";
@@ -22,12 +22,15 @@ const REFUSED_FRAMES = {
   notRegistered: "Not registered with the server yet; try again in a moment",
 };
 
-/** Set once a session runs; the test hook reads the map through it. */
+/** Set once a session runs; the test hook reads the map and the calls through them. */
 let mapView = null;
+let callsView = null;
 
-// The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them.
+// The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them,
+// and what the ringtone plays.
 window.__meetmap = {
   markerPositions: () => (mapView ? mapView.markerPositions() : {}),
+  ringtone: () => callsView?.ringtoneState() ?? null,
 };
 
 const configLoaded = loadConfig();
@@ -65,6 +68,7 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     },
   });
   const calls = new Calls({ connection, presence, config });
+  callsView = calls;
   const chat = new Chat({
     connection,
     presence,
@@ -72,7 +76,11 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     email: identity.email,
     name: identity.name,
     server: url,
+    onCallBack: (email) => calls.call(email),
   });
+  calls.on("missed", (event) => chat.recordCall(event));
+  calls.on("open-conversation", (email) => chat.open(email));
+  new PresenceNotices({ presence, connection });
   const list = new OnlineList(byId("online-list"), {
     onCall: (email) => calls.call(email),
     onMessage: (email) => chat.open(email),
@@ -92,17 +100,13 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     for (const user of presence.all()) view.upsert(user, user.email === presence.selfEmail);
   });
 
-  presence.on("upsert", ({ user, previous, quiet }) => {
+  presence.on("upsert", ({ user }) => {
     mapView?.upsert(user, user.email === presence.selfEmail);
     if (user.email === presence.selfEmail) byId("me").textContent = user.name;
-    if (!previous && !quiet && user.email !== presence.selfEmail) {
-      notify("joined", `${user.name} joined`);
-    }
   });
-  presence.on("remove", ({ user, quiet }) => {
+  presence.on("remove", ({ user }) => {
     mapView?.remove(user.email);
     calls.handleUserGone(user);
-    if (!quiet) notify("left", `${user.name} left`);
   });
   presence.on("changed", () => {
     redrawList();
