@@ -101,8 +101,10 @@ export class Ringtone {
       const envelope = context.createGain();
       oscillator.type = "sine";
       oscillator.frequency.value = hz;
+      // A quick attack, held, then a bell's fade.
       envelope.gain.setValueAtTime(0, at);
       envelope.gain.linearRampToValueAtTime(1, at + 0.02);
+      envelope.gain.setValueAtTime(1, at + NOTE_S / 2);
       envelope.gain.exponentialRampToValueAtTime(0.001, at + NOTE_S);
       oscillator.connect(envelope).connect(this.#output);
       oscillator.start(at);
