@@ -10,6 +10,7 @@ import { scenario } from "../support/browser.js";
 import {
   acceptCall,
   call,
+  listEntry,
   sendChat,
   waitForCallState,
   waitForChat,
@@ -44,6 +45,9 @@ scenario("calls 5. in a call: camera off shows the avatar, mute a mark, a timer,
   await waitForPlayingVideo(b, a.email);
   const tile = await tileOf(a, b.email);
   await a.page.locator(`#remote-videos .remote-tile[data-email="${b.email}"][data-camera="on"]`).waitFor();
+  // In a call, the list's button says what it does.
+  assert.equal(await listEntry(a, c.email).locator("button.call").textContent(), "Add to call");
+  assert.equal(await listEntry(c, a.email).locator("button.call").textContent(), "Call");
 
   // The self-view never covers a remote tile, on the desktop and on the phone.
   for (const [me, other] of [[a, b], [b, a]]) {

@@ -88,6 +88,8 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     // The server's flag, and what this page knows first hand about its own call.
     inCall: (user) =>
       user.inCall || calls.isMember(user.email) || (user.email === presence.selfEmail && calls.inCall),
+    // In a call, the button rings the person into it: it says so.
+    callLabel: (user) => (calls.active && !calls.isMember(user.email) ? "Add to call" : "Call"),
   });
   const redrawList = () => list.render(presence.all(), presence.selfEmail);
 

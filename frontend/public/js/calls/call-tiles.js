@@ -28,7 +28,7 @@ export class CallTiles {
       el(
         "figcaption",
         {},
-        el("span", { class: "tile-muted", hidden: true, title: "Microphone off", text: "🔇 muted" }),
+        el("span", { class: "tile-muted", hidden: true, title: "Microphone off", text: "Mic off" }),
         el("span", { class: "tile-name", text: name }),
         el("span", { class: "tile-state", text: "connecting…" }),
       ),

@@ -71,6 +71,11 @@ export class Calls extends Emitter {
     return this.#session.isMember(email);
   }
 
+  /** Whether the user is in a call or placing one. */
+  get active() {
+    return this.#session.active;
+  }
+
   /** Whether the user is in an accepted call. */
   get inCall() {
     return this.#session.inCall;
