@@ -125,15 +125,19 @@ scenario("calls 6. message toasts merge per conversation, none for the one on sc
   }
   assert.equal(await a.page.locator(".notification").count(), 0);
 
-  // The backend restarts: both come back, nobody "joined" nor "left".
+  // B reloads (B's connection drops and comes back), then the backend restarts (both
+  // come back): nobody "joined" nor "left".
+  await b.page.reload();
+  await b.waitOnline();
   await world.servers.restartBackend();
   for (const me of [a, b]) await me.waitOnline();
   for (const me of [a, b]) await waitForOnlineList(me, [a.email, b.email]);
-  // Barrier: someone new joins; that one is news.
+  // Barriers: someone new joins, then leaves for good; both are news, shown after the
+  // others would have been.
   const c = await world.newUser({ email: "zoe@example.com", name: "Zoë 🦊", room: "team", position: null });
   await a.page.locator(".notification[data-kind=joined]", { hasText: "Zoë 🦊 joined" }).waitFor();
-  const joined = await a.page.locator(".notification[data-kind=joined]").allTextContents();
-  assert.equal(joined.length, 1, `only the newcomer joined: ${JSON.stringify(joined)}`);
-  assert.equal(await a.page.locator(".notification[data-kind=left]").count(), 0);
-  await waitForOnlineList(c, [a.email, b.email, c.email]);
+  await c.context.close();
+  await a.page.locator(".notification[data-kind=left]", { hasText: "Zoë 🦊 left" }).waitFor();
+  const shown = await a.page.locator(".notification").allTextContents();
+  assert.equal(shown.length, 2, `only the newcomer joined and left: ${JSON.stringify(shown)}`);
 }, { timeout: 120_000 });

@@ -144,3 +144,18 @@ scenario("calls 4. a hidden tab gets a system notification with Accept and Decli
   await b.page.waitForFunction(() => window.__notifications.every((n) => n.closed));
   await waitForSilence(b);
 }, LONG_RING);
+
+scenario("calls 7. the permission to notify is asked when a call is placed or answered, not on load", async (world) => {
+  const [a, b] = await pair(world, { phone: false });
+  for (const me of [a, b]) await stubSystemNotifications(me, { permission: "default" });
+  for (const me of [a, b]) await waitForOnlineList(me, [a.email, b.email]);
+  for (const me of [a, b]) assert.equal(await me.page.evaluate(() => window.__permissionAsked), 0, `${me.label}: not asked on load`);
+
+  await call(a, b.email);
+  assert.equal(await a.page.evaluate(() => window.__permissionAsked), 1, "the caller is asked when calling");
+  await waitForIncomingCall(b, LONG_NAME);
+  assert.equal(await b.page.evaluate(() => window.__permissionAsked), 0, "a ringing call asks nothing by itself");
+  await b.page.click("#accept-call");
+  await waitForCallState(b, "in-call");
+  assert.equal(await b.page.evaluate(() => window.__permissionAsked), 1, "the callee is asked when answering");
+}, LONG_RING);

@@ -44,14 +44,17 @@ export async function recordVibrations(user) {
 }
 
 /**
- * Reloads `user`'s page with the system notifications stubbed: permission granted, a
+ * Reloads `user`'s page with the system notifications stubbed: `permission` (granted
+ * unless told; `requestPermission()` grants it and counts in `window.__permissionAsked`), a
  * service worker registration whose `showNotification` records into
  * `window.__notifications` (`{ title, options, closed }`), `navigator.serviceWorker` an
  * EventTarget the test can post "messages" on, and `window.__setHidden(bool)` to make the
  * tab look hidden or visible.
  */
-export async function stubSystemNotifications(user) {
-  await user.context.addInitScript(() => {
+export async function stubSystemNotifications(user, { permission = "granted" } = {}) {
+  await user.context.addInitScript((initial) => {
+    let permission = initial;
+    window.__permissionAsked = 0;
     let hidden = false;
     Object.defineProperty(Document.prototype, "visibilityState", { get: () => (hidden ? "hidden" : "visible"), configurable: true });
     Object.defineProperty(Document.prototype, "hidden", { get: () => hidden, configurable: true });
@@ -77,8 +80,14 @@ export async function stubSystemNotifications(user) {
     worker.getRegistration = async () => registration;
     Object.defineProperty(navigator, "serviceWorker", { get: () => worker, configurable: true });
     window.Notification = class {
-      static permission = "granted";
-      static requestPermission = async () => "granted";
+      static get permission() {
+        return permission;
+      }
+      static requestPermission = async () => {
+        window.__permissionAsked += 1;
+        permission = "granted";
+        return permission;
+      };
       constructor(title, options) {
         this.entry = record(title, options, true);
       }
@@ -86,7 +95,7 @@ export async function stubSystemNotifications(user) {
         this.entry.closed = true;
       }
     };
-  });
+  }, permission);
   await user.page.reload();
   await user.waitOnline();
 }

@@ -124,7 +124,7 @@ export class PresenceNotices {
   }
 
   #left(user, quiet) {
-    if (quiet || this.#known) return;
+    if (quiet) return;
     clearTimeout(this.#leaving.get(user.email));
     const timer = setTimeout(() => {
       this.#leaving.delete(user.email);
