@@ -2,7 +2,10 @@
 // main.js imports, the icons, /config.json and Leaflet) so that a reload without the network
 // shows the app and its "reconnecting" state, not the browser's error page. Always the
 // network first (the app has no hashed file names, so a copy is only for when the server
-// cannot be reached), and every good answer of this origin refreshes the copy.
+// cannot be reached), and every good answer of this origin refreshes the copy. The call
+// notifications' Accept and Decline come through here too (calls/sw-call-actions.js).
+
+importScripts("/js/calls/sw-call-actions.js");
 
 /** The cache's name; a new version drops the old caches when it takes over. */
 const CACHE = "meetmap-shell-v1";
@@ -10,6 +13,7 @@ const CACHE = "meetmap-shell-v1";
 const SHELL = [
   "/",
   "/css/app.css",
+  "/css/calls.css",
   "/config.json",
   "/manifest.webmanifest",
   "/icons/icon.svg",

@@ -13,7 +13,7 @@ import { setUpTopbarMenu } from "./layout/topbar-menu.js";
 import { Views } from "./layout/views.js";
 import { hideLogin, refuseLogin, setUpLogin } from "./login.js";
 import { createMap } from "./map.js";
-import { notify } from "./notifications.js";
+import { PresenceNotices, notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
 import { Presence } from "./presence.js";
 import { OnlineList, byId, showConnectionStatus, showGeoStatus } from "./ui.js";
@@ -25,12 +25,15 @@ const REFUSED_FRAMES = {
   notRegistered: "Not registered with the server yet; try again in a moment",
 };
 
-/** Set once a session runs; the test hook reads the map through it. */
+/** Set once a session runs; the test hook reads the map and the calls through them. */
 let mapView = null;
+let callsView = null;
 
-// The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them.
+// The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them,
+// and what the ringtone plays.
 window.__meetmap = {
   markerPositions: () => (mapView ? mapView.markerPositions() : {}),
+  ringtone: () => callsView?.ringtoneState() ?? null,
 };
 
 const configLoaded = loadConfig();
@@ -68,6 +71,7 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     },
   });
   const calls = new Calls({ connection, presence, config });
+  callsView = calls;
   /** The phone's views, made once the chat they show exists. */
   let views = null;
   const chat = new Chat({
@@ -79,11 +83,15 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     server: url,
     onOpen: () => views?.show("chat"),
     isShown: () => views?.shows("chat") ?? true,
+    onCallBack: (email) => calls.call(email),
   });
   // On a phone, the chat comes to the front whenever a conversation is opened, and what it
   // shows counts as read once it is in front.
   views = new Views({ onShow: (view) => view === "chat" && chat.seen() });
   setUpTopbarMenu();
+  calls.on("missed", (event) => chat.recordCall(event));
+  calls.on("open-conversation", (email) => chat.open(email));
+  new PresenceNotices({ presence, connection });
   const list = new OnlineList(byId("online-list"), {
     onCall: (email) => calls.call(email),
     onMessage: (email) => chat.open(email),
@@ -91,6 +99,8 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     // The server's flag, and what this page knows first hand about its own call.
     inCall: (user) =>
       user.inCall || calls.isMember(user.email) || (user.email === presence.selfEmail && calls.inCall),
+    // In a call, the button rings the person into it: it says so.
+    callLabel: (user) => (calls.active && !calls.isMember(user.email) ? "Add to call" : "Call"),
   });
   const redrawList = () => list.render(presence.all(), presence.selfEmail);
 
@@ -103,17 +113,13 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     for (const user of presence.all()) view.upsert(user, user.email === presence.selfEmail);
   });
 
-  presence.on("upsert", ({ user, previous, quiet }) => {
+  presence.on("upsert", ({ user }) => {
     mapView?.upsert(user, user.email === presence.selfEmail);
     if (user.email === presence.selfEmail) byId("me").textContent = user.name;
-    if (!previous && !quiet && user.email !== presence.selfEmail) {
-      notify("joined", `${user.name} joined`);
-    }
   });
-  presence.on("remove", ({ user, quiet }) => {
+  presence.on("remove", ({ user }) => {
     mapView?.remove(user.email);
     calls.handleUserGone(user);
-    if (!quiet) notify("left", `${user.name} left`);
   });
   presence.on("changed", () => {
     redrawList();

@@ -104,7 +104,10 @@ export class OnlineList {
   #list;
   #actions;
 
-  /** `actions`: `{ onCall(email), onMessage(email), unreadFor(email), inCall(user) }`. */
+  /**
+   * `actions`: `{ onCall(email), onMessage(email), unreadFor(email), inCall(user),
+   * callLabel(user) }` (`callLabel`: the call button's words, "Call" by default).
+   */
   constructor(list, actions) {
     this.#list = list;
     this.#actions = actions;
@@ -191,6 +194,7 @@ export class OnlineList {
       const badge = li.querySelector(".unread");
       badge.textContent = String(unread);
       badge.hidden = unread === 0;
+      li.querySelector("button.call").textContent = this.#actions.callLabel?.(user) ?? "Call";
       for (const button of li.querySelectorAll("button.call, button.message")) {
         button.setAttribute("aria-label", `${button.textContent} ${user.name}`);
       }
