@@ -13,7 +13,8 @@ import { createMap } from "./map.js";
 import { notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
 import { Presence } from "./presence.js";
-import { OnlineList, byId, showConnectionStatus, showGeoStatus } from "./ui.js";
+import { OnlineList } from "./people/online-list.js";
+import { byId, showConnectionStatus, showGeoStatus } from "./ui.js";
 import { Connection } from "./connection/connection.js";
 
 /** What the user is told when the server refuses a frame, by the refusal's reason. */
