@@ -14,6 +14,7 @@ import { notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
 import { Presence } from "./presence.js";
 import { OnlineList } from "./people/online-list.js";
+import { Places, refreshEveryMs } from "./people/places.js";
 import { byId, showConnectionStatus, showGeoStatus } from "./ui.js";
 import { Connection } from "./connection/connection.js";
 
@@ -26,9 +27,11 @@ const REFUSED_FRAMES = {
 /** Set once a session runs; the test hook reads the map through it. */
 let mapView = null;
 
-// The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them.
+// The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them,
+// and the markers inside the map's view.
 window.__meetmap = {
   markerPositions: () => (mapView ? mapView.markerPositions() : {}),
+  markersInView: () => (mapView ? mapView.markersInView() : []),
 };
 
 const configLoaded = loadConfig();
@@ -56,6 +59,7 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   if (warning) notify("error", warning);
 
   const presence = new Presence();
+  const places = new Places(presence, { intervalMs: config.positionIntervalMs });
   const url = backendUrl(config, identity.room);
   const connection = new Connection({
     url,
@@ -77,6 +81,11 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   const list = new OnlineList(byId("online-list"), {
     onCall: (email) => calls.call(email),
     onMessage: (email) => chat.open(email),
+    onLocate: (email, how) => {
+      byId("map").scrollIntoView({ behavior: "smooth", block: "nearest" });
+      mapView?.focus(email, how);
+    },
+    place: (email) => places.describe(email),
     unreadFor: (email) => chat.unreadFor(email),
     // The server's flag, and what this page knows first hand about its own call.
     inCall: (user) =>
@@ -85,17 +94,28 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   const redrawList = () => list.render(presence.all(), presence.selfEmail);
 
   // The map loads on its own; until it is ready, and without it, everything else works.
+  let accuracyM = null;
   createMap(byId("map"), byId("map-note"), config, {
-    onCall: (email) => calls.call(email),
-    onMessage: (email) => chat.open(email),
+    places,
+    actions: { onCall: (email) => calls.call(email), onMessage: (email) => chat.open(email) },
   }).then((view) => {
     mapView = view;
+    view.setAccuracy(accuracyM);
     for (const user of presence.all()) view.upsert(user, user.email === presence.selfEmail);
   });
+  // Ages and staleness move on with the clock, and with repeated positions.
+  setInterval(() => {
+    redrawList();
+    mapView?.refreshPlaces();
+  }, refreshEveryMs(config.positionIntervalMs));
 
   presence.on("upsert", ({ user, previous, quiet }) => {
     mapView?.upsert(user, user.email === presence.selfEmail);
-    if (user.email === presence.selfEmail) byId("me").textContent = user.name;
+    if (user.email === presence.selfEmail) {
+      byId("me").textContent = user.name;
+      // Everyone's distance from you changed.
+      mapView?.refreshPlaces();
+    }
     if (!previous && !quiet && user.email !== presence.selfEmail) {
       notify("joined", `${user.name} joined`);
     }
@@ -160,7 +180,11 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     intervalMs: config.positionIntervalMs,
     distanceM: config.positionDistanceM,
     onSend: ({ latitude, longitude }) => connection.updateProfile({ latitude, longitude }),
-    onStatus: (state) => showGeoStatus(state),
+    onStatus: (state, detail) => {
+      showGeoStatus(state);
+      accuracyM = state === "shared" ? (detail?.accuracyM ?? null) : null;
+      mapView?.setAccuracy(accuracyM);
+    },
   });
 }
 

@@ -38,6 +38,7 @@ test("ages in words", () => {
   assert.equal(formatAge(3 * 60_000 + 5000), "updated 3 min ago");
   assert.equal(formatAge(2 * 3_600_000), "updated 2 h ago");
   assert.equal(formatAge(3 * 86_400_000), "updated 3 days ago");
+  assert.equal(formatAge(3000, 2000), "updated 3 s ago");
 });
 
 test("the distance from you: metres, kilometres, none for you or without a place", () => {
@@ -86,6 +87,15 @@ test("someone who left and came back starts afresh; a lost position has no age",
   presence.apply({ joined: [BOB], moved: [], left: [] });
   assert.equal(places.describe(BOB.email).age, "updated just now");
   assert.equal(presence.positionAt(NOWHERE.email), null);
+});
+
+test("with a short interval a stale position says its seconds, not just now", () => {
+  const clock = { t: 0 };
+  const presence = new Presence({ now: () => clock.t });
+  const places = new Places(presence, { intervalMs: 1000, now: () => clock.t });
+  presence.reset({ self: ANN, users: [ANN, BOB], initial: true });
+  clock.t = 2500;
+  assert.deepEqual([places.describe(BOB.email).stale, places.describe(BOB.email).age], [true, "updated 2 s ago"]);
 });
 
 test("ages are refreshed at least twice per interval, within bounds", () => {

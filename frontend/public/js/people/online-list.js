@@ -1,6 +1,9 @@
-// The online list (`#online-list`): one row per user online in the room, updated in place.
+// The online list (`#online-list`): one row per user online in the room, updated in place;
+// each row shows the person's colour (the same as on the map), their distance and age, and
+// picking the person shows them on the map (the keyboard path to each marker).
 
-import { byId, el, hueOf, initials } from "../ui.js";
+import { byId, el, initials } from "../ui.js";
+import { colourOf } from "./colours.js";
 
 /**
  * The online list (`#online-list`): one `li.online-user[data-email]` per user, updated in
@@ -10,7 +13,10 @@ export class OnlineList {
   #list;
   #actions;
 
-  /** `actions`: `{ onCall(email), onMessage(email), unreadFor(email), inCall(user) }`. */
+  /**
+   * `actions`: `{ onCall(email), onMessage(email), onLocate(email, { fromKeyboard }),
+   * unreadFor(email), inCall(user), place(email) }` (`place` as `Places.describe`).
+   */
   constructor(list, actions) {
     this.#list = list;
     this.#actions = actions;
@@ -44,15 +50,23 @@ export class OnlineList {
   #row(user, isSelf) {
     const li = el("li", { class: isSelf ? "online-user self" : "online-user", "data-email": user.email });
     const avatar = el("span", { class: "avatar", "aria-hidden": "true" });
-    avatar.style.setProperty("--hue", String(hueOf(user.email)));
+    avatar.style.setProperty("--person", colourOf(user.email));
     const who = el(
       "span",
       { class: "who" },
       el("span", { class: "user-name" }),
       isSelf ? el("span", { class: "user-you", text: "(you)" }) : null,
+      el("span", { class: "user-meta" }),
       el("span", { class: "user-badges" }),
     );
-    li.append(avatar, who);
+    // A click reports no clicks (`detail` 0) when it comes from the keyboard.
+    const locate = el(
+      "button",
+      { type: "button", class: "user-locate", on: { click: (e) => this.#actions.onLocate(user.email, { fromKeyboard: e.detail === 0 }) } },
+      avatar,
+      who,
+    );
+    li.append(locate);
     if (!isSelf) {
       li.append(
         el(
@@ -89,6 +103,14 @@ export class OnlineList {
     li.title = user.email;
     const badges = li.querySelector(".user-badges");
     const noPosition = user.latitude === null || user.longitude === null;
+    const place = this.#actions.place(user.email);
+    const meta = li.querySelector(".user-meta");
+    if (meta.textContent !== place.summary) meta.textContent = place.summary;
+    meta.hidden = !place.summary;
+    li.classList.toggle("stale", place.stale);
+    const locate = li.querySelector("button.user-locate");
+    locate.disabled = noPosition;
+    locate.setAttribute("aria-label", noPosition ? `${user.name}, no location shared` : `Show ${user.name} on the map${place.summary ? `, ${place.summary}` : ""}`);
     const inCall = this.#actions.inCall(user);
     toggleBadge(badges, "user-in-call", inCall, "in a call");
     toggleBadge(badges, "user-position-missing", noPosition, "no location");

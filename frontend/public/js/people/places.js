@@ -26,10 +26,13 @@ export function formatDistance(metres) {
   return `${Math.round(metres / 1000).toLocaleString("en")} km`;
 }
 
-/** An age in milliseconds in words: "updated just now", "updated 40 s ago", "updated 3 min ago". */
-export function formatAge(ms) {
+/**
+ * An age in milliseconds in words: "updated just now" (younger than `justNowMs`),
+ * "updated 40 s ago", "updated 3 min ago".
+ */
+export function formatAge(ms, justNowMs = JUST_NOW_MS) {
   if (!Number.isFinite(ms)) return "";
-  if (ms < JUST_NOW_MS) return "updated just now";
+  if (ms < justNowMs) return "updated just now";
   const seconds = Math.floor(ms / 1000);
   if (seconds < 60) return `updated ${seconds} s ago`;
   const minutes = Math.floor(seconds / 60);
@@ -72,7 +75,8 @@ export class Places {
     const at = this.#presence.positionAt(email);
     const ageMs = at === null ? null : Math.max(0, this.#now() - at);
     const distance = metres === null ? "" : formatDistance(metres);
-    const age = ageMs === null ? "" : formatAge(ageMs);
+    // A stale position is never "just now", however short the interval.
+    const age = ageMs === null ? "" : formatAge(ageMs, Math.min(JUST_NOW_MS, this.staleAfterMs));
     const stale = ageMs !== null && ageMs > this.staleAfterMs;
     const summary = [distance && `${distance} away`, age].filter(Boolean).join(" · ");
     return { hasPosition: true, distanceM: metres, distance, age, stale, summary };
