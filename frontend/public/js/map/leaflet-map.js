@@ -16,8 +16,9 @@ const FIT_MAX_ZOOM = 16;
 const FIT_PADDING = { topLeft: [24, 24], bottomRight: [40, 56] };
 /** Markers closer than this many pixels are clustered (their labels would overlap). */
 const CLUSTER_RADIUS_PX = 60;
-/** How far apart a cluster's people are spread at the closest zoom (1 is the plugin's). */
-const SPREAD = 2.2;
+/** How far apart a cluster's people are spread at the closest zoom (1 is the plugin's):
+ * two people side by side end up about 140 px apart, so their labels do not collide. */
+const SPREAD = 4.5;
 
 export class LeafletMap {
   available = true;
@@ -64,6 +65,8 @@ export class LeafletMap {
       ? L.markerClusterGroup({
           maxClusterRadius: CLUSTER_RADIUS_PX,
           showCoverageOnHover: false,
+          // Every marker not in a cluster keeps its element, on screen or not.
+          removeOutsideVisibleBounds: false,
           spiderfyDistanceMultiplier: SPREAD,
           // Clicks are handled below: zoomed into with room for the controls.
           zoomToBoundsOnClick: false,
@@ -103,6 +106,8 @@ export class LeafletMap {
       this.#queueFit();
     } else {
       entry.marker.setLatLng(latLng);
+      // Until the user moves the map, everyone stays in view.
+      if (!this.#map.getBounds().contains(latLng)) this.#queueFit();
     }
     const look = `${isSelf}|${user.inCall}|${user.name}`;
     if (entry.look !== look) {
