@@ -108,6 +108,14 @@ for (const size of Object.keys(VIEWPORTS)) {
     await me.page.keyboard.press("Escape");
     await me.page.locator(".leaflet-popup").waitFor({ state: "detached" });
 
+    // Picked while the map is hidden (as on a phone's People tab): shown once the map shows.
+    await me.page.evaluate(() => (document.querySelector(".map-area").hidden = true));
+    await listEntry(me, STAN.email).locator("button.user-locate").click();
+    await me.page.evaluate(() => (document.querySelector(".map-area").hidden = false));
+    await me.page.locator(".leaflet-popup-content .popup-name", { hasText: "Stan" }).waitFor();
+    await me.page.keyboard.press("Escape");
+    await me.page.locator(".leaflet-popup").waitFor({ state: "detached" });
+
     // From the keyboard: Enter on Zoë's row, focus in her popup, Escape back to the row.
     const zoeRow = listEntry(me, ZOE.email).locator("button.user-locate");
     await zoeRow.focus();

@@ -73,14 +73,18 @@ export class Presence extends Emitter {
     this.emit("changed", {});
   }
 
-  /** Applies a delta; every part is idempotent. */
+  /**
+   * Applies a delta; every part is idempotent. `changed` follows only a real change: a
+   * position sent again (the same place) only renews its time.
+   */
   apply({ joined, moved, left }) {
-    for (const user of joined) this.#upsert(user, false);
+    let changed = false;
+    for (const user of joined) changed = this.#upsert(user, false) || changed;
     for (const { email, latitude, longitude } of moved) {
       const user = this.#users.get(email);
       if (!user) continue;
       this.#positionAt.set(email, this.#now());
-      this.#upsert({ ...user, latitude, longitude }, false);
+      changed = this.#upsert({ ...user, latitude, longitude }, false) || changed;
     }
     for (const email of left) {
       const user = this.#users.get(email);
@@ -88,19 +92,22 @@ export class Presence extends Emitter {
       this.#users.delete(email);
       this.#positionAt.delete(email);
       this.emit("remove", { user, quiet: false });
+      changed = true;
     }
-    this.emit("changed", {});
+    if (changed) this.emit("changed", {});
   }
 
+  /** Whether the user is new or changed (an `upsert` was emitted). */
   #upsert(user, quiet) {
     const previous = this.#users.get(user.email) ?? null;
     if (user.latitude === null || user.longitude === null) this.#positionAt.delete(user.email);
     else if (!previous || !samePlace(previous, user) || !this.#positionAt.has(user.email)) {
       this.#positionAt.set(user.email, this.#now());
     }
-    if (previous && sameUser(previous, user)) return;
+    if (previous && sameUser(previous, user)) return false;
     this.#users.set(user.email, user);
     this.emit("upsert", { user, previous, quiet });
+    return true;
   }
 }
 

@@ -66,6 +66,19 @@ test("a position is stale after two intervals, and fresh again when it is sent a
   assert.equal(places.describe(LONDON.email).stale, true, "the others' ages go on");
 });
 
+test("a position sent again renews its time without a change event; a move is one", () => {
+  const { clock, presence, places } = world();
+  const events = [];
+  presence.on("changed", () => events.push("changed"));
+  presence.on("upsert", ({ user }) => events.push(`upsert ${user.email}`));
+  clock.t += 3 * INTERVAL_MS;
+  presence.apply({ joined: [], moved: [{ email: BOB.email, latitude: BOB.latitude, longitude: BOB.longitude }], left: [] });
+  assert.deepEqual(events, []);
+  assert.equal(places.describe(BOB.email).stale, false);
+  presence.apply({ joined: [], moved: [{ email: BOB.email, latitude: 48.9, longitude: 2.3 }], left: [] });
+  assert.deepEqual(events, [`upsert ${BOB.email}`, "changed"]);
+});
+
 test("a snapshot or a rename repeating a known place keeps its age; a new place is fresh", () => {
   const { clock, presence, places } = world();
   clock.t += 5 * 60_000;

@@ -50,3 +50,18 @@ export function controlsPadding(map) {
   }
   return [Math.ceil(right) + CONTROLS_GAP_PX, CONTROLS_GAP_PX];
 }
+
+/**
+ * A point (`x`, `y`) that Leaflet reads each time it places a popup: `controlsPadding`
+ * then, so a popup keeps clear of the controls however the layout changed.
+ */
+export function clearOfControls(map) {
+  return {
+    get x() {
+      return controlsPadding(map)[0];
+    },
+    get y() {
+      return controlsPadding(map)[1];
+    },
+  };
+}

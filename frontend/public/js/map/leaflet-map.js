@@ -4,7 +4,8 @@
 // circle; popups kept clear of the controls and closed by Escape.
 
 import { el } from "../ui.js";
-import { addControls, controlsPadding } from "./controls.js";
+import { AccuracyCircle } from "./accuracy.js";
+import { addControls, clearOfControls, controlsPadding } from "./controls.js";
 import { clusterIcon, personIcon, showPlace } from "./markers.js";
 
 const WORLD_VIEW = { center: [30, 0], zoom: 2 };
@@ -32,21 +33,11 @@ export class LeafletMap {
   /** Until the user moves the map, each change of who is on it fits everyone again. */
   #fitting = true;
   #fitQueued = false;
-  #accuracy = null;
-  #accuracyM = null;
-  /**
-   * Every popup's top-left room: clear of the zoom and view buttons, measured each time a
-   * popup is placed (Leaflet reads `x` and `y` then), so a changed layout is followed.
-   */
-  #clearOfControls = {
-    get x() {
-      return this.map ? controlsPadding(this.map)[0] : 0;
-    },
-    get y() {
-      return this.map ? controlsPadding(this.map)[1] : 0;
-    },
-    map: null,
-  };
+  #accuracy;
+  /** Every popup's top-left room, clear of the controls (`clearOfControls`). */
+  #clearOfControls;
+  /** A person picked while the map was hidden (a phone's other tab): shown once it shows. */
+  #pendingFocus = null;
   /** The element focused before a popup was opened from the keyboard, focused again on close. */
   #returnFocus = null;
 
@@ -60,7 +51,7 @@ export class LeafletMap {
       WORLD_VIEW.zoom,
     );
     tiles.addTo(this.#map);
-    this.#clearOfControls.map = this.#map;
+    this.#clearOfControls = clearOfControls(this.#map);
     this.#layer = L.MarkerClusterGroup
       ? L.markerClusterGroup({
           maxClusterRadius: CLUSTER_RADIUS_PX,
@@ -78,6 +69,7 @@ export class LeafletMap {
     if (L.MarkerCluster) L.MarkerCluster.prototype.options.keyboard = false;
     this.#layer.on("clusterclick", ({ layer }) => this.#openCluster(layer));
     this.#layer.addTo(this.#map);
+    this.#accuracy = new AccuracyCircle(L, this.#map);
     addControls(L, this.#map, { showSelf: () => this.#showSelf(), showAll: () => this.#fitEveryone() });
     for (const type of ["pointerdown", "wheel", "keydown"]) {
       container.addEventListener(type, () => (this.#fitting = false), { passive: true });
@@ -89,6 +81,11 @@ export class LeafletMap {
     new ResizeObserver(() => {
       this.#map.invalidateSize();
       this.#queueFit();
+      if (this.#pendingFocus && this.#map.getSize().x > 0) {
+        const { email, how } = this.#pendingFocus;
+        this.#pendingFocus = null;
+        this.focus(email, how);
+      }
     }).observe(container);
   }
 
@@ -141,7 +138,7 @@ export class LeafletMap {
 
   /** The browser's accuracy of your position, in metres (null: unknown). */
   setAccuracy(metres) {
-    this.#accuracyM = Number.isFinite(metres) && metres > 0 ? metres : null;
+    this.#accuracy.setRadius(metres);
     this.#drawAccuracy();
   }
 
@@ -153,6 +150,10 @@ export class LeafletMap {
     const entry = this.#markers.get(email);
     if (!entry) return false;
     this.#fitting = false;
+    if (this.#map.getSize().x === 0) {
+      this.#pendingFocus = { email, how: { fromKeyboard } };
+      return true;
+    }
     this.#returnFocus = fromKeyboard ? document.activeElement : null;
     const open = () => this.#whenShown(entry.marker, () => this.#openPopup(entry, fromKeyboard));
     const target = entry.marker.getLatLng();
@@ -250,11 +251,12 @@ export class LeafletMap {
     return null;
   }
 
+  /** Focus goes back where it was before a popup opened from the keyboard (if it was lost). */
   #popupClosed() {
     const back = this.#returnFocus;
     this.#returnFocus = null;
-    if (back?.isConnected && this.#map.getContainer().contains(document.activeElement)) back.focus();
-    else if (back?.isConnected && document.activeElement === document.body) back.focus();
+    const lost = document.activeElement === document.body || this.#map.getContainer().contains(document.activeElement);
+    if (back?.isConnected && lost) back.focus();
   }
 
   #queueFit() {
@@ -299,22 +301,7 @@ export class LeafletMap {
 
   #drawAccuracy() {
     const self = [...this.#markers.values()].find((e) => e.isSelf);
-    if (!self || this.#accuracyM === null) {
-      this.#accuracy?.remove();
-      this.#accuracy = null;
-      return;
-    }
-    const centre = self.marker.getLatLng();
-    if (!this.#accuracy) {
-      this.#accuracy = this.#L.circle(centre, {
-        radius: this.#accuracyM,
-        className: "accuracy-circle",
-        interactive: false,
-        weight: 1,
-      }).addTo(this.#map);
-    } else {
-      this.#accuracy.setLatLng(centre).setRadius(this.#accuracyM);
-    }
+    this.#accuracy.moveTo(self ? self.marker.getLatLng() : null);
   }
 }
 

@@ -105,7 +105,7 @@ export class OnlineList {
     const noPosition = user.latitude === null || user.longitude === null;
     const place = this.#actions.place(user.email);
     const meta = li.querySelector(".user-meta");
-    if (meta.textContent !== place.summary) meta.textContent = place.summary;
+    if (meta.textContent !== place.summary) showSummary(meta, place);
     meta.hidden = !place.summary;
     li.classList.toggle("stale", place.stale);
     const locate = li.querySelector("button.user-locate");
@@ -124,6 +124,12 @@ export class OnlineList {
       }
     }
   }
+}
+
+/** The distance and the age, each kept on one line ("10 m away · updated just now"). */
+function showSummary(meta, place) {
+  const parts = [place.distance && `${place.distance} away`, place.age].filter(Boolean);
+  meta.replaceChildren(...parts.flatMap((text, i) => [i > 0 ? " · " : "", el("span", { text })]).filter(Boolean));
 }
 
 function toggleBadge(container, className, on, text) {
