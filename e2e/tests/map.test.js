@@ -158,6 +158,9 @@ for (const size of Object.keys(VIEWPORTS)) {
     }
     await me.page.keyboard.press("Escape");
     await me.page.locator(".leaflet-popup").waitFor({ state: "detached" });
+    // Escape with no popup open is nothing to the map (and no error).
+    await me.page.keyboard.press("Escape");
+    assert.deepEqual(me.console.filter((line) => line.startsWith("[pageerror]")), [], "no page error");
     await others.close();
   });
 }

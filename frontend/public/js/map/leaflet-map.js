@@ -240,8 +240,10 @@ export class LeafletMap {
     if (fromKeyboard) (entry.popup.content.querySelector("button") ?? entry.popup.content).focus();
   }
 
+  /** Escape closes an open popup, unless a dialog above the map takes it. */
   #onKey(event) {
-    if (event.key !== "Escape" || !this.#map.hasLayer(this.#openPopupLayer())) return;
+    if (event.key !== "Escape" || event.defaultPrevented || document.querySelector("dialog[open]")) return;
+    if (!this.#openPopupLayer()) return;
     event.preventDefault();
     this.#map.closePopup();
   }
