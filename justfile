@@ -44,10 +44,10 @@ e2e:
     [ -d e2e/node_modules ] || npm ci --prefix e2e
     npm test --prefix e2e
 
-# The browser app's npm packages (Leaflet), when missing.
+# The browser app's npm packages (Leaflet, Leaflet.markercluster), when any is missing.
 [private]
 _deps:
-    if [ -f frontend/package.json ] && [ ! -d frontend/node_modules ]; then npm ci --prefix frontend; fi
+    if [ -f frontend/package.json ] && ! npm ls --prefix frontend >/dev/null 2>&1; then npm ci --prefix frontend; fi
 
 # No two modules of a crate (or of the browser app) import each other, directly or not.
 cycles:

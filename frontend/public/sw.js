@@ -1,5 +1,5 @@
 // The service worker: keeps a copy of the app shell (the page, its styles, every module
-// main.js imports, the icons, /config.json and Leaflet) so that a reload without the network
+// main.js imports, the icons, /config.json, Leaflet and Leaflet.markercluster) so that a reload without the network
 // shows the app and its "reconnecting" state, not the browser's error page. Always the
 // network first (the app has no hashed file names, so a copy is only for when the server
 // cannot be reached), and every good answer of this origin refreshes the copy. The call
@@ -14,6 +14,7 @@ const SHELL = [
   "/",
   "/css/app.css",
   "/css/calls.css",
+  "/css/map.css",
   "/config.json",
   "/manifest.webmanifest",
   "/icons/icon.svg",
@@ -21,6 +22,8 @@ const SHELL = [
   "/icons/icon-512.png",
   "/vendor/leaflet/leaflet.js",
   "/vendor/leaflet/leaflet.css",
+  "/vendor/markercluster/leaflet.markercluster.js",
+  "/vendor/markercluster/MarkerCluster.css",
 ];
 /** The module graph's root. */
 const ENTRY = "/js/main.js";

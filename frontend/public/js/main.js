@@ -16,7 +16,9 @@ import { createMap } from "./map.js";
 import { PresenceNotices, notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
 import { Presence } from "./presence.js";
-import { OnlineList, byId, showConnectionStatus, showGeoStatus } from "./ui.js";
+import { OnlineList } from "./people/online-list.js";
+import { Places, refreshEveryMs } from "./people/places.js";
+import { byId, showConnectionStatus, showGeoStatus } from "./ui.js";
 import { Connection } from "./connection/connection.js";
 
 /** What the user is told when the server refuses a frame, by the refusal's reason. */
@@ -30,9 +32,10 @@ let mapView = null;
 let callsView = null;
 
 // The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them,
-// and what the ringtone plays.
+// the markers inside the map's view, and what the ringtone plays.
 window.__meetmap = {
   markerPositions: () => (mapView ? mapView.markerPositions() : {}),
+  markersInView: () => (mapView ? mapView.markersInView() : []),
   ringtone: () => callsView?.ringtoneState() ?? null,
 };
 
@@ -61,6 +64,7 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   if (warning) notify("error", warning);
 
   const presence = new Presence();
+  const places = new Places(presence, { intervalMs: config.positionIntervalMs });
   const url = backendUrl(config, identity.room);
   const connection = new Connection({
     url,
@@ -95,6 +99,12 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   const list = new OnlineList(byId("online-list"), {
     onCall: (email) => calls.call(email),
     onMessage: (email) => chat.open(email),
+    // On a phone the Map view comes to the front; the map flies there once it shows.
+    onLocate: (email, how) => {
+      views.show("map");
+      mapView?.focus(email, how);
+    },
+    place: (email) => places.describe(email),
     unreadFor: (email) => chat.unreadFor(email),
     // The server's flag, and what this page knows first hand about its own call.
     inCall: (user) =>
@@ -105,17 +115,28 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   const redrawList = () => list.render(presence.all(), presence.selfEmail);
 
   // The map loads on its own; until it is ready, and without it, everything else works.
+  let accuracyM = null;
   createMap(byId("map"), byId("map-note"), config, {
-    onCall: (email) => calls.call(email),
-    onMessage: (email) => chat.open(email),
+    places,
+    actions: { onCall: (email) => calls.call(email), onMessage: (email) => chat.open(email) },
   }).then((view) => {
     mapView = view;
+    view.setAccuracy(accuracyM);
     for (const user of presence.all()) view.upsert(user, user.email === presence.selfEmail);
   });
+  // Ages and staleness move on with the clock, and with repeated positions.
+  setInterval(() => {
+    redrawList();
+    mapView?.refreshPlaces();
+  }, refreshEveryMs(config.positionIntervalMs));
 
   presence.on("upsert", ({ user }) => {
     mapView?.upsert(user, user.email === presence.selfEmail);
-    if (user.email === presence.selfEmail) byId("me").textContent = user.name;
+    if (user.email === presence.selfEmail) {
+      byId("me").textContent = user.name;
+      // Everyone's distance from you changed.
+      mapView?.refreshPlaces();
+    }
   });
   presence.on("remove", ({ user }) => {
     mapView?.remove(user.email);
@@ -176,7 +197,11 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     intervalMs: config.positionIntervalMs,
     distanceM: config.positionDistanceM,
     onSend: ({ latitude, longitude }) => connection.updateProfile({ latitude, longitude }),
-    onStatus: (state) => showGeoStatus(state),
+    onStatus: (state, detail) => {
+      showGeoStatus(state);
+      accuracyM = state === "shared" ? (detail?.accuracyM ?? null) : null;
+      mapView?.setAccuracy(accuracyM);
+    },
   });
 }
 

@@ -2,7 +2,8 @@
 // video, their avatar (shown while their camera is off or sends nothing), their name, the
 // link's state and a "muted" mark when their microphone is off.
 
-import { attr, el, hueOf, initials } from "../ui.js";
+import { colourOf } from "../people/colours.js";
+import { attr, el, initials } from "../ui.js";
 
 const STATE_LABELS = { connected: "", disconnected: "reconnecting…", failed: "connection failed" };
 
@@ -19,7 +20,7 @@ export class CallTiles {
     if (this.#tile(email)) return;
     const video = el("video", { class: "remote-video", "data-email": email, autoplay: true, playsinline: true });
     const avatar = el("span", { class: "tile-avatar", "aria-hidden": "true", text: initials(name) });
-    avatar.style.setProperty("--hue", String(hueOf(email)));
+    avatar.style.setProperty("--person", colourOf(email));
     const tile = el(
       "figure",
       { class: "remote-tile", "data-email": email, "data-state": "connecting", "data-camera": "off", "data-muted": "false" },
