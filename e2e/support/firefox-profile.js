@@ -9,6 +9,14 @@ import path from "node:path";
 /** Firefox ESR (Debian's `firefox-esr`), unless FIREFOX_PATH names another. */
 export const FIREFOX_PATH = process.env.FIREFOX_PATH || "/usr/bin/firefox-esr";
 
+/** The environment of geckodriver and its Firefox, beside the test process's own. */
+export const FIREFOX_ENV = {
+  MOZ_HEADLESS: "1",
+  MOZ_CRASHREPORTER_DISABLE: "1",
+  // Mozilla's own test switch: lets the profile point Remote Settings at nothing.
+  MOZ_DISABLE_NONLOCAL_CONNECTIONS: "1",
+};
+
 /** The geckodriver to run: GECKODRIVER_PATH, else the PATH, else `cargo install`'s. */
 export function geckodriverPath() {
   const candidates = [
@@ -67,6 +75,30 @@ export function preferences({ shareLocation, touch }) {
     "geo.provider.network.url": "",
     "notifications.prompt.testing": true,
     "notifications.prompt.testing.allow": false,
+    // Mozilla's services are off or go to a closed port on loopback (as the map's tiles
+    // do): a test run reaches nothing beyond this machine. Remote Settings skips its
+    // syncs with this server under MOZ_DISABLE_NONLOCAL_CONNECTIONS (see FIREFOX_ENV).
+    "services.settings.server": "data:,#remote-settings-dummy/v1",
+    "nimbus.rollouts.enabled": false,
+    "toolkit.telemetry.server": "http://127.0.0.1:9/",
+    "media.gmp-manager.url": "http://127.0.0.1:9/",
+    "media.gmp-manager.updateEnabled": false,
+    "extensions.getAddons.cache.enabled": false,
+    "extensions.systemAddon.update.enabled": false,
+    "extensions.blocklist.enabled": false,
+    "messaging-system.rsexperimentloader.enabled": false,
+    "app.normandy.enabled": false,
+    "app.shield.optoutstudies.enabled": false,
+    "datareporting.healthreport.uploadEnabled": false,
+    "browser.safebrowsing.malware.enabled": false,
+    "browser.safebrowsing.phishing.enabled": false,
+    "browser.safebrowsing.downloads.enabled": false,
+    "browser.search.update": false,
+    "browser.topsites.contile.enabled": false,
+    "identity.fxaccounts.enabled": false,
+    "dom.push.connection.enabled": false,
+    "network.trr.mode": 5,
+    "captivedetect.canonicalURL": "",
     "network.captive-portal-service.enabled": false,
     "network.connectivity-service.enabled": false,
     "network.dns.disablePrefetch": true,

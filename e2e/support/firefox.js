@@ -11,7 +11,7 @@ import { Builder, By } from "selenium-webdriver";
 import firefox from "selenium-webdriver/firefox.js";
 
 import { EXPECT_TIMEOUT_MS } from "./browser.js";
-import { FIREFOX_PATH, firefoxMissing, geckodriverPath, preferences, profileTemplate } from "./firefox-profile.js";
+import { FIREFOX_ENV, FIREFOX_PATH, firefoxMissing, geckodriverPath, preferences, profileTemplate } from "./firefox-profile.js";
 import { Server, cleanEnv } from "./servers.js";
 
 /** The two screens of the issue: a phone (with touch) and a desktop, in CSS pixels. */
@@ -67,7 +67,7 @@ export class FirefoxUser {
       geckodriverPath(),
       ["--host", "127.0.0.1", "--port", "0", "--websocket-port", "0", "--profile-root", this.profileRoot],
       {
-        env: cleanEnv({ MOZ_HEADLESS: "1", MOZ_CRASHREPORTER_DISABLE: "1" }),
+        env: cleanEnv(FIREFOX_ENV),
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       },
