@@ -255,10 +255,8 @@ export class World {
         user.console.push(`[e2e] screenshot failed: ${err.message}`);
       }
       writeFileSync(`${base}.console.log`, user.console.join("\n") + "\n");
-      writeFileSync(
-        `${base}.frames.log`,
-        user.frames.map((f) => `${f.dir} ${f.data}`).join("\n") + "\n",
-      );
+      const frames = user.browser === "firefox" ? ["(WebDriver shows no WebSocket frames)"] : user.frames.map((f) => `${f.dir} ${f.data}`);
+      writeFileSync(`${base}.frames.log`, frames.join("\n") + "\n");
     }
     if (this.servers) {
       const logs = this.servers.logs();
@@ -274,8 +272,10 @@ export class World {
   }
 }
 
+/** A folder name for `text`: at most 80 characters, its start and its end (a browser pairing). */
 function slug(text) {
-  return text.replace(/[^a-zA-Z0-9@._-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80);
+  const s = text.replace(/[^a-zA-Z0-9@._-]+/g, "-").replace(/^-+|-+$/g, "");
+  return s.length <= 80 ? s : `${s.slice(0, 56)}--${s.slice(-22)}`;
 }
 
 /**
