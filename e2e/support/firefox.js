@@ -20,8 +20,8 @@ export const DESKTOP = { width: 1280, height: 800 };
 
 /** How often a wait asks the page again: WebDriver has no "wait for" of its own. */
 const POLL_MS = 100;
-/** How long Firefox may take to start and open its session. */
-const START_TIMEOUT_MS = 30_000;
+/** How long Firefox may take to start and open its session (30 s seen on a busy 2-core machine). */
+const START_TIMEOUT_MS = 90_000;
 /** How long closing one user (session, geckodriver, Firefox) may take before a kill. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -85,11 +85,8 @@ export class FirefoxUser {
     for (const [key, value] of Object.entries(preferences({ shareLocation: !!this.position, touch: this.touch }))) {
       options.setPreference(key, value);
     }
-    this.driver = await new Builder()
-      .forBrowser("firefox")
-      .usingServer(`http://${m[1]}`)
-      .setFirefoxOptions(options)
-      .build();
+    const session = new Builder().forBrowser("firefox").usingServer(`http://${m[1]}`).setFirefoxOptions(options).build();
+    this.driver = await withTimeout(session, START_TIMEOUT_MS, () => `${this.label}: Firefox opened no session within ${START_TIMEOUT_MS} ms:\n${this.geckodriver.tail()}`);
     await this.driver.manage().setTimeouts({ script: EXPECT_TIMEOUT_MS, pageLoad: EXPECT_TIMEOUT_MS });
     this.context = await this.driver.getWindowHandle();
     this.bidi = await this.driver.getBidi();
@@ -246,7 +243,7 @@ export class FirefoxUser {
   /** Ends the session, geckodriver and Firefox (killed if they linger), removes the profile. */
   async close() {
     if (this.driver) {
-      await Promise.race([this.driver.quit().catch(() => {}), delay(CLOSE_TIMEOUT_MS)]);
+      await withTimeout(this.driver.quit(), CLOSE_TIMEOUT_MS, () => "quit").catch(() => {});
       this.driver = undefined;
     }
     if (this.geckodriver) {
@@ -259,6 +256,20 @@ export class FirefoxUser {
     }
     if (this.profileRoot) rmSync(this.profileRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * `promise`, or a rejection with `message()` after `ms`; the timer never outlives it (and
+ * a late rejection of `promise` is ignored).
+ */
+function withTimeout(promise, ms, message) {
+  let timer;
+  const settled = Promise.resolve(promise);
+  settled.catch(() => {});
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), ms);
+  });
+  return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** In the page: whether `selector` matches an element that is rendered. */
