@@ -10,6 +10,7 @@ import path from "node:path";
 import { RESULTS_DIR, World } from "./support/browser.js";
 import { acceptCall, call, openConversation, waitForCallState, waitForIncomingCall, waitForOnlineList, waitForPlayingVideo } from "./support/app.js";
 import { LONG_NAME, RTL_NAME } from "./tests/calls-support.js";
+import { showView } from "./tests/layout-support.js";
 
 const OUT_DIR = path.resolve(process.argv[2] ?? path.join(RESULTS_DIR, "screenshots"));
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } };
@@ -26,6 +27,7 @@ try {
 
   for (const [size, viewport] of Object.entries(VIEWPORTS)) {
     for (const me of [a, b, c]) await me.page.setViewportSize(viewport);
+    await showView(a, "people");
     await call(a, b.email);
     await waitForIncomingCall(b, LONG_NAME);
     await shot(b, "incoming-call", size);
@@ -47,10 +49,12 @@ try {
     await a.page.click("#hang-up");
     await b.page.locator("#call-panel").waitFor({ state: "hidden", timeout: 10_000 }).catch(() => b.page.click("#hang-up"));
 
+    await showView(c, "people");
     await call(c, b.email);
     await waitForIncomingCall(b, "Zoë");
     await c.page.click("#hang-up");
     await b.page.locator("#incoming-call").waitFor({ state: "hidden" });
+    await showView(b, "chat");
     await openConversation(b, c.email);
     await b.page.locator("#chat-log li.chat-call-event").first().waitFor();
     await b.page.locator("#chat-log").scrollIntoViewIfNeeded();

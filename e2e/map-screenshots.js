@@ -10,6 +10,7 @@ import path from "node:path";
 import { RESULTS_DIR, World } from "./support/browser.js";
 import { listEntry, marker } from "./support/app.js";
 import { LOU, ME, STAN, VIEWPORTS, ZOE, clickMarker, mapSettled, openMe, startOthers } from "./tests/map-cast.js";
+import { showView } from "./tests/layout-support.js";
 
 const OUT_DIR = path.resolve(process.argv[2] ?? path.join(RESULTS_DIR, "screenshots"));
 
@@ -22,7 +23,7 @@ for (const size of Object.keys(VIEWPORTS)) {
     await startOthers(world);
     const me = await openMe(world, size);
     await me.page.waitForFunction(() => window.__meetmap.markersInView().length === 4);
-    await listEntry(me, STAN.email).and(me.page.locator(".stale")).waitFor();
+    await listEntry(me, STAN.email).and(me.page.locator(".stale")).waitFor({ state: "attached" });
     await mapSettled(me);
     await me.page.screenshot({ path: path.join(OUT_DIR, `map-everyone-${size}.png`) });
     await me.page.screenshot({ path: path.join(OUT_DIR, `map-everyone-${size}-full.png`), fullPage: true });
@@ -36,6 +37,9 @@ for (const size of Object.keys(VIEWPORTS)) {
     await me.page.screenshot({ path: path.join(OUT_DIR, `map-stale-${size}.png`) });
     await me.page.keyboard.press("Escape");
 
+    // On a phone the list is the People view; picking Lou brings the Map view back.
+    await showView(me, "people");
+    await me.page.screenshot({ path: path.join(OUT_DIR, `people-${size}.png`) });
     await listEntry(me, LOU.email).locator("button.user-locate").click();
     await me.page.locator(".leaflet-popup-content .popup-name", { hasText: "Lou" }).waitFor();
     await mapSettled(me);

@@ -58,7 +58,8 @@ export async function newUser(browser, options) {
 /**
  * A new user's browser context and page, before the app is opened. `storageState` (from
  * `context.storageState()`) starts it with another context's cookies and localStorage;
- * `viewport` (default 1280×800) and `touch` make it a phone.
+ * `viewport` (default 1280×800) and `touch` (a touch screen and a mobile viewport) make it
+ * a phone.
  */
 export async function openUser(browser, { email, name, room, position, label, storageState, viewport, touch }) {
   const permissions = ["camera", "microphone"];
@@ -68,6 +69,7 @@ export async function openUser(browser, { email, name, room, position, label, st
     geolocation: position ?? undefined,
     viewport: viewport ?? { width: 1280, height: 800 },
     hasTouch: !!touch,
+    isMobile: !!touch,
     storageState,
   });
   context.setDefaultTimeout(EXPECT_TIMEOUT_MS);

@@ -1,36 +1,13 @@
-// What the calls' tests share (not a test file): a user on a 390×844 touch screen, the
-// awkward names, and stubs that record the phone's vibration and the system notifications
-// of a tab that is made to look hidden.
+// What the calls' tests share (not a test file): a user on a 390×844 touch screen and the
+// awkward names (layout-support.js's), and stubs that record the phone's vibration and the
+// system notifications of a tab that is made to look hidden.
 
-import { EXPECT_TIMEOUT_MS, User } from "../support/browser.js";
+import { LONG_NAME, PHONE, phoneUser } from "./layout-support.js";
 
-/** 64 characters, no space: the longest name the protocol allows, in one word. */
-export const LONG_NAME = "Maximilian-Alexander-Friedrich-Wilhelm-von-Hohenzollern-Sigmarin";
+/** The phone user, the 64-character name and the phone's size are the layout tests' own. */
+export { LONG_NAME, PHONE, phoneUser };
 /** A right-to-left name with an emoji. */
 export const RTL_NAME = "نور الهدى 🌙";
-export const PHONE = { width: 390, height: 844 };
-
-/**
- * A logged-in user on a phone-sized touch screen (390×844), as `world.newUser` makes a
- * desktop one. Not `isMobile`: a page wider than the screen would then be zoomed out, which
- * is the layout's to prevent (its own tests); here the viewport stays 390 px.
- */
-export async function phoneUser(world, { email, name, room, position, label }) {
-  const permissions = ["camera", "microphone"];
-  if (position) permissions.push("geolocation");
-  const context = await world.browser.newContext({
-    permissions,
-    geolocation: position ?? undefined,
-    viewport: PHONE,
-    hasTouch: true,
-  });
-  context.setDefaultTimeout(EXPECT_TIMEOUT_MS);
-  const page = await context.newPage();
-  const user = new User({ context, page, email, name, room, label: label ?? `${email} (phone)` });
-  world.users.push(user);
-  await user.open(world.appUrl);
-  return user;
-}
 
 /** Records every `navigator.vibrate(pattern)` of `user`'s page in `window.__vibrations`. */
 export async function recordVibrations(user) {

@@ -5,7 +5,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
-import { EXPECT_TIMEOUT_MS, User } from "../support/browser.js";
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
@@ -25,22 +24,20 @@ export const NEXT_DOOR = { latitude: 48.85669, longitude: 2.3522 };
  * A user whose page is a phone (390×844, touch, mobile viewport), or `viewport` with a
  * mouse; logged in like `world.newUser`.
  */
-export async function phoneUser(world, { email, name, room, position, viewport = PHONE, touch = true }) {
-  const permissions = ["camera", "microphone"];
-  if (position) permissions.push("geolocation");
-  const context = await world.browser.newContext({
-    permissions,
-    geolocation: position ?? undefined,
-    viewport,
-    hasTouch: touch,
-    isMobile: touch,
-  });
-  context.setDefaultTimeout(EXPECT_TIMEOUT_MS);
-  const page = await context.newPage();
-  const user = new User({ context, page, email, name, room, label: `${email} (${viewport.width}px)` });
-  world.users.push(user);
-  await user.open(world.appUrl);
-  return user;
+export async function phoneUser(world, { email, name, room, position, label, viewport = PHONE, touch = true }) {
+  return world.newUser({ email, name, room, position, viewport, touch, label: label ?? `${email} (${viewport.width}px)` });
+}
+
+/**
+ * Shows `view` by its tab on a phone (a tap on a touch screen, else a click); on a wider
+ * screen, where every view shows and there is no tab bar, nothing.
+ */
+export async function showView(user, view) {
+  const tab = user.page.locator(`#tab-${view}`);
+  if (!(await tab.isVisible())) return;
+  const touch = await user.page.evaluate(() => navigator.maxTouchPoints > 0);
+  await (touch ? tab.tap() : tab.click());
+  await user.page.locator(`#app[data-view="${view}"]`).waitFor({ state: "attached" });
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   horizontalOverflow,
   namesNotEllipsised,
   onScreen,
+  showView,
   phoneUser,
   smallTargets,
 } from "./layout-support.js";
@@ -51,12 +52,6 @@ async function phoneSend(user, text, to = null) {
   await user.page.locator('#app[data-view="chat"]').waitFor({ state: "attached" });
   await user.page.fill("#chat-input", text);
   await user.page.locator("#chat-send").tap();
-}
-
-/** Shows `view` by its tab (a tap on a phone). */
-async function showView(user, view) {
-  await user.page.locator(`#tab-${view}`).tap();
-  await user.page.locator(`#app[data-view="${view}"]`).waitFor({ state: "attached" });
 }
 
 scenario("phone: long, right-to-left and emoji names scroll nothing sideways at 320, 390 and 768 px", async (world) => {

@@ -91,7 +91,13 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   });
   // On a phone, the chat comes to the front whenever a conversation is opened, and what it
   // shows counts as read once it is in front.
-  views = new Views({ onShow: (view) => view === "chat" && chat.seen() });
+  // The Call tab shows the whole call, also after it was minimised to a bar.
+  views = new Views({
+    onShow: (view) => {
+      if (view === "chat") chat.seen();
+      if (view === "call") calls.showWhole();
+    },
+  });
   setUpTopbarMenu();
   calls.on("missed", (event) => chat.recordCall(event));
   calls.on("open-conversation", (email) => chat.open(email));

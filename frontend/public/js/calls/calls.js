@@ -81,6 +81,11 @@ export class Calls extends Emitter {
     return this.#session.inCall;
   }
 
+  /** The call panel shown whole again, not as a bar (a phone's Call tab brings it back). */
+  showWhole() {
+    this.#view.setMinimised(false);
+  }
+
   /** The ringtone's state, for the tests (see `Ringtone.state`). */
   ringtoneState() {
     return this.#alert.ringtoneState();

@@ -1,7 +1,8 @@
 // The phone's views: under 720 px one of the map, the people, the chat and the call at a
 // time (`#app[data-view]`), chosen in the tab bar (#view-tabs). The Chat tab mirrors the
 // unread total, the People tab the online count; the Call tab shows while #call-panel
-// does, and a call that starts comes to the front. On wider screens every view shows.
+// does, and a call that starts comes to the front. A call minimised to a bar goes back to
+// the view before it (the bar stays above the tabs). On wider screens every view shows.
 
 import { byId } from "../ui.js";
 
@@ -55,10 +56,19 @@ export class Views {
     this.#onShow(view);
   }
 
-  /** The Call tab follows the call panel: shown with it, and in front when a call starts. */
+  /**
+   * The Call tab follows the call panel: shown with it, and in front when a call starts;
+   * minimised to a bar, the call leaves the front to the view before it, and comes back
+   * when the bar is opened again.
+   */
   #followCall(panel, tab) {
+    let wasBar = false;
     const sync = () => {
       const on = !panel.hidden;
+      const bar = on && panel.dataset.minimised === "true";
+      if (bar && this.#current === "call") this.show(this.#beforeCall);
+      else if (on && wasBar && !bar && this.#current !== "call") this.show("call");
+      wasBar = bar;
       if (on === !tab.hidden) return;
       tab.hidden = !on;
       if (on) this.show("call");
@@ -66,7 +76,7 @@ export class Views {
         this.show(this.#beforeCall);
       }
     };
-    new MutationObserver(sync).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
+    new MutationObserver(sync).observe(panel, { attributes: true, attributeFilter: ["hidden", "data-minimised"] });
     sync();
   }
 }
