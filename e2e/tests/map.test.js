@@ -24,6 +24,7 @@ import {
   overlaps,
   startOthers,
 } from "./map-cast.js";
+import { showView } from "./layout-support.js";
 
 assert.equal([...LONG_NAME].length, 64);
 
@@ -38,7 +39,9 @@ for (const size of Object.keys(VIEWPORTS)) {
     // The first view holds every marker, London too (not zoom 14 on yourself).
     await me.page.waitForFunction((n) => window.__meetmap.markersInView().length === n, 4);
 
-    // Distance from me and the age, in the list (and stale for Stan only).
+    // Distance from me and the age, in the list (and stale for Stan only); on a phone the
+    // list is the People view.
+    await showView(me, "people");
     await listEntry(me, ZOE.email).locator(".user-meta", { hasText: /^10 m away · updated just now$/ }).waitFor();
     await listEntry(me, LOU.email).locator(".user-meta", { hasText: /^344 km away · / }).waitFor();
     await listEntry(me, STAN.email).and(me.page.locator(".stale")).waitFor();
@@ -48,6 +51,7 @@ for (const size of Object.keys(VIEWPORTS)) {
     }
     assert.equal(await listEntry(me, RITA.email).locator(".user-meta").textContent(), "", "no place, no words");
     await listEntry(me, RITA.email).locator(".user-position-missing").waitFor();
+    await showView(me, "map");
 
     // Each person on the map can be clicked on their own, however close; Stan's marker is
     // faded with its age, the live ones are not.
@@ -99,7 +103,9 @@ for (const size of Object.keys(VIEWPORTS)) {
     );
     assert.equal(tabStops, 0, "markers are not tab stops");
 
-    // Picking Lou in the list (by tap or click) flies there and opens the popup.
+    // Picking Lou in the list (by tap or click) flies there and opens the popup (on a
+    // phone, the Map view comes to the front).
+    await showView(me, "people");
     await listEntry(me, LOU.email).locator("button.user-locate").click();
     await me.page.locator(".leaflet-popup-content .popup-name", { hasText: "Lou" }).waitFor();
     await mapSettled(me);
@@ -109,6 +115,7 @@ for (const size of Object.keys(VIEWPORTS)) {
     await me.page.locator(".leaflet-popup").waitFor({ state: "detached" });
 
     // Picked while the map is hidden (as on a phone's People tab): shown once the map shows.
+    await showView(me, "people");
     await me.page.evaluate(() => (document.querySelector(".map-area").hidden = true));
     await listEntry(me, STAN.email).locator("button.user-locate").click();
     await me.page.evaluate(() => (document.querySelector(".map-area").hidden = false));
@@ -117,6 +124,7 @@ for (const size of Object.keys(VIEWPORTS)) {
     await me.page.locator(".leaflet-popup").waitFor({ state: "detached" });
 
     // From the keyboard: Enter on Zoë's row, focus in her popup, Escape back to the row.
+    await showView(me, "people");
     const zoeRow = listEntry(me, ZOE.email).locator("button.user-locate");
     await zoeRow.focus();
     await me.page.keyboard.press("Enter");
@@ -127,6 +135,7 @@ for (const size of Object.keys(VIEWPORTS)) {
     assert.ok(await zoeRow.evaluate((b) => document.activeElement === b), "focus is back on Zoë's row");
 
     // Lou's marker dragged to the top-left corner: its popup does not open under the controls.
+    await showView(me, "people");
     await listEntry(me, LOU.email).locator("button.user-locate").click();
     await me.page.locator(".leaflet-popup").waitFor();
     await me.page.keyboard.press("Escape");

@@ -124,7 +124,11 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   let accuracyM = null;
   createMap(byId("map"), byId("map-note"), config, {
     places,
-    actions: { onCall: (email) => calls.call(email), onMessage: (email) => chat.open(email) },
+    actions: {
+      onCall: (email) => calls.call(email),
+      onMessage: (email) => chat.open(email),
+      onFocusBack: (element) => views.showViewOf(element),
+    },
   }).then((view) => {
     mapView = view;
     view.setAccuracy(accuracyM);

@@ -7,11 +7,12 @@ import { loadLeaflet } from "./map/loader.js";
 
 /**
  * Creates the map view in `container`. `places` describes each person's distance and age
- * (people/places.js); `actions` is `{ onCall(email), onMessage(email) }`, used by the
- * markers' popups. Resolves to a view with `upsert(user, isSelf)`, `remove(email)`,
- * `refreshPlaces()`, `setAccuracy(metres)`, `focus(email, { fromKeyboard })`,
- * `markerPositions()`, `markersInView()` and `available`; without Leaflet the same view
- * keeps no markers and `note` (an element) explains why.
+ * (people/places.js); `actions` is `{ onCall(email), onMessage(email) }` for the markers'
+ * popups, and `onFocusBack(element)` before the focus goes back from a popup. Resolves to
+ * a view with `upsert(user, isSelf)`, `remove(email)`, `refreshPlaces()`,
+ * `setAccuracy(metres)`, `focus(email, { fromKeyboard })`, `markerPositions()`,
+ * `markersInView()` and `available`; without Leaflet the same view keeps no markers and
+ * `note` (an element) explains why.
  */
 export async function createMap(container, note, config, { places, actions }) {
   const L = await loadLeaflet();

@@ -105,9 +105,11 @@ export class PresenceNotices {
       if (state === "online") {
         clearTimeout(this.#knownTimer);
         if (this.#known) this.#knownTimer = setTimeout(() => (this.#known = null), RECONNECT_GRACE_MS);
-      } else if (!this.#known) {
+      } else {
+        // Everyone known when this drop began counts, also those who came since the last
+        // drop's grace began (a drop soon after the first connection, or after another).
         clearTimeout(this.#knownTimer);
-        this.#known = new Set(presence.all().map((u) => u.email));
+        this.#known = new Set([...(this.#known ?? []), ...presence.all().map((u) => u.email)]);
       }
     });
   }

@@ -56,6 +56,12 @@ export class Views {
     this.#onShow(view);
   }
 
+  /** Brings to the front the view holding `element` (its tab's `aria-controls`), if any. */
+  showViewOf(element) {
+    const tab = this.#tabs.find((t) => byId(t.getAttribute("aria-controls"))?.contains(element));
+    if (tab) this.show(tab.dataset.view);
+  }
+
   /**
    * The Call tab follows the call panel: shown with it, and in front when a call starts;
    * minimised to a bar, the call leaves the front to the view before it, and comes back

@@ -41,7 +41,10 @@ export class LeafletMap {
   /** The element focused before a popup was opened from the keyboard, focused again on close. */
   #returnFocus = null;
 
-  /** `places` answers `describe(email)` (people/places.js); `actions` the popups' buttons. */
+  /**
+   * `places` answers `describe(email)` (people/places.js); `actions` the popups' buttons,
+   * and `onFocusBack(element)` before the focus goes back to where a popup was opened from.
+   */
   constructor(L, container, { tiles, places, actions }) {
     this.#L = L;
     this.#actions = actions;
@@ -258,7 +261,10 @@ export class LeafletMap {
     const back = this.#returnFocus;
     this.#returnFocus = null;
     const lost = document.activeElement === document.body || this.#map.getContainer().contains(document.activeElement);
-    if (back?.isConnected && lost) back.focus();
+    if (!back?.isConnected || !lost) return;
+    // On a phone the row may be in a view behind the map's: that view comes to the front.
+    this.#actions.onFocusBack?.(back);
+    back.focus();
   }
 
   #queueFit() {

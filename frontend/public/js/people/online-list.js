@@ -52,9 +52,11 @@ export class OnlineList {
     const li = el("li", { class: isSelf ? "online-user self" : "online-user", "data-email": user.email });
     const avatar = el("span", { class: "avatar", "aria-hidden": "true" });
     avatar.style.setProperty("--person", colourOf(user.email));
+    // The button's name is what it shows (WCAG's label in name), after what it does.
     const who = el(
       "span",
       { class: "who" },
+      el("span", { class: "user-locate-what visually-hidden" }),
       el("span", { class: "user-name" }),
       isSelf ? el("span", { class: "user-you", text: "(you)" }) : null,
       el("span", { class: "user-meta" }),
@@ -111,7 +113,7 @@ export class OnlineList {
     li.classList.toggle("stale", place.stale);
     const locate = li.querySelector("button.user-locate");
     locate.disabled = noPosition;
-    locate.setAttribute("aria-label", noPosition ? `${user.name}, no location shared` : `Show ${user.name} on the map${place.summary ? `, ${place.summary}` : ""}`);
+    li.querySelector(".user-locate-what").textContent = noPosition ? "" : "Show on the map: ";
     const inCall = this.#actions.inCall(user);
     toggleBadge(badges, "user-in-call", inCall, "in a call");
     toggleBadge(badges, "user-position-missing", noPosition, "no location");
