@@ -35,6 +35,10 @@ const CHROMIUM_ARGS = [
   "--autoplay-policy=no-user-gesture-required",
 ];
 
+/** The two screens of the issue: a phone (with touch) and a desktop, in CSS pixels. */
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
 /** Launches Chromium (CHROMIUM_PATH, else /usr/bin/chromium) with a fresh profile. */
 export async function launchBrowser() {
   const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -67,7 +71,7 @@ export async function openUser(browser, { email, name, room, position, label, st
   const context = await browser.newContext({
     permissions,
     geolocation: position ?? undefined,
-    viewport: viewport ?? { width: 1280, height: 800 },
+    viewport: viewport ?? DESKTOP,
     hasTouch: !!touch,
     isMobile: !!touch,
     storageState,

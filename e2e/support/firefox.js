@@ -10,13 +10,12 @@ import { setTimeout as delay } from "node:timers/promises";
 import { Builder, By } from "selenium-webdriver";
 import firefox from "selenium-webdriver/firefox.js";
 
-import { EXPECT_TIMEOUT_MS } from "./browser.js";
+import { DESKTOP, EXPECT_TIMEOUT_MS, PHONE } from "./browser.js";
 import { FIREFOX_ENV, FIREFOX_PATH, firefoxMissing, geckodriverPath, preferences, profileTemplate } from "./firefox-profile.js";
 import { Server, cleanEnv } from "./servers.js";
 
-/** The two screens of the issue: a phone (with touch) and a desktop, in CSS pixels. */
-export const PHONE = { width: 390, height: 844 };
-export const DESKTOP = { width: 1280, height: 800 };
+/** The two screens of the issue (browser.js's), for the Firefox tests too. */
+export { DESKTOP, PHONE };
 
 /** How often a wait asks the page again: WebDriver has no "wait for" of its own. */
 const POLL_MS = 100;

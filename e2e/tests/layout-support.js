@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
+import { DESKTOP, PHONE } from "../support/browser.js";
 
-export const PHONE = { width: 390, height: 844 };
-export const DESKTOP = { width: 1280, height: 800 };
+export { DESKTOP, PHONE };
 
 /** 64 characters (the longest name allowed), no space to break at. */
 export const LONG_NAME = "Maximilian-Alexander-Friedrich-Wilhelm-von-Hohenzollern-Sigmarin";

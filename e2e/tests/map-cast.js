@@ -3,39 +3,30 @@
 // without a location, a friend 344 km away, a stale position), the user's page at a
 // phone's or a desktop's size, and clicking a person's marker through the clusters.
 
-import { EXPECT_TIMEOUT_MS, User } from "../support/browser.js";
+import { DESKTOP, PHONE } from "../support/browser.js";
 import { marker } from "../support/app.js";
+import { LONG_NAME, NEXT_DOOR, PARIS } from "./layout-support.js";
 
-export const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-/** About 10 m north of PARIS. */
-export const NEXT_DOOR = { latitude: 48.85669, longitude: 2.3522 };
+/** The layout tests' places and long name, beside the map's own. */
+export { LONG_NAME, NEXT_DOOR, PARIS };
 export const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
 export const LONDON = { latitude: 51.5074, longitude: -0.1278 };
 
-export const LONG_NAME = "Maximilian-Alexander-Friedrich-Wilhelm-von-Hohenzollern-Sigmarin";
 export const ME = { email: "max@example.com", name: LONG_NAME, room: "team" };
 export const ZOE = { email: "zoe@example.com", name: "Zoë 👋", ...NEXT_DOOR };
 export const LOU = { email: "lou@example.com", name: "Lou", ...LONDON };
 export const STAN = { email: "stan@example.com", name: "Stan", ...LOUVRE };
 export const RITA = { email: "rita@example.com", name: "ريتا الحسيني", latitude: null, longitude: null };
 
+/** The two sizes: a phone with touch, a desktop with a mouse. */
 export const VIEWPORTS = {
-  phone: { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true },
-  desktop: { viewport: { width: 1280, height: 800 } },
+  phone: { viewport: PHONE, touch: true },
+  desktop: { viewport: DESKTOP, touch: false },
 };
 
 /** A page of the app as `ME`, in a context of the given size, at PARIS ± `accuracy` m. */
 export async function openMe(world, size, accuracy = 150) {
-  const context = await world.browser.newContext({
-    ...VIEWPORTS[size],
-    permissions: ["geolocation", "camera", "microphone"],
-    geolocation: { ...PARIS, accuracy },
-  });
-  context.setDefaultTimeout(EXPECT_TIMEOUT_MS);
-  const user = new User({ context, page: await context.newPage(), ...ME, label: `max-${size}` });
-  world.users.push(user);
-  await user.open(world.appUrl);
-  return user;
+  return world.newUser({ ...ME, ...VIEWPORTS[size], position: { ...PARIS, accuracy }, label: `max-${size}` });
 }
 
 /**
