@@ -24,7 +24,7 @@ frontend *ARGS:
     cargo run -p frontend -- {{ARGS}}
 
 # Every test of the workspace, the browser app's codec, then the browser tests (e2e/, needs
-# Node.js and Chromium).
+# Node.js, Chromium, Firefox ESR and geckodriver).
 test:
     {{just_executable()}} cycles
     cargo test --workspace --all-targets
@@ -37,17 +37,30 @@ test:
 js-test:
     node --test frontend/tests/js/
 
-# Only the browser tests: both servers built, driven through Chromium (CHROMIUM_PATH).
+# Only the browser tests: both servers built, driven through Chromium (CHROMIUM_PATH) and
+# Firefox ESR over geckodriver (FIREFOX_PATH, GECKODRIVER_PATH).
 e2e:
     cargo build -p backend -p frontend
     {{just_executable()}} _deps
-    [ -d e2e/node_modules ] || npm ci --prefix e2e
+    {{just_executable()}} _e2e-deps
     npm test --prefix e2e
 
-# The browser app's npm packages (Leaflet), when missing.
+# Only the Firefox browser tests (e2e/tests/firefox*.test.js).
+e2e-firefox:
+    cargo build -p backend -p frontend
+    {{just_executable()}} _deps
+    {{just_executable()}} _e2e-deps
+    npm run firefox --prefix e2e
+
+# The browser tests' npm packages (playwright-core, selenium-webdriver, axe-core), when one is missing.
+[private]
+_e2e-deps:
+    if ! npm ls --prefix e2e >/dev/null 2>&1; then npm ci --prefix e2e; fi
+
+# The browser app's npm packages (Leaflet, Leaflet.markercluster), when any is missing.
 [private]
 _deps:
-    if [ -f frontend/package.json ] && [ ! -d frontend/node_modules ]; then npm ci --prefix frontend; fi
+    if [ -f frontend/package.json ] && ! npm ls --prefix frontend >/dev/null 2>&1; then npm ci --prefix frontend; fi
 
 # No two modules of a crate (or of the browser app) import each other, directly or not.
 cycles:

@@ -35,6 +35,10 @@ const CHROMIUM_ARGS = [
   "--autoplay-policy=no-user-gesture-required",
 ];
 
+/** The two screens of the issue: a phone (with touch) and a desktop, in CSS pixels. */
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
 /** Launches Chromium (CHROMIUM_PATH, else /usr/bin/chromium) with a fresh profile. */
 export async function launchBrowser() {
   const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -57,15 +61,19 @@ export async function newUser(browser, options) {
 
 /**
  * A new user's browser context and page, before the app is opened. `storageState` (from
- * `context.storageState()`) starts it with another context's cookies and localStorage.
+ * `context.storageState()`) starts it with another context's cookies and localStorage;
+ * `viewport` (default 1280×800) and `touch` (a touch screen and a mobile viewport) make it
+ * a phone.
  */
-export async function openUser(browser, { email, name, room, position, label, storageState }) {
+export async function openUser(browser, { email, name, room, position, label, storageState, viewport, touch }) {
   const permissions = ["camera", "microphone"];
   if (position) permissions.push("geolocation");
   const context = await browser.newContext({
     permissions,
     geolocation: position ?? undefined,
-    viewport: { width: 1280, height: 800 },
+    viewport: viewport ?? DESKTOP,
+    hasTouch: !!touch,
+    isMobile: !!touch,
     storageState,
   });
   context.setDefaultTimeout(EXPECT_TIMEOUT_MS);
@@ -76,6 +84,7 @@ export async function openUser(browser, { email, name, room, position, label, st
 /** One person in the app: their page, and what their page logged and received. */
 export class User {
   constructor({ context, page, email, name, room, label }) {
+    this.browser = "chromium";
     this.context = context;
     this.page = page;
     this.email = email;
@@ -154,6 +163,51 @@ export class User {
     await this.context.setGeolocation(position);
   }
 
+  // The browser-neutral actions and waits of portable.js, as firefox.js has them too.
+
+  async goto(url) {
+    await this.page.goto(url);
+  }
+
+  /** `fn(arg)` run in the page; resolves with what it returns. */
+  async evaluate(fn, arg) {
+    return this.page.evaluate(fn, arg);
+  }
+
+  /** Waits until `fn(arg)` in the page is truthy; resolves with it. `what` names it on failure. */
+  async waitUntil(fn, arg, what, timeoutMs = EXPECT_TIMEOUT_MS) {
+    try {
+      const handle = await this.page.waitForFunction(fn, arg, { timeout: timeoutMs });
+      return await handle.jsonValue();
+    } catch (err) {
+      throw new Error(`${this.label}: waited ${timeoutMs} ms for ${what}\n${err.message}`);
+    }
+  }
+
+  async waitVisible(selector) {
+    await this.page.locator(selector).first().waitFor({ state: "visible" });
+  }
+
+  async waitHidden(selector) {
+    await this.page.locator(selector).first().waitFor({ state: "hidden" });
+  }
+
+  async click(selector) {
+    await this.page.locator(selector).first().click();
+  }
+
+  async fill(selector, text) {
+    await this.page.locator(selector).first().fill(text);
+  }
+
+  async reload() {
+    await this.page.reload();
+  }
+
+  async close() {
+    await this.context.close().catch(() => {});
+  }
+
   /** The types of the frames this page received. */
   receivedTypes() {
     return this.frames.filter((f) => f.dir === "in").map((f) => f.type);
@@ -207,10 +261,8 @@ export class World {
         user.console.push(`[e2e] screenshot failed: ${err.message}`);
       }
       writeFileSync(`${base}.console.log`, user.console.join("\n") + "\n");
-      writeFileSync(
-        `${base}.frames.log`,
-        user.frames.map((f) => `${f.dir} ${f.data}`).join("\n") + "\n",
-      );
+      const frames = user.browser === "firefox" ? ["(WebDriver shows no WebSocket frames)"] : user.frames.map((f) => `${f.dir} ${f.data}`);
+      writeFileSync(`${base}.frames.log`, frames.join("\n") + "\n");
     }
     if (this.servers) {
       const logs = this.servers.logs();
@@ -226,17 +278,19 @@ export class World {
   }
 }
 
+/** A folder name for `text`: at most 80 characters, its start and its end (a browser pairing). */
 function slug(text) {
-  return text.replace(/[^a-zA-Z0-9@._-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80);
+  const s = text.replace(/[^a-zA-Z0-9@._-]+/g, "-").replace(/^-+|-+$/g, "");
+  return s.length <= 80 ? s : `${s.slice(0, 56)}--${s.slice(-22)}`;
 }
 
 /**
- * A test with a fresh {@link World}: `fn(world, t)`. On failure every page is
- * screenshotted into test-results/ before the world is closed.
+ * A test with a fresh {@link World} (or a `WorldClass` derived from it): `fn(world, t)`.
+ * On failure every page is screenshotted into test-results/ before the world is closed.
  */
-export function scenario(title, fn, { timeout = 90_000, appEnv, backendArgs } = {}) {
+export function scenario(title, fn, { timeout = 90_000, appEnv, backendArgs, WorldClass = World } = {}) {
   test(title, { timeout }, async (t) => {
-    const world = new World(title);
+    const world = new WorldClass(title);
     try {
       await world.start({ appEnv, backendArgs });
       await fn(world, t);

@@ -37,7 +37,9 @@ const running = new Set();
 function killAll() {
   for (const child of running) {
     try {
-      child.kill("SIGKILL");
+      // A child spawned `detached` leads a process group (geckodriver and its Firefox).
+      if (child.killGroup) process.kill(-child.pid, "SIGKILL");
+      else child.kill("SIGKILL");
     } catch {
       // Already gone.
     }
@@ -53,7 +55,7 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
 }
 
 /** The environment without any MEETMAP_* setting of the developer's shell. */
-function cleanEnv(extra) {
+export function cleanEnv(extra) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith("MEETMAP_")) env[key] = value;
@@ -64,7 +66,7 @@ function cleanEnv(extra) {
 /**
  * One started binary: its process, everything it logged, and the address it listens on.
  */
-class Server {
+export class Server {
   constructor(name, child) {
     this.name = name;
     this.child = child;

@@ -2,7 +2,7 @@
 //!
 //! Codemap, from the entry down (a module imports only from the ones below it):
 //! - `lib.rs`: [`run`], the accept loop, one task per connection, graceful shutdown.
-//! - `routes`: method check and dispatch (`/config.json`, the `/vendor/leaflet/` mount,
+//! - `routes`: method check and dispatch (`/config.json`, the `/vendor/` mounts,
 //!   the public folder), and the headers every answer gets on its way out.
 //! - `security`: the headers every response carries: Content-Security-Policy (built from
 //!   the tile and WebSocket URLs), `nosniff`, referrer, permissions, opener and framing.
@@ -173,17 +173,17 @@ async fn site_at_start(config: &Config) -> Result<Site, StartError> {
             dir: config.public_dir.clone(),
             source,
         })?;
-    let leaflet_dist = config.vendor_dir.join("leaflet").join("dist");
-    if tokio::fs::metadata(leaflet_dist.join("leaflet.js"))
-        .await
-        .is_err()
-    {
-        warn!(
-            "leaflet is not installed in {}: the app runs without its map (run `npm ci` in frontend/)",
-            leaflet_dist.display()
-        );
+    for mount in routes::VENDOR_MOUNTS {
+        let dist = mount.dist(&config.vendor_dir);
+        if tokio::fs::metadata(&dist).await.is_err() {
+            warn!(
+                "{} is not installed in {}: the app runs without it (run `npm ci` in frontend/)",
+                mount.package,
+                dist.display()
+            );
+        }
     }
-    Ok(Site::new(root, leaflet_dist, config))
+    Ok(Site::new(root, config))
 }
 
 /// What the accept loop hands every connection.

@@ -1,4 +1,4 @@
-//! Request dispatch: the method check, `/config.json`, the Leaflet mount, static files, and
+//! Request dispatch: the method check, `/config.json`, the vendor mounts, static files, and
 //! the headers every response carries (the security headers of `security`).
 
 use std::path::PathBuf;
@@ -17,18 +17,39 @@ use crate::security::SecurityHeaders;
 /// Seconds a client refused for a full server is told to wait (`Retry-After`).
 const RETRY_AFTER_SECONDS: &str = "5";
 
-/// URL folder of the read-only mount of Leaflet's `dist/` folder.
-const LEAFLET_PREFIX: [&str; 2] = ["vendor", "leaflet"];
+/// The URL folder of the read-only mounts of npm packages' `dist/` folders.
+const VENDOR_FOLDER: &str = "vendor";
+
+/// The npm packages served read-only: the URL folder under `/vendor/` and the package's
+/// folder in the vendor folder (its `dist/` is what is served). Leaflet first: the app
+/// needs it for a map; the marker clusters are an extra the map works without.
+pub(crate) const VENDOR_MOUNTS: [VendorMount; 2] = [
+    VendorMount {
+        url: "leaflet",
+        package: "leaflet",
+    },
+    VendorMount {
+        url: "markercluster",
+        package: "leaflet.markercluster",
+    },
+];
+
+/// One npm package's `dist/` served at `/vendor/<url>/`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VendorMount {
+    pub(crate) url: &'static str,
+    pub(crate) package: &'static str,
+}
 
 /// What every connection task shares; immutable after startup, so there is no lock.
 #[derive(Debug)]
 pub(crate) struct Site {
     /// The canonical public folder; every served file's canonical path starts with it.
     root: PathBuf,
-    /// Leaflet's `dist/` in the vendor folder, served at `/vendor/leaflet/`. Not
-    /// canonicalized at startup: it may be missing (the app then runs without the map) or
-    /// be installed while the server runs.
-    leaflet_dist: PathBuf,
+    /// Each `VENDOR_MOUNTS` package's `dist/` in the vendor folder, served at
+    /// `/vendor/<url>/`, in the same order. Not canonicalized at startup: a package may be
+    /// missing (the app then runs without it) or be installed while the server runs.
+    vendor_dists: Vec<PathBuf>,
     /// The `/config.json` document, rendered once at startup.
     config_json: Bytes,
     /// The security headers of every response, prepared once at startup.
@@ -36,15 +57,36 @@ pub(crate) struct Site {
 }
 
 impl Site {
-    /// The site for `config`, serving the canonical public folder `root` and Leaflet's
-    /// `dist/` from `leaflet_dist`: `/config.json` and the security headers prepared now.
-    pub(crate) fn new(root: PathBuf, leaflet_dist: PathBuf, config: &Config) -> Site {
+    /// The site for `config`, serving the canonical public folder `root` and each vendor
+    /// package's `dist/` from `config.vendor_dir`: `/config.json` and the security headers
+    /// prepared now.
+    pub(crate) fn new(root: PathBuf, config: &Config) -> Site {
         Site {
             root,
-            leaflet_dist,
+            vendor_dists: VENDOR_MOUNTS
+                .iter()
+                .map(|mount| mount.dist(&config.vendor_dir))
+                .collect(),
             config_json: runtime_config::render(config),
             security: SecurityHeaders::new(config),
         }
+    }
+}
+
+impl Site {
+    /// The vendor folder a path lies in, and the path below it.
+    fn mount_of(&self, path: &RequestPath) -> Option<(&PathBuf, RequestPath)> {
+        VENDOR_MOUNTS
+            .iter()
+            .zip(&self.vendor_dists)
+            .find_map(|(mount, dist)| Some((dist, path.strip_prefix(&[VENDOR_FOLDER, mount.url])?)))
+    }
+}
+
+impl VendorMount {
+    /// The package's `dist/` folder in the vendor folder `vendor_dir`.
+    pub(crate) fn dist(&self, vendor_dir: &std::path::Path) -> PathBuf {
+        vendor_dir.join(self.package).join("dist")
     }
 }
 
@@ -61,8 +103,8 @@ pub(crate) async fn handle(req: Request<Incoming>, site: &Site, conn: u64) -> Re
         runtime_config::response(&site.config_json)
     } else {
         match RequestPath::parse(path) {
-            Ok(request_path) => match request_path.strip_prefix(&LEAFLET_PREFIX) {
-                Some(inner) => files::serve_mount(&site.leaflet_dist, &inner, &req, conn).await,
+            Ok(request_path) => match site.mount_of(&request_path) {
+                Some((dist, inner)) => files::serve_mount(dist, &inner, &req, conn).await,
                 None => files::serve(&site.root, &request_path, &req, conn).await,
             },
             Err(Rejection::Malformed(why)) => {

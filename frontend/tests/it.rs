@@ -4,6 +4,8 @@
 mod caps;
 #[path = "it/open_files.rs"]
 mod open_files;
+#[path = "it/pwa.rs"]
+mod pwa;
 #[path = "it/security.rs"]
 mod security;
 #[path = "it/support.rs"]

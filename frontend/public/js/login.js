@@ -1,6 +1,7 @@
 // The login form: prefilled from the remembered identity or a refused login, checked as the
 // server will check it, the optional link code (a new device of a user signed in
-// elsewhere), and why the server refused the last login.
+// elsewhere), and why the server refused the last login. An error names its field
+// (`aria-invalid`, `aria-describedby`) and goes once that field is fixed.
 
 import { forgetIdentity, loadIdentity, loadToken, roomFromUrl, saveIdentity, validateIdentity } from "./identity.js";
 import { byId } from "./ui.js";
@@ -12,6 +13,21 @@ const LOGIN_PREFILL_KEY = "meetmap.loginPrefill";
 
 /** The refusals after which a link code from the user's other device is the way in. */
 const LINK_CODE_HELPS = ["emailClaimed", "emailInUse", "invalidLinkCode"];
+
+/** The field a refusal is about, by reason; the others are about no one field. */
+const REFUSAL_FIELDS = {
+  accessDenied: "login-access-code",
+  emailClaimed: "login-link-code",
+  emailInUse: "login-link-code",
+  invalidLinkCode: "login-link-code",
+  emailConfusable: "login-email",
+};
+
+/** Valid stand-ins, to check one field at a time with the identity's own rules. */
+const VALID_FIELDS = { email: "a@b", name: "a", room: "a" };
+
+/** The error shown: `{ field, check }` (`check(value)` is true once the field is fixed), or null. */
+let shownError = null;
 
 const ADD_THIS_DEVICE =
   "To use it here too, choose “Add a device” there and type the code it shows into “Link code”.";
@@ -58,14 +74,17 @@ export function setUpLogin(configLoaded, startSession) {
       room: byId("login-room").value,
     });
     if (error) {
-      showLoginError(error);
+      showLoginError(error, fieldAtFault());
       return;
     }
     const accessCode = byId("login-access-code").value;
     const linkCode = byId("login-link-code").value.trim();
     // A link code or this browser's device token stands for the code.
     if (accessCodeRequired && !accessCode && !linkCode && !loadToken(identity.email)) {
-      showLoginError("This server needs an access code.");
+      showLoginError("This server needs an access code.", {
+        id: "login-access-code",
+        fixed: () => byId("login-access-code").value !== "" || byId("login-link-code").value.trim() !== "",
+      });
       return;
     }
     saveIdentity(identity);
@@ -79,23 +98,31 @@ export function setUpLogin(configLoaded, startSession) {
     startSession(identity, {});
     return;
   }
+  byId("login-form").addEventListener("input", (event) => {
+    if (shownError && event.target.id === shownError.id && shownError.fixed()) showLoginError("");
+  });
   showLogin();
   const refusal = readOnce(LOGIN_REFUSAL_KEY);
-  showLoginError(typeof refusal?.text === "string" ? refusal.text : "");
-  if (LINK_CODE_HELPS.includes(refusal?.reason)) {
-    showLinkCode();
-    byId("login-link-code").focus();
-  } else {
-    byId(byId("login-email").value ? "login-name" : "login-email").focus();
-  }
+  if (LINK_CODE_HELPS.includes(refusal?.reason)) showLinkCode();
+  const fieldId = Object.hasOwn(REFUSAL_FIELDS, refusal?.reason) ? REFUSAL_FIELDS[refusal.reason] : null;
+  // The server judged the field: any change to it may be the fix.
+  const initial = byId(fieldId ?? "login-email").value;
+  const field = fieldId ? { id: fieldId, fixed: () => byId(fieldId).value !== initial } : null;
+  showLoginError(typeof refusal?.text === "string" ? refusal.text : "", field);
+  if (!field) byId(byId("login-email").value ? "login-name" : "login-email").focus();
 }
 
-/** Hides the form for the app. */
+/**
+ * Hides the form for the app. The focus, when it was in the form, goes into the app (else
+ * it would fall to the page); after a reload it stays at the start, before the skip link.
+ */
 export function hideLogin() {
+  const fromForm = byId("login-view").contains(document.activeElement);
   showLoginError("");
   byId("login-form").hidden = true;
   byId("login-view").hidden = true;
   byId("app").hidden = false;
+  if (fromForm) byId("main").focus({ preventScroll: true });
 }
 
 /**
@@ -132,10 +159,42 @@ function showLinkCode() {
   byId("login-link-toggle").hidden = true;
 }
 
-function showLoginError(text) {
+/**
+ * Shows `text` in #login-error ("" hides it). `field`, `{ id, fixed() }`, is the input it
+ * is about: marked invalid, described by the error and focused, until `fixed()` says so.
+ */
+function showLoginError(text, field = null) {
   const node = byId("login-error");
   node.textContent = text;
   node.hidden = !text;
+  if (shownError) {
+    const old = byId(shownError.id);
+    old.removeAttribute("aria-invalid");
+    setDescribedBy(old, false);
+  }
+  shownError = text && field ? field : null;
+  if (!shownError) return;
+  const input = byId(shownError.id);
+  input.setAttribute("aria-invalid", "true");
+  setDescribedBy(input, true);
+  input.focus();
+}
+
+/** Adds #login-error to, or removes it from, the field's `aria-describedby` (its hint stays). */
+function setDescribedBy(input, on) {
+  const ids = (input.getAttribute("aria-describedby") ?? "").split(/\s+/).filter((id) => id && id !== "login-error");
+  if (on) ids.unshift("login-error");
+  if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+  else input.removeAttribute("aria-describedby");
+}
+
+/** The first field the identity's rules refuse, as `{ id, fixed() }`, or null. */
+function fieldAtFault() {
+  for (const [key, id] of [["email", "login-email"], ["name", "login-name"], ["room", "login-room"]]) {
+    const fixed = () => !validateIdentity({ ...VALID_FIELDS, [key]: byId(id).value }).error;
+    if (!fixed()) return { id, fixed };
+  }
+  return null;
 }
 
 /** A JSON value kept in `sessionStorage` for the next page, read and removed. */

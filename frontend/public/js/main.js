@@ -8,12 +8,17 @@ import { Chat } from "./chat/chat.js";
 import { backendUrl, loadConfig } from "./config.js";
 import { setUpDeviceLink } from "./device-link.js";
 import { forgetIdentity, loadToken, roomFromUrl, saveToken } from "./identity.js";
+import { registerServiceWorker } from "./layout/pwa.js";
+import { setUpTopbarMenu } from "./layout/topbar-menu.js";
+import { Views } from "./layout/views.js";
 import { hideLogin, refuseLogin, setUpLogin } from "./login.js";
 import { createMap } from "./map.js";
-import { notify } from "./notifications.js";
+import { PresenceNotices, notify } from "./notifications.js";
 import { watchPosition } from "./position.js";
 import { Presence } from "./presence.js";
-import { OnlineList, byId, showConnectionStatus, showGeoStatus } from "./ui.js";
+import { OnlineList } from "./people/online-list.js";
+import { Places, refreshEveryMs } from "./people/places.js";
+import { byId, showConnectionStatus, showGeoStatus } from "./ui.js";
 import { Connection } from "./connection/connection.js";
 
 /** What the user is told when the server refuses a frame, by the refusal's reason. */
@@ -22,12 +27,16 @@ const REFUSED_FRAMES = {
   notRegistered: "Not registered with the server yet; try again in a moment",
 };
 
-/** Set once a session runs; the test hook reads the map through it. */
+/** Set once a session runs; the test hook reads the map and the calls through them. */
 let mapView = null;
+let callsView = null;
 
-// The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them.
+// The end-to-end tests' hook (docs/UI-CONTRACT.md): marker positions as Leaflet has them,
+// the markers inside the map's view, and what the ringtone plays.
 window.__meetmap = {
   markerPositions: () => (mapView ? mapView.markerPositions() : {}),
+  markersInView: () => (mapView ? mapView.markersInView() : []),
+  ringtone: () => callsView?.ringtoneState() ?? null,
 };
 
 const configLoaded = loadConfig();
@@ -55,6 +64,7 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   if (warning) notify("error", warning);
 
   const presence = new Presence();
+  const places = new Places(presence, { intervalMs: config.positionIntervalMs });
   const url = backendUrl(config, identity.room);
   const connection = new Connection({
     url,
@@ -65,6 +75,9 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     },
   });
   const calls = new Calls({ connection, presence, config });
+  callsView = calls;
+  /** The phone's views, made once the chat they show exists. */
+  let views = null;
   const chat = new Chat({
     connection,
     presence,
@@ -72,37 +85,72 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     email: identity.email,
     name: identity.name,
     server: url,
+    onOpen: () => views?.show("chat"),
+    isShown: () => views?.shows("chat") ?? true,
+    onCallBack: (email) => calls.call(email),
   });
+  // On a phone, the chat comes to the front whenever a conversation is opened, and what it
+  // shows counts as read once it is in front.
+  // The Call tab shows the whole call, also after it was minimised to a bar.
+  views = new Views({
+    onShow: (view) => {
+      if (view === "chat") chat.seen();
+      if (view === "call") calls.showWhole();
+    },
+  });
+  setUpTopbarMenu();
+  calls.on("missed", (event) => chat.recordCall(event));
+  calls.on("open-conversation", (email) => chat.open(email));
+  new PresenceNotices({ presence, connection });
   const list = new OnlineList(byId("online-list"), {
     onCall: (email) => calls.call(email),
     onMessage: (email) => chat.open(email),
+    // On a phone the Map view comes to the front; the map flies there once it shows.
+    onLocate: (email, how) => {
+      views.show("map");
+      mapView?.focus(email, how);
+    },
+    place: (email) => places.describe(email),
     unreadFor: (email) => chat.unreadFor(email),
     // The server's flag, and what this page knows first hand about its own call.
     inCall: (user) =>
       user.inCall || calls.isMember(user.email) || (user.email === presence.selfEmail && calls.inCall),
+    // In a call, the button rings the person into it: it says so.
+    callLabel: (user) => (calls.active && !calls.isMember(user.email) ? "Add to call" : "Call"),
   });
   const redrawList = () => list.render(presence.all(), presence.selfEmail);
 
   // The map loads on its own; until it is ready, and without it, everything else works.
+  let accuracyM = null;
   createMap(byId("map"), byId("map-note"), config, {
-    onCall: (email) => calls.call(email),
-    onMessage: (email) => chat.open(email),
+    places,
+    actions: {
+      onCall: (email) => calls.call(email),
+      onMessage: (email) => chat.open(email),
+      onFocusBack: (element) => views.showViewOf(element),
+    },
   }).then((view) => {
     mapView = view;
+    view.setAccuracy(accuracyM);
     for (const user of presence.all()) view.upsert(user, user.email === presence.selfEmail);
   });
+  // Ages and staleness move on with the clock, and with repeated positions.
+  setInterval(() => {
+    redrawList();
+    mapView?.refreshPlaces();
+  }, refreshEveryMs(config.positionIntervalMs));
 
-  presence.on("upsert", ({ user, previous, quiet }) => {
+  presence.on("upsert", ({ user }) => {
     mapView?.upsert(user, user.email === presence.selfEmail);
-    if (user.email === presence.selfEmail) byId("me").textContent = user.name;
-    if (!previous && !quiet && user.email !== presence.selfEmail) {
-      notify("joined", `${user.name} joined`);
+    if (user.email === presence.selfEmail) {
+      byId("me").textContent = user.name;
+      // Everyone's distance from you changed.
+      mapView?.refreshPlaces();
     }
   });
-  presence.on("remove", ({ user, quiet }) => {
+  presence.on("remove", ({ user }) => {
     mapView?.remove(user.email);
     calls.handleUserGone(user);
-    if (!quiet) notify("left", `${user.name} left`);
   });
   presence.on("changed", () => {
     redrawList();
@@ -159,8 +207,13 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
     intervalMs: config.positionIntervalMs,
     distanceM: config.positionDistanceM,
     onSend: ({ latitude, longitude }) => connection.updateProfile({ latitude, longitude }),
-    onStatus: (state) => showGeoStatus(state),
+    onStatus: (state, detail) => {
+      showGeoStatus(state);
+      accuracyM = state === "shared" ? (detail?.accuracyM ?? null) : null;
+      mapView?.setAccuracy(accuracyM);
+    },
   });
 }
 
 setUpLogin(configLoaded, startSession);
+registerServiceWorker();

@@ -1,6 +1,8 @@
 // Position: watches the browser's geolocation and decides when to share it: at once after
 // a move farther than `distanceM` from the last position sent, otherwise at most once per
-// `intervalMs` (the latest position is sent when the interval is over).
+// `intervalMs` (the latest position is sent when the interval is over); and, while the
+// browser reports nothing new, the latest position again once per `intervalMs`, so others
+// see it is current (a position not sent again for two intervals is drawn as stale).
 
 const EARTH_RADIUS_M = 6371008.8;
 
@@ -29,14 +31,17 @@ export function watchPosition({ intervalMs, distanceM: minDistanceM, onSend, onS
   let lastSentAt = 0;
   let pending = null;
   let timer = null;
+  let keepAlive = null;
 
   const send = (position) => {
     clearTimeout(timer);
+    clearTimeout(keepAlive);
     timer = null;
     pending = null;
     lastSent = position;
     lastSentAt = Date.now();
     onSend(position);
+    keepAlive = setTimeout(() => send(pending ?? lastSent), intervalMs);
   };
 
   const onPosition = (fix) => {
@@ -57,6 +62,8 @@ export function watchPosition({ intervalMs, distanceM: minDistanceM, onSend, onS
   };
 
   const onError = (err) => {
+    // Without a fix the last one is not said to be current any more.
+    if (err.code === err.PERMISSION_DENIED || err.code === err.POSITION_UNAVAILABLE) clearTimeout(keepAlive);
     if (err.code === err.PERMISSION_DENIED) onStatus("denied");
     else if (err.code === err.POSITION_UNAVAILABLE) onStatus("unavailable");
     // A timeout just means no fix yet; the watch goes on.
@@ -71,5 +78,6 @@ export function watchPosition({ intervalMs, distanceM: minDistanceM, onSend, onS
   return () => {
     navigator.geolocation.clearWatch(id);
     clearTimeout(timer);
+    clearTimeout(keepAlive);
   };
 }

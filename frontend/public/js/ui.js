@@ -1,5 +1,5 @@
 // UI helpers: building DOM nodes safely (user text only ever as text nodes), the header's
-// statuses, and the online list.
+// statuses and the unread badges.
 
 /**
  * Creates an element. `props` sets attributes (`class`, `data-*`, `aria-*`, ...) and, for
@@ -41,13 +41,6 @@ export function initials(name) {
     .filter(Boolean);
   const letters = words.length > 1 ? [words[0], words[words.length - 1]] : words;
   return letters.map((w) => [...w][0]?.toUpperCase() ?? "").join("") || "?";
-}
-
-/** A stable hue for a user, so their avatar has the same colour on the map and the list. */
-export function hueOf(email) {
-  let hash = 0;
-  for (const ch of String(email)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-  return hash % 360;
 }
 
 const CONNECTION_TEXT = {
@@ -94,112 +87,4 @@ export function showUnread(conversation, count) {
     badge.textContent = String(count);
     badge.hidden = count === 0;
   }
-}
-
-/**
- * The online list (`#online-list`): one `li.online-user[data-email]` per user, updated in
- * place so focus and scroll survive updates.
- */
-export class OnlineList {
-  #list;
-  #actions;
-
-  /** `actions`: `{ onCall(email), onMessage(email), unreadFor(email), inCall(user) }`. */
-  constructor(list, actions) {
-    this.#list = list;
-    this.#actions = actions;
-  }
-
-  /** Redraws from `users` (self first), keeping existing rows. */
-  render(users, selfEmail) {
-    const existing = new Map(
-      [...this.#list.querySelectorAll("li.online-user")].map((li) => [li.dataset.email, li]),
-    );
-    let previous = null;
-    for (const user of users) {
-      const isSelf = user.email === selfEmail;
-      let li = existing.get(user.email);
-      if (li && li.classList.contains("self") !== isSelf) {
-        li.remove();
-        li = null;
-      }
-      li ??= this.#row(user, isSelf);
-      existing.delete(user.email);
-      this.#update(li, user, isSelf);
-      const expectedPlace = previous ? previous.nextSibling : this.#list.firstChild;
-      if (li !== expectedPlace) this.#list.insertBefore(li, expectedPlace);
-      previous = li;
-    }
-    for (const li of existing.values()) li.remove();
-    const count = byId("online-count");
-    count.textContent = String(users.length);
-  }
-
-  #row(user, isSelf) {
-    const li = el("li", { class: isSelf ? "online-user self" : "online-user", "data-email": user.email });
-    const avatar = el("span", { class: "avatar", "aria-hidden": "true" });
-    avatar.style.setProperty("--hue", String(hueOf(user.email)));
-    const who = el(
-      "span",
-      { class: "who" },
-      el("span", { class: "user-name" }),
-      isSelf ? el("span", { class: "user-you", text: "(you)" }) : null,
-      el("span", { class: "user-badges" }),
-    );
-    li.append(avatar, who);
-    if (!isSelf) {
-      li.append(
-        el(
-          "span",
-          { class: "user-actions" },
-          el("span", {
-            class: "unread",
-            "data-conversation": user.email,
-            hidden: true,
-            title: "Unread direct messages",
-            text: "0",
-          }),
-          el("button", {
-            type: "button",
-            class: "call",
-            text: "Call",
-            on: { click: () => this.#actions.onCall(user.email) },
-          }),
-          el("button", {
-            type: "button",
-            class: "message",
-            text: "Message",
-            on: { click: () => this.#actions.onMessage(user.email) },
-          }),
-        ),
-      );
-    }
-    return li;
-  }
-
-  #update(li, user, isSelf) {
-    li.querySelector(".user-name").textContent = user.name;
-    li.querySelector(".avatar").textContent = initials(user.name);
-    li.title = user.email;
-    const badges = li.querySelector(".user-badges");
-    const noPosition = user.latitude === null || user.longitude === null;
-    const inCall = this.#actions.inCall(user);
-    toggleBadge(badges, "user-in-call", inCall, "in a call");
-    toggleBadge(badges, "user-position-missing", noPosition, "no location");
-    if (!isSelf) {
-      const unread = this.#actions.unreadFor(user.email);
-      const badge = li.querySelector(".unread");
-      badge.textContent = String(unread);
-      badge.hidden = unread === 0;
-      for (const button of li.querySelectorAll("button.call, button.message")) {
-        button.setAttribute("aria-label", `${button.textContent} ${user.name}`);
-      }
-    }
-  }
-}
-
-function toggleBadge(container, className, on, text) {
-  const badge = container.querySelector(`.${className}`);
-  if (on && !badge) container.append(el("span", { class: `badge ${className}`, text }));
-  if (!on && badge) badge.remove();
 }

@@ -33,8 +33,9 @@ pub struct Config {
     pub public_dir: PathBuf,
 
     /// The npm `node_modules` folder holding the browser's libraries: `/vendor/leaflet/` is
-    /// served read-only from its `leaflet/dist/`. When Leaflet is not installed there, those
-    /// URLs are 404 and the app runs without the map.
+    /// served read-only from its `leaflet/dist/`, `/vendor/markercluster/` from
+    /// `leaflet.markercluster/dist/`. When a package is not installed there, its URLs are
+    /// 404 and the app runs without it (without Leaflet, without the map).
     #[arg(long, env = "MEETMAP_VENDOR_DIR", value_name = "DIR", default_value = DEFAULT_VENDOR_DIR)]
     pub vendor_dir: PathBuf,
 

@@ -1,5 +1,6 @@
 //! The security headers every response carries: a Content-Security-Policy that allows the
-//! app itself, its WebSocket endpoint and the tile server and nothing else, plus
+//! app itself (its service worker and manifest too), its WebSocket endpoint and the tile
+//! server and nothing else, plus
 //! `nosniff`, the referrer, permissions, opener and framing policies.
 //!
 //! The policy is computed once at startup from the configuration. Only its `connect-src`
@@ -70,8 +71,9 @@ impl SecurityHeaders {
         let head = format!(
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src {img_src}; connect-src 'self'"
         );
+        // The service worker (`/sw.js`) and the manifest come from the app itself.
         let tail = "; media-src 'self' blob: mediastream:; font-src 'self'; manifest-src 'self'; \
-                    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+                    worker-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
         let ws_url = config.ws_url.as_deref().map(str::trim).unwrap_or("");
         let ws = match ws_source(ws_url) {
             WsSource::Origin(origin) => Some(origin),
@@ -157,8 +159,8 @@ mod tests {
             "default-src 'none'; script-src 'self'; style-src 'self'; \
              img-src 'self' data: https://*.tile.openstreetmap.org; \
              connect-src 'self' wss://meet.example; media-src 'self' blob: mediastream:; \
-             font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; \
-             frame-ancestors 'none'"
+             font-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'"
         );
     }
 

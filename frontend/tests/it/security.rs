@@ -262,8 +262,8 @@ async fn security_headers_on_every_response() {
     let csp = "default-src 'none'; script-src 'self'; style-src 'self'; \
                img-src 'self' data: https://*.tile.openstreetmap.org; \
                connect-src 'self' ws://127.0.0.1:41234; media-src 'self' blob: mediastream:; \
-               font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; \
-               frame-ancestors 'none'";
+               font-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; \
+               form-action 'self'; frame-ancestors 'none'";
     let etag = get(addr, "/")
         .await
         .header("etag")

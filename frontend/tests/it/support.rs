@@ -19,9 +19,11 @@ pub const PATIENCE: Duration = Duration::from_secs(5);
 pub const VENDOR_SECRET: &str = "VENDOR PRIVATE: outside leaflet/dist";
 /// The content of the fixture's `leaflet.js`.
 pub const LEAFLET_JS: &str = "window.L = { version: 'fixture' };\n";
+/// The content of the fixture's `leaflet.markercluster.js`.
+pub const MARKERCLUSTER_JS: &str = "window.L.MarkerClusterGroup = function () {};\n";
 
 /// A temp dir holding `secret.txt`, the `public/` folder that is served, and a `vendor/`
-/// folder (an npm `node_modules`) with `leaflet/dist/` in it.
+/// folder (an npm `node_modules`) with `leaflet/dist/` and `leaflet.markercluster/dist/` in it.
 pub struct Fixture {
     /// Kept so the folder lives as long as the test.
     _dir: TempDir,
@@ -70,7 +72,8 @@ pub fn fixture() -> Fixture {
     let vendor = dir.path().join("vendor");
     let leaflet = vendor.join("leaflet");
     std::fs::create_dir_all(leaflet.join("dist/images")).expect("mkdir");
-    let vendor_files: [(&str, &[u8]); 4] = [
+    std::fs::create_dir_all(vendor.join("leaflet.markercluster/dist")).expect("mkdir");
+    let vendor_files: [(&str, &[u8]); 7] = [
         ("leaflet/dist/leaflet.js", LEAFLET_JS.as_bytes()),
         (
             "leaflet/dist/leaflet.css",
@@ -78,6 +81,18 @@ pub fn fixture() -> Fixture {
         ),
         ("leaflet/dist/images/layers.png", &[0x89, b'P', b'N', b'G']),
         ("leaflet/package.json", VENDOR_SECRET.as_bytes()),
+        (
+            "leaflet.markercluster/dist/leaflet.markercluster.js",
+            MARKERCLUSTER_JS.as_bytes(),
+        ),
+        (
+            "leaflet.markercluster/dist/MarkerCluster.css",
+            b".marker-cluster { position: absolute }\n",
+        ),
+        (
+            "leaflet.markercluster/package.json",
+            VENDOR_SECRET.as_bytes(),
+        ),
     ];
     for (name, contents) in vendor_files {
         std::fs::write(vendor.join(name), contents).expect("write vendor file");

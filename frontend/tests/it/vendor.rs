@@ -1,6 +1,7 @@
-//! The read-only `/vendor/leaflet/` mount: Leaflet's `dist/` folder from the vendor folder.
+//! The read-only `/vendor/leaflet/` and `/vendor/markercluster/` mounts: Leaflet's and
+//! Leaflet.markercluster's `dist/` folders from the vendor folder.
 
-use crate::support::{LEAFLET_JS, SECRET, VENDOR_SECRET, fixture, get, start};
+use crate::support::{LEAFLET_JS, MARKERCLUSTER_JS, SECRET, VENDOR_SECRET, fixture, get, start};
 
 #[tokio::test]
 async fn leaflet_is_served_from_the_vendor_dir() {
@@ -92,4 +93,48 @@ async fn leaflet_installed_after_start_is_served() {
     let reply = get(addr, "/vendor/leaflet/leaflet.js").await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.text(), LEAFLET_JS);
+}
+
+#[tokio::test]
+async fn markercluster_is_served_from_the_vendor_dir() {
+    let fx = fixture();
+    let addr = start(fx.config()).await;
+    let js = get(addr, "/vendor/markercluster/leaflet.markercluster.js").await;
+    assert_eq!(js.status, 200);
+    assert_eq!(
+        js.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(js.text(), MARKERCLUSTER_JS);
+    let css = get(addr, "/vendor/markercluster/MarkerCluster.css").await;
+    assert_eq!(css.status, 200);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    for target in [
+        "/vendor/markercluster/../package.json",
+        "/vendor/markercluster/%2e%2e/package.json",
+        "/vendor/markercluster/package.json",
+        "/vendor/markercluster/../../leaflet/package.json",
+        "/vendor/markercluster/leaflet.js",
+    ] {
+        let reply = get(addr, target).await;
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{target:?} gave {}",
+            reply.status
+        );
+        assert!(
+            !reply.text().contains(VENDOR_SECRET),
+            "{target:?} leaked a file outside the mount"
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_markercluster_is_404_and_leaflet_is_still_served() {
+    let fx = fixture();
+    std::fs::remove_dir_all(fx.vendor.join("leaflet.markercluster")).expect("remove");
+    let addr = start(fx.config()).await;
+    let js = get(addr, "/vendor/markercluster/leaflet.markercluster.js").await;
+    assert_eq!(js.status, 404);
+    assert_eq!(get(addr, "/vendor/leaflet/leaflet.js").await.status, 200);
 }

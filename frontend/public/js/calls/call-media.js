@@ -1,19 +1,33 @@
 // Call media: the user's camera and microphone for the current call, the mute and camera
-// switches, and what the call panel shows of them. Getting the tracks is `webrtc.js`'s.
+// switches, and what the call panel shows of them and the others are told (muted, camera
+// off). Getting the tracks is `webrtc.js`'s.
 
 import { acquireLocalMedia, releaseLocalMedia } from "./webrtc.js";
 
 export class CallMedia {
   #view;
+  #onChange;
   /** A promise of the local media for the current call, and its value once known. */
   #pending = null;
   #local = null;
   #muted = false;
   #cameraOff = false;
 
-  /** `view`: the `CallPanel` showing the local video, the media note and the controls. */
-  constructor(view) {
+  /**
+   * `view`: the `CallPanel` showing the local video, the media note and the controls;
+   * `onChange(state)`: what the others should see changed (see `state`).
+   */
+  constructor(view, onChange) {
     this.#view = view;
+    this.#onChange = onChange;
+  }
+
+  /** What the others see of the user: `{ muted, cameraOff }` (no device counts as off). */
+  get state() {
+    return {
+      muted: this.#muted || !this.#local?.audio,
+      cameraOff: this.#cameraOff || !this.#local?.video,
+    };
   }
 
   /** The promise of the local media the call's peer links send; null between calls. */
@@ -72,5 +86,6 @@ export class CallMedia {
       hasAudio: Boolean(this.#local?.audio),
       hasVideo: Boolean(this.#local?.video),
     });
+    this.#onChange(this.state);
   }
 }

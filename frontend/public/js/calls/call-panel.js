@@ -1,30 +1,45 @@
-// Call panel: the call overlay (#call-panel: status, local and remote videos, controls)
-// and the incoming-call prompt (#incoming-call). It only shows what the call modules
-// (`calls.js`, `call-session.js`, `call-media.js`) tell it and reports the user's clicks back.
+// Call panel: the call overlay (#call-panel: status, timer, local and remote videos,
+// controls, "Add to call", minimised to a bar on request) and the incoming-call prompt
+// (#incoming-call). It only shows what the call modules (`calls.js`, `call-session.js`,
+// `call-media.js`) tell it and reports the user's clicks back. The tiles are
+// `call-tiles.js`'s, the timer `call-timer.js`'s, the menu `add-to-call.js`'s.
 
-import { attr, byId, el, hueOf, initials } from "../ui.js";
+import { byId } from "../ui.js";
+import { AddToCall } from "./add-to-call.js";
+import { CallTiles } from "./call-tiles.js";
+import { CallTimer } from "./call-timer.js";
 
 /** States whose panel closes by itself after a while (the call is over). */
 const FINAL_STATES = new Set(["declined", "busy", "no-answer", "ended", "failed"]);
 const LINGER_MS = 6000;
+/** How long a note ("Carol left the call") stays in the panel. */
+const NOTE_MS = 5000;
 
 export class CallPanel {
   #panel = byId("call-panel");
   #status = byId("call-status");
   #invites = byId("call-invites");
+  #note = byId("call-note");
   #local = byId("local-video");
   #localTile = byId("local-tile");
-  #remotes = byId("remote-videos");
   #media = byId("media-status");
   #hangUp = byId("hang-up");
   #mute = byId("toggle-mute");
   #camera = byId("toggle-camera");
+  #minimise = byId("call-minimise");
   #incoming = byId("incoming-call");
   #incomingCaller = byId("incoming-caller");
   #incomingDetail = byId("incoming-detail");
+  #tiles = new CallTiles(byId("remote-videos"));
+  #timer = new CallTimer(byId("call-timer"));
+  #addToCall;
   #hideTimer = null;
+  #noteTimer = null;
 
-  /** `actions`: `{ hangUp(), toggleMute(), toggleCamera(), accept(), decline() }`. */
+  /**
+   * `actions`: `{ hangUp(), toggleMute(), toggleCamera(), accept(), decline(), invite(email),
+   * candidates() }` (`candidates`: who "Add to call" offers, `[{ email, name }]`).
+   */
   constructor(actions) {
     this.#hangUp.addEventListener("click", () => {
       if (FINAL_STATES.has(this.#status.dataset.state)) this.hide();
@@ -32,10 +47,18 @@ export class CallPanel {
     });
     this.#mute.addEventListener("click", () => actions.toggleMute());
     this.#camera.addEventListener("click", () => actions.toggleCamera());
+    this.#minimise.addEventListener("click", () => this.setMinimised(this.#panel.dataset.minimised !== "true"));
     byId("accept-call").addEventListener("click", () => actions.accept());
     byId("decline-call").addEventListener("click", () => actions.decline());
     this.#panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && FINAL_STATES.has(this.#status.dataset.state)) this.hide();
+    });
+    this.#addToCall = new AddToCall({
+      button: byId("add-to-call"),
+      menu: byId("add-to-call-menu"),
+      list: byId("add-to-call-list"),
+      candidates: () => actions.candidates(),
+      invite: (email) => actions.invite(email),
     });
   }
 
@@ -51,20 +74,54 @@ export class CallPanel {
     this.#hangUp.classList.toggle("danger", !over);
     this.#mute.disabled ||= over;
     this.#camera.disabled ||= over;
-    if (over) this.#hideTimer = setTimeout(() => this.hide(), LINGER_MS);
+    if (state === "in-call") this.#timer.start();
+    else if (!over) this.#timer.reset();
+    if (over) {
+      this.#timer.stop();
+      this.#addToCall.setAvailable(false);
+      this.#hideTimer = setTimeout(() => this.hide(), LINGER_MS);
+    }
   }
 
   hide() {
     clearTimeout(this.#hideTimer);
     this.#panel.hidden = true;
+    this.#timer.reset();
+    this.setMinimised(false);
+    this.note(null);
+  }
+
+  /** Shows only a bar (status, timer, controls) while `minimised`, so the map and chat stay usable. */
+  setMinimised(minimised) {
+    this.#panel.dataset.minimised = String(minimised);
+    byId("call-body").hidden = minimised;
+    this.#minimise.setAttribute("aria-expanded", String(!minimised));
+    this.#minimise.setAttribute("aria-label", minimised ? "Show the whole call" : "Minimise the call");
+    this.#minimise.textContent = minimised ? "▴" : "▾";
+  }
+
+  /** Whether "Add to call" is offered (a call with room for more). */
+  setCanAdd(canAdd) {
+    this.#addToCall.setAvailable(canAdd);
+  }
+
+  /** A passing note in the panel ("Carol left the call"); null clears it. */
+  note(text) {
+    clearTimeout(this.#noteTimer);
+    this.#note.textContent = text ?? "";
+    this.#note.hidden = !text;
+    if (text) this.#noteTimer = setTimeout(() => this.note(null), NOTE_MS);
   }
 
   /** Lists the people being rung: `[{ email, name, ringing }]`. */
   setInvites(invites) {
     this.#invites.replaceChildren(
-      ...invites.map(({ email, name, ringing }) =>
-        el("li", { "data-email": email, text: `${ringing ? "Ringing" : "Calling"} ${name}…` }),
-      ),
+      ...invites.map(({ email, name, ringing }) => {
+        const li = document.createElement("li");
+        li.dataset.email = email;
+        li.textContent = `${ringing ? "Ringing" : "Calling"} ${name}…`;
+        return li;
+      }),
     );
   }
 
@@ -92,57 +149,35 @@ export class CallPanel {
     this.#localTile.classList.toggle("camera-off", Boolean(cameraOff));
   }
 
-  /** Adds the tile of a remote participant (once). */
   addTile(email, name) {
-    if (this.#tile(email)) return;
-    const video = el("video", { class: "remote-video", "data-email": email, autoplay: true, playsinline: true });
-    const avatar = el("span", { class: "tile-avatar", "aria-hidden": "true", text: initials(name) });
-    avatar.style.setProperty("--hue", String(hueOf(email)));
-    const tile = el(
-      "figure",
-      { class: "remote-tile", "data-email": email, "data-state": "connecting" },
-      video,
-      avatar,
-      el("figcaption", {}, el("span", { class: "tile-name", text: name }), el("span", { class: "tile-state", text: "connecting…" })),
-    );
-    this.#remotes.append(tile);
-    this.#layout();
+    this.#tiles.add(email, name);
   }
 
   setTileStream(email, stream) {
-    const video = this.#tile(email)?.querySelector("video");
-    if (!video) return;
-    video.srcObject = stream;
-    video.play().catch(() => {});
+    this.#tiles.setStream(email, stream);
   }
 
-  /** Shows a participant's connection state (`connecting`, `connected`, ...). */
   setTileState(email, state) {
-    const tile = this.#tile(email);
-    if (!tile) return;
-    tile.dataset.state = state;
-    const labels = { connected: "", disconnected: "reconnecting…", failed: "connection failed" };
-    tile.querySelector(".tile-state").textContent = labels[state] ?? "connecting…";
+    this.#tiles.setState(email, state);
+  }
+
+  /** What a participant says of their media: `{ muted, cameraOff }`. */
+  setTileMedia(email, media) {
+    this.#tiles.setMedia(email, media);
   }
 
   removeTile(email) {
-    const tile = this.#tile(email);
-    if (!tile) return;
-    const video = tile.querySelector("video");
-    video.srcObject = null;
-    tile.remove();
-    this.#layout();
+    this.#tiles.remove(email);
   }
 
   clearTiles() {
-    for (const tile of [...this.#remotes.querySelectorAll(".remote-tile")]) {
-      this.removeTile(tile.dataset.email);
-    }
+    this.#tiles.clear();
   }
 
   /** Shows the incoming-call prompt for `name`; `detail` says who else is in the call. */
   showIncoming(name, detail) {
     this.#incomingCaller.textContent = name;
+    this.#incomingCaller.title = name;
     this.#incomingDetail.textContent = detail ?? "";
     this.#incomingDetail.hidden = !detail;
     this.#incoming.hidden = false;
@@ -151,13 +186,5 @@ export class CallPanel {
 
   hideIncoming() {
     this.#incoming.hidden = true;
-  }
-
-  #tile(email) {
-    return this.#remotes.querySelector(`.remote-tile[data-email="${attr(email)}"]`);
-  }
-
-  #layout() {
-    this.#remotes.dataset.count = String(this.#remotes.querySelectorAll(".remote-tile").length);
   }
 }

@@ -31,7 +31,7 @@ export class CallSession extends Emitter {
     this.#presence = presence;
     this.#config = config;
     this.#view = view;
-    this.#media = new CallMedia(view);
+    this.#media = new CallMedia(view, (state) => this.#call?.sendMediaState(state));
   }
 
   /** Whether there is a current call (placed or accepted). */
@@ -136,7 +136,7 @@ export class CallSession extends Emitter {
     // Whoever receives an accept makes the offer: the caller to the callee, and every
     // member to a newcomer (who sent its accept to each of them).
     this.addMember(from, { initiator: true });
-    if (!invited) notify("call", `${this.#name(from)} joined the call`);
+    if (!invited) this.#view.note(`${this.#name(from)} joined the call`);
     this.refresh();
   }
 
@@ -183,6 +183,7 @@ export class CallSession extends Emitter {
       send: (signal) => this.#conn.sendSignal(email, call.id, signal),
     });
     call.addMember(email, name, link, () => this.refresh());
+    link.sendMediaState(this.#media.state);
     link.on("failed", () => {
       if (this.#call !== call) return;
       this.#conn.sendCall("hang-up", email, { callId: call.id });
@@ -228,6 +229,7 @@ export class CallSession extends Emitter {
     const { state, text, invites, inCall } = describeCall(call, (email) => this.#name(email));
     this.#view.setStatus(state, text);
     this.#view.setInvites(invites);
+    this.#view.setCanAdd(call.headcount < MAX_PARTICIPANTS);
     this.#setInCall(inCall);
     this.emit("changed", {});
   }
@@ -254,7 +256,7 @@ export class CallSession extends Emitter {
     if (this.#call.empty) {
       this.end(state, final);
     } else {
-      notify("call", notice);
+      this.#view.note(notice);
       this.refresh();
     }
   }

@@ -4,15 +4,17 @@
 // or the server connection drops. This module is the way in and the incoming side (the
 // call ringing here, glare, busy); the user's own call is `call-session.js`'s. Media and
 // peer connections are `webrtc.js`'s, the screen is `call-panel.js`'s, the wire is
-// `../connection/`'s. Dependencies go one way: calls → call-session → group-call,
-// call-media, webrtc; call-panel and call-status are leaves.
+// `../connection/`'s; the ringtone, title and system notification are `call-alert.js`'s.
+// Dependencies go one way: calls → call-session → group-call, call-media, webrtc; calls →
+// call-alert → ringtone, title-flash, call-notification; call-panel and call-status are leaves.
 
+import { CallAlert } from "./call-alert.js";
 import { CallPanel } from "./call-panel.js";
 import { CallSession } from "./call-session.js";
 import { listOf } from "./call-status.js";
 import { Emitter } from "../emitter.js";
 import { MAX_PARTICIPANTS, isPolite, newCallId } from "./group-call.js";
-import { notify } from "../notifications.js";
+import { notify, quietNotifications } from "../notifications.js";
 
 export { MAX_PARTICIPANTS };
 /** How long after the caller's ring timeout an unanswered incoming call is dropped here. */
@@ -20,13 +22,18 @@ const INCOMING_GRACE_MS = 5000;
 
 /**
  * Events: `in-call` (boolean: the user is in an accepted call), `changed` (membership or
- * state changed, for views showing who is in a call).
+ * state changed, for views showing who is in a call), `missed` (a call event for the
+ * conversation with the caller: `{ id, conversation, name, kind, at }`, `kind` `missed` or
+ * `busy`), `open-conversation` (an email: a missed call's notification was clicked).
  */
 export class Calls extends Emitter {
   #conn;
   #presence;
   #config;
   #view;
+  #alert;
+  /** Missed calls by id → the caller's email, for a click on their system notification. */
+  #missedFrom = new Map();
   /** The user's own call, placed or accepted. */
   #session;
   /** The call ringing here: `{ from, callId, members, timer }`. */
@@ -43,9 +50,19 @@ export class Calls extends Emitter {
       toggleCamera: () => this.toggleCamera(),
       accept: () => this.accept(),
       decline: () => this.decline(),
+      invite: (email) => this.call(email),
+      candidates: () => this.#addable(),
+    });
+    this.#alert = new CallAlert({
+      accept: (callId) => this.#incoming?.callId === callId && this.accept(),
+      decline: (callId) => this.#incoming?.callId === callId && this.decline(),
+      open: (callId) => this.#openFromNotification(callId),
     });
     this.#session = new CallSession({ connection, presence, config, view: this.#view });
-    this.#session.on("changed", (detail) => this.emit("changed", detail));
+    this.#session.on("changed", (detail) => {
+      quietNotifications("call", this.#session.active);
+      this.emit("changed", detail);
+    });
     this.#session.on("in-call", (inCall) => this.emit("in-call", inCall));
   }
 
@@ -54,15 +71,31 @@ export class Calls extends Emitter {
     return this.#session.isMember(email);
   }
 
+  /** Whether the user is in a call or placing one. */
+  get active() {
+    return this.#session.active;
+  }
+
   /** Whether the user is in an accepted call. */
   get inCall() {
     return this.#session.inCall;
+  }
+
+  /** The call panel shown whole again, not as a bar (a phone's Call tab brings it back). */
+  showWhole() {
+    this.#view.setMinimised(false);
+  }
+
+  /** The ringtone's state, for the tests (see `Ringtone.state`). */
+  ringtoneState() {
+    return this.#alert.ringtoneState();
   }
 
   /** The user's "Call" button: starts a call, or invites `email` into the current one. */
   call(email) {
     const self = this.#presence.selfEmail;
     if (!email || email === self) return;
+    this.#alert.askPermission();
     const name = this.#name(email);
     if (!this.#presence.has(email)) {
       notify("error", `${name} is not online.`);
@@ -98,6 +131,7 @@ export class Calls extends Emitter {
   accept() {
     const incoming = this.#incoming;
     if (!incoming) return;
+    this.#alert.askPermission();
     this.#clearIncoming();
     const self = this.#presence.selfEmail;
     if (!this.#presence.has(incoming.from) || !this.#conn.registered) {
@@ -158,7 +192,7 @@ export class Calls extends Emitter {
         break;
       case "hang-up":
         if (this.#incoming?.from === from && this.#incoming.callId === callId) {
-          this.#missed(`Missed call from ${this.#name(from)}`);
+          this.#missed("");
         } else {
           session.handleHangUp(from, callId);
         }
@@ -173,7 +207,7 @@ export class Calls extends Emitter {
 
   /** A user (`{ email, name }`) went offline: as if they hung up. */
   handleUserGone({ email, name }) {
-    if (this.#incoming?.from === email) this.#missed(`Missed call from ${name} (went offline)`);
+    if (this.#incoming?.from === email) this.#missed(` (${name} went offline)`);
     this.#session.handleUserGone(email, name);
   }
 
@@ -182,7 +216,7 @@ export class Calls extends Emitter {
    * this user leave, so the call ends here too.
    */
   handleConnectionLost() {
-    if (this.#incoming) this.#missed(`Missed call from ${this.#name(this.#incoming.from)} (connection lost)`);
+    if (this.#incoming) this.#missed(" (the connection was lost)");
     if (this.#session.active) this.#session.end("failed", "Call ended: the connection to the server was lost");
   }
 
@@ -203,6 +237,7 @@ export class Calls extends Emitter {
     }
     if (session.active || this.#incoming) {
       this.#conn.sendCall("busy", from, { callId });
+      this.emit("missed", { id: callId, conversation: from, name, kind: "busy", at: Date.now() });
       notify("call", `${name} tried to call you while you were busy`);
       return;
     }
@@ -212,26 +247,49 @@ export class Calls extends Emitter {
       from,
       callId,
       members: others,
-      timer: setTimeout(
-        () => this.#missed(`Missed call from ${name}`),
-        this.#config.ringTimeoutMs + INCOMING_GRACE_MS,
-      ),
+      timer: setTimeout(() => this.#missed(""), this.#config.ringTimeoutMs + INCOMING_GRACE_MS),
     };
     this.#conn.sendCall("ringing", from, { callId });
     const detail = others.length ? `with ${listOf(others.map((e) => this.#name(e)))}` : "";
+    quietNotifications("ringing", true);
     this.#view.showIncoming(name, detail);
-    notify("call", `Incoming call from ${name}`);
+    this.#alert.ring(callId, name, detail);
   }
 
-  #missed(text) {
+  /** The call ringing here ended unanswered (`why`: "" or " (…)"): recorded with the caller. */
+  #missed(why) {
+    const { from, callId } = this.#incoming;
+    const name = this.#name(from);
     this.#clearIncoming();
-    notify("call", text);
+    const text = `Missed call from ${name}${why}`;
+    this.#missedFrom.set(callId, from);
+    this.emit("missed", { id: callId, conversation: from, name, kind: "missed", at: Date.now() });
+    this.#alert.missed(callId, text);
+    notify("call", text, { key: `missed:${from}`, onClick: () => this.emit("open-conversation", from) });
   }
 
   #clearIncoming() {
     clearTimeout(this.#incoming?.timer);
     this.#incoming = null;
     this.#view.hideIncoming();
+    this.#alert.stop();
+    quietNotifications("ringing", false);
+  }
+
+  /** A system notification was clicked: the call ringing, or a missed call's conversation. */
+  #openFromNotification(callId) {
+    window.focus();
+    const from = this.#missedFrom.get(callId);
+    if (from) this.emit("open-conversation", from);
+  }
+
+  /** Who "Add to call" offers: the people online, not the user, not in the call or rung. */
+  #addable() {
+    const self = this.#presence.selfEmail;
+    return this.#presence
+      .all()
+      .filter((user) => user.email !== self && !this.#session.includes(user.email))
+      .map(({ email, name }) => ({ email, name }));
   }
 
   #name(email) {

@@ -111,6 +111,12 @@ export class GroupCall {
       this.#view.setTileState(email, state);
       onState();
     });
+    link.on("remote-media", (media) => this.#view.setTileMedia(email, media));
+  }
+
+  /** Tells every member what the user's media are now (`{ muted, cameraOff }`). */
+  sendMediaState(state) {
+    for (const { link } of this.#members.values()) link.sendMediaState(state);
   }
 
   /** Closes `email`'s link and drops their tile; false when they were not a member. */

@@ -7,6 +7,10 @@ import { Emitter } from "../emitter.js";
 
 /** A connection that is not up this long after it started is given up. */
 const CONNECT_TIMEOUT_MS = 30000;
+/** The data channel on which each side says whether its microphone and camera are on. */
+const MEDIA_CHANNEL = "meetmap-media";
+/** Longer messages on it are not ours: dropped unread. */
+const MEDIA_MESSAGE_MAX = 256;
 
 /**
  * Asks for the camera and microphone, falling back to the microphone alone, then to
@@ -74,8 +78,13 @@ export function releaseLocalMedia(media) {
  * audio and one video m-line. Later renegotiations (ICE restarts) may start on either
  * side; collisions are settled by politeness: the `polite` side rolls its own offer back.
  *
+ * The initiator also opens a data channel (in the same first offer) on which both sides
+ * tell whether their microphone and camera are on: a disabled track still sends (silence,
+ * black frames), so the other side cannot see it in the media.
+ *
  * Events: `stream` (the remote MediaStream, once it has a track), `state`
- * (`connectionState`), `failed` (ICE failed or the connection never came up).
+ * (`connectionState`), `failed` (ICE failed or the connection never came up),
+ * `remote-media` (`{ muted, cameraOff }`, what the other side says of its media).
  */
 export class PeerLink extends Emitter {
   #pc;
@@ -90,6 +99,9 @@ export class PeerLink extends Emitter {
   #connectTimer = null;
   #remoteStream = new MediaStream();
   #announced = false;
+  #channel = null;
+  /** What the user's media are, sent when the channel opens and on every change. */
+  #mediaState = null;
 
   /**
    * `media`: a promise of `acquireLocalMedia()`'s result. `send(signal)` sends
@@ -123,6 +135,9 @@ export class PeerLink extends Emitter {
         this.emit("stream", this.#remoteStream);
       }
     };
+    pc.ondatachannel = ({ channel }) => {
+      if (channel.label === MEDIA_CHANNEL && !this.#channel) this.#useChannel(channel);
+    };
     pc.onconnectionstatechange = () => {
       const state = pc.connectionState;
       if (state === "connected") clearTimeout(this.#connectTimer);
@@ -148,11 +163,23 @@ export class PeerLink extends Emitter {
       });
   }
 
+  /** Tells the other side whether the user's microphone and camera are on (`{ muted, cameraOff }`). */
+  sendMediaState({ muted, cameraOff }) {
+    this.#mediaState = { muted: Boolean(muted), cameraOff: Boolean(cameraOff) };
+    if (this.#channel?.readyState === "open") this.#channel.send(JSON.stringify(this.#mediaState));
+  }
+
   /** Closes the connection; no event is emitted after this. */
   close() {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#connectTimer);
+    if (this.#channel) {
+      this.#channel.onopen = null;
+      this.#channel.onmessage = null;
+      this.#channel.close();
+    }
+    this.#pc.ondatachannel = null;
     this.#pc.onicecandidate = null;
     this.#pc.onnegotiationneeded = null;
     this.#pc.ontrack = null;
@@ -167,7 +194,26 @@ export class PeerLink extends Emitter {
     this.emit("failed", {});
   }
 
+  #useChannel(channel) {
+    this.#channel = channel;
+    channel.onopen = () => {
+      if (this.#mediaState) this.sendMediaState(this.#mediaState);
+    };
+    channel.onmessage = ({ data }) => {
+      if (this.#closed || typeof data !== "string" || data.length > MEDIA_MESSAGE_MAX) return;
+      let said;
+      try {
+        said = JSON.parse(data);
+      } catch {
+        return;
+      }
+      if (typeof said?.muted !== "boolean" || typeof said?.cameraOff !== "boolean") return;
+      this.emit("remote-media", { muted: said.muted, cameraOff: said.cameraOff });
+    };
+  }
+
   #addTransceivers() {
+    this.#useChannel(this.#pc.createDataChannel(MEDIA_CHANNEL));
     const stream = this.#media?.stream ?? null;
     for (const kind of ["audio", "video"]) {
       const track = stream?.getTracks().find((t) => t.kind === kind);

@@ -1,11 +1,13 @@
 // Chat: the conversations (the room and each direct one) with their own logs, unread
 // counts, history, typing hints and read receipts, wired to the connection's chat events.
 // The parts: conversations.js (the model), sending.js (outbox, pacing, retries),
-// history.js (cursor and pages), receipts.js, typing.js; the views: conversation-list.js,
+// history.js (cursor and pages), receipts.js, typing.js, call-events.js (missed calls);
+// the views: conversation-list.js,
 // log-view.js (message-view.js), composer.js.
 
 import { notify } from "../notifications.js";
 import { byId, showUnread } from "../ui.js";
+import { CallEvents, interleave } from "./call-events.js";
 import { ConversationList } from "./conversation-list.js";
 import { Composer } from "./composer.js";
 import { Conversations, ROOM, conversationOf } from "./conversations.js";
@@ -41,18 +43,32 @@ export class Chat {
   #list;
   #log;
   #composer;
+  #callEvents;
+
+  /** Called when a conversation is opened (a phone brings the chat to the front). */
+  #onOpen;
+  /** Whether the chat is on screen (a phone shows one view at a time). */
+  #isShown;
 
   /**
    * `email`, `name`: the user as logged in (until the welcome says); `server`: the backend's
-   * URL (with the room and email, it scopes what is kept in localStorage).
+   * URL (with the room and email, it scopes what is kept in localStorage); `onCallBack(email)`:
+   * a missed call's "Call back".
    */
-  constructor({ connection, presence, roomName, email, name, server, storage = globalThis.localStorage }) {
+  constructor({
+    connection, presence, roomName, email, name, server, storage = globalThis.localStorage,
+    onOpen = () => {}, isShown = () => true, onCallBack,
+  }) {
+    this.#onOpen = onOpen;
+    this.#isShown = isShown;
     this.#self = { email, name };
     this.#conn = connection;
     this.#presence = presence;
     this.#roomName = roomName;
     this.#model = new Conversations(email);
     const saved = new SavedChat(storage, { server, room: roomName, email });
+    this.#callEvents = new CallEvents(saved);
+    for (const { conversation, name: peer } of this.#callEvents.conversations()) this.#model.ensure(conversation, peer);
     this.#sending = new Sending({ connection, saved, onChange: () => this.#render() });
     this.#history = new History(saved, (query) => this.#sending.pace(() => connection.requestChatHistory(query)));
     this.#reads = new ReadMarkers((conversation, upTo) => {
@@ -68,6 +84,7 @@ export class Chat {
       onDelete: (m) => this.#change(m.id, null),
       onTop: () => this.#pageBack(),
       onScroll: () => this.#markSeen(),
+      onCallBack: (event) => onCallBack?.(event.conversation),
     });
     this.#composer = new Composer({
       onSend: (text) => this.#send(text),
@@ -80,18 +97,29 @@ export class Chat {
     this.#render();
   }
 
-  /** Unread messages in a conversation (`"room"` or an email). */
+  /** Unread messages in a conversation (`"room"` or an email), its unseen missed calls included. */
   unreadFor(conversation) {
-    return this.#model.unread(conversation);
+    return this.#model.unread(conversation) + this.#callEvents.unseen(conversation);
   }
 
   totalUnread() {
-    return this.#model.totalUnread();
+    return this.#model.keys().reduce((total, key) => total + this.unreadFor(key), 0);
+  }
+
+  /**
+   * Records a call event (`{ id, conversation, name, kind, at }`, see call-events.js) in the
+   * conversation with that person; unread until it is seen.
+   */
+  recordCall(event) {
+    if (!this.#callEvents.add(event)) return;
+    this.#model.ensure(event.conversation, event.name);
+    this.#render();
   }
 
   /** Opens a conversation (`"room"` or an email: one picked from the people list is added). */
   open(conversation) {
     if (conversation !== ROOM) this.#model.ensure(conversation, this.#presence.get(conversation)?.name ?? null);
+    this.#onOpen(conversation);
     this.#open = conversation;
     if (!this.#model.isLoaded(conversation) && this.#conn.registered) this.#history.loadLatest(conversation);
     this.#render();
@@ -102,6 +130,11 @@ export class Chat {
   /** The header's envelope: the first conversation with unread messages, else the open one. */
   openUnread() {
     this.open(this.#model.keys().find((key) => this.#model.unread(key) > 0) ?? this.#open);
+  }
+
+  /** The chat came on screen (a phone's Chat tab): what its log shows is read. */
+  seen() {
+    this.#markSeen();
   }
 
   /** Presence changed (up to every tick): names and online marks in the list only. */
@@ -170,10 +203,11 @@ export class Chat {
     this.#typingIn.stopped(conversation, message.from);
     this.#render();
     if (!added || mine || message.deleted) return;
-    const seenNow = conversation === this.#open && document.visibilityState === "visible" && this.#log.atBottom();
-    if (seenNow) return;
+    // A conversation on screen needs no notification, wherever its log is scrolled.
+    if (conversation === this.#open && this.#onScreen()) return;
     const text = message.text.length > PREVIEW_CHARS ? `${message.text.slice(0, PREVIEW_CHARS)}…` : message.text;
     notify("message", `${message.name}${message.to ? " (to you)" : ""}: ${text}`, {
+      key: `message:${conversation}`,
       onClick: () => this.open(conversation),
     });
   }
@@ -245,10 +279,17 @@ export class Chat {
     if (this.#history.loadOlder(key, oldest)) this.#render();
   }
 
-  /** What the user sees of the open conversation is read (only while the tab is visible). */
+  /** Whether the chat is on screen: the tab visible and, on a phone, the Chat view in front. */
+  #onScreen() {
+    return document.visibilityState === "visible" && this.#isShown();
+  }
+
+  /** What the user sees of the open conversation is read (only while it is on screen). */
   #markSeen() {
+    if (!this.#onScreen()) return;
+    if (this.#callEvents.markSeen(this.#open)) this.#renderBadges();
     // Nothing unread: nothing to tell (one's own messages need no marker).
-    if (document.visibilityState !== "visible" || this.#model.unread(this.#open) === 0) return;
+    if (this.#model.unread(this.#open) === 0) return;
     const upTo = this.#log.seenUpTo();
     if (!upTo || !this.#model.markRead(this.#open, upTo)) return;
     this.#reads.seen(this.#open, upTo);
@@ -281,7 +322,7 @@ export class Chat {
       };
       items.push({ message, mine: true, direct, peerName, state, failure: entry.failure });
     }
-    this.#log.render(key, items, { loading: this.#history.loading(key), beginning: this.#model.atBeginning(key) });
+    this.#log.render(key, direct ? interleave(items, this.#callEvents.of(key)) : items, { loading: this.#history.loading(key), beginning: this.#model.atBeginning(key) });
     this.#composer.showTarget(peerName, this.#roomName);
     byId("chat-log").setAttribute("aria-label", direct ? `Messages with ${peerName}` : `Messages in #${this.#roomName}`);
     this.#renderBadges();
@@ -295,12 +336,12 @@ export class Chat {
       key,
       label: key === ROOM ? this.#roomName : this.#nameOf(key),
       direct: key !== ROOM,
-      unread: this.#model.unread(key),
+      unread: this.unreadFor(key),
       online: this.#presence.has(key),
     }));
     this.#list.render(entries, this.#open);
     for (const { key, unread } of entries) showUnread(key, unread);
-    const total = this.#model.totalUnread();
+    const total = this.totalUnread();
     const badge = byId("unread-total");
     badge.textContent = String(total);
     badge.hidden = total === 0;

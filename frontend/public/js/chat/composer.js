@@ -43,7 +43,7 @@ export class Composer {
     this.#private.hidden = !privateTo;
     this.#private.textContent = privateTo ? `Private to ${privateTo}` : "";
     this.#input.placeholder = privateTo ? `Message ${privateTo}…` : `Message #${roomName}…`;
-    this.#input.setAttribute("aria-describedby", privateTo ? "chat-private" : "chat-error");
+    this.#input.setAttribute("aria-describedby", privateTo ? "chat-private chat-error" : "chat-error");
   }
 
   /** Starts editing one's own message: its text in the input. */

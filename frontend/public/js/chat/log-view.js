@@ -1,9 +1,10 @@
 // The log (#chat-log, a `role="log"` region): the open conversation's messages in id order,
 // then its unsent ones; a "Loading…" row while an older page comes and a "Beginning of the
-// conversation" row once there is none. Items are reused by key, so a redraw keeps focus
+// conversation" row once there is none, and call events among the messages. Items are reused by key, so a redraw keeps focus
 // and scroll; the log sticks to the bottom when it was there.
 
 import { el } from "../ui.js";
+import { callEventItem, callEventSignature } from "./call-event-view.js";
 import { messageItem, signature } from "./message-view.js";
 
 /** Within this many pixels of the bottom the log counts as at the bottom; of the top, it pages back. */
@@ -20,7 +21,8 @@ export class LogView {
 
   /**
    * `log`: the `<ol>`; `actions`: the message actions (message-view.js), plus
-   * `onTop()` (scrolled to the top: page back) and `onScroll()` (what is seen changed).
+   * `onTop()` (scrolled to the top: page back), `onScroll()` (what is seen changed) and
+   * `onCallBack(event)` (a call event's button).
    */
   constructor(log, actions) {
     this.#log = log;
@@ -37,7 +39,7 @@ export class LogView {
   }
 
   /**
-   * Shows `items` (see `messageItem`) of `conversation`, `loading` and `beginning` as their
+   * Shows `items` (see `messageItem`, or `{ callEvent }`) of `conversation`, `loading` and `beginning` as their
    * rows. A new conversation starts at its bottom.
    */
   render(conversation, items, { loading, beginning }) {
@@ -57,6 +59,15 @@ export class LogView {
     /** A redrawn item gets the focus back on the same control (a receipt came meanwhile). */
     let refocus = null;
     for (const shown of items) {
+      if (shown.callEvent) {
+        const key = `e${shown.callEvent.id}`;
+        const sig = callEventSignature(shown.callEvent);
+        const old = this.#shown.get(key);
+        const li = old && old.sig === sig ? old.li : callEventItem(shown.callEvent, this.#actions);
+        next.set(key, { li, sig });
+        nodes.push(li);
+        continue;
+      }
       const item = { ...shown, menuOpen: shown.message.id !== 0 && shown.message.id === this.#menuOpen };
       const key = item.message.id ? `m${item.message.id}` : `c${item.message.clientId}`;
       const sig = signature(item, now);
