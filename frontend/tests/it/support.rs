@@ -163,6 +163,23 @@ pub async fn get(addr: SocketAddr, target: &str) -> Reply {
     request(addr, "GET", target, &[]).await
 }
 
+/// Asserts each of `targets` is refused (400 or 404) with a body holding none of `secrets`.
+pub async fn assert_refused_without(addr: SocketAddr, targets: &[&str], secrets: &[&str]) {
+    for target in targets {
+        let reply = get(addr, target).await;
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{target:?} gave {}",
+            reply.status
+        );
+        let text = reply.text();
+        assert!(
+            !secrets.iter().any(|secret| text.contains(secret)),
+            "{target:?} leaked a file outside the mount"
+        );
+    }
+}
+
 /// Writes one request head on an open connection.
 pub async fn send(stream: &mut TcpStream, method: &str, target: &str, headers: &[(&str, &str)]) {
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: test\r\n");
