@@ -7,10 +7,9 @@ import assert from "node:assert/strict";
 import { scenario } from "../support/browser.js";
 import { listEntry, waitForOnlineList } from "../support/app.js";
 import { atLogin, refusedWith, sentAddUsers, submitLogin } from "../support/login.js";
+import { LOUVRE, PARIS } from "../support/places.js";
 
 const CODE = "open sesame";
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
 
 scenario(
   "11. access code: a wrong code is refused and unseen, the right one logs in, a reload uses the token",

@@ -19,9 +19,7 @@ import {
   waitForRemoteTiles,
 } from "../support/app.js";
 import { LONG_NAME, RTL_NAME, phoneUser } from "./calls-support.js";
-
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
+import { LOUVRE, PARIS } from "../support/places.js";
 
 /** Whether two boxes overlap (by more than a pixel). */
 function overlap(a, b) {

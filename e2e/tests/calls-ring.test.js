@@ -9,9 +9,8 @@ import assert from "node:assert/strict";
 import { scenario } from "../support/browser.js";
 import { call, listEntry, openConversation, waitForCallState, waitForIncomingCall, waitForOnlineList } from "../support/app.js";
 import { LONG_NAME, PHONE, RTL_NAME, phoneUser, recordVibrations, stubSystemNotifications } from "./calls-support.js";
+import { NEXT_DOOR, PARIS } from "../support/places.js";
 
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const NEXT_DOOR = { latitude: 48.85669, longitude: 2.3522 }; // 10 m north
 /** A ring timeout long enough to look at a ringing call (the suite's default is 3 s). */
 const LONG_RING = { appEnv: { MEETMAP_RING_TIMEOUT_MS: "20000" } };
 

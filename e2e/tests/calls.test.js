@@ -19,10 +19,7 @@ import {
   waitForPlayingVideo,
   waitForRemoteTiles,
 } from "../support/app.js";
-
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
-const BASTILLE = { latitude: 48.8532, longitude: 2.3692 };
+import { BASTILLE, LOUVRE, PARIS } from "../support/places.js";
 
 async function users(world, count) {
   const all = [

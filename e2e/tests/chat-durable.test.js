@@ -9,10 +9,7 @@ import assert from "node:assert/strict";
 import { scenario } from "../support/browser.js";
 import { STORED, assertLog, useMenu, waitForLog, waitForState, waitForUnread } from "../support/chat.js";
 import { chatMessage, chatTexts, openConversation, sendChat, waitForChat, waitForOnlineList } from "../support/app.js";
-
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
-const BASTILLE = { latitude: 48.8532, longitude: 2.3692 };
+import { BASTILLE, LOUVRE, PARIS } from "../support/places.js";
 
 const alice = (world) => world.newUser({ email: "alice@example.com", name: "Alice", room: "team", position: PARIS });
 const bob = (world) => world.newUser({ email: "bob@example.com", name: "Bob", room: "team", position: LOUVRE });

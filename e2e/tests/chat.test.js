@@ -16,10 +16,7 @@ import {
   waitForMarkers,
   waitForOnlineList,
 } from "../support/app.js";
-
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
-const BASTILLE = { latitude: 48.8532, longitude: 2.3692 };
+import { BASTILLE, LOUVRE, PARIS } from "../support/places.js";
 
 async function trio(world) {
   const a = await world.newUser({ email: "alice@example.com", name: "Alice", room: "team", position: PARIS });

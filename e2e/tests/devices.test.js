@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { openUser, scenario } from "../support/browser.js";
 import { listEntry, waitForFrame, waitForOnlineList } from "../support/app.js";
 import { atLogin, receivedErrors, refusedWith, sentAddUsers, submitLogin } from "../support/login.js";
+import { PARIS } from "../support/places.js";
 
 const ALICE = { email: "alice@example.com", name: "Alice", room: "team" };
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
 /** What the login form says when the email is another device's, and how to add this one. */
 const HELD_ELSEWHERE = /(signed in|already online) on another device[\s\S]*Add a device[\s\S]*Link code/i;
 /** The codes the server refuses an email held by another device with. */

@@ -15,15 +15,13 @@ import {
   waitForPlayingVideo,
   waitForRemoteTiles,
 } from "../support/portable.js";
+import { LOUVRE, PARIS } from "../support/places.js";
 
 /**
  * The suite's 3-second ring timeout (servers.js) is short for a callee polled over
  * WebDriver on a busy machine; no test here waits for a ring to time out.
  */
 const RINGING = { appEnv: { MEETMAP_RING_TIMEOUT_MS: "20000" } };
-
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
 
 /** The caller (Ann) in the first browser, the callee (Ben) in the second, both online. */
 async function pair(world, [callerBrowser, calleeBrowser]) {

@@ -18,11 +18,10 @@ import {
   waitForMarkers,
   waitForOnlineList,
 } from "../support/portable.js";
+import { NEXT_DOOR, PARIS } from "../support/places.js";
 
 const CODE = "open sesame";
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
 /** 10 m north of PARIS. */
-const NEXT_DOOR = { latitude: 48.85669, longitude: 2.3522 };
 const ARC = { latitude: 48.8738, longitude: 2.295 };
 const LONG_NAME = "Maximilian-Alexander-Friedrich-Wilhelm-von-Hohenzollern-Sigmarin";
 const RTL_NAME = "שרה כהן 👋";

@@ -16,9 +16,7 @@ export const EMOJI_NAME = "Zoë 🦊🌍 Ørsted-Ñúñez";
 /** The longest room name allowed (64 characters). */
 export const LONG_ROOM = "the-room-with-the-longest-name-anyone-could-type-into-this-field";
 
-export const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-/** About 10 m north of PARIS. */
-export const NEXT_DOOR = { latitude: 48.85669, longitude: 2.3522 };
+export { NEXT_DOOR, PARIS } from "../support/places.js";
 
 /**
  * A user whose page is a phone (390×844, touch, mobile viewport), or `viewport` with a

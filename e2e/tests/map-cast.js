@@ -5,11 +5,11 @@
 
 import { DESKTOP, PHONE } from "../support/browser.js";
 import { marker } from "../support/app.js";
+import { LOUVRE } from "../support/places.js";
 import { LONG_NAME, NEXT_DOOR, PARIS } from "./layout-support.js";
 
 /** The layout tests' places and long name, beside the map's own. */
-export { LONG_NAME, NEXT_DOOR, PARIS };
-export const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
+export { LONG_NAME, LOUVRE, NEXT_DOOR, PARIS };
 export const LONDON = { latitude: 51.5074, longitude: -0.1278 };
 
 export const ME = { email: "max@example.com", name: LONG_NAME, room: "team" };

@@ -12,9 +12,8 @@ import {
   waitForMarkers,
   waitForOnlineList,
 } from "../support/app.js";
+import { LOUVRE, PARIS } from "../support/places.js";
 
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
 const ARC = { latitude: 48.8738, longitude: 2.295 };
 const LYON = { latitude: 45.764, longitude: 4.8357 };
 const NICE = { latitude: 43.7102, longitude: 7.262 };

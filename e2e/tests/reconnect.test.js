@@ -3,9 +3,7 @@
 
 import { scenario } from "../support/browser.js";
 import { sendChat, waitForChat, waitForMarkers, waitForOnlineList } from "../support/app.js";
-
-const PARIS = { latitude: 48.8566, longitude: 2.3522 };
-const LOUVRE = { latitude: 48.8606, longitude: 2.3376 };
+import { LOUVRE, PARIS } from "../support/places.js";
 
 for (const [how, stop] of [
   ["killed", (servers) => servers.killBackend()],
