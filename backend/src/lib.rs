@@ -55,6 +55,8 @@ pub async fn run(
 ) {
     let access = Access::new(&config.admission, claims);
     let hub = Hub::new(store.clone()).with_lists_after_registering(access.gates_rooms());
+    let sends_chat = hub.clone();
+    chat.after_each_batch(move || sends_chat.flush_chat());
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
     tasks.spawn(tick_presence(hub.clone(), config.presence, stop.clone()));

@@ -107,6 +107,33 @@ pub struct RelayedProbe {
 /// first): a client that only drains counts deliveries by it without parsing them.
 pub const CHAT_DELIVERY_PREFIX: &str = r#"{"type":"chat","#;
 
+/// The start of a `chats` frame: a commit's room messages, each a `chat`'s body.
+pub const CHATS_DELIVERY_PREFIX: &str = r#"{"type":"chats","#;
+
+/// How many messages a `chats` frame carries, counted without parsing it: each body opens
+/// with its id (as the server writes it) and a text never holds a bare `{"id":`.
+pub fn messages_in_chats(text: &str) -> usize {
+    text.matches(r#"{"id":"#).count()
+}
+
+/// A `chats` frame, read for the fields of each message the chat scenario checks.
+#[derive(Debug, Deserialize)]
+pub struct ChatsProbe<'a> {
+    #[serde(borrow)]
+    pub messages: Vec<DeliveryProbe<'a>>,
+}
+
+/// One delivered message: its store id, sender and client id.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryProbe<'a> {
+    pub id: u64,
+    #[serde(borrow)]
+    pub from: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub client_id: Option<Cow<'a, str>>,
+}
+
 /// A room `chat` with a client id: `{"type":"chat","text":..,"clientId":..}`.
 pub fn chat_frame(text: &str, client_id: &str) -> String {
     let request = ChatRequest {
@@ -267,5 +294,32 @@ mod tests {
     fn latency_survives_the_wrap() {
         let sent = WRAP_US - 10;
         assert_eq!(latency_us(sent % WRAP_US, sent + 30), 30);
+    }
+
+    #[test]
+    fn a_chats_frame_is_counted_and_read_message_by_message() {
+        let delivery = |id: u64, from: &str, client_id: &str| shared::ChatDelivery {
+            id,
+            from: from.into(),
+            name: "N".into(),
+            text: format!("{client_id} lunch? {{\"id\" is not a bare one"),
+            sent_at: 1,
+            client_id: Some(client_id.into()),
+            ..shared::ChatDelivery::default()
+        };
+        let batch = shared::ChatBatch {
+            messages: vec![delivery(7, "a@x", "t-1"), delivery(9, "b@x", "t-2")],
+        };
+        let text = ServerMessage::Chats(batch).to_json();
+        assert!(text.starts_with(CHATS_DELIVERY_PREFIX), "{text}");
+        assert_eq!(messages_in_chats(&text), 2);
+        let probe: ChatsProbe = serde_json::from_str(&text).unwrap();
+        let read: Vec<(u64, &str)> = probe
+            .messages
+            .iter()
+            .map(|m| (m.id, m.from.as_ref()))
+            .collect();
+        assert_eq!(read, [(7, "a@x"), (9, "b@x")]);
+        assert_eq!(probe.messages[1].client_id.as_deref(), Some("t-2"));
     }
 }

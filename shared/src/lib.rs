@@ -31,7 +31,7 @@ pub use identity::{
 };
 pub use raw_signal::{IDENTITY_FIELDS, RawSignal, decode_signal};
 pub use server::{
-    ChatDelivery, ChatHistory, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES,
+    ChatBatch, ChatDelivery, ChatHistory, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES,
     PresenceDelta, RelayedSignal, ServerMessage, SignedOut, Welcome,
 };
 pub use signal::SignalKind;

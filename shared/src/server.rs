@@ -59,6 +59,10 @@ with_signal_kinds!(server_message! {
     /// A chat message, stamped by the server once stored: new, edited or deleted (one
     /// shape; clients upsert by `id`).
     Chat(ChatDelivery),
+    /// Several new room messages stored in one commit, in the store's order: each exactly
+    /// as a `chat` would carry it. Sent instead of a run of `chat` frames to the same
+    /// connections, so a busy room costs one frame per commit, not one per message.
+    Chats(ChatBatch),
     /// To the sending connection: its message (by `clientId`) is stored.
     ChatAck(ChatAck),
     /// The answer to `chat-history`.
@@ -228,6 +232,12 @@ pub struct ChatDelivery {
     /// In history, on the reader's own direct messages: the recipient read it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub read: bool,
+}
+
+/// The messages of a [`ServerMessage::Chats`], in the order they were stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatBatch {
+    pub messages: Vec<ChatDelivery>,
 }
 
 /// A page of history: messages in ascending `id` order (for `after`, in the order of their

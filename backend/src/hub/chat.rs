@@ -4,6 +4,7 @@
 //! method takes the one lock once; frames are serialised before it, once for everyone.
 
 use super::Hub;
+use super::chat_batch::ChatBatches;
 use super::chat_wire::{delivery, refusal_frame, wire_id};
 use super::names::{ChatSender, ConnId};
 use crate::admission::budget::FanOut;
@@ -13,7 +14,7 @@ use shared::{
     ChatAck, ChatReceipt, ChatRequest, Conversation, ProtocolError, ReadMarker, ReceiptState,
     ServerMessage,
 };
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 impl Hub {
     /// Whether the connection may send `request` now (registered, within its budgets; a
@@ -29,11 +30,12 @@ impl Hub {
 
     /// After the commit: a new message to its conversation's online connections (the
     /// sender's tabs included; a duplicate to nobody), and its ack to `sender` when it has
-    /// a `clientId`. Returns how many of a direct message's recipient's connections it
-    /// reached.
+    /// a `clientId`. A direct message and its ack are queued at once; a room message and
+    /// its ack wait for [`Hub::flush_chat`], which the store runs once the batch is
+    /// answered, so that a commit's room messages are one frame. Returns how many of a
+    /// direct message's recipient's connections it reached.
     pub(crate) fn deliver_chat(&self, sender: ConnId, posted: &Posted) -> usize {
         let message = &posted.message;
-        let frame = (!posted.duplicate).then(|| chat_frame(message));
         let ack = message.client_id.as_ref().map(|client_id| {
             Frame::message(&ServerMessage::ChatAck(ChatAck {
                 client_id: client_id.clone(),
@@ -42,15 +44,51 @@ impl Hub {
                 duplicate: posted.duplicate,
             }))
         });
+        let Some(to) = message.to.as_deref() else {
+            let mut batches = self.chat_batches();
+            if !posted.duplicate {
+                batches.add_message(&message.room, &delivery(message));
+            }
+            if let Some(ack) = ack {
+                batches.add_ack(sender, ack);
+            }
+            return 0;
+        };
+        let frame = (!posted.duplicate).then(|| chat_frame(message));
         let state = self.lock();
         let reached = frame.map_or(0, |frame| {
-            let to = message.to.as_deref();
-            state.send_to_conversation(&message.room, &message.from, to, &frame)
+            state.send_to_conversation(&message.room, &message.from, Some(to), &frame)
         });
         if let Some(ack) = ack {
             state.send_to_connection(sender, ack);
         }
         reached
+    }
+
+    /// Sends what [`Hub::deliver_chat`] gathered: each room's messages as one frame (or a
+    /// few, under the frame bound) to its registered connections, and the acks, under one
+    /// lock.
+    pub fn flush_chat(&self) {
+        let outgoing = {
+            let mut batches = self.chat_batches();
+            if batches.is_empty() {
+                return;
+            }
+            batches.take()
+        };
+        let state = self.lock();
+        for (room, frame) in &outgoing.to_rooms {
+            state.send_to_room_chat(room, frame);
+        }
+        for (sender, ack) in outgoing.acks {
+            state.send_to_connection(sender, ack);
+        }
+    }
+
+    fn chat_batches(&self) -> MutexGuard<'_, ChatBatches> {
+        self.chat_batches
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// After the commit: an edited or deleted message to its conversation's online

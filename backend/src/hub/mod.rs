@@ -5,6 +5,7 @@
 //! private to it. A pub/sub backplane for several servers slots in behind these methods.
 
 mod chat;
+mod chat_batch;
 mod chat_wire;
 mod connections;
 mod names;
@@ -20,6 +21,7 @@ pub use names::ConnId;
 use crate::admission::Admitted;
 use crate::admission::budget::FanOut;
 use crate::store::WriteBehind;
+use chat_batch::ChatBatches;
 use shared::{Profile, ProtocolError, RawSignal, User};
 use state::State;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,6 +34,9 @@ use tokio::time::Instant;
 pub struct Hub {
     state: Arc<Mutex<State>>,
     store: WriteBehind,
+    /// What the chat store's writer thread gathers while it answers a batch (only that
+    /// thread takes this lock), sent by `flush_chat` under one hub lock.
+    chat_batches: Arc<Mutex<ChatBatches>>,
 }
 
 impl Hub {
@@ -39,6 +44,7 @@ impl Hub {
         Self {
             state: Arc::new(Mutex::new(State::new())),
             store,
+            chat_batches: Arc::default(),
         }
     }
 

@@ -5,7 +5,7 @@ use backend::store::chat::{ChatConfig, ChatStore};
 use backend::{ServerConfig, open_sqlite_store};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -124,8 +124,12 @@ impl TestServer {
 
 pub struct Client {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    /// Every text frame received so far, in order.
+    /// Every text frame received so far, in order (a `chats` frame as its `chat`s).
     pub received: Vec<Value>,
+    /// The `chat`s of a `chats` frame not yet returned.
+    unread: VecDeque<Value>,
+    /// Text frames read off the socket (a `chats` counts once).
+    pub text_frames: usize,
     pub email: String,
 }
 
@@ -159,6 +163,8 @@ impl Client {
         Self {
             socket,
             received: Vec::new(),
+            unread: VecDeque::new(),
+            text_frames: 0,
             email: String::new(),
         }
     }
@@ -194,6 +200,8 @@ impl Client {
         Ok(Self {
             socket,
             received: Vec::new(),
+            unread: VecDeque::new(),
+            text_frames: 0,
             email: String::new(),
         })
     }
@@ -218,6 +226,18 @@ impl Client {
 
     pub async fn send_json(&mut self, value: Value) {
         self.send_text(&value.to_string()).await;
+    }
+
+    /// Sends `values` in one flush, as a client pipelining them does.
+    pub async fn send_all_json(&mut self, values: Vec<Value>) {
+        for value in values {
+            let text = value.to_string();
+            self.socket
+                .feed(Message::Text(text.into()))
+                .await
+                .expect("send");
+        }
+        self.socket.flush().await.expect("send");
     }
 
     pub async fn send_binary(&mut self, bytes: &[u8]) {
@@ -263,8 +283,14 @@ impl Client {
     /// ended or nothing came within [`PATIENCE`].
     pub async fn try_recv(&mut self) -> Option<Value> {
         loop {
+            if let Some(chat) = self.unread.pop_front() {
+                return Some(chat);
+            }
             match tokio::time::timeout(PATIENCE, self.socket.next()).await {
-                Ok(Some(Ok(Message::Text(text)))) => return serde_json::from_str(&text).ok(),
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    let value: Value = serde_json::from_str(&text).ok()?;
+                    self.unread.extend(as_chats(value));
+                }
                 Ok(Some(Ok(_))) => {}
                 _ => return None,
             }
@@ -286,6 +312,10 @@ impl Client {
     /// server's pings must not extend it.
     async fn recv_by(&mut self, deadline: Instant) -> Value {
         loop {
+            if let Some(chat) = self.unread.pop_front() {
+                self.received.push(chat.clone());
+                return chat;
+            }
             let Ok(next) = tokio::time::timeout_at(deadline, self.socket.next()).await else {
                 let last: Vec<&Value> = self.received.iter().rev().take(3).collect();
                 panic!(
@@ -296,8 +326,8 @@ impl Client {
             let message = next.expect("socket open").expect("no transport error");
             if let Message::Text(text) = message {
                 let value: Value = serde_json::from_str(&text).expect("server sends JSON");
-                self.received.push(value.clone());
-                return value;
+                self.text_frames += 1;
+                self.unread.extend(as_chats(value));
             }
         }
     }
@@ -372,6 +402,7 @@ impl Client {
     /// server is not left waiting; returns the close code, if any.
     pub async fn closed(&mut self) -> Option<u16> {
         let mut code = None;
+        self.received.extend(self.unread.drain(..));
         let deadline = Instant::now() + PATIENCE;
         loop {
             let next = tokio::time::timeout_at(deadline, self.socket.next())
@@ -381,8 +412,8 @@ impl Client {
                 None | Some(Err(_)) => return code,
                 Some(Ok(Message::Close(frame))) => code = frame.map(|f| u16::from(f.code)),
                 Some(Ok(Message::Text(text))) => {
-                    self.received
-                        .push(serde_json::from_str(&text).expect("server sends JSON"));
+                    let value = serde_json::from_str(&text).expect("server sends JSON");
+                    self.received.extend(as_chats(value));
                 }
                 Some(Ok(_)) => {}
             }
@@ -428,4 +459,26 @@ pub async fn observers(server: &TestServer) -> (Client, Client) {
     legacy.await_online(&both).await;
     delta.await_online(&both).await;
     (legacy, delta)
+}
+
+/// A frame as the frames it stands for: a `chats` (a commit's room messages) as one `chat`
+/// per message, in order; any other frame as itself.
+pub fn as_chats(frame: Value) -> Vec<Value> {
+    if frame["type"] != "chats" {
+        return vec![frame];
+    }
+    let Some(messages) = frame["messages"].as_array() else {
+        panic!("a chats frame without messages: {frame}");
+    };
+    assert!(messages.len() > 1, "a chats frame of one message: {frame}");
+    messages
+        .iter()
+        .map(|message| {
+            let mut chat = json!({"type": "chat"});
+            for (key, value) in message.as_object().expect("a message is an object") {
+                chat[key] = value.clone();
+            }
+            chat
+        })
+        .collect()
 }

@@ -3,7 +3,7 @@
 //! the protocol is logged as leaving.
 
 use super::binary::Backend;
-use super::harness::{PATIENCE, TestServer, configured, fast_config, profile};
+use super::harness::{PATIENCE, TestServer, as_chats, configured, fast_config, profile};
 use backend::Rate;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -137,10 +137,13 @@ async fn pings_during_a_large_broadcast_burst_are_answered_in_order_between_whol
             }
             Message::Text(text) => {
                 let frame: Value = serde_json::from_str(&text).expect("whole JSON");
-                if frame["type"] == "chat" && frame["from"] == "sender@example.com" {
-                    let text = frame["text"].as_str().expect("text");
-                    let n = text.split(' ').next().expect("a number");
-                    chats.push(n.parse::<usize>().expect("the chat's number"));
+                // A commit's messages may come as one `chats` frame: read as its `chat`s.
+                for frame in as_chats(frame) {
+                    if frame["type"] == "chat" && frame["from"] == "sender@example.com" {
+                        let text = frame["text"].as_str().expect("text");
+                        let n = text.split(' ').next().expect("a number");
+                        chats.push(n.parse::<usize>().expect("the chat's number"));
+                    }
                 }
             }
             _ => {}

@@ -32,6 +32,13 @@ const summary = (fields) => ({ name: null, lastId: 0, lastAt: 0, unread: 0, read
 /** What each server fixture of durable chat decodes to. */
 const CHAT_DECODED = {
   "chat-room-stored": { event: "chat", ...stored({ ...LUNCH, text: "Lunch?", clientId: "k3J9-aa01" }) },
+  "chats-room-stored": {
+    event: "chats",
+    messages: [
+      stored({ ...LUNCH, text: "Lunch?", clientId: "k3J9-aa01" }),
+      stored({ id: 1236, from: BOB.email, name: "Bob", text: "Yes!", sentAt: 1764060002000, clientId: "p0Q7-bb01" }),
+    ],
+  },
   "chat-direct-stored": { event: "chat", ...stored(JUST_YOU) },
   "chat-edited": { event: "chat", ...stored({ ...LUNCH, text: "Lunch at 1?", editedAt: 1764060060000 }) },
   "chat-deleted": { event: "chat", ...stored({ ...LUNCH, text: "", deleted: true }) },

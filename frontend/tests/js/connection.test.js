@@ -251,10 +251,12 @@ test("chat frames reach the app as their events; a refused message is the chat's
     c.connection.on(name, (detail) => seen.push([name, detail]));
   }
   for (const fixture of ["chat-room-stored", "chat-ack", "chat-history-empty", "chat-receipt-read", "chat-read-moved",
-    "chat-conversations", "typing-room-relayed"]) {
+    "chat-conversations", "typing-room-relayed", "chats-room-stored"]) {
     c.receive(json(fixture));
   }
-  assert.deepEqual(seen.map(([name]) => name), ["chat", "chat-ack", "chat-history", "chat-receipt", "chat-read", "chat-conversations", "typing"]);
+  assert.deepEqual(seen.map(([name]) => name), ["chat", "chat-ack", "chat-history", "chat-receipt", "chat-read", "chat-conversations", "typing",
+    "chat", "chat"]);
+  assert.deepEqual(seen.slice(-2).map(([, m]) => [m.id, m.text]), [[1234, "Lunch?"], [1236, "Yes!"]], "a chats frame is its chats, in order");
   assert.equal(seen[1][1].clientId, "k3J9-aa01");
   assert.equal("event" in seen[0][1], false, "the event's name is not in its detail");
 

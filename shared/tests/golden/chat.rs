@@ -7,10 +7,10 @@ use crate::fixtures::json as fixture;
 use crate::server_json::assert_json;
 use crate::{decoded, refused, refused_field};
 use shared::{
-    ChatAck, ChatDelivery, ChatHistory, ChatReceipt, ChatRequest, ClientMessage, Conversation,
-    ConversationSummary, DeleteRequest, EditRequest, ErrorCode, ErrorFrame, HistoryRequest,
-    ProtocolError, ReadMarker, ReadRequest, ReceiptState, ServerMessage, TypingNotice,
-    TypingRequest, refused_client_id,
+    ChatAck, ChatBatch, ChatDelivery, ChatHistory, ChatReceipt, ChatRequest, ClientMessage,
+    Conversation, ConversationSummary, DeleteRequest, EditRequest, ErrorCode, ErrorFrame,
+    HistoryRequest, ProtocolError, ReadMarker, ReadRequest, ReceiptState, ServerMessage,
+    TypingNotice, TypingRequest, refused_client_id,
 };
 
 const ALICE: &str = "alice@example.com";
@@ -59,6 +59,23 @@ fn a_stored_message_carries_its_client_id_after_sent_at() {
         &ServerMessage::Chat(just_you()),
         fixture("chat-direct-stored"),
     );
+}
+
+#[test]
+fn a_commit_of_several_room_messages_is_one_chats_frame_of_chat_bodies() {
+    let reply = ChatDelivery {
+        id: 1236,
+        from: BOB.into(),
+        name: "Bob".into(),
+        text: "Yes!".into(),
+        sent_at: 1_764_060_002_000,
+        client_id: Some("p0Q7-bb01".into()),
+        ..ChatDelivery::default()
+    };
+    let batch = ChatBatch {
+        messages: vec![lunch(), reply],
+    };
+    assert_json(&ServerMessage::Chats(batch), fixture("chats-room-stored"));
 }
 
 #[test]

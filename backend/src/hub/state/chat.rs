@@ -70,8 +70,7 @@ impl State {
             return 0;
         };
         let Some(to) = to else {
-            let everyone = members.registered_connections().map(|(_, c)| c);
-            self.connections.send_to_all(everyone, frame);
+            self.send_to_room_chat(room, frame);
             return 0;
         };
         let theirs = members.connections_of(to).unwrap_or_default();
@@ -81,6 +80,14 @@ impl State {
             self.connections.send_to_all(own.iter().copied(), frame);
         }
         theirs.len()
+    }
+
+    /// Queues `frame` to every registered connection of `room`: the room's conversation.
+    pub fn send_to_room_chat(&self, room: &str, frame: &Frame) {
+        if let Some(members) = self.rooms.get(room) {
+            let everyone = members.registered_connections().map(|(_, c)| c);
+            self.connections.send_to_all(everyone, frame);
+        }
     }
 
     /// Queues `frame` to `email`'s connections in `room`, but `except`.

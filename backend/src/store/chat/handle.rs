@@ -20,7 +20,7 @@ use super::model::{
 use super::reader::Reader;
 use super::retention::{Purged, purge_once, purge_periodically};
 use super::schema::{open_reader, open_writer};
-use super::writer::{Job, Writer, WriterSettings};
+use super::writer::{BatchEnd, Job, Writer, WriterSettings};
 
 /// The chat messages of one deployment, in their own SQLite file. Cheap to clone.
 ///
@@ -32,6 +32,7 @@ use super::writer::{Job, Writer, WriterSettings};
 pub struct ChatStore {
     writer: Writer,
     reader: Reader,
+    batch_end: BatchEnd,
     /// The settings, for retention.
     config: Arc<ChatConfig>,
 }
@@ -42,8 +43,10 @@ impl ChatStore {
     pub fn open(path: &Path, config: ChatConfig) -> Result<Self, ChatStoreError> {
         let writing = open_writer(path)?;
         let reader = Reader::spawn(open_reader(path)?).map_err(ChatStoreError::Thread)?;
+        let batch_end = BatchEnd::default();
         let settings = WriterSettings {
             edit_window_ms: i64::try_from(config.edit_window.as_millis()).unwrap_or(i64::MAX),
+            batch_end: Arc::clone(&batch_end),
         };
         // The writer never stops for a checkpoint's fsync: an ack waits for a commit only.
         let checkpointer = match Checkpointer::spawn(path, "chat") {
@@ -62,8 +65,16 @@ impl ChatStore {
         Ok(Self {
             writer,
             reader,
+            batch_end,
             config: Arc::new(config),
         })
+    }
+
+    /// Runs `then` on the writer thread after each batch, once every `done` of its jobs
+    /// was called; it replaces what an earlier call set.
+    pub fn after_each_batch(&self, then: impl Fn() + Send + 'static) {
+        let mut batch_end = self.batch_end.lock().unwrap_or_else(|p| p.into_inner());
+        *batch_end = Some(Box::new(then));
     }
 
     /// Remembers that `email` is in `room` under `name`, now (fire and forget: a full

@@ -17,7 +17,7 @@ pub(super) struct Delivery {
 
 /// Moves `marker`'s reader forward in its conversation, bounded by the conversation's
 /// last message.
-pub(super) fn mark_read(conn: &Connection, marker: ReadMarker) -> Result<ReadMoved, JobError> {
+pub(super) fn mark_read(conn: &Connection, marker: &ReadMarker) -> Result<ReadMoved, JobError> {
     let key = conversation_key(conn, &marker.room, &marker.reader, &marker.conversation)?;
     let last = last_id(conn, &marker.room, &key)?;
     let up_to = marker.up_to.min(last.unwrap_or(0));
@@ -36,8 +36,8 @@ pub(super) fn mark_read(conn: &Connection, marker: ReadMarker) -> Result<ReadMov
         up_to,
         marker.receipt
     ])?;
-    let receipt_to = match marker.conversation {
-        Conversation::Direct(peer) if moved && marker.receipt => Some(peer),
+    let receipt_to = match &marker.conversation {
+        Conversation::Direct(peer) if moved && marker.receipt => Some(peer.clone()),
         _ => None,
     };
     Ok(ReadMoved {

@@ -76,12 +76,13 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     })
 }
 
-/// Stores `post` at `now`, unless its client id was used before.
-pub(super) fn post(conn: &Connection, post: NewMessage, now: i64) -> Result<Posted, JobError> {
+/// Stores `post` at `now`, unless its client id was used before. Every refusal comes
+/// before the first write: a refused job leaves nothing to undo (the writer relies on it).
+pub(super) fn post(conn: &Connection, post: &NewMessage, now: i64) -> Result<Posted, JobError> {
     if let Some(client_id) = &post.client_id
         && let Some(stored) = by_client_id(conn, &post.from, client_id)?
     {
-        return repeat_of(stored, &post);
+        return repeat_of(stored, post);
     }
     if let Some(to) = &post.to
         && !post.to_online
@@ -111,24 +112,15 @@ pub(super) fn post(conn: &Connection, post: NewMessage, now: i64) -> Result<Post
         post.client_id
     ])?;
     touch_conversation(conn, &post.room, &key, id, now)?;
-    let NewMessage {
-        room,
-        from,
-        name,
-        to,
-        text,
-        client_id,
-        ..
-    } = post;
     let message = StoredMessage {
         id,
-        room,
-        from,
-        name,
-        to,
-        text,
+        room: post.room.clone(),
+        from: post.from.clone(),
+        name: post.name.clone(),
+        to: post.to.clone(),
+        text: post.text.clone(),
         sent_at: now,
-        client_id,
+        client_id: post.client_id.clone(),
         edited_at: None,
         deleted: false,
     };
@@ -168,7 +160,7 @@ fn by_client_id(
 /// Applies `change` at `now`, within `window_ms` of the message's sending.
 pub(super) fn change(
     conn: &Connection,
-    change: Change,
+    change: &Change,
     now: i64,
     window_ms: i64,
 ) -> Result<StoredMessage, JobError> {
@@ -188,13 +180,13 @@ pub(super) fn change(
         RowKind::Delete
     };
     let row = add_row(conn, Some(message.id), kind, now)?;
-    match change.text {
+    match &change.text {
         Some(text) => {
             conn.prepare_cached(
                 "UPDATE chat_messages SET text = ?2, edited_at = ?3, changed = ?4 WHERE id = ?1",
             )?
             .execute(params![message.id, text, now, row])?;
-            message.text = text;
+            message.text.clone_from(text);
             message.edited_at = Some(now);
         }
         None => {

@@ -111,3 +111,31 @@ async fn chat_over_the_rate_is_refused_naming_its_client_id_and_the_rest_is_acke
         limited.len()
     );
 }
+
+#[tokio::test]
+async fn a_pipelined_burst_reaches_the_room_in_fewer_frames_each_message_once_in_order() {
+    let server = TestServer::start_with(super::roomy_config()).await;
+    let mut alice = member(&server, "alice@example.com", "Alice").await;
+    let mut bob = member(&server, "bob@example.com", "Bob").await;
+    const BURST: usize = 200;
+    let frames: Vec<_> = (0..BURST)
+        .map(|n| chat(&format!("burst {n}"), None, &format!("b-{n}")))
+        .collect();
+    alice.send_all_json(frames).await;
+    let before = bob.text_frames;
+    delivered(&mut bob, &format!("burst {}", BURST - 1)).await;
+    let read = bob.text_frames - before;
+    let burst: Vec<String> = received_texts(&bob)
+        .into_iter()
+        .filter(|text| text.starts_with("burst "))
+        .collect();
+    let expected: Vec<String> = (0..BURST).map(|n| format!("burst {n}")).collect();
+    assert_eq!(burst, expected);
+    for n in 0..BURST {
+        super::ack_of(&mut alice, &format!("b-{n}")).await;
+    }
+    println!("a burst of {BURST} room messages reached Bob in {read} frames");
+    // One commit takes what was queued while the one before it ran: a burst sent in one
+    // flush is never one commit, and so one frame, per message.
+    assert!(read < BURST, "{read} frames for {BURST} messages");
+}

@@ -272,6 +272,10 @@ export class Connection extends Emitter {
       case "call":
         this.emit(event, detail);
         break;
+      case "chats":
+        // One frame for a commit's room messages: the app sees each as its own `chat`.
+        for (const message of frame.messages) this.emit("chat", message);
+        break;
       case "device-link":
         this.#linkRequest.resolve({ code: frame.code, expiresAt: frame.expiresAt });
         break;

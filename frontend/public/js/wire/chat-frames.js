@@ -22,9 +22,18 @@ export function readMessage(m) {
   };
 }
 
+/** The messages of a `chats` frame or a history page: those with an id, read. */
+function readMessages(value) {
+  return list(value)
+    .filter((x) => x && typeof x === "object" && wholeOrNull(x.id) !== null)
+    .map(readMessage);
+}
+
 /** The readers of the server's chat frames, by type (see `decode` in codec.js). */
 export const CHAT_READERS = {
   chat: (m) => ({ event: "chat", ...readMessage(m) }),
+  // A commit's room messages in one frame: each read as a `chat` is.
+  chats: (m) => ({ event: "chats", messages: readMessages(m.messages) }),
   "chat-ack": (m) => {
     if (typeof m.clientId !== "string" || wholeOrNull(m.id) === null) return invalid(m.type, "no clientId or id");
     return { event: "chat-ack", clientId: m.clientId, id: m.id, sentAt: Number(m.sentAt) || Date.now(), duplicate: m.duplicate === true };
@@ -32,9 +41,7 @@ export const CHAT_READERS = {
   "chat-history": (m) => ({
     event: "chat-history",
     conversation: typeof m.conversation === "string" ? m.conversation : null,
-    messages: list(m.messages)
-      .filter((x) => x && typeof x === "object" && wholeOrNull(x.id) !== null)
-      .map(readMessage),
+    messages: readMessages(m.messages),
     more: m.more === true,
     cursor: wholeOrNull(m.cursor),
   }),

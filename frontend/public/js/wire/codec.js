@@ -36,7 +36,8 @@ const CALL_KINDS = Object.fromEntries(Object.entries(CALL_TYPES).map(([k, t]) =>
  * - `welcome` `{ self, users, token }` (`token` null when there is none);
  * - `user-list` `{ users }`: the full list, for a connection without the subprotocol;
  * - `presence` `{ joined: [user], moved: [{ email, latitude, longitude }], left: [email] }`;
- * - `chat` (a message, see `readMessage` in chat-frames.js), `chat-ack`
+ * - `chat` (a message, see `readMessage` in chat-frames.js), `chats` `{ messages }` (a
+ *   commit's room messages, each as a `chat` reads), `chat-ack`
  *   `{ clientId, id, sentAt, duplicate }`, `chat-history` `{ conversation, messages, more,
  *   cursor }`, `chat-receipt` `{ conversation, state, upTo }`, `chat-read`
  *   `{ conversation, upTo }`, `typing` `{ from, name, to }`, `chat-conversations`

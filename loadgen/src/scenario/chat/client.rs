@@ -8,7 +8,7 @@ use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Ws};
 use crate::report::Counts;
 use crate::scenario::setup::Start;
-use crate::wire::{self, CHAT_DELIVERY_PREFIX, ChatProbe};
+use crate::wire::{self, CHAT_DELIVERY_PREFIX, CHATS_DELIVERY_PREFIX, ChatProbe, ChatsProbe};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use std::collections::HashSet;
@@ -137,9 +137,9 @@ impl Client {
             .map_err(|error| format!("send: {error}"))
     }
 
-    /// Takes in one frame: an ack, a delivery, a refusal; anything else is skipped. A
-    /// client not measured counts deliveries as the server writes them without parsing
-    /// them (any other shape is parsed).
+    /// Takes in one frame: an ack, a delivery (one `chat` or a commit's `chats`), a
+    /// refusal; anything else is skipped. A client not measured counts deliveries as the
+    /// server writes them without parsing them (any other shape is parsed).
     fn read(&mut self, text: &str) {
         self.counts.frames += 1;
         if self.arrivals.is_none() && text.starts_with(CHAT_DELIVERY_PREFIX) {
@@ -147,6 +147,9 @@ impl Client {
                 self.drained += 1;
             }
             return;
+        }
+        if text.starts_with(CHATS_DELIVERY_PREFIX) {
+            return self.read_chats(text);
         }
         let Ok(probe) = serde_json::from_str::<ChatProbe>(text) else {
             return;
@@ -157,13 +160,8 @@ impl Client {
             .and_then(|client_id| wire::seq_of(&self.job.tag, client_id));
         match (probe.kind.as_ref(), seq) {
             ("chat", Some(seq)) => {
-                let Some(sender) = probe.from.as_deref().and_then(wire::index_of) else {
-                    return;
-                };
-                match &mut self.arrivals {
-                    Some(arrivals) => arrivals.arrive(sender, seq, probe.id.unwrap_or(0)),
-                    None if sender != self.index => self.drained += 1,
-                    None => {}
+                if let Some(from) = probe.from.as_deref() {
+                    self.delivered(from, seq, probe.id.unwrap_or(0));
                 }
             }
             ("chat-ack", Some(seq)) => {
@@ -183,6 +181,42 @@ impl Client {
                     .error(format!("client {}: refused: {text}", self.index));
             }
             _ => {}
+        }
+    }
+
+    /// A `chats` frame: counted by its messages (others' only) when not measured, else
+    /// each message checked in turn.
+    fn read_chats(&mut self, text: &str) {
+        if self.arrivals.is_none() {
+            let own = text.matches(&self.own_from).count();
+            self.drained += wire::messages_in_chats(text).saturating_sub(own) as u64;
+            return;
+        }
+        let Ok(batch) = serde_json::from_str::<ChatsProbe>(text) else {
+            return self
+                .counts
+                .error(format!("client {}: unreadable chats: {text}", self.index));
+        };
+        for message in &batch.messages {
+            let seq = message
+                .client_id
+                .as_deref()
+                .and_then(|client_id| wire::seq_of(&self.job.tag, client_id));
+            if let Some(seq) = seq {
+                self.delivered(&message.from, seq, message.id);
+            }
+        }
+    }
+
+    /// Message `seq` of the sender `from`, stored as `id`, reached this client.
+    fn delivered(&mut self, from: &str, seq: u64, id: u64) {
+        let Some(sender) = wire::index_of(from) else {
+            return;
+        };
+        match &mut self.arrivals {
+            Some(arrivals) => arrivals.arrive(sender, seq, id),
+            None if sender != self.index => self.drained += 1,
+            None => {}
         }
     }
 
