@@ -119,6 +119,11 @@ export class GroupCall {
     for (const { link } of this.#members.values()) link.sendMediaState(state);
   }
 
+  /** The server connection is back: each link signals what it could not meanwhile. */
+  resume() {
+    for (const { link } of this.#members.values()) link.resume();
+  }
+
   /** Closes `email`'s link and drops their tile; false when they were not a member. */
   removeMember(email) {
     const member = this.#members.get(email);
