@@ -15,7 +15,8 @@ export class FreezableProxy {
   constructor(server, target) {
     this.#server = server;
     this.#target = target;
-    this.port = server.address().port;
+    /** The port it listens on, once started. */
+    this.port = null;
   }
 
   /** A proxy on a free loopback port to `target` (`{ host, port }`). */
