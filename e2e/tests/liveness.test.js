@@ -54,6 +54,14 @@ async function framesDecoded(user) {
   });
 }
 
+/** The ICE username fragment of the open peer connection's local description on `user`'s page. */
+async function localIceUfrag(user) {
+  return user.page.evaluate(() => {
+    const pc = window.__peerConnections.find((p) => p.connectionState !== "closed");
+    return { ufrag: pc?.localDescription?.sdp.match(/a=ice-ufrag:(\S+)/)?.[1] ?? null, state: pc?.signalingState ?? null };
+  });
+}
+
 /** The `presence` deltas `user`'s page received from the `from`-th frame on, naming `emails`. */
 function presenceChangesOf(user, from, emails) {
   const changes = [];
@@ -107,6 +115,9 @@ scenario(
       }
       t.diagnostic(`"Reconnecting" shown ${noticed.join(" ms and ")} ms after the freeze`);
       for (const ms of noticed) assert.ok(ms <= NOTICED_WITHIN_MS, `noticed after ${ms} ms`);
+      // Alice's network path changes meanwhile: her ICE restart's offer cannot be sent now.
+      const ufragBefore = (await localIceUfrag(a)).ufrag;
+      await a.page.evaluate(() => window.__peerConnections.find((p) => p.connectionState !== "closed").restartIce());
 
       // Through the outage the call goes on, its video decoding, every second.
       let last = decodedAtFreeze;
@@ -131,6 +142,14 @@ scenario(
         await waitForRemoteTiles(me, [other.email]);
         await waitForPlayingVideo(me, other.email);
       }
+      // The restart lost during the outage was negotiated once both were back.
+      await a.page.waitForFunction((before) => {
+        const pc = window.__peerConnections.find((p) => p.connectionState !== "closed");
+        const ufrag = pc?.localDescription?.sdp.match(/a=ice-ufrag:(\S+)/)?.[1];
+        return pc?.signalingState === "stable" && ufrag && ufrag !== before;
+      }, ufragBefore, { timeout: 30_000 });
+      t.diagnostic(`ICE restarted after the outage: ${JSON.stringify(await localIceUfrag(a))}, was ${ufragBefore}`);
+      for (const [me, other] of [[a, b], [b, a]]) await waitForPlayingVideo(me, other.email);
       // The one who came back last reached the other with its "still in this call".
       const resynced = () => receivedResync(a) || receivedResync(b);
       for (let i = 0; i < 50 && !resynced(); i++) await new Promise((resolve) => setTimeout(resolve, 200));

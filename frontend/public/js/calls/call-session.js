@@ -232,11 +232,13 @@ export class CallSession extends Emitter {
   }
 
   /**
-   * `from` says it is still in call `callId` with the user: nothing to do when it is so;
-   * otherwise the call is over for the user, and `from` is told.
+   * `from` says it is still in call `callId` with the user, back from a reconnect: what was
+   * signaled to it meanwhile may have gone to its lost connection, so its link makes again
+   * what is unanswered. When the user is not in that call with `from`, `from` is told.
    */
   handleResync(from, callId) {
-    if (!this.#call?.hasMember(from) || this.#call.id !== callId) this.#hangUpOn(from, callId);
+    if (this.#call?.hasMember(from) && this.#call.id === callId) this.#call.resume(from);
+    else this.#hangUpOn(from, callId);
   }
 
   /** Ends the current call here with a final `state`, releasing everything. */

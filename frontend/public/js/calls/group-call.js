@@ -119,9 +119,9 @@ export class GroupCall {
     for (const { link } of this.#members.values()) link.sendMediaState(state);
   }
 
-  /** The server connection is back: each link signals what it could not meanwhile. */
-  resume() {
-    for (const { link } of this.#members.values()) link.resume();
+  /** The server connection is back: each link (or `email`'s) signals what it could not meanwhile. */
+  resume(email = null) {
+    for (const [member, { link }] of this.#members) if (email === null || member === email) link.resume();
   }
 
   /** Closes `email`'s link and drops their tile; false when they were not a member. */

@@ -189,13 +189,16 @@ export class PeerLink extends Emitter {
   }
 
   /**
-   * The server connection is back: an offer lost while it was down is made again, and a
-   * broken path is restarted now that the new candidates can reach the other side.
+   * The server connection is back, here or on the other side: an offer that could not be
+   * sent, or went to the other side's lost connection (still unanswered), is made again,
+   * and a broken path is restarted now that new candidates can reach the other side.
    */
   resume() {
     if (this.#closed) return;
-    const ice = this.#pc.iceConnectionState;
-    if (this.#offerLost || (this.#initiator && (ice === "disconnected" || ice === "failed"))) this.#restartIce();
+    const pc = this.#pc;
+    const unanswered = this.#offerLost || pc.signalingState === "have-local-offer";
+    const broken = pc.iceConnectionState === "disconnected" || pc.iceConnectionState === "failed";
+    if (unanswered || (this.#initiator && broken)) this.#restartIce();
   }
 
   /** Closes the connection; no event is emitted after this. */
