@@ -14,6 +14,7 @@ mod it {
     mod fanout;
     pub mod frames;
     pub mod harness;
+    mod heartbeat;
     mod identity;
     mod limits;
     mod outage;

@@ -237,11 +237,15 @@ export class World {
     return this.servers.appUrl;
   }
 
-  /** A logged-in user; see {@link newUser}. */
+  /**
+   * A logged-in user; see {@link newUser}. `appUrl` opens another frontend's app;
+   * `initScript` runs in the page before the app does.
+   */
   async newUser(options) {
     const user = await openUser(this.browser, options);
     this.users.push(user);
-    await user.open(this.appUrl);
+    if (options.initScript) await user.context.addInitScript(options.initScript);
+    await user.open(options.appUrl ?? this.appUrl);
     return user;
   }
 

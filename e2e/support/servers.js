@@ -182,17 +182,20 @@ function listeningPortOf(pid) {
   throw new Error(`process ${pid} listens on no TCP port`);
 }
 
+/** The backend's liveness timings in the tests, unless a test passes its own flags. */
+const BACKEND_TIMINGS = { "--ping-interval-ms": "1000", "--idle-timeout-ms": "3000" };
+
 /**
  * Starts the backend on `listen` (host:port) with `extraArgs` (flags of a test, such as
- * `--access-code`); resolves once it logs that it listens.
+ * `--access-code`, or its own `BACKEND_TIMINGS`); resolves once it logs that it listens.
  */
 async function spawnBackend(listen, database, extraArgs = []) {
   requireBinary(BACKEND_BIN);
+  const timings = Object.entries(BACKEND_TIMINGS).filter(([flag]) => !extraArgs.includes(flag));
   const args = [
     "--listen", listen,
     "--database", database,
-    "--ping-interval-ms", "1000",
-    "--idle-timeout-ms", "3000",
+    ...timings.flat(),
     // The frontend gets a free port after the backend starts, so its origin is not known
     // here; the origin allow-list has tests of its own (backend/tests/it/admission.rs).
     "--allowed-origins", "*",
@@ -213,6 +216,33 @@ async function spawnBackend(listen, database, extraArgs = []) {
   return server;
 }
 
+/**
+ * Starts a frontend whose pages reach the backend at `wsUrl`, with the app's test timings
+ * and `appEnv`; resolves once it serves, with its `appUrl`.
+ */
+async function spawnFrontend(wsUrl, appEnv) {
+  requireBinary(FRONTEND_BIN);
+  const args = [
+    "--listen", "127.0.0.1:0",
+    "--ws-url", wsUrl,
+    // Tiles go to a closed port on loopback: never to the internet.
+    "--tile-url", "http://127.0.0.1:9/{z}/{x}/{y}.png",
+    // No STUN server: peers on this machine connect over their host candidates.
+    "--ice-servers", "[]",
+  ];
+  // E2E_PUBLIC_DIR: run the tests against another copy of the browser app.
+  if (process.env.E2E_PUBLIC_DIR) args.push("--public-dir", path.resolve(process.env.E2E_PUBLIC_DIR));
+  const child = spawn(FRONTEND_BIN, args, {
+    cwd: ROOT,
+    env: cleanEnv({ ...APP_TIMINGS, ...appEnv }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const frontend = new Server("frontend", child);
+  const m = await frontend.waitForLine(/serving .* on (http:\/\/\S+\/)/);
+  frontend.appUrl = m[1];
+  return frontend;
+}
+
 function splitAddr(addr) {
   const i = addr.lastIndexOf(":");
   return [addr.slice(0, i), Number(addr.slice(i + 1))];
@@ -228,6 +258,8 @@ export class Servers {
     this.database = path.join(this.dir, "users.sqlite3");
     this.backend = undefined;
     this.frontend = undefined;
+    /** Frontends started by `startFrontend`, which give the browser another backend URL. */
+    this.extraFrontends = [];
   }
 
   static async start(options) {
@@ -243,26 +275,20 @@ export class Servers {
 
   async start({ appEnv = {}, backendArgs = [] } = {}) {
     this.backendArgs = backendArgs;
+    this.appEnv = appEnv;
     this.backend = await spawnBackend("127.0.0.1:0", this.database, backendArgs);
-    requireBinary(FRONTEND_BIN);
-    const args = [
-      "--listen", "127.0.0.1:0",
-      "--ws-url", this.backend.url,
-      // Tiles go to a closed port on loopback: never to the internet.
-      "--tile-url", "http://127.0.0.1:9/{z}/{x}/{y}.png",
-      // No STUN server: peers on this machine connect over their host candidates.
-      "--ice-servers", "[]",
-    ];
-    // E2E_PUBLIC_DIR: run the tests against another copy of the browser app.
-    if (process.env.E2E_PUBLIC_DIR) args.push("--public-dir", path.resolve(process.env.E2E_PUBLIC_DIR));
-    const child = spawn(FRONTEND_BIN, args, {
-      cwd: ROOT,
-      env: cleanEnv({ ...APP_TIMINGS, ...appEnv }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.frontend = new Server("frontend", child);
-    const m = await this.frontend.waitForLine(/serving .* on (http:\/\/\S+\/)/);
-    this.appUrl = m[1];
+    this.frontend = await spawnFrontend(this.backend.url, appEnv);
+    this.appUrl = this.frontend.appUrl;
+  }
+
+  /**
+   * Another frontend, whose pages reach the backend at `wsUrl` (a proxy in front of it);
+   * resolves with its app URL. Stopped by `close()`.
+   */
+  async startFrontend(wsUrl) {
+    const frontend = await spawnFrontend(wsUrl, this.appEnv);
+    this.extraFrontends.push(frontend);
+    return frontend.appUrl;
   }
 
   /** Stops the backend gracefully (SIGTERM: clients get close frames). */
@@ -309,7 +335,7 @@ export class Servers {
 
   /** Stops both servers and removes the temporary folder; safe to call twice. */
   async close() {
-    await Promise.all([this.backend?.stop(), this.frontend?.stop()]);
+    await Promise.all([this.backend?.stop(), this.frontend?.stop(), ...this.extraFrontends.map((f) => f.stop())]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

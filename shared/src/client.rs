@@ -125,6 +125,9 @@ with_signal_kinds!(client_message! {
     /// Signs this device out (its token stops working, here and everywhere), or with
     /// `others` every other device of the user.
     SignOut(SignOutRequest) = "sign-out",
+    /// The client's heartbeat: the server answers `pong` at once. Browsers cannot send
+    /// WebSocket pings, nor see the server's, so the app proves the link alive with this.
+    Ping = "ping",
 });
 
 /// Who the sender is and where. `isConnected` is accepted for the seed's sake and ignored:

@@ -85,6 +85,8 @@ with_signal_kinds!(server_message! {
     /// The answer to `sign-out`: the devices signed out no longer work. For this device,
     /// the server closes the connection next.
     SignedOut(SignedOut),
+    /// The answer to the client's `ping`: the connection is alive both ways.
+    Pong,
 });
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -219,9 +219,11 @@ impl ClientMessage {
                 normalize_conversation(conversation)
             }
             Self::Typing(typing) => normalize_target(&mut typing.to),
-            Self::LinkDevice | Self::SignOut(_) | Self::ChatDelete(_) | Self::ChatConversations => {
-                Ok(())
-            }
+            Self::LinkDevice
+            | Self::Ping
+            | Self::SignOut(_)
+            | Self::ChatDelete(_)
+            | Self::ChatConversations => Ok(()),
             // Normalised above.
             _signal => Ok(()),
         }

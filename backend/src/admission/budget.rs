@@ -1,5 +1,5 @@
 //! What one connection may cost the server: token buckets for presence updates, chat,
-//! typing hints, signaling and ICE candidates, a cap on ICE candidates per call target, a size cap on
+//! typing hints, heartbeats, signaling and ICE candidates, a cap on ICE candidates per call target, a size cap on
 //! signals without `to`, the fan-out budget (bytes delivered on its behalf), and the strike
 //! windows past which a connection is closed (too many rate-limited frames, too many
 //! refused frames).
@@ -39,6 +39,7 @@ pub(crate) struct Budget {
     presence: TokenBucket,
     chat: TokenBucket,
     typing: TokenBucket,
+    heartbeat: TokenBucket,
     signaling: TokenBucket,
     ice: TokenBucket,
     /// ICE candidates relayed per target ("" for the whole room) since the last
@@ -57,6 +58,7 @@ impl Budget {
             presence: TokenBucket::new(config.presence_rate, now),
             chat: TokenBucket::new(config.chat_rate, now),
             typing: TokenBucket::new(config.typing_rate, now),
+            heartbeat: TokenBucket::new(config.heartbeat_rate, now),
             signaling: TokenBucket::new(config.signaling_rate, now),
             ice: TokenBucket::new(config.ice_rate, now),
             ice_per_target: HashMap::new(),
@@ -90,6 +92,7 @@ impl Budget {
             | ClientMessage::ChatRead(_)
             | ClientMessage::ChatConversations => take(&mut self.chat, now, "chat"),
             ClientMessage::Typing(_) => take(&mut self.typing, now, "typing"),
+            ClientMessage::Ping => take(&mut self.heartbeat, now, "ping"),
             // Linking a device and signing out count as signaling.
             _ => take(&mut self.signaling, now, "signaling"),
         }

@@ -80,6 +80,7 @@ impl BudgetArgs {
             presence_rate: rate(self.presence_rate, self.presence_burst),
             chat_rate: rate(self.chat_rate, self.chat_burst),
             typing_rate: BudgetConfig::default().typing_rate,
+            heartbeat_rate: BudgetConfig::default().heartbeat_rate,
             signaling_rate: rate(self.signaling_rate, self.signaling_burst),
             ice_rate: rate(self.ice_rate, self.ice_burst),
             ice_per_target: self.ice_per_target.max(1),

@@ -10,7 +10,8 @@ pub struct ConnectionArgs {
     /// Milliseconds between pings to each client.
     #[arg(long, env = "MEETMAP_PING_INTERVAL_MS", default_value_t = millis(ConnectionConfig::default().ping_interval))]
     pub ping_interval_ms: u64,
-    /// Milliseconds of silence (no frame, no pong) after which a client is closed.
+    /// Milliseconds of silence (no frame, no pong) after which a client is closed and shown
+    /// offline: the silent-client bound.
     #[arg(long, env = "MEETMAP_IDLE_TIMEOUT_MS", default_value_t = millis(ConnectionConfig::default().idle_timeout))]
     pub idle_timeout_ms: u64,
     /// Frames queued for one client before it is closed as too slow.

@@ -214,6 +214,12 @@ impl Peer {
                 }
             }
             ClientMessage::LinkDevice => Box::pin(self.link_device()).await?,
+            // The client's heartbeat: answered at once, registered or not.
+            ClientMessage::Ping => {
+                self.write_frames(&[Frame::message(&ServerMessage::Pong)])
+                    .await?;
+                Ok(())
+            }
             ClientMessage::SignOut(request) => {
                 let refusal = Box::pin(self.sign_out(request.others)).await?;
                 return Ok(refusal.map(Refused::from));

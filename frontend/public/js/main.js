@@ -163,6 +163,8 @@ async function startSession(identity, { accessCode = "", linkCode = "" }) {
   connection.on("status", (status) => {
     showConnectionStatus(status);
     if (status.state === "online") {
+      // Registered (again): a call that went on meanwhile is put in sync.
+      if (!wasOnline) calls.handleConnectionBack();
       wasOnline = true;
     } else if (wasOnline) {
       wasOnline = false;

@@ -15,7 +15,16 @@ const chat = (text, to) => ({
   event: "chat", id: 7, from: ALICE.email, name: "Alice", text, to, sentAt: 1700000000123,
   clientId: null, editedAt: null, deleted: false, delivered: false, read: false,
 });
-const call = (kind, from, callId = "c-42", more = {}) => ({ event: "call", kind, from, callId, members: [], media: null, ...more });
+const call = (kind, from, callId = "c-42", more = {}) => ({
+  event: "call",
+  kind,
+  from,
+  callId,
+  members: [],
+  media: null,
+  resync: false,
+  ...more,
+});
 const error = (reason, message, more = {}) => ({
   event: "error", reason, message, field: null, clientId: null, refusesLogin: false, answersRequest: false, ...more,
 });
@@ -133,6 +142,7 @@ const DECODED = {
   }),
   "call-ringing-relayed": call("ringing", BOB.email),
   "call-accept-relayed": call("accept", BOB.email),
+  "call-accept-resync-relayed": call("accept", BOB.email, "c-42", { members: [BOB.email, ALICE.email], resync: true }),
   "call-decline-relayed": call("decline", BOB.email),
   "call-busy-relayed": call("busy", BOB.email, null),
   "hang-up-relayed": call("hang-up", ALICE.email),
@@ -140,6 +150,7 @@ const DECODED = {
   "device-link": { event: "device-link", code: "K7QF-9MZT", expiresAt: 1764664800000 },
   "signed-out": { event: "signed-out", devices: 1, others: false },
   "signed-out-others": { event: "signed-out", devices: 2, others: true },
+  pong: { event: "pong" },
 };
 
 const unplaced = (who) => ({ email: who.email, name: who.name, latitude: null, longitude: null, inCall: false });
@@ -154,6 +165,7 @@ const ENCODED = {
   "hang-up": () => wire.encodeCall("hang-up", BOB.email, { callId: "c-42" }),
   "link-device": () => wire.encodeLinkDevice(),
   "sign-out": () => wire.encodeSignOut(),
+  ping: () => wire.encodePing(),
   "browser-add-user": () => wire.encodeAddUser(unplaced(ALICE)),
   "browser-add-user-placed-with-token": () =>
     wire.encodeAddUser({ ...ALICE }, { accessCode: "", token: "v1.YWxpY2U.bWFj", linkCode: "" }),
@@ -179,6 +191,8 @@ const ENCODED = {
     wire.encodeCall("invite", BOB.email, { callId: "c-42", members: [ALICE.email], media: { audio: true, video: true } }),
   "browser-call-accept-group": () =>
     wire.encodeCall("accept", ALICE.email, { callId: "c-42", members: [BOB.email, ALICE.email, "carol@example.com"] }),
+  "browser-call-accept-resync": () =>
+    wire.encodeCall("accept", ALICE.email, { callId: "c-42", members: [BOB.email, ALICE.email], resync: true }),
   "browser-call-decline": () => wire.encodeCall("decline", ALICE.email, { callId: "c-42" }),
   "browser-call-busy": () => wire.encodeCall("busy", ALICE.email, { callId: "c-42" }),
   "browser-chat-room-with-client-id": () => wire.encodeChat("Lunch?", null, "k3J9-aa01"),

@@ -27,6 +27,12 @@ function connect(start = {}) {
     drop() {
       this.drops += 1;
     },
+    abandoned: 0,
+    abandon() {
+      this.abandoned += 1;
+      this.open = false;
+      on.onClose();
+    },
     retryNow() {},
     send(text) {
       if (!this.open) return false;
@@ -72,7 +78,7 @@ function connect(start = {}) {
   };
 }
 
-beforeEach(() => mock.timers.enable({ apis: ["setTimeout"] }));
+beforeEach(() => mock.timers.enable({ apis: ["setTimeout", "setInterval"] }));
 afterEach(() => mock.timers.reset());
 
 test("registers on every socket, with the token of the last welcome instead of the link code", () => {
@@ -276,4 +282,38 @@ test("chat frames reach the app as their events; a refused message is the chat's
   assert.equal(c.connection.sendTyping(null), true);
   assert.equal(c.connection.requestChatConversations(), true);
   assert.deepEqual(c.takeSent(), ["link-device", "chat", "chat-history", "chat-read", "chat-edit", "chat-delete", "typing", "chat-conversations"]);
+});
+
+test("a registered connection pings; an answered ping keeps it, an unanswered one abandons it", () => {
+  const c = connect();
+  c.open();
+  c.receive(json("welcome"));
+  c.takeSent();
+  mock.timers.tick(2000);
+  assert.deepEqual(c.takeSent(), ["ping"]);
+  c.receive(json("pong"));
+  // Any frame answers: the next ping goes out on time, and nothing is abandoned.
+  mock.timers.tick(2000);
+  assert.deepEqual(c.takeSent(), ["ping"]);
+  c.receive(json("chat-to-room-delivered"));
+  mock.timers.tick(2000);
+  assert.deepEqual(c.takeSent(), ["ping"]);
+  assert.equal(c.socket.abandoned, 0);
+  // Silence: no second ping while one waits, and the link is let go after the timeout.
+  mock.timers.tick(2000);
+  assert.deepEqual(c.takeSent(), []);
+  mock.timers.tick(2000);
+  assert.equal(c.socket.abandoned, 1);
+  assert.equal(c.connection.phase, "connecting");
+  // No ping on a link that is gone, until the next one is welcomed.
+  mock.timers.tick(10000);
+  assert.deepEqual(c.takeSent(), []);
+  c.open();
+  c.receive(json("welcome"));
+  c.takeSent();
+  mock.timers.tick(2000);
+  assert.deepEqual(c.takeSent(), ["ping"]);
+  c.connection.stop();
+  mock.timers.tick(10000);
+  assert.equal(c.socket.abandoned, 1);
 });

@@ -193,6 +193,7 @@ fn signal_accessor_and_target_rule_follow_the_variant() {
                 | "update-user"
                 | "chat"
                 | "link-device"
+                | "ping"
                 | "sign-out"
                 | "chat-history"
                 | "chat-edit"

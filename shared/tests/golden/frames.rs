@@ -186,6 +186,7 @@ fn expected_messages() -> Vec<(&'static str, ClientMessage)> {
             "sign-out",
             ClientMessage::SignOut(SignOutRequest::default()),
         ),
+        ("ping", ClientMessage::Ping),
         (
             "sign-out-others",
             ClientMessage::SignOut(SignOutRequest { others: true }),
@@ -295,6 +296,13 @@ fn browser_messages() -> Vec<(&'static str, ClientMessage)> {
             ClientMessage::CallAccept(to(
                 "alice@example.com",
                 json!({"callId": "c-42", "members": ["bob@example.com", "alice@example.com", "carol@example.com"]}),
+            )),
+        ),
+        (
+            "browser-call-accept-resync",
+            ClientMessage::CallAccept(to(
+                "alice@example.com",
+                json!({"callId": "c-42", "members": ["bob@example.com", "alice@example.com"], "resync": true}),
             )),
         ),
         (

@@ -492,6 +492,11 @@ fn signed_out_says_how_many_devices() {
 }
 
 #[test]
+fn pong_is_its_type_alone() {
+    assert_json(&ServerMessage::Pong, fixture("pong"));
+}
+
+#[test]
 fn every_server_fixture_reads_and_writes_back_its_exact_text() {
     let mut written = 0;
     for fixture in fixtures::all() {

@@ -23,6 +23,8 @@ pub struct BudgetConfig {
     pub typing_rate: Rate,
     /// Signaling and call-control frames one connection may send, ICE candidates aside.
     pub signaling_rate: Rate,
+    /// The client's heartbeats (`ping`) one connection may send.
+    pub heartbeat_rate: Rate,
     /// ICE candidates one connection may send.
     pub ice_rate: Rate,
     /// ICE candidates relayed from one connection to one target until the next
@@ -54,6 +56,8 @@ impl Default for BudgetConfig {
             // The app sends one at most every 3 s while the input changes.
             typing_rate: Rate::new(1.0, 3),
             signaling_rate: Rate::new(20.0, 40),
+            // The app sends one every 2 s; a few more pass after a stall (a frozen tab).
+            heartbeat_rate: Rate::new(1.0, 5),
             ice_rate: Rate::new(50.0, 200),
             ice_per_target: 200,
             rate_limited_strikes: StrikeLimit {

@@ -1,6 +1,7 @@
 // Call session: the call the user is in or is placing. Ringing people into it (and giving
 // up on them after the ring timeout), members joining and leaving its mesh, hang-up, the
-// end of the call, and the panel's status line. The call ringing here, glare and busy are
+// end of the call, the panel's status line, and the re-sync after the server connection
+// dropped and came back (each side says "still in this call with you"). The call ringing here, glare and busy are
 // `calls.js`'s; this module answers its questions and tells it what changed by events.
 
 import { Emitter } from "../emitter.js";
@@ -23,6 +24,8 @@ export class CallSession extends Emitter {
   /** The current call (a `GroupCall`), or null. */
   #call = null;
   #inCall = false;
+  /** Hang-ups that could not be sent (the server connection was down): `{ email, callId }`. */
+  #unsentHangUps = [];
 
   /** `view`: the `CallPanel`. */
   constructor({ connection, presence, config, view }) {
@@ -202,11 +205,40 @@ export class CallSession extends Emitter {
       this.#view.hide();
       return;
     }
-    for (const email of [...call.memberEmails(), ...call.inviteEmails()]) {
-      this.#conn.sendCall("hang-up", email, { callId: call.id });
-    }
+    for (const email of [...call.memberEmails(), ...call.inviteEmails()]) this.#hangUpOn(email, call.id);
     this.end("ended", "Call ended");
     this.#view.hide();
+  }
+
+  /** The server connection dropped: the call goes on, and the panel says so. */
+  signalingLost() {
+    if (this.#call) this.#view.note("Reconnecting to the server: the call goes on");
+  }
+
+  /**
+   * The server connection is back: hang-ups that could not be sent go now, every member is
+   * told the user is still in the call with them (a member who is not answers `hang-up`),
+   * and each link makes again what it could not signal meanwhile (an ICE restart).
+   */
+  resync() {
+    for (const { email, callId } of this.#unsentHangUps.splice(0)) this.#hangUpOn(email, callId);
+    const call = this.#call;
+    if (!call) return;
+    const members = [this.#presence.selfEmail, ...call.memberEmails()];
+    for (const email of call.memberEmails()) {
+      this.#conn.sendCall("accept", email, { callId: call.id, members, resync: true });
+    }
+    call.resume();
+  }
+
+  /**
+   * `from` says it is still in call `callId` with the user, back from a reconnect: what was
+   * signaled to it meanwhile may have gone to its lost connection, so its link makes again
+   * what is unanswered. When the user is not in that call with `from`, `from` is told.
+   */
+  handleResync(from, callId) {
+    if (this.#call?.hasMember(from) && this.#call.id === callId) this.#call.resume(from);
+    else this.#hangUpOn(from, callId);
   }
 
   /** Ends the current call here with a final `state`, releasing everything. */
@@ -259,6 +291,11 @@ export class CallSession extends Emitter {
       this.#view.note(notice);
       this.refresh();
     }
+  }
+
+  /** Sends `hang-up` for `callId` to `email`, or keeps it for when the server is back. */
+  #hangUpOn(email, callId) {
+    if (!this.#conn.sendCall("hang-up", email, { callId })) this.#unsentHangUps.push({ email, callId });
   }
 
   #setInCall(inCall) {

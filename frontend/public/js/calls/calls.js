@@ -1,7 +1,7 @@
 // Calls: the call state machine. Ringing (invite, ringing, accept, decline, busy, no
 // answer), glare (both calling each other at once ends in one call), group calls as a
 // full mesh of up to 6 people, hang-up, and what happens when a participant goes offline
-// or the server connection drops. This module is the way in and the incoming side (the
+// or the server connection drops (the call goes on: its media flow peer to peer). This module is the way in and the incoming side (the
 // call ringing here, glare, busy); the user's own call is `call-session.js`'s. Media and
 // peer connections are `webrtc.js`'s, the screen is `call-panel.js`'s, the wire is
 // `../connection/`'s; the ringtone, title and system notification are `call-alert.js`'s.
@@ -171,7 +171,7 @@ export class Calls extends Emitter {
   }
 
   /** Call control from the server: `{ kind, from, callId, members }`. */
-  handleControl({ kind, from, callId, members }) {
+  handleControl({ kind, from, callId, members, resync }) {
     if (!callId) return;
     const session = this.#session;
     switch (kind) {
@@ -182,7 +182,8 @@ export class Calls extends Emitter {
         session.handleRinging(from, callId);
         break;
       case "accept":
-        session.handleAccept(from, callId);
+        if (resync) session.handleResync(from, callId);
+        else session.handleAccept(from, callId);
         break;
       case "decline":
         session.handleRefused(from, callId, "declined", `${this.#name(from)} declined the call`);
@@ -212,12 +213,17 @@ export class Calls extends Emitter {
   }
 
   /**
-   * The server connection dropped: nothing can be signaled any more and the others see
-   * this user leave, so the call ends here too.
+   * The server connection dropped. A call ringing here cannot be answered; the user's own
+   * call goes on (its media do not pass through the server) until the connection is back.
    */
   handleConnectionLost() {
     if (this.#incoming) this.#missed(" (the connection was lost)");
-    if (this.#session.active) this.#session.end("failed", "Call ended: the connection to the server was lost");
+    this.#session.signalingLost();
+  }
+
+  /** The server connection is back (registered again): the call is put in sync again. */
+  handleConnectionBack() {
+    this.#session.resync();
   }
 
   #onInvite(from, callId, members) {

@@ -119,6 +119,11 @@ export class GroupCall {
     for (const { link } of this.#members.values()) link.sendMediaState(state);
   }
 
+  /** The server connection is back: each link (or `email`'s) signals what it could not meanwhile. */
+  resume(email = null) {
+    for (const [member, { link }] of this.#members) if (email === null || member === email) link.resume();
+  }
+
   /** Closes `email`'s link and drops their tile; false when they were not a member. */
   removeMember(email) {
     const member = this.#members.get(email);

@@ -5,8 +5,10 @@
 
 import { Emitter } from "../emitter.js";
 
-/** A connection that is not up this long after it started is given up. */
+/** A connection that is not up this long after it started (or went down) is given up. */
 const CONNECT_TIMEOUT_MS = 30000;
+/** How long ICE may stay `disconnected` before the initiator restarts it. */
+const DISCONNECTED_RESTART_MS = 3000;
 /** The data channel on which each side says whether its microphone and camera are on. */
 const MEDIA_CHANNEL = "meetmap-media";
 /** Longer messages on it are not ours: dropped unread. */
@@ -82,6 +84,11 @@ export function releaseLocalMedia(media) {
  * tell whether their microphone and camera are on: a disabled track still sends (silence,
  * black frames), so the other side cannot see it in the media.
  *
+ * When the network path breaks (ICE `failed`, or `disconnected` for a few seconds: a changed
+ * interface, a lost route), the initiator restarts ICE; an offer that could not be sent
+ * (the server connection was down) is made again on `resume()`. Media flow peer to peer,
+ * so a drop of the server connection alone changes nothing here.
+ *
  * Events: `stream` (the remote MediaStream, once it has a track), `state`
  * (`connectionState`), `failed` (ICE failed or the connection never came up),
  * `remote-media` (`{ muted, cameraOff }`, what the other side says of its media).
@@ -89,6 +96,7 @@ export function releaseLocalMedia(media) {
 export class PeerLink extends Emitter {
   #pc;
   #polite;
+  #initiator;
   #send;
   #media;
   #makingOffer = false;
@@ -97,6 +105,9 @@ export class PeerLink extends Emitter {
   #queue;
   #closed = false;
   #connectTimer = null;
+  #restartTimer = null;
+  /** An offer was made while it could not be sent: `resume()` makes it again. */
+  #offerLost = false;
   #remoteStream = new MediaStream();
   #announced = false;
   #channel = null;
@@ -110,6 +121,7 @@ export class PeerLink extends Emitter {
   constructor({ iceServers, polite, initiator, media, send }) {
     super();
     this.#polite = polite;
+    this.#initiator = initiator;
     this.#send = send;
     this.#pc = new RTCPeerConnection({ iceServers });
     const pc = this.#pc;
@@ -121,7 +133,7 @@ export class PeerLink extends Emitter {
       try {
         this.#makingOffer = true;
         await pc.setLocalDescription();
-        if (!this.#closed) this.#send({ description: pc.localDescription.toJSON() });
+        if (!this.#closed && !this.#send({ description: pc.localDescription.toJSON() })) this.#offerLost = true;
       } catch (err) {
         if (!this.#closed) console.warn("meetmap: could not make an offer", err);
       } finally {
@@ -140,9 +152,16 @@ export class PeerLink extends Emitter {
     };
     pc.onconnectionstatechange = () => {
       const state = pc.connectionState;
-      if (state === "connected") clearTimeout(this.#connectTimer);
+      if (state === "connected") this.#stopTimers();
       this.emit("state", state);
-      if (state === "failed") this.#fail();
+      if (state === "failed") this.#recover();
+    };
+    pc.oniceconnectionstatechange = () => {
+      if (pc.iceConnectionState !== "disconnected" || this.#restartTimer) return;
+      this.#restartTimer = setTimeout(() => {
+        this.#restartTimer = null;
+        if (pc.iceConnectionState === "disconnected") this.#recover();
+      }, DISCONNECTED_RESTART_MS);
     };
 
     this.#queue = media.then(async (local) => {
@@ -169,11 +188,24 @@ export class PeerLink extends Emitter {
     if (this.#channel?.readyState === "open") this.#channel.send(JSON.stringify(this.#mediaState));
   }
 
+  /**
+   * The server connection is back, here or on the other side: an offer that could not be
+   * sent, or went to the other side's lost connection (still unanswered), is made again,
+   * and a broken path is restarted now that new candidates can reach the other side.
+   */
+  resume() {
+    if (this.#closed) return;
+    const pc = this.#pc;
+    const unanswered = this.#offerLost || pc.signalingState === "have-local-offer";
+    const broken = pc.iceConnectionState === "disconnected" || pc.iceConnectionState === "failed";
+    if (unanswered || (this.#initiator && broken)) this.#restartIce();
+  }
+
   /** Closes the connection; no event is emitted after this. */
   close() {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#connectTimer);
+    this.#stopTimers();
     if (this.#channel) {
       this.#channel.onopen = null;
       this.#channel.onmessage = null;
@@ -184,14 +216,44 @@ export class PeerLink extends Emitter {
     this.#pc.onnegotiationneeded = null;
     this.#pc.ontrack = null;
     this.#pc.onconnectionstatechange = null;
+    this.#pc.oniceconnectionstatechange = null;
     this.#pc.close();
     for (const track of this.#remoteStream.getTracks()) this.#remoteStream.removeTrack(track);
   }
 
   #fail() {
     if (this.#closed) return;
-    clearTimeout(this.#connectTimer);
+    this.#stopTimers();
     this.emit("failed", {});
+  }
+
+  /** The path broke: given up if it is not back in time; the initiator restarts ICE. */
+  #recover() {
+    if (this.#closed) return;
+    this.#connectTimer ??= setTimeout(() => this.#fail(), CONNECT_TIMEOUT_MS);
+    if (this.#initiator) this.#restartIce();
+  }
+
+  /** A new offer with new ICE credentials; a lost one is rolled back first. */
+  #restartIce() {
+    const pc = this.#pc;
+    this.#offerLost = false;
+    this.#queue = this.#queue
+      .then(async () => {
+        if (this.#closed) return;
+        if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
+        pc.restartIce();
+      })
+      .catch((err) => {
+        if (!this.#closed) console.warn("meetmap: could not restart ICE", err);
+      });
+  }
+
+  #stopTimers() {
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#restartTimer);
+    this.#connectTimer = null;
+    this.#restartTimer = null;
   }
 
   #useChannel(channel) {

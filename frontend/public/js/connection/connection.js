@@ -6,6 +6,7 @@
 import { Emitter } from "../emitter.js";
 import * as wire from "../wire/codec.js";
 import { Awaited } from "./awaited.js";
+import { Heartbeat } from "./heartbeat.js";
 import { ReconnectingSocket } from "./reconnecting-socket.js";
 
 /** How long `linkDevice()` waits for the server's `device-link`. */
@@ -53,14 +54,26 @@ export class Connection extends Emitter {
   #registeredAs = "";
   #linkRequest = new Awaited();
   #signOutRequest = new Awaited();
+  /** Proves the registered socket alive; an unanswered ping abandons it for a new one. */
+  #heartbeat;
 
   /**
    * `url`: the backend's WebSocket URL; `timings`: the socket's (`reconnectBaseMs`,
-   * `reconnectMaxMs`, `connectTimeoutMs`, see reconnecting-socket.js). `openSocket` (for
-   * tests) builds the socket from its callbacks instead of a `ReconnectingSocket`.
+   * `reconnectMaxMs`, `connectTimeoutMs`, see reconnecting-socket.js), and optionally the
+   * heartbeat's (`heartbeatIntervalMs`, `heartbeatTimeoutMs`, see heartbeat.js). `openSocket`
+   * (for tests) builds the socket from its callbacks instead of a `ReconnectingSocket`.
    */
   constructor({ url, timings, openSocket = (on) => new ReconnectingSocket({ url, timings, ...on }) }) {
     super();
+    this.#heartbeat = new Heartbeat({
+      send: () => this.#send(wire.encodePing()),
+      onDead: () => {
+        console.warn("meetmap: the server stopped answering; reconnecting");
+        this.#link.abandon();
+      },
+      intervalMs: timings.heartbeatIntervalMs,
+      timeoutMs: timings.heartbeatTimeoutMs,
+    });
     this.#link = openSocket({
       protocol: wire.SUBPROTOCOL,
       onOpen: () => this.#register(),
@@ -207,6 +220,7 @@ export class Connection extends Emitter {
 
   /** The socket closed: what waited for an answer on it fails, and a new one follows. */
   #dropped() {
+    this.#heartbeat.stop();
     if (this.#phase === "registering" || this.#phase === "registered") this.#phase = "connecting";
     this.#linkRequest.reject(failure("offline", "The connection to the server was lost."));
     if (this.#signOutRequest.waiting) this.#finishSignOut(false);
@@ -215,6 +229,7 @@ export class Connection extends Emitter {
   /** Ends the connection for good in `phase` (`closed` or `refused`). */
   #end(phase, reason) {
     this.#phase = phase;
+    this.#heartbeat.stop();
     this.#link.stop(reason);
     this.#linkRequest.reject(failure("offline", "The connection to the server was lost."));
     this.#signOutRequest.resolve(false);
@@ -234,11 +249,14 @@ export class Connection extends Emitter {
   #becomeRegistered() {
     this.#phase = "registered";
     this.#link.markOnline();
+    this.#heartbeat.start();
     const update = wire.encodeUpdateUser(this.#profile);
     if (update !== this.#registeredAs) this.#send(update);
   }
 
   #receive(frame) {
+    // Any frame proves the link alive, the `pong` the heartbeat asked for or another.
+    this.#heartbeat.heard();
     const { event, ...detail } = frame;
     switch (event) {
       case "welcome":
@@ -287,7 +305,7 @@ export class Connection extends Emitter {
       case "error":
         this.#receiveError(frame);
         break;
-      // `invalid` and `unknown` frames (the seed's `offer`/`answer` broadcasts...) are not ours.
+      // `pong` said all it had to by coming; `invalid` and `unknown` frames (the seed's `offer`/`answer` broadcasts...) are not ours.
     }
   }
 

@@ -73,6 +73,19 @@ export class ReconnectingSocket {
     this.#socket?.close();
   }
 
+  /**
+   * Lets go of the current socket at once, as closed: it is dead though not closed (a
+   * silent network loss), and its close could take as long as the loss lasts. A new one
+   * follows after the backoff.
+   */
+  abandon() {
+    const socket = this.#socket;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    socket.close();
+    this.#closed();
+  }
+
   /** Tries again at once when waiting between attempts (a click on the status). */
   retryNow() {
     this.#wake();
@@ -108,7 +121,7 @@ export class ReconnectingSocket {
     }
     this.#socket = socket;
     this.#connectTimer = setTimeout(() => {
-      if (this.#socket === socket && this.#state !== "online") socket.close();
+      if (this.#socket === socket && this.#state !== "online") this.abandon();
     }, this.#connectTimeoutMs);
     socket.onopen = () => {
       if (this.#socket === socket) this.#on.onOpen();
@@ -117,17 +130,21 @@ export class ReconnectingSocket {
       if (this.#socket === socket) this.#on.onMessage(event.data);
     };
     socket.onclose = () => {
-      if (this.#socket !== socket) return;
-      clearTimeout(this.#connectTimer);
-      this.#socket = null;
-      this.#state = "waiting";
-      // `onClose` may stop the socket for good (a sign-out the close ended).
-      this.#on.onClose();
-      this.#scheduleRetry();
+      if (this.#socket === socket) this.#closed();
     };
     // A failed socket always closes next; `onclose` does the work. Without this handler
     // the browser still logs the failure, which the app cannot prevent.
     socket.onerror = () => {};
+  }
+
+  /** The current socket is gone: the app is told, and a retry is scheduled. */
+  #closed() {
+    clearTimeout(this.#connectTimer);
+    this.#socket = null;
+    this.#state = "waiting";
+    // `onClose` may stop the socket for good (a sign-out the close ended).
+    this.#on.onClose();
+    this.#scheduleRetry();
   }
 
   #scheduleRetry() {

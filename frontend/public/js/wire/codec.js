@@ -43,8 +43,9 @@ const CALL_KINDS = Object.fromEntries(Object.entries(CALL_TYPES).map(([k, t]) =>
  *   `{ conversation, upTo }`, `typing` `{ from, name, to }`, `chat-conversations`
  *   `{ conversations }`;
  * - `signal` `{ from, callId, description }` or `{ from, callId, candidate }`;
- * - `call` `{ kind, from, callId, members, media }`, `kind` a key of `CALL_TYPES`;
+ * - `call` `{ kind, from, callId, members, media, resync }`, `kind` a key of `CALL_TYPES`;
  * - `device-link` `{ code, expiresAt }`; `signed-out` `{ devices, others }`;
+ * - `pong` `{}`: the answer to the heartbeat (`encodePing`);
  * - `error` (see errors.js: `{ reason, message, field, refusesLogin, answersRequest }`);
  * - `invalid` `{ type, problem }`: not JSON, not a typed object, or a frame the app cannot
  *   use (a signal without its description); `unknown` `{ type }`: a type the app does not
@@ -101,6 +102,7 @@ const READERS = {
     return { event: "device-link", code: m.code, expiresAt: Number(m.expiresAt) || 0 };
   },
   "signed-out": (m) => ({ event: "signed-out", devices: Number(m.devices) || 0, others: m.others === true }),
+  pong: () => ({ event: "pong" }),
   error: (m) => readError(m),
 };
 
@@ -123,6 +125,7 @@ function readCall(m) {
     callId: callIdOf(m),
     members: list(m.members).filter((email) => typeof email === "string"),
     media: m.media && typeof m.media === "object" ? m.media : null,
+    resync: m.resync === true,
   };
 }
 
@@ -200,20 +203,27 @@ export function encodeSignal(to, callId, { description, candidate }) {
 
 /**
  * Call control `kind` (a key of `CALL_TYPES`) to `to` about call `callId`, with the group's
- * `members` (emails) and the `media` offered where they apply.
+ * `members` (emails) and the `media` offered where they apply; `resync` marks an `accept`
+ * that says "still in this call with you" after the server connection came back.
  */
-export function encodeCall(kind, to, { callId, members, media } = {}) {
+export function encodeCall(kind, to, { callId, members, media, resync } = {}) {
   const type = Object.hasOwn(CALL_TYPES, kind) ? CALL_TYPES[kind] : null;
   if (!type) throw new Error(`unknown call control ${kind}`);
   const frame = { type, to, callId };
   if (members) frame.members = members;
   if (media) frame.media = media;
+  if (resync) frame.resync = true;
   return JSON.stringify(frame);
 }
 
 /** Asks for a one-time code that signs another device in (`device-link` answers). */
 export function encodeLinkDevice() {
   return JSON.stringify({ type: "link-device" });
+}
+
+/** The heartbeat: the server answers `pong` at once, proving the link alive both ways. */
+export function encodePing() {
+  return JSON.stringify({ type: "ping" });
 }
 
 /** Signs this device out (`signed-out` answers). */
