@@ -44,6 +44,11 @@ test: _deps
 js-test:
     node --test frontend/tests/js/
 
+# The release binaries copied to a temporary folder and run from there, the checkout hidden
+# (e2e/tests/copied-binaries.test.js; `just test` runs the same test on the debug build).
+release-test: release
+    MEETMAP_BIN_DIR=target/release node --test e2e/tests/copied-binaries.test.js
+
 # Only the browser tests: both servers built, driven through Chromium (CHROMIUM_PATH) and
 # Firefox ESR over geckodriver (FIREFOX_PATH, GECKODRIVER_PATH).
 e2e: _deps

@@ -160,7 +160,7 @@ function requireBinary(bin) {
  * The port a process listens on, from /proc: a fallback for when the log line names the
  * requested port 0 instead of the bound one.
  */
-function listeningPortOf(pid) {
+export function listeningPortOf(pid) {
   const inodes = new Set();
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
