@@ -194,8 +194,9 @@ async function spawnBackend(listen, database, extraArgs = []) {
     "--ping-interval-ms", "1000",
     "--idle-timeout-ms", "3000",
     // The frontend gets a free port after the backend starts, so its origin is not known
-    // here; the origin allow-list has tests of its own (backend/tests/it/admission.rs).
-    "--allowed-origins", "*",
+    // here; the origin allow-list has tests of its own (backend/tests/it/admission.rs). A
+    // test that knows its page's origin (behind a proxy) passes its own list.
+    ...(extraArgs.includes("--allowed-origins") ? [] : ["--allowed-origins", "*"]),
     ...extraArgs,
   ];
   const child = spawn(BACKEND_BIN, args, { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
@@ -241,13 +242,15 @@ export class Servers {
     return servers;
   }
 
-  async start({ appEnv = {}, backendArgs = [] } = {}) {
+  /** `wsUrl`: the WebSocket URL the app is given, when not the backend's own (a proxy's). */
+  async start({ appEnv = {}, backendArgs = [], frontendArgs = [], wsUrl } = {}) {
     this.backendArgs = backendArgs;
     this.backend = await spawnBackend("127.0.0.1:0", this.database, backendArgs);
     requireBinary(FRONTEND_BIN);
     const args = [
       "--listen", "127.0.0.1:0",
-      "--ws-url", this.backend.url,
+      "--ws-url", wsUrl ?? this.backend.url,
+      ...frontendArgs,
       // Tiles go to a closed port on loopback: never to the internet.
       "--tile-url", "http://127.0.0.1:9/{z}/{x}/{y}.png",
       // No STUN server: peers on this machine connect over their host candidates.
@@ -263,6 +266,7 @@ export class Servers {
     this.frontend = new Server("frontend", child);
     const m = await this.frontend.waitForLine(/serving .* on (http:\/\/\S+\/)/);
     this.appUrl = m[1];
+    this.frontend.port = Number(new URL(this.appUrl).port);
   }
 
   /** Stops the backend gracefully (SIGTERM: clients get close frames). */
