@@ -35,6 +35,7 @@ release: _deps
 test: _deps
     {{just_executable()}} cycles
     cargo test --workspace --all-targets
+    {{just_executable()}} deploy-check
     {{just_executable()}} js-test
     {{just_executable()}} e2e
     {{just_executable()}} autobahn
@@ -48,6 +49,12 @@ js-test:
 # (e2e/tests/copied-binaries.test.js; `just test` runs the same test on the debug build).
 release-test: release
     MEETMAP_BIN_DIR=target/release node --test e2e/tests/copied-binaries.test.js
+
+# The deploy files: systemd-analyze verify on the units, hadolint on the Dockerfile, the
+# compose file against the units (a missing tool is a skip that says why).
+deploy-check:
+    cargo build -p backend -p frontend
+    bash deploy/check.sh
 
 # Only the browser tests: both servers built, driven through Chromium (CHROMIUM_PATH) and
 # Firefox ESR over geckodriver (FIREFOX_PATH, GECKODRIVER_PATH).
