@@ -2,13 +2,13 @@
 //!
 //! Codemap, from the entry down (a module imports only from the ones below it):
 //! - `lib.rs`: [`run`], the accept loop, one task per connection, graceful shutdown.
-//! - `routes`: method check and dispatch (`/config.json`, the `/vendor/` mounts,
-//!   the public folder), and the headers every answer gets on its way out.
+//! - `routes`: method check and dispatch (`/healthz`, `/config.json`, the `/vendor/`
+//!   mounts, the app), and the headers every answer gets on its way out.
 //! - `security`: the headers every response carries: Content-Security-Policy (built from
 //!   the tile and WebSocket URLs), `nosniff`, referrer, permissions, opener and framing.
 //! - `runtime_config`: the `/config.json` document.
-//! - `files/`: request paths made safe, symlink containment, directory indexes, reading
-//!   files, their content types and cache validators.
+//! - `files/`: request paths made safe, the embedded folders, symlink containment on
+//!   disk, directory indexes, reading files, their content types and cache validators.
 //! - `config/`: [`Config`], flags with environment fallbacks.
 //! - `admission/`: the caps on connections at once (in total and per address), a place
 //!   held by each connection from accept to its end, past a cap `503`; the open-file
@@ -16,10 +16,11 @@
 //!   at once.
 //! - `response`: the body type and the plain-text answers every part uses.
 //!
-//! Architecture invariant: no response contains bytes of a file outside the public
-//! folder or Leaflet's `dist/` folder in the vendor folder; paths are checked lexically
-//! (`files::request_path`) and again after resolving symlinks (`files::serve`), by the
-//! same code for both folders.
+//! Architecture invariant: no response contains bytes of a file outside the served
+//! folders: the app and the libraries' `dist/` folders, embedded in the binary at build
+//! time (the default) or on disk (`--public-dir`, `--vendor-dir`); paths are checked
+//! lexically (`files::request_path`) and, on disk, again after resolving symlinks
+//! (`files::serve`), by the same code for every folder.
 
 mod admission;
 mod config;
