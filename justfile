@@ -19,15 +19,23 @@ run: _deps
 backend *ARGS:
     cargo run -p backend -- {{ARGS}}
 
-# Only the static server.
-frontend *ARGS:
+# Only the static server (it embeds the app: `--public-dir frontend/public` serves the
+# checkout's files instead, for editing them without a rebuild).
+frontend *ARGS: _deps
     cargo run -p frontend -- {{ARGS}}
+
+# Both servers built optimised, each one file to copy to a server (the frontend embeds the
+# browser app and its libraries): prints where they are.
+release: _deps
+    cargo build --release -p backend -p frontend
+    @echo "meetmap: release binaries in $(cargo metadata --format-version 1 --no-deps | node -p 'JSON.parse(require("fs").readFileSync(0)).target_directory')/release/{backend,frontend}"
 
 # Every test of the workspace, the browser app's codec, then the browser tests (e2e/, needs
 # Node.js, Chromium, Firefox ESR and geckodriver).
-test:
+test: _deps
     {{just_executable()}} cycles
     cargo test --workspace --all-targets
+    {{just_executable()}} deploy-check
     {{just_executable()}} js-test
     {{just_executable()}} e2e
     {{just_executable()}} autobahn
@@ -37,18 +45,27 @@ test:
 js-test:
     node --test frontend/tests/js/
 
+# The release binaries copied to a temporary folder and run from there, the checkout hidden
+# (e2e/tests/copied-binaries.test.js; `just test` runs the same test on the debug build).
+release-test: release
+    MEETMAP_BIN_DIR=target/release node --test e2e/tests/copied-binaries.test.js
+
+# The deploy files: systemd-analyze verify on the units, hadolint on the Dockerfile, the
+# compose file against the units (a missing tool is a skip that says why).
+deploy-check:
+    cargo build -p backend -p frontend
+    bash deploy/check.sh
+
 # Only the browser tests: both servers built, driven through Chromium (CHROMIUM_PATH) and
 # Firefox ESR over geckodriver (FIREFOX_PATH, GECKODRIVER_PATH).
-e2e:
+e2e: _deps
     cargo build -p backend -p frontend
-    {{just_executable()}} _deps
     {{just_executable()}} _e2e-deps
     npm test --prefix e2e
 
 # Only the Firefox browser tests (e2e/tests/firefox*.test.js).
-e2e-firefox:
+e2e-firefox: _deps
     cargo build -p backend -p frontend
-    {{just_executable()}} _deps
     {{just_executable()}} _e2e-deps
     npm run firefox --prefix e2e
 
@@ -67,7 +84,7 @@ cycles:
     node tools/module-cycles.mjs .
 
 # Formatting, lints as errors, then the tests: what CI runs.
-check:
+check: _deps
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     just test

@@ -160,7 +160,7 @@ function requireBinary(bin) {
  * The port a process listens on, from /proc: a fallback for when the log line names the
  * requested port 0 instead of the bound one.
  */
-function listeningPortOf(pid) {
+export function listeningPortOf(pid) {
   const inodes = new Set();
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
@@ -197,8 +197,9 @@ async function spawnBackend(listen, database, extraArgs = []) {
     "--database", database,
     ...timings.flat(),
     // The frontend gets a free port after the backend starts, so its origin is not known
-    // here; the origin allow-list has tests of its own (backend/tests/it/admission.rs).
-    "--allowed-origins", "*",
+    // here; the origin allow-list has tests of its own (backend/tests/it/admission.rs). A
+    // test that knows its page's origin (behind a proxy) passes its own list.
+    ...(extraArgs.includes("--allowed-origins") ? [] : ["--allowed-origins", "*"]),
     ...extraArgs,
   ];
   const child = spawn(BACKEND_BIN, args, { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
@@ -220,11 +221,12 @@ async function spawnBackend(listen, database, extraArgs = []) {
  * Starts a frontend whose pages reach the backend at `wsUrl`, with the app's test timings
  * and `appEnv`; resolves once it serves, with its `appUrl`.
  */
-async function spawnFrontend(wsUrl, appEnv) {
+async function spawnFrontend(wsUrl, appEnv, frontendArgs = []) {
   requireBinary(FRONTEND_BIN);
   const args = [
     "--listen", "127.0.0.1:0",
     "--ws-url", wsUrl,
+    ...frontendArgs,
     // Tiles go to a closed port on loopback: never to the internet.
     "--tile-url", "http://127.0.0.1:9/{z}/{x}/{y}.png",
     // No STUN server: peers on this machine connect over their host candidates.
@@ -240,6 +242,7 @@ async function spawnFrontend(wsUrl, appEnv) {
   const frontend = new Server("frontend", child);
   const m = await frontend.waitForLine(/serving .* on (http:\/\/\S+\/)/);
   frontend.appUrl = m[1];
+  frontend.port = Number(new URL(frontend.appUrl).port);
   return frontend;
 }
 
@@ -273,11 +276,13 @@ export class Servers {
     return servers;
   }
 
-  async start({ appEnv = {}, backendArgs = [] } = {}) {
+  /** `wsUrl`: the WebSocket URL the app is given, when not the backend's own (a proxy's). */
+  async start({ appEnv = {}, backendArgs = [], frontendArgs = [], wsUrl } = {}) {
     this.backendArgs = backendArgs;
     this.appEnv = appEnv;
     this.backend = await spawnBackend("127.0.0.1:0", this.database, backendArgs);
-    this.frontend = await spawnFrontend(this.backend.url, appEnv);
+    this.frontendArgs = frontendArgs;
+    this.frontend = await spawnFrontend(wsUrl ?? this.backend.url, appEnv, frontendArgs);
     this.appUrl = this.frontend.appUrl;
   }
 
@@ -286,7 +291,7 @@ export class Servers {
    * resolves with its app URL. Stopped by `close()`.
    */
   async startFrontend(wsUrl) {
-    const frontend = await spawnFrontend(wsUrl, this.appEnv);
+    const frontend = await spawnFrontend(wsUrl, this.appEnv, this.frontendArgs);
     this.extraFrontends.push(frontend);
     return frontend.appUrl;
   }

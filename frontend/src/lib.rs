@@ -2,13 +2,13 @@
 //!
 //! Codemap, from the entry down (a module imports only from the ones below it):
 //! - `lib.rs`: [`run`], the accept loop, one task per connection, graceful shutdown.
-//! - `routes`: method check and dispatch (`/config.json`, the `/vendor/` mounts,
-//!   the public folder), and the headers every answer gets on its way out.
+//! - `routes`: method check and dispatch (`/healthz`, `/config.json`, the `/vendor/`
+//!   mounts, the app), and the headers every answer gets on its way out.
 //! - `security`: the headers every response carries: Content-Security-Policy (built from
 //!   the tile and WebSocket URLs), `nosniff`, referrer, permissions, opener and framing.
 //! - `runtime_config`: the `/config.json` document.
-//! - `files/`: request paths made safe, symlink containment, directory indexes, reading
-//!   files, their content types and cache validators.
+//! - `files/`: request paths made safe, the embedded folders, symlink containment on
+//!   disk, directory indexes, reading files, their content types and cache validators.
 //! - `config/`: [`Config`], flags with environment fallbacks.
 //! - `admission/`: the caps on connections at once (in total and per address), a place
 //!   held by each connection from accept to its end, past a cap `503`; the open-file
@@ -16,10 +16,11 @@
 //!   at once.
 //! - `response`: the body type and the plain-text answers every part uses.
 //!
-//! Architecture invariant: no response contains bytes of a file outside the public
-//! folder or Leaflet's `dist/` folder in the vendor folder; paths are checked lexically
-//! (`files::request_path`) and again after resolving symlinks (`files::serve`), by the
-//! same code for both folders.
+//! Architecture invariant: no response contains bytes of a file outside the served
+//! folders: the app and the libraries' `dist/` folders, embedded in the binary at build
+//! time (the default) or on disk (`--public-dir`, `--vendor-dir`); paths are checked
+//! lexically (`files::request_path`) and, on disk, again after resolving symlinks
+//! (`files::serve`), by the same code for every folder.
 
 mod admission;
 mod config;
@@ -48,6 +49,7 @@ use log::{debug, info, warn};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::admission::{Admission, MAX_REFUSALS_IN_FLIGHT, Place};
+use crate::files::Folder;
 use crate::routes::Site;
 
 /// Largest request head (request line and headers); bigger ones get 431.
@@ -86,7 +88,8 @@ impl std::error::Error for StartError {
     }
 }
 
-/// Serves `config.public_dir` on `listener` until `shutdown` completes.
+/// Serves the app (embedded, or `config.public_dir`) on `listener` until `shutdown`
+/// completes; logs `serving <source> on http://<addr>/` once it is ready.
 ///
 /// Then it stops accepting, lets open connections finish their current request (idle
 /// keep-alive connections close at once) and returns after at most [`SHUTDOWN_GRACE`].
@@ -99,6 +102,9 @@ pub async fn run(
 ) -> Result<(), StartError> {
     let admission = admission_at_start(&config)?;
     let site = Arc::new(site_at_start(&config).await?);
+    if let Ok(addr) = listener.local_addr() {
+        info!("serving {} on http://{addr}/", site.describe());
+    }
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout.duration())
@@ -165,16 +171,23 @@ fn admission_at_start(config: &Config) -> Result<Admission, StartError> {
     Ok(Admission::new(total.cap, config.max_connections_per_ip))
 }
 
-/// The site: the public folder resolved, Leaflet looked for (its absence is a warning).
+/// The site: the embedded app, or the public folder resolved; the libraries embedded, or
+/// looked for in the vendor folder (their absence is a warning).
 async fn site_at_start(config: &Config) -> Result<Site, StartError> {
-    let root = tokio::fs::canonicalize(&config.public_dir)
-        .await
-        .map_err(|source| StartError::PublicDir {
-            dir: config.public_dir.clone(),
-            source,
-        })?;
+    let app = match &config.public_dir {
+        None => Folder::Embedded(files::APP),
+        Some(dir) => Folder::Disk(tokio::fs::canonicalize(dir).await.map_err(|source| {
+            StartError::PublicDir {
+                dir: dir.clone(),
+                source,
+            }
+        })?),
+    };
+    let Some(vendor_dir) = &config.vendor_dir else {
+        return Ok(Site::new(app, config));
+    };
     for mount in routes::VENDOR_MOUNTS {
-        let dist = mount.dist(&config.vendor_dir);
+        let dist = mount.dist(vendor_dir);
         if tokio::fs::metadata(&dist).await.is_err() {
             warn!(
                 "{} is not installed in {}: the app runs without it (run `npm ci` in frontend/)",
@@ -183,7 +196,7 @@ async fn site_at_start(config: &Config) -> Result<Site, StartError> {
             );
         }
     }
-    Ok(Site::new(root, config))
+    Ok(Site::new(app, config))
 }
 
 /// What the accept loop hands every connection.

@@ -19,8 +19,6 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let addr = listener.local_addr().unwrap_or(config.listen);
-    info!("serving {} on http://{addr}/", config.public_dir.display());
     match frontend::run(listener, config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

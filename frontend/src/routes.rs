@@ -1,15 +1,17 @@
-//! Request dispatch: the method check, `/config.json`, the vendor mounts, static files, and
-//! the headers every response carries (the security headers of `security`).
+//! Request dispatch: the method check, `/healthz`, `/config.json`, the vendor mounts, static
+//! files, and the headers every response carries (the security headers of `security`).
 
 use std::path::PathBuf;
 
 use hyper::body::{Body as _, Bytes, Incoming};
-use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, HOST, HeaderValue, RETRY_AFTER};
+use hyper::header::{
+    ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, HOST, HeaderValue, RETRY_AFTER,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use log::debug;
 
 use crate::config::Config;
-use crate::files::{self, Rejection, RequestPath};
+use crate::files::{self, Embedded, Folder, Rejection, RequestPath};
 use crate::response::{Body, not_found, text};
 use crate::runtime_config;
 use crate::security::SecurityHeaders;
@@ -20,17 +22,23 @@ const RETRY_AFTER_SECONDS: &str = "5";
 /// The URL folder of the read-only mounts of npm packages' `dist/` folders.
 const VENDOR_FOLDER: &str = "vendor";
 
-/// The npm packages served read-only: the URL folder under `/vendor/` and the package's
-/// folder in the vendor folder (its `dist/` is what is served). Leaflet first: the app
+/// The health check's path: `200 ok` while the server accepts requests.
+const HEALTH_PATH: &str = "/healthz";
+
+/// The npm packages served read-only: the URL folder under `/vendor/`, the package's
+/// folder in the vendor folder (its `dist/` is what is served) and its `dist/` as embedded
+/// in the binary. Leaflet first: the app
 /// needs it for a map; the marker clusters are an extra the map works without.
 pub(crate) const VENDOR_MOUNTS: [VendorMount; 2] = [
     VendorMount {
         url: "leaflet",
         package: "leaflet",
+        embedded: files::LEAFLET,
     },
     VendorMount {
         url: "markercluster",
         package: "leaflet.markercluster",
+        embedded: files::MARKERCLUSTER,
     },
 ];
 
@@ -39,17 +47,19 @@ pub(crate) const VENDOR_MOUNTS: [VendorMount; 2] = [
 pub(crate) struct VendorMount {
     pub(crate) url: &'static str,
     pub(crate) package: &'static str,
+    pub(crate) embedded: Embedded,
 }
 
 /// What every connection task shares; immutable after startup, so there is no lock.
 #[derive(Debug)]
 pub(crate) struct Site {
-    /// The canonical public folder; every served file's canonical path starts with it.
-    root: PathBuf,
-    /// Each `VENDOR_MOUNTS` package's `dist/` in the vendor folder, served at
-    /// `/vendor/<url>/`, in the same order. Not canonicalized at startup: a package may be
-    /// missing (the app then runs without it) or be installed while the server runs.
-    vendor_dists: Vec<PathBuf>,
+    /// The app: embedded, or the canonical public folder (every served file's canonical
+    /// path then starts with it).
+    app: Folder,
+    /// Each `VENDOR_MOUNTS` package's `dist/`, served at `/vendor/<url>/`, in the same
+    /// order: embedded, or a mount of the vendor folder (not canonicalized at startup: a
+    /// package may be missing, the app then runs without it, or be installed later).
+    vendor: Vec<Folder>,
     /// The `/config.json` document, rendered once at startup.
     config_json: Bytes,
     /// The security headers of every response, prepared once at startup.
@@ -57,15 +67,18 @@ pub(crate) struct Site {
 }
 
 impl Site {
-    /// The site for `config`, serving the canonical public folder `root` and each vendor
-    /// package's `dist/` from `config.vendor_dir`: `/config.json` and the security headers
+    /// The site for `config`, serving the app from `app` and each vendor package's `dist/`
+    /// from `config.vendor_dir` or the binary: `/config.json` and the security headers
     /// prepared now.
-    pub(crate) fn new(root: PathBuf, config: &Config) -> Site {
+    pub(crate) fn new(app: Folder, config: &Config) -> Site {
         Site {
-            root,
-            vendor_dists: VENDOR_MOUNTS
+            app,
+            vendor: VENDOR_MOUNTS
                 .iter()
-                .map(|mount| mount.dist(&config.vendor_dir))
+                .map(|mount| match &config.vendor_dir {
+                    Some(dir) => Folder::Mount(mount.dist(dir)),
+                    None => Folder::Embedded(mount.embedded),
+                })
                 .collect(),
             config_json: runtime_config::render(config),
             security: SecurityHeaders::new(config),
@@ -75,11 +88,16 @@ impl Site {
 
 impl Site {
     /// The vendor folder a path lies in, and the path below it.
-    fn mount_of(&self, path: &RequestPath) -> Option<(&PathBuf, RequestPath)> {
+    fn mount_of(&self, path: &RequestPath) -> Option<(&Folder, RequestPath)> {
         VENDOR_MOUNTS
             .iter()
-            .zip(&self.vendor_dists)
+            .zip(&self.vendor)
             .find_map(|(mount, dist)| Some((dist, path.strip_prefix(&[VENDOR_FOLDER, mount.url])?)))
+    }
+
+    /// Where the app's files come from, for the startup log.
+    pub(crate) fn describe(&self) -> String {
+        self.app.describe()
     }
 }
 
@@ -99,13 +117,15 @@ pub(crate) async fn handle(req: Request<Incoming>, site: &Site, conn: u64) -> Re
         res.headers_mut()
             .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
         res
+    } else if path == HEALTH_PATH {
+        health()
     } else if path == "/config.json" {
         runtime_config::response(&site.config_json)
     } else {
         match RequestPath::parse(path) {
             Ok(request_path) => match site.mount_of(&request_path) {
-                Some((dist, inner)) => files::serve_mount(dist, &inner, &req, conn).await,
-                None => files::serve(&site.root, &request_path, &req, conn).await,
+                Some((dist, inner)) => files::serve(dist, &inner, &req, conn).await,
+                None => files::serve(&site.app, &request_path, &req, conn).await,
             },
             Err(Rejection::Malformed(why)) => {
                 debug!("conn={conn} refused path {path:?}: {why}");
@@ -115,6 +135,14 @@ pub(crate) async fn handle(req: Request<Incoming>, site: &Site, conn: u64) -> Re
         }
     };
     finish(&req, &mut res, site, conn);
+    res
+}
+
+/// `/healthz`: the server is up and answering; never cached.
+fn health() -> Response<Body> {
+    let mut res = text(StatusCode::OK, "ok");
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 

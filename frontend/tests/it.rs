@@ -2,6 +2,8 @@
 
 #[path = "it/caps.rs"]
 mod caps;
+#[path = "it/embedded.rs"]
+mod embedded;
 #[path = "it/open_files.rs"]
 mod open_files;
 #[path = "it/pwa.rs"]

@@ -28,16 +28,17 @@ pub struct Config {
     #[arg(long, env = "MEETMAP_FRONTEND_ADDR", value_name = "ADDR", default_value_t = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
-    /// Folder whose files are served; nothing outside it is ever served.
-    #[arg(long, env = "MEETMAP_PUBLIC_DIR", value_name = "DIR", default_value = DEFAULT_PUBLIC_DIR)]
-    pub public_dir: PathBuf,
+    /// Serve the browser app from this folder instead of the copy embedded in the binary
+    /// (for development: `--public-dir frontend/public`); nothing outside it is served.
+    #[arg(long, env = "MEETMAP_PUBLIC_DIR", value_name = "DIR")]
+    pub public_dir: Option<PathBuf>,
 
-    /// The npm `node_modules` folder holding the browser's libraries: `/vendor/leaflet/` is
-    /// served read-only from its `leaflet/dist/`, `/vendor/markercluster/` from
-    /// `leaflet.markercluster/dist/`. When a package is not installed there, its URLs are
-    /// 404 and the app runs without it (without Leaflet, without the map).
-    #[arg(long, env = "MEETMAP_VENDOR_DIR", value_name = "DIR", default_value = DEFAULT_VENDOR_DIR)]
-    pub vendor_dir: PathBuf,
+    /// Serve the browser's libraries from this npm `node_modules` folder instead of the
+    /// copies embedded in the binary: `/vendor/leaflet/` from its `leaflet/dist/`,
+    /// `/vendor/markercluster/` from `leaflet.markercluster/dist/`, read-only. When a
+    /// package is not installed there, its URLs are 404 and the app runs without it.
+    #[arg(long, env = "MEETMAP_VENDOR_DIR", value_name = "DIR")]
+    pub vendor_dir: Option<PathBuf>,
 
     /// WebSocket URL of the backend given to the browser; when empty the browser uses
     /// ws://<page hostname>:8080/ (wss:// when the page is served over https).
@@ -106,10 +107,6 @@ pub struct Config {
 
 /// Default for `--listen`.
 const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 3000));
-/// Default for `--public-dir`: the crate's own `public/`, so the server works from any cwd.
-const DEFAULT_PUBLIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/public");
-/// Default for `--vendor-dir`: the crate's own `node_modules/`, where `npm ci` installs.
-const DEFAULT_VENDOR_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules");
 /// Default for `--tile-url`.
 const DEFAULT_TILE_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 /// Default for `--tile-attribution`.
@@ -133,8 +130,8 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             listen: DEFAULT_LISTEN,
-            public_dir: PathBuf::from(DEFAULT_PUBLIC_DIR),
-            vendor_dir: PathBuf::from(DEFAULT_VENDOR_DIR),
+            public_dir: None,
+            vendor_dir: None,
             ws_url: None,
             ice_servers: IceServers::default(),
             tile_url: DEFAULT_TILE_URL.to_owned(),
@@ -152,10 +149,11 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults, serving `public_dir`, without looking at flags or the environment.
+    /// The defaults, serving the app from `public_dir` (the libraries embedded), without
+    /// looking at flags or the environment.
     pub fn for_dir(public_dir: impl Into<PathBuf>) -> Config {
         Config {
-            public_dir: public_dir.into(),
+            public_dir: Some(public_dir.into()),
             ..Config::default()
         }
     }
@@ -183,8 +181,6 @@ mod tests {
             .collect();
         let expected = [
             ("listen", "127.0.0.1:3000"),
-            ("public_dir", DEFAULT_PUBLIC_DIR),
-            ("vendor_dir", DEFAULT_VENDOR_DIR),
             (
                 "ice_servers",
                 r#"[{"urls":"stun:stun.l.google.com:19302"}]"#,
@@ -210,7 +206,11 @@ mod tests {
     fn no_flags_give_the_default() {
         let parsed = Config::try_parse_from(["frontend"]).expect("no flags needed");
         assert_eq!(parsed, Config::default());
-        assert_eq!(Config::for_dir("/srv").public_dir, PathBuf::from("/srv"));
+        assert_eq!(parsed.public_dir, None, "the embedded app by default");
+        assert_eq!(
+            Config::for_dir("/srv").public_dir,
+            Some(PathBuf::from("/srv"))
+        );
     }
 
     #[test]
@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(config.position_distance_m, 10);
         assert_eq!(config.ring_timeout, Millis::new(2000));
         assert_eq!(config.reconnect_max, Millis::new(3000));
-        assert_eq!(config.vendor_dir, PathBuf::from("/opt/vendor"));
+        assert_eq!(config.vendor_dir, Some(PathBuf::from("/opt/vendor")));
         assert!(!config.access_code_required);
         let required =
             Config::try_parse_from(["frontend", "--access-code-required"]).expect("valid flags");

@@ -1,5 +1,8 @@
 //! Cache validators for served files (`ETag`, `Last-Modified`) and conditional requests.
 //!
+//! A file on disk is known by its modification time and size; an embedded file by its
+//! content's SHA-256, taken at build time, so its tag is the same in every build of it.
+//!
 //! Every file is sent with `Cache-Control: no-cache`: the app has no build step and no
 //! hashed file names, so browsers keep copies but revalidate them on each use, which
 //! costs a 304 when nothing changed.
@@ -7,10 +10,12 @@
 use std::fs::Metadata;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hyper::HeaderMap;
 use hyper::header::{
-    CACHE_CONTROL, ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
 };
+use hyper::{HeaderMap, Response, StatusCode};
+
+use crate::response::Body;
 
 /// The `Cache-Control` value for every served file.
 const CACHE_CONTROL_VALUE: &str = "no-cache";
@@ -18,7 +23,7 @@ const CACHE_CONTROL_VALUE: &str = "no-cache";
 /// The validators of one version of a file.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Validators {
-    /// A strong entity tag from modification time and size, quoted.
+    /// A strong entity tag, quoted: from modification time and size, or from the content.
     etag: String,
     /// The modification time, whole seconds, when it is representable as an HTTP date.
     last_modified: Option<SystemTime>,
@@ -26,6 +31,8 @@ pub(crate) struct Validators {
 
 /// Seconds since the epoch of 10000-01-01, the first instant an HTTP date cannot express.
 const YEAR_10000: u64 = 253_402_300_800;
+/// Bytes of a content digest kept in its entity tag (128 bits, 32 hex digits).
+const DIGEST_TAG_BYTES: usize = 16;
 
 impl Validators {
     /// Validators for a file with this metadata (taken from the open file handle).
@@ -37,14 +44,43 @@ impl Validators {
         let (secs, nanos) = since_epoch.map_or((0, 0), |d| (d.as_secs(), d.subsec_nanos()));
         Validators {
             etag: format!("\"{secs:x}-{nanos:x}-{:x}\"", meta.len()),
-            last_modified: since_epoch
-                .filter(|d| d.as_secs() < YEAR_10000)
-                .map(|d| UNIX_EPOCH + Duration::from_secs(d.as_secs())),
+            last_modified: since_epoch.and_then(|d| http_date(d.as_secs())),
         }
     }
 
+    /// Validators for content with this digest, last modified `modified_secs` after the
+    /// epoch (when known).
+    pub(crate) fn of_content(digest: &[u8], modified_secs: Option<u64>) -> Validators {
+        let hex: String = digest
+            .iter()
+            .take(DIGEST_TAG_BYTES)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Validators {
+            etag: format!("\"{hex}\""),
+            last_modified: modified_secs.and_then(http_date),
+        }
+    }
+
+    /// The `304` answer to a client whose copy is current.
+    pub(crate) fn not_modified_answer(&self) -> Response<Body> {
+        let mut res = Response::new(Body::default());
+        *res.status_mut() = StatusCode::NOT_MODIFIED;
+        self.apply(res.headers_mut());
+        res
+    }
+
+    /// The `200` answer carrying the file's `body`, of type `content_type`.
+    pub(crate) fn answer(&self, content_type: &'static str, body: Body) -> Response<Body> {
+        let mut res = Response::new(body);
+        res.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        self.apply(res.headers_mut());
+        res
+    }
+
     /// Sets `Cache-Control`, `ETag` and `Last-Modified` on the answer for this version.
-    pub(crate) fn apply(&self, headers: &mut HeaderMap) {
+    fn apply(&self, headers: &mut HeaderMap) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL_VALUE));
         if let Ok(etag) = HeaderValue::from_str(&self.etag) {
             headers.insert(ETAG, etag);
@@ -78,6 +114,11 @@ impl Validators {
             .and_then(|v| httpdate::parse_http_date(v).ok());
         matches!((self.last_modified, since), (Some(modified), Some(since)) if modified <= since)
     }
+}
+
+/// The instant `secs` after the epoch, when an HTTP date can express it.
+fn http_date(secs: u64) -> Option<SystemTime> {
+    (secs < YEAR_10000).then(|| UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -134,5 +175,17 @@ mod tests {
         let second = Validators::of(&std::fs::metadata(&path).expect("metadata"));
         assert_ne!(first.etag, second.etag);
         assert!(first.etag.starts_with('"') && first.etag.ends_with('"'));
+    }
+
+    #[test]
+    fn content_tags_are_the_digest_in_hex() {
+        let digest: Vec<u8> = (0u8..32).collect();
+        let v = Validators::of_content(&digest, Some(1_000_000_000));
+        assert_eq!(v.etag, "\"000102030405060708090a0b0c0d0e0f\"");
+        assert_eq!(v.last_modified, validators().last_modified);
+        assert_eq!(
+            Validators::of_content(&digest, Some(YEAR_10000)).last_modified,
+            None
+        );
     }
 }

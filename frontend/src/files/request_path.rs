@@ -29,6 +29,11 @@ impl RequestPath {
         target
     }
 
+    /// The folder-relative path, its segments joined by `/` (`""` for the folder itself).
+    pub(crate) fn relative(&self) -> String {
+        self.segments.join("/")
+    }
+
     /// Whether the path ends in `/`, i.e. asks for a directory.
     pub(crate) fn names_directory(&self) -> bool {
         self.trailing_slash

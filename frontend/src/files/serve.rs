@@ -10,7 +10,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
+use hyper::header::{HeaderValue, LOCATION};
 use hyper::{Request, Response, StatusCode};
 use log::{debug, warn};
 use tokio::io::AsyncReadExt;
@@ -136,24 +136,13 @@ async fn send_file(path: &Path, req: &Request<Incoming>, conn: u64) -> Response<
         return text(StatusCode::INTERNAL_SERVER_ERROR, "file too large");
     }
     let validators = Validators::of(&meta);
-    let mut res = if validators.not_modified(req.headers()) {
-        let mut res = Response::new(Body::default());
-        *res.status_mut() = StatusCode::NOT_MODIFIED;
-        res
-    } else {
-        let contents = match read_capped(&mut file, meta.len(), path, conn).await {
-            Ok(contents) => contents,
-            Err(refusal) => return refusal,
-        };
-        let mut res = Response::new(Body::from(contents));
-        res.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static(content_type::for_path(path)),
-        );
-        res
-    };
-    validators.apply(res.headers_mut());
-    res
+    if validators.not_modified(req.headers()) {
+        return validators.not_modified_answer();
+    }
+    match read_capped(&mut file, meta.len(), path, conn).await {
+        Ok(contents) => validators.answer(content_type::for_path(path), Body::from(contents)),
+        Err(refusal) => refusal,
+    }
 }
 
 /// The whole file (`len` bytes when opened), or the `500` to answer instead; at most
@@ -186,7 +175,7 @@ async fn read_capped(
 }
 
 /// `/dir` → 301 to `/dir/`, so relative links inside the directory's index work.
-fn redirect_to_directory(req: &Request<Incoming>) -> Response<Body> {
+pub(super) fn redirect_to_directory(req: &Request<Incoming>) -> Response<Body> {
     // The path passed `request_path::parse`, so it has no empty segment and the
     // location cannot turn into a protocol-relative `//host` URL.
     let location = match req.uri().query() {

@@ -35,7 +35,7 @@ impl Fixture {
     /// The defaults, serving this fixture's public and vendor folders.
     pub fn config(&self) -> Config {
         let mut config = Config::for_dir(&self.public);
-        config.vendor_dir = self.vendor.clone();
+        config.vendor_dir = Some(self.vendor.clone());
         config
     }
 }

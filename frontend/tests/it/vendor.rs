@@ -64,7 +64,7 @@ async fn mount_folder_without_slash_redirects() {
 async fn missing_leaflet_is_404_and_the_app_is_still_served() {
     let fx = fixture();
     let mut config = fx.config();
-    config.vendor_dir = fx.vendor.join("not-installed");
+    config.vendor_dir = Some(fx.vendor.join("not-installed"));
     let addr = start(config).await;
     assert_eq!(get(addr, "/vendor/leaflet/leaflet.js").await.status, 404);
     assert_eq!(get(addr, "/vendor/leaflet/leaflet.css").await.status, 404);
@@ -77,7 +77,7 @@ async fn leaflet_installed_after_start_is_served() {
     let fx = fixture();
     let late = fx.vendor.join("late");
     let mut config = fx.config();
-    config.vendor_dir = late.clone();
+    config.vendor_dir = Some(late.clone());
     let addr = start(config).await;
     assert_eq!(get(addr, "/vendor/leaflet/leaflet.js").await.status, 404);
     std::fs::create_dir_all(late.join("leaflet/dist")).expect("mkdir");
