@@ -23,6 +23,7 @@ async fn start_with_admin(launch: Launch) -> (Backend, SocketAddr) {
     let (_, address) = line
         .split_once("admin listening on http://")
         .expect("matched");
+    let address = address.split('"').next().unwrap_or(address);
     (backend, address.trim().parse().expect("an address"))
 }
 
@@ -239,4 +240,31 @@ async fn readyz_follows_the_remote_users_api_down_and_up() {
     );
     api.up().await;
     ready_until(200).await;
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_connection_id() {
+    let folder = tempfile::TempDir::new().expect("temp dir");
+    let launch = Launch::new()
+        .database(&folder.path().join("users.sqlite3"))
+        .args(["--log-format", "json"]);
+    let mut backend = launch.start().await;
+    let client = Client::connect(&backend.url, None).await;
+    drop(client);
+    let line = backend
+        .await_log(PATIENCE, |l| l.contains("\"conn\":"))
+        .await;
+    let object: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+    assert!(object["conn"].as_u64().is_some(), "{line}");
+    assert!(
+        object["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("conn="))
+    );
+    for line in backend.log_lines() {
+        let object: serde_json::Value = serde_json::from_str(line).expect("every line JSON");
+        for field in ["time", "level", "target", "message"] {
+            assert!(object[field].is_string(), "{field} in {line}");
+        }
+    }
 }
