@@ -8,10 +8,12 @@ mod budget;
 mod chat;
 mod connection;
 mod presence;
+mod service;
 mod store;
 mod units;
 
 pub use presence::PresenceConfig;
+pub use service::{LogFormat, masked};
 
 use crate::admission::budget::BudgetConfig;
 use crate::admission::{AdmissionConfig, Secret, SecretError, SessionKey};
@@ -62,6 +64,8 @@ pub struct Args {
     pub budget: budget::BudgetArgs,
     #[command(flatten)]
     pub admission: admission::AdmissionArgs,
+    #[command(flatten)]
+    pub service: service::ServiceArgs,
     /// Secret signing session tokens, at least 32 bytes. Without it, one is generated and
     /// kept in session.key in the data folder.
     #[arg(long, env = "MEETMAP_SESSION_SECRET", hide_env_values = true)]
@@ -166,13 +170,34 @@ impl Args {
         }
     }
 
-    /// The session key: from `--session-secret`, else kept in the data folder.
+    /// The session key: from `--session-secret` or `--session-secret-file`, else kept in
+    /// the data folder.
     pub fn session_key(&self) -> Result<SessionKey, SecretError> {
+        if let Some(path) = &self.service.session_secret_file {
+            return SessionKey::from_secret(&read_secret_file(path)?);
+        }
         match &self.session_secret {
             Some(secret) => SessionKey::from_secret(secret),
             None => SessionKey::load_or_create(&self.data_dir()),
         }
     }
+
+    /// The effective configuration, for `--print-config`: every flag after the
+    /// environment and the defaults, secrets masked.
+    pub fn printed(&self) -> String {
+        masked(&format!("{self:#?}"))
+    }
+}
+
+/// A secret kept in a file: its text less one trailing newline (`\n` or `\r\n`).
+fn read_secret_file(path: &std::path::Path) -> Result<Secret, SecretError> {
+    let text = std::fs::read_to_string(path).map_err(|error| SecretError::Io {
+        path: path.to_owned(),
+        error,
+    })?;
+    let line = text.strip_suffix('\n').unwrap_or(&text);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    Ok(Secret::new(line))
 }
 
 #[cfg(test)]

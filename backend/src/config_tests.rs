@@ -125,3 +125,53 @@ fn the_chat_store_defaults_and_its_flags() {
         "with the users API, the chat file is in the data folder"
     );
 }
+
+#[test]
+fn the_session_secret_file_is_read_less_its_newline_and_a_short_one_is_refused() {
+    let folder = tempfile::TempDir::new().expect("temp dir");
+    let path = folder.path().join("secret");
+    std::fs::write(&path, format!("{}\n", "s".repeat(32))).expect("write");
+    let file = path.to_str().expect("utf-8");
+    let parsed = Args::parse_from(["backend", "--session-secret-file", file]);
+    assert!(parsed.session_key().is_ok());
+    let secret = read_secret_file(&path).expect("read");
+    assert_eq!(secret.as_bytes(), "s".repeat(32).as_bytes());
+    std::fs::write(&path, "\n").expect("write");
+    let error = parsed.session_key().expect_err("empty");
+    assert!(error.to_string().contains("0 bytes"), "{error}");
+    let missing = Args::parse_from(["backend", "--session-secret-file", "/nonexistent/s"]);
+    assert!(missing.session_key().is_err());
+}
+
+#[test]
+fn print_config_masks_every_secret() {
+    let secret = "supersecretsupersecretsupersecret";
+    let parsed = Args::parse_from([
+        "backend",
+        "--session-secret",
+        secret,
+        "--access-code",
+        "c0de",
+    ]);
+    let printed = parsed.printed();
+    assert!(
+        !printed.contains(secret) && !printed.contains("c0de"),
+        "{printed}"
+    );
+    assert!(printed.contains("***"));
+    assert!(printed.contains("admin_listen: None"));
+    assert_eq!(
+        masked("    turn_secret: \"x\","),
+        "    turn_secret: \"***\","
+    );
+    assert!(
+        Args::try_parse_from([
+            "backend",
+            "--session-secret",
+            secret,
+            "--session-secret-file",
+            "f"
+        ])
+        .is_err()
+    );
+}

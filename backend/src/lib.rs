@@ -10,15 +10,18 @@
 //! remote users API, behind a write-behind queue, and chat messages in their own SQLite
 //! file (`store::chat`).
 
+pub mod admin;
 mod admission;
 pub mod config;
 mod connection;
 mod frame;
 mod hub;
+pub mod logging;
 pub mod memory;
 pub mod operator;
 mod outbox;
 pub mod store;
+pub mod telemetry;
 
 pub use admission::budget::{BudgetConfig, Rate, StrikeLimit};
 pub use admission::claims;
@@ -59,7 +62,8 @@ pub async fn run(
     chat.after_each_batch(move || sends_chat.flush_chat());
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
-    tasks.spawn(tick_presence(hub.clone(), config.presence, stop.clone()));
+    let ticked = (hub.clone(), store.clone());
+    tasks.spawn(tick_presence(ticked, config.presence, stop.clone()));
     let ping_interval = config.connection.ping_interval;
     tasks.spawn(tick_pings(hub.clone(), ping_interval, stop.clone()));
     let purged = access.claims().clone();
@@ -119,6 +123,7 @@ async fn accept_until(
         // Taken before the handshake, so half-open handshakes count against the caps.
         let Some(ticket) = caps.admit(address.ip()) else {
             log::debug!("conn={id} from {address}: dropped, too many refusals at once");
+            telemetry::handshake_refused("dropped");
             continue;
         };
         let context = Arc::clone(context);
@@ -215,16 +220,27 @@ pub async fn open_remote_store(config: RemoteConfig) -> Result<WriteBehind, Stor
     Ok(writer)
 }
 
-async fn tick_presence(hub: Hub, presence: PresenceConfig, stop: CancellationToken) {
+/// How often the gauges of who is online are set.
+const CENSUS_INTERVAL: Duration = Duration::from_millis(500);
+
+async fn tick_presence(
+    (hub, store): (Hub, WriteBehind),
+    presence: PresenceConfig,
+    stop: CancellationToken,
+) {
     let mut ticks = tokio::time::interval(presence.interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut trimmer = memory::Trimmer::default();
+    let mut census = telemetry::CensusTaker::new(CENSUS_INTERVAL);
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = ticks.tick() => {
+                let started = std::time::Instant::now();
                 let busy = hub.flush_presence(presence.move_interval);
+                telemetry::presence_tick(started.elapsed());
                 trimmer.tick(busy);
+                census.tick(|| (hub.census(telemetry::LARGEST_ROOMS), store.pending()));
             }
         }
     }

@@ -5,6 +5,7 @@ use backend::Args;
 use clap::Parser;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     backend::memory::use_one_arena();
@@ -23,8 +24,12 @@ fn main() -> ExitCode {
 }
 
 async fn serve() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let args = Args::parse();
+    if args.service.print_config {
+        println!("{}", args.printed());
+        return ExitCode::SUCCESS;
+    }
+    backend::logging::init(args.service.log_format);
     if let Some(command) = &args.command {
         return backend::operator::run_command(&args, command).await;
     }
@@ -82,11 +87,46 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let admin = match start_admin(&args, &store).await {
+        Ok(admin) => admin,
+        Err(code) => return code,
+    };
     let shutdown = shutdown_signal();
     let address = listener.local_addr().unwrap_or(args.listen);
     log::info!("listening on ws://{address}");
     backend::run(listener, config, store, claims, chat, shutdown).await;
+    admin.cancel();
     ExitCode::SUCCESS
+}
+
+/// Starts the admin listener if `--admin-listen` asks for one (with the metrics'
+/// recorder); the token stops it.
+async fn start_admin(
+    args: &Args,
+    store: &backend::store::WriteBehind,
+) -> Result<CancellationToken, ExitCode> {
+    let stop = CancellationToken::new();
+    let Some(address) = args.service.admin_listen else {
+        return Ok(stop);
+    };
+    let listener = TcpListener::bind(address).await.map_err(|error| {
+        log::error!("cannot listen on {address} (admin): {error}");
+        ExitCode::FAILURE
+    })?;
+    if !address.ip().is_loopback() {
+        log::warn!("the admin listener on {address} is reachable from other hosts");
+    }
+    let metrics = backend::telemetry::install()
+        .inspect_err(|error| log::warn!("no metrics: {error}"))
+        .ok();
+    let readiness = backend::admin::Readiness {
+        users: store.clone(),
+    };
+    let admin = backend::admin::Admin { readiness, metrics };
+    let bound = listener.local_addr().unwrap_or(address);
+    log::info!("admin listening on http://{bound}");
+    tokio::spawn(backend::admin::serve(listener, admin, stop.clone()));
+    Ok(stop)
 }
 
 /// A write past the file-size limit (`ulimit -f`) fails with an error the users store

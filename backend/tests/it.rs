@@ -5,6 +5,7 @@
 mod it {
     mod abuse;
     mod access;
+    mod admin;
     mod admission;
     mod bad_input;
     pub mod binary;
@@ -23,7 +24,7 @@ mod it {
     mod presence;
     mod process;
     mod rates;
-    mod remote;
+    pub mod remote;
     mod retention;
     mod rooms;
     mod seed;

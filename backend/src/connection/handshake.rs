@@ -12,6 +12,7 @@ use super::context::Context;
 use super::stream::LeanStream;
 use super::writer::SocketWriter;
 use crate::admission::{self, Cap};
+use crate::telemetry;
 use shared::{DEFAULT_ROOM, DELTA_SUBPROTOCOL, ROOM_QUERY_PARAMETER, normalize_room};
 use std::net::IpAddr;
 use tokio::net::TcpStream;
@@ -141,13 +142,15 @@ fn answer(
         .map(|value| value.to_str().unwrap_or("\u{fffd}"));
     let origins = &context.admission;
     if !admission::origin_allowed(origin, &origins.allowed_origins, origins.missing_origin) {
-        let message = match origin {
-            Some(_) => "origin not allowed",
-            None => "an origin is required",
+        let (message, reason) = match origin {
+            Some(_) => ("origin not allowed", "origin"),
+            None => ("an origin is required", "missing-origin"),
         };
+        telemetry::handshake_refused(reason);
         return Err(refuse(StatusCode::FORBIDDEN, message.into()));
     }
     if let Some(cap) = full {
+        telemetry::handshake_refused("full");
         let mut refusal = refuse(StatusCode::SERVICE_UNAVAILABLE, cap.to_string());
         refusal.headers_mut().insert(
             header::RETRY_AFTER,
@@ -164,7 +167,10 @@ fn answer(
         };
         return Ok((response, echo));
     }
-    let room = room_of(request).map_err(|message| refuse(StatusCode::BAD_REQUEST, message))?;
+    let room = room_of(request).map_err(|message| {
+        telemetry::handshake_refused("room");
+        refuse(StatusCode::BAD_REQUEST, message)
+    })?;
     let wants_deltas = offers_delta_subprotocol(request);
     if wants_deltas {
         response.headers_mut().insert(

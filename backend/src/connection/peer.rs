@@ -19,6 +19,7 @@ use super::writer::{Departure, SocketError, SocketWriter};
 use crate::admission::budget::{Budget, BudgetConfig};
 use crate::frame::Frame;
 use crate::hub::{ConnId, Outbox};
+use crate::telemetry;
 use shared::{
     ClientMessage, ErrorCode, ErrorFrame, ProtocolError, ServerMessage, decode_client_message,
     decode_signal, refused_client_id,
@@ -84,6 +85,7 @@ pub(crate) async fn serve(mut peer: Box<Peer>) {
     // Boxed: the goodbye's state exists only while it runs, not in every idle task.
     Box::pin(peer.close(&ending)).await;
     ending.log(peer.id);
+    telemetry::connection_closed(ending.label(), matches!(ending, Ending::TooSlow));
 }
 
 /// The identity a connection registered with: its email, its room, and its device if it
@@ -157,6 +159,10 @@ impl Peer {
             return Ok(());
         };
         log::debug!("conn={} refused a frame: {error}", self.id);
+        telemetry::error_sent(error.code.as_str());
+        if error.code == ErrorCode::RateLimited {
+            telemetry::rate_limited();
+        }
         let overrun = self.budget().refused(error.code, Instant::now());
         let error = ErrorFrame::from(error).for_client_id(client_id.as_deref());
         let frame = Frame::message(&ServerMessage::Error(error));
@@ -172,11 +178,13 @@ impl Peer {
     async fn on_text(&mut self, text: &str) -> Result<Option<Refused>, Ending> {
         // Signaling, most of the frames of a call, skips the full decoder.
         if let Some(signal) = decode_signal(text) {
+            telemetry::frame_in(signal.kind().as_str());
             return Ok(self.relay(&signal, text.len()).err().map(Refused::from));
         }
         let message = match decode_client_message(text) {
             Ok(message) => message,
             Err(error) => {
+                telemetry::frame_in("invalid");
                 return Ok(Some(Refused::chat(
                     error,
                     refused_client_id(text).as_deref(),
@@ -184,6 +192,7 @@ impl Peer {
             }
         };
         log::trace!("conn={} {}", self.id, message.type_name());
+        telemetry::frame_in(message.type_name());
         if message.signal().is_some() {
             return Ok(self
                 .relay_decoded(&message, text.len())
@@ -200,6 +209,7 @@ impl Peer {
         if !free && let Err(error) = self.budget().admit(&message, text.len(), Instant::now()) {
             // A typing hint over its rate is not worth an answer, nor a strike.
             if matches!(message, ClientMessage::Typing(_)) {
+                telemetry::rate_limited();
                 return Ok(None);
             }
             return Ok(Some(Refused::chat(error, message.client_id())));
@@ -260,6 +270,7 @@ impl Peer {
             return Ok(());
         }
         self.write_frames(&batch).await?;
+        telemetry::frames_out(batch.len());
         self.outbox.written(taken.counted_bytes);
         Ok(())
     }

@@ -151,6 +151,12 @@ impl Hub {
     pub fn connection_count(&self) -> usize {
         self.lock().connection_count()
     }
+
+    /// Who is online, for the metrics: the `largest` rooms by users online, the others
+    /// summed.
+    pub fn census(&self, largest: usize) -> crate::telemetry::Census {
+        self.lock().census(largest)
+    }
 }
 
 #[cfg(test)]

@@ -219,6 +219,11 @@ impl Room {
         snapshot
     }
 
+    /// How many users are online in the room.
+    pub fn user_count(&self) -> usize {
+        self.members.len()
+    }
+
     /// Every online user, sorted by name then email so that lists are stable.
     pub fn users(&self) -> Vec<User> {
         let mut users: Vec<User> = self.members.values().map(|m| m.user.clone()).collect();

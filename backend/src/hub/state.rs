@@ -14,6 +14,7 @@ use super::names::{ConnId, Name};
 use super::room::Room;
 use crate::outbox::Closed;
 use crate::store::UserRecord;
+use crate::telemetry::Census;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use shared::{ErrorCode, ProtocolError, User};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -74,6 +75,31 @@ impl State {
 
     pub fn connection_count(&self) -> usize {
         self.connections.len()
+    }
+
+    /// Who is online, for the metrics, with the `largest` rooms by users online.
+    pub fn census(&self, largest: usize) -> Census {
+        let mut rooms: Vec<(Name, usize)> = Vec::with_capacity(largest + 1);
+        let mut total = 0;
+        for (name, room) in &self.rooms {
+            let users = room.user_count();
+            total += users;
+            if users == 0 || (rooms.len() == largest && rooms.last().is_some_and(|r| r.1 >= users))
+            {
+                continue;
+            }
+            let at = rooms.partition_point(|r| r.1 >= users);
+            rooms.insert(at, (Name::clone(name), users));
+            rooms.truncate(largest);
+        }
+        let listed: usize = rooms.iter().map(|r| r.1).sum();
+        Census {
+            connections: self.connections.len(),
+            users: self.connections_per_email.len(),
+            rooms: self.rooms.len(),
+            largest: rooms,
+            others: total - listed,
+        }
     }
 
     /// The ping tick: every connection pings its client and closes it if it went silent.

@@ -153,6 +153,11 @@ impl SqliteStore {
 }
 
 impl UserStore for SqliteStore {
+    async fn probe(&self) -> Result<(), StoreError> {
+        self.run(false, |conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+            .await
+    }
+
     async fn write(&self, records: Vec<UserRecord>) -> Result<(), StoreError> {
         self.run(true, move |conn| {
             let tx = conn.transaction()?;

@@ -48,6 +48,11 @@ pub trait UserStore: Send + Sync + 'static {
         records: Vec<UserRecord>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// A cheap call that shows the store answers (for `/readyz`).
+    fn probe(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+
     /// Marks every user disconnected: run at start, when nobody can be connected yet.
     fn reset_presence(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 

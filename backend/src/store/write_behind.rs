@@ -7,7 +7,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::{UserRecord, UserStore};
+use super::{StoreError, UserRecord, UserStore};
+use futures_util::future::BoxFuture;
 pub use shared::RetryPolicy;
 use shared::{Progress, Shared, State};
 
@@ -17,7 +18,12 @@ use shared::{Progress, Shared, State};
 #[derive(Clone)]
 pub struct WriteBehind {
     shared: Arc<Shared>,
+    /// The store's [`UserStore::probe`], for `/readyz`.
+    probe: Probe,
 }
+
+/// A store's probe, behind a pointer: the handle is not generic over the store.
+type Probe = Arc<dyn Fn() -> BoxFuture<'static, Result<(), StoreError>> + Send + Sync>;
 
 impl WriteBehind {
     /// Starts the background writer task for `store`. Must be called inside a Tokio runtime.
@@ -29,9 +35,14 @@ impl WriteBehind {
             progress,
             stop: CancellationToken::new(),
         });
+        let probed = Arc::clone(&store);
+        let probe: Probe = Arc::new(move || {
+            let store = Arc::clone(&probed);
+            Box::pin(async move { store.probe().await })
+        });
         let writer = tokio::spawn(write_loop::run(Arc::clone(&shared), store, retry));
         shared.lock().writer = Some(writer);
-        WriteBehind { shared }
+        WriteBehind { shared, probe }
     }
 
     /// Never blocks, never awaits: replaces any pending record of that email (latest state
@@ -84,6 +95,11 @@ impl WriteBehind {
     /// Resolves when [`shutdown`](WriteBehind::shutdown) begins.
     pub async fn stopping(&self) {
         self.shared.stop.cancelled().await;
+    }
+
+    /// Whether the store answers a cheap call now (not whether writes are pending).
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        (self.probe)().await
     }
 
     /// Records waiting to be written (pending + in flight).

@@ -116,6 +116,8 @@ impl Launch {
             panic!("the backend did not listen: {:#?}", backend.lines);
         };
         let (_, address) = line.split_once("listening on ws://").expect("matched");
+        // In a JSON line (`--log-format json`) the address ends at the message's quote.
+        let address = address.split('"').next().unwrap_or(address);
         backend.address = address.trim().parse().expect("a socket address");
         backend.url = format!("ws://{}/", backend.address);
         backend

@@ -44,6 +44,23 @@ impl Ending {
         }
     }
 
+    /// A word for the metrics' `reason` label.
+    pub(super) fn label(&self) -> &'static str {
+        match self {
+            Self::Left(_) => "left",
+            Self::Idle => "idle",
+            Self::TooSlow => "too-slow",
+            Self::TooBig => "too-big",
+            Self::Abuse(Overrun::RateLimited) => "rate-limited",
+            Self::Abuse(Overrun::BadFrames) => "bad-frames",
+            Self::ServerShutdown => "shutdown",
+            Self::NotRegistered => "not-registered",
+            Self::SignedOut => "signed-out",
+            Self::SignedOutElsewhere => "signed-out-elsewhere",
+            Self::Transport(_) => "transport",
+        }
+    }
+
     /// The connection's last log line: a client leaving is no failure of the server's.
     pub(super) fn log(&self, id: u64) {
         match self {

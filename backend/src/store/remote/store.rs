@@ -198,7 +198,20 @@ impl RemoteStore {
     }
 }
 
+/// The email `/readyz` looks up.
+const PROBE_EMAIL: &str = "readiness-probe@meetmap.invalid";
+
 impl UserStore for RemoteStore {
+    /// A lookup of an email nobody has (`.invalid` is reserved): any answer of the
+    /// contract, a user or none, shows the API is up.
+    async fn probe(&self) -> Result<(), StoreError> {
+        self.api
+            .find(PROBE_EMAIL)
+            .await
+            .map(drop)
+            .map_err(StoreError::from)
+    }
+
     /// Writes each record with a few calls, several records at once. A record the API
     /// refuses (a 4xx other than the 404 that leads to a create) is logged and dropped;
     /// the others that failed make the whole write fail, and the retry sends only those.

@@ -3,7 +3,9 @@
 
 use std::mem;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::telemetry;
 
 use super::super::{UserRecord, UserStore};
 use super::shared::{RetryPolicy, Shared};
@@ -51,7 +53,10 @@ pub(super) async fn run<S: UserStore>(shared: Arc<Shared>, store: Arc<S>, retry:
         };
 
         let size = records.len();
-        match store.write(records).await {
+        let started = Instant::now();
+        let written = store.write(records).await;
+        telemetry::store_write(started.elapsed(), written.is_ok());
+        match written {
             Ok(()) => {
                 let left = {
                     let mut state = shared.lock();

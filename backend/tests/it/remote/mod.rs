@@ -1,7 +1,7 @@
 //! The remote users store (`--users-api`) against a real HTTP users API: the seed's flow,
 //! outages at start and mid-run, a slow API, bad answers, and coalesced writes.
 
-mod fake_api;
+pub mod fake_api;
 mod faults;
 mod flow;
 mod slow;
