@@ -5,17 +5,12 @@
 //! that is not stored.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::store::checkpointer::Checkpointer;
 use rusqlite::Connection;
-use tokio::sync::oneshot;
 
-use super::markers::Delivery;
-use super::messages::Change;
-use super::model::{ChatRefusal, NewMessage, Posted, ReadMarker, ReadMoved, StoredMessage};
-use super::purge::Purge;
+pub(super) use super::job::{BatchEnd, Job, WriterSettings};
 use batch::{answer, run_batch};
 
 mod batch;
@@ -23,47 +18,9 @@ mod batch;
 /// Jobs run in one transaction at most: a burst costs one commit per batch.
 pub(super) const MAX_BATCH: usize = 512;
 
-/// How a job's caller is answered.
-pub(super) type Reply<T> = Box<dyn FnOnce(Result<T, ChatRefusal>) + Send>;
-
-/// The answer to `mark_delivered`: per sender, the highest newly delivered id.
-pub(super) type Delivered = Box<dyn FnOnce(Vec<(String, i64)>) + Send>;
-
-/// One thing for the writer to do.
-pub(super) enum Job {
-    Post(NewMessage, Reply<Posted>),
-    Change(Change, Reply<StoredMessage>),
-    MarkRead(ReadMarker, Reply<ReadMoved>),
-    MarkDelivered(Delivery, Delivered),
-    /// A member seen in a room: (room, email, name).
-    Remember(String, String, String),
-    /// One bounded step of retention; answered with the rows it deleted.
-    Purge(Purge, oneshot::Sender<usize>),
-    /// Answered once everything queued before it is committed.
-    Flush(oneshot::Sender<()>),
-}
-
-impl Job {
-    /// Whether nobody waits for the job's outcome.
-    fn is_unanswered(&self) -> bool {
-        matches!(self, Job::Remember(..))
-    }
-}
-
 /// How long a batch of jobs nobody waits for may wait for others: members remembered as a
 /// crowd signs in then cost one commit per interval instead of one each.
 const UNANSWERED_DELAY: Duration = Duration::from_millis(100);
-
-/// What runs on the writer thread once every job of a batch is answered: the hub sends
-/// there what the answers gathered (a commit's room messages, one frame per room). Set
-/// after the store is opened (the hub comes later); a later one replaces it.
-pub(super) type BatchEnd = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
-
-/// What the writer needs besides its connection.
-pub(super) struct WriterSettings {
-    pub edit_window_ms: i64,
-    pub batch_end: BatchEnd,
-}
 
 /// The handles' end of the writer's queue.
 #[derive(Clone)]

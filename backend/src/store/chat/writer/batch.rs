@@ -8,11 +8,11 @@
 
 use rusqlite::Connection;
 
+use super::super::job::{Job, WriterSettings};
 use super::super::markers;
 use super::super::messages::{self, JobError};
 use super::super::model::{ChatRefusal, Posted, ReadMoved, StoredMessage, now_ms};
 use super::super::purge;
-use super::{Job, WriterSettings};
 
 /// What a job did, kept until the commit is known.
 pub(super) enum Outcome {
@@ -202,9 +202,9 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::job::BatchEnd;
     use super::super::super::schema::open_writer;
     use super::super::super::tests::message;
-    use super::super::BatchEnd;
     use super::*;
     use std::sync::mpsc;
 
@@ -217,7 +217,7 @@ mod tests {
             .into_iter()
             .map(|text| {
                 let sent = sent.clone();
-                let reply: super::super::Reply<Posted> =
+                let reply: super::super::super::job::Reply<Posted> =
                     Box::new(move |outcome| drop(sent.send((text, outcome))));
                 Job::Post(message("a@x.com", None, text, Some(text)), reply)
             })
