@@ -1,12 +1,12 @@
 //! The `loadgen` command line (clap): the flags every command shares, one subcommand per
 //! scenario, the suite's sizes, and each turned into the settings a scenario takes.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use loadgen::Ramp;
 use loadgen::scenario::chat::ChatSettings;
 use loadgen::scenario::history::HistorySettings;
 use loadgen::scenario::live;
-use loadgen::suite::Plan;
+use loadgen::suite::{PEERJS_PACKAGE, Plan};
 use std::path::PathBuf;
 
 // Defaults that a scenario's own command and the suite share.
@@ -96,6 +96,10 @@ pub enum Command {
         /// Frames in flight each way per pair.
         #[arg(long, default_value_t = RELAY_WINDOW)]
         window: u64,
+        /// `--url` is a PeerJS server (`ws://host:port`, key `peerjs`, path `/`), spoken to
+        /// as PeerJS clients: `CANDIDATE` frames and heartbeats.
+        #[arg(long)]
+        peerjs: bool,
     },
     /// Connect, register and close at a set rate; the rate held and the ghosts left.
     Churn {
@@ -162,6 +166,10 @@ pub struct SuiteFlags {
     /// How the run was asked for, recorded in the file (e.g. `just bench`).
     #[arg(long)]
     pub command: Option<String>,
+    /// Run only these scenarios' rows (comma-separated), at the sizes the other flags
+    /// give; all when not given.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<SuiteRow>,
     /// The backend's RUST_LOG (its per-connection lines are at info).
     #[arg(long, default_value = "warn")]
     pub server_log: String,
@@ -179,6 +187,13 @@ pub struct SuiteFlags {
     pub relay_seconds: u64,
     #[arg(long, default_value_t = RELAY_WINDOW)]
     pub relay_window: u64,
+    /// The `peer` npm package (`npm ci --prefix loadgen`) whose PeerJS server each relay
+    /// size also runs against, side by side; its row says "skipped" without Node.js or it.
+    #[arg(long, default_value = PEERJS_PACKAGE)]
+    pub peerjs: PathBuf,
+    /// No PeerJS row.
+    #[arg(long)]
+    pub no_peerjs: bool,
     #[arg(long, value_delimiter = ',', default_value = "2000,5000")]
     pub churn: Vec<u32>,
     #[arg(long, default_value_t = CHURN_SECONDS)]
@@ -274,12 +289,44 @@ impl HistoryFlags {
     }
 }
 
+/// Empties a scenario's sizes unless it is `kept`.
+fn keep_if<T>(sizes: &mut Vec<T>, kept: bool) {
+    if !kept {
+        sizes.clear();
+    }
+}
+
+/// A scenario of the suite, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuiteRow {
+    Idle,
+    Live,
+    Relay,
+    Churn,
+    Chat,
+    History,
+}
+
 impl SuiteFlags {
-    /// The suite's plan: the smoke sizes, or the ones these flags give.
+    /// The suite's plan: the smoke sizes, or the ones these flags give (only the
+    /// scenarios `--only` names, if it names any).
     pub fn plan(&self) -> Plan {
         if self.smoke {
             return Plan::smoke();
         }
+        let mut plan = self.sizes();
+        let kept = |row: SuiteRow| self.only.is_empty() || self.only.contains(&row);
+        keep_if(&mut plan.idle, kept(SuiteRow::Idle));
+        keep_if(&mut plan.live, kept(SuiteRow::Live));
+        keep_if(&mut plan.relay_pairs, kept(SuiteRow::Relay));
+        keep_if(&mut plan.churn_rates, kept(SuiteRow::Churn));
+        keep_if(&mut plan.chat, kept(SuiteRow::Chat));
+        keep_if(&mut plan.history, kept(SuiteRow::History));
+        plan
+    }
+
+    /// Every scenario at the sizes these flags give.
+    fn sizes(&self) -> Plan {
         Plan {
             idle: self.idle.clone(),
             live: self.live.clone(),
@@ -287,6 +334,7 @@ impl SuiteFlags {
             relay_pairs: self.relay_pairs.clone(),
             relay_seconds: self.relay_seconds,
             relay_window: self.relay_window,
+            relay_peerjs: (!self.no_peerjs).then(|| self.peerjs.clone()),
             churn_rates: self.churn.clone(),
             churn_seconds: self.churn_seconds,
             churn_concurrency: self.churn_concurrency,
