@@ -367,4 +367,19 @@ mod tests {
         // Clap checks names and ids only when a command is built: every subcommand here.
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn only_keeps_the_named_rows_and_the_peerjs_one_beside_the_relay() {
+        use super::Command;
+        use clap::Parser;
+        let cli = Cli::parse_from(["loadgen", "suite", "--only", "relay"]);
+        let Command::Suite(flags) = cli.command else {
+            panic!("not the suite");
+        };
+        let plan = flags.plan();
+        assert_eq!(plan.relay_pairs, vec![super::RELAY_PAIRS]);
+        assert!(plan.relay_peerjs.is_some());
+        assert!(plan.idle.is_empty() && plan.live.is_empty() && plan.churn_rates.is_empty());
+        assert!(plan.chat.is_empty() && plan.history.is_empty());
+    }
 }

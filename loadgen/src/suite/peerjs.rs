@@ -165,3 +165,35 @@ fn ratio(meetmap: &Row, peerjs: &Row) -> String {
     }
     format!("; meetmap relay beside it: {}", parts.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{PeerJs, ratio};
+    use crate::report::Row;
+    use std::path::Path;
+
+    #[tokio::test]
+    async fn without_the_package_it_says_how_to_install_it() {
+        let folder = std::env::temp_dir();
+        let Err(why) = PeerJs::start(Path::new("/nonexistent/peer"), &folder).await else {
+            panic!("started without a package");
+        };
+        assert!(why.contains("npm ci --prefix loadgen"), "{why}");
+    }
+
+    #[test]
+    fn the_ratio_is_meetmaps_row_over_peerjss() {
+        let row = |rate: &str, cpu, p99| Row {
+            result: format!("{rate} msg/s"),
+            cpu_us_per_msg: Some(cpu),
+            p99_ms: Some(p99),
+            ..Row::default()
+        };
+        let notes = ratio(&row("250000", 2.9, 15.0), &row("125000", 5.8, 30.0));
+        assert_eq!(
+            notes,
+            "; meetmap relay beside it: 2.00× the rate, 0.50× the CPU per message, 0.50× the p99"
+        );
+        assert_eq!(ratio(&Row::default(), &Row::default()), "");
+    }
+}
