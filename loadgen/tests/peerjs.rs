@@ -6,7 +6,7 @@ use loadgen::scenario::Context;
 use loadgen::scenario::relay::{self, Server};
 use loadgen::suite::PeerJs;
 use loadgen::{Ramp, Target};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why the PeerJS server cannot run here, if it cannot.
 fn missing(package: &Path) -> Option<String> {
@@ -18,19 +18,21 @@ fn missing(package: &Path) -> Option<String> {
     (!manifest.is_file()).then(|| format!("no {} (npm ci --prefix loadgen)", manifest.display()))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tiny_relay_through_the_peerjs_server_loses_nothing() {
+/// The package, or `None` (the reason printed) when the test cannot run here.
+fn package() -> Option<PathBuf> {
     let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/peer");
-    if let Some(why) = missing(&package) {
-        eprintln!("skipped: {why}");
-        return;
+    match missing(&package) {
+        Some(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+        None => Some(package),
     }
-    let folder = tempfile::tempdir().expect("temp dir");
-    let peer = PeerJs::start(&package, folder.path())
-        .await
-        .expect("the PeerJS server starts");
-    assert_eq!(peer.version, "1.0.2", "the pinned version");
-    let ctx = Context {
+}
+
+/// A run's context against `peer`: workers in process, a gentle ramp.
+fn context(peer: &PeerJs) -> Context {
+    Context {
         target: Target {
             url: peer.url.clone(),
             legacy: false,
@@ -42,11 +44,36 @@ async fn a_tiny_relay_through_the_peerjs_server_loses_nothing() {
             rate: 500,
             concurrency: 8,
         },
-    };
-    let row = relay::run_against(&ctx, Server::PeerJs, 2, 1, 4).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_relay_through_the_peerjs_server_loses_nothing() {
+    let Some(package) = package() else { return };
+    let folder = tempfile::tempdir().expect("temp dir");
+    let peer = PeerJs::start(&package, folder.path())
+        .await
+        .expect("the PeerJS server starts");
+    assert_eq!(peer.version, "1.0.2", "the pinned version");
+    let row = relay::run_against(&context(&peer), Server::PeerJs, 2, 1, 4).await;
     peer.stop().await;
     assert!(row.correct, "{row:?}");
     assert_eq!(row.lost, Some(0), "{row:?}");
     assert!(row.cpu_us_per_msg.is_some(), "CPU read from /proc: {row:?}");
     assert!(row.scenario.contains("PeerJS"), "{row:?}");
+}
+
+/// The server drops a client that sent no heartbeat for its `alive_timeout`: at 6 s, a
+/// 7 s run outlives it only by the relay's heartbeats (every 5 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relays_heartbeats_keep_its_clients_past_the_servers_alive_timeout() {
+    let Some(package) = package() else { return };
+    let folder = tempfile::tempdir().expect("temp dir");
+    let peer = PeerJs::start_with(&package, folder.path(), &["--alive_timeout", "6000"])
+        .await
+        .expect("the PeerJS server starts");
+    let row = relay::run_against(&context(&peer), Server::PeerJs, 1, 7, 2).await;
+    peer.stop().await;
+    assert!(row.correct, "{row:?}");
+    assert_eq!(row.lost, Some(0), "{row:?}");
 }

@@ -35,6 +35,11 @@ impl PeerJs {
     /// `folder`, and waits until it accepts connections. The error says why it cannot
     /// (no Node.js, no package, no listening).
     pub async fn start(package: &Path, folder: &Path) -> Result<Self, String> {
+        Self::start_with(package, folder, &[]).await
+    }
+
+    /// [`Self::start`] with `extra` flags for the server (e.g. `--alive_timeout MS`).
+    pub async fn start_with(package: &Path, folder: &Path, extra: &[&str]) -> Result<Self, String> {
         let version = version_of(package)?;
         let cli = package.join(CLI);
         if !cli.is_file() {
@@ -50,6 +55,7 @@ impl PeerJs {
         let child = Command::new("node")
             .arg(&cli)
             .args(["--host", host, "--port", port])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(errors)
