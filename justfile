@@ -34,6 +34,7 @@ release: _deps
 # Node.js, Chromium, Firefox ESR and geckodriver).
 test: _deps
     {{just_executable()}} cycles
+    {{just_executable()}} _loadgen-deps
     cargo test --workspace --all-targets
     {{just_executable()}} deploy-check
     {{just_executable()}} js-test
@@ -79,6 +80,12 @@ _e2e-deps:
 _deps:
     if [ -f frontend/package.json ] && ! npm ls --prefix frontend >/dev/null 2>&1; then npm ci --prefix frontend; fi
 
+# The load generator's npm package (`peer`, the PeerJS server of the relay's side-by-side
+# row), when missing; without npm its row and test say "skipped" instead.
+[private]
+_loadgen-deps:
+    if ! command -v npm >/dev/null; then echo "no npm: the PeerJS relay row is skipped"; elif ! npm ls --prefix loadgen >/dev/null 2>&1; then npm ci --prefix loadgen; fi
+
 # No two modules of a crate (or of the browser app) import each other, directly or not.
 cycles:
     node tools/module-cycles.mjs .
@@ -95,6 +102,7 @@ check: _deps
 # `loadgen suite --help`).
 bench *ARGS:
     cargo build --release -p backend -p loadgen
+    {{just_executable()}} _loadgen-deps
     ./target/release/loadgen suite --backend target/release/backend --command "just bench {{ARGS}}" {{ARGS}}
 
 # A tiny benchmark run that checks correctness only (0 lost, 0 ghosts), never a timing.

@@ -37,14 +37,19 @@ impl Target {
 
 /// Opens a connection into `room`. Buffers start small: the generator holds thousands.
 pub async fn open(target: &Target, room: &str) -> Result<Ws, String> {
-    let mut request = target
-        .room_url(room)
+    let subprotocol = (!target.legacy).then_some(DELTA_SUBPROTOCOL);
+    open_url(&target.room_url(room), subprotocol).await
+}
+
+/// Opens a connection to `url` (asking for `subprotocol` if given), with small buffers.
+pub async fn open_url(url: &str, subprotocol: Option<&'static str>) -> Result<Ws, String> {
+    let mut request = url
         .into_client_request()
         .map_err(|error| format!("bad url: {error}"))?;
-    if !target.legacy {
+    if let Some(subprotocol) = subprotocol {
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
-            HeaderValue::from_static(DELTA_SUBPROTOCOL),
+            HeaderValue::from_static(subprotocol),
         );
     }
     let config = WebSocketConfig::default()
@@ -156,40 +161,40 @@ pub fn park(mut socket: Ws, mut release: watch::Receiver<bool>) -> Parked {
     })
 }
 
-/// Opens and registers the clients numbered `indices` in `room`, each parked as soon as
-/// it is welcomed. Returns the parked clients with their numbers, and the errors of the
-/// rest.
-pub async fn open_many(
+/// Opens client `index` into `room` and registers it at `position`.
+pub async fn open_registered(
     target: &Target,
-    room: impl Fn(usize) -> String,
+    room: String,
+    index: usize,
+    position: (f64, f64),
+) -> Result<Ws, String> {
+    let mut socket = open(target, &room).await?;
+    register(&mut socket, &wire::email(index), position, target.legacy).await?;
+    Ok(socket)
+}
+
+/// Opens the clients numbered `indices` by `setup` (a connection and its registration) at
+/// the ramp's rate, each parked as soon as it is set up. Returns the parked clients with
+/// their numbers, and the errors of the rest.
+pub async fn open_many<F, R>(
     indices: Vec<usize>,
     ramp: Ramp,
     release: &watch::Receiver<bool>,
-    position: impl Fn(usize) -> (f64, f64),
-) -> (Vec<(usize, Parked)>, Vec<(usize, String)>) {
+    setup: F,
+) -> (Vec<(usize, Parked)>, Vec<(usize, String)>)
+where
+    F: Fn(usize) -> R,
+    R: Future<Output = Result<Ws, String>>,
+{
     let spacing = Duration::from_secs_f64(1.0 / f64::from(ramp.rate.max(1)));
     let start = tokio::time::Instant::now();
-    let room = &room;
-    let position = &position;
+    let setup = &setup;
     let attempts = indices.into_iter().enumerate().map(|(n, index)| {
         let at = start + spacing.mul_f64(n as f64);
-        let start_position = position(index);
         let release = release.clone();
-        let room = room(index);
         async move {
             tokio::time::sleep_until(at).await;
-            let setup = async {
-                let mut socket = open(target, &room).await?;
-                register(
-                    &mut socket,
-                    &wire::email(index),
-                    start_position,
-                    target.legacy,
-                )
-                .await?;
-                Ok::<_, String>(socket)
-            };
-            match setup.await {
+            match setup(index).await {
                 Ok(socket) => Ok((index, park(socket, release))),
                 Err(error) => Err((index, error)),
             }

@@ -61,7 +61,14 @@ async fn main() -> ExitCode {
             pairs,
             seconds,
             window,
-        } => vec![relay::run(&ctx, *pairs, *seconds, *window).await],
+            peerjs,
+        } => {
+            let server = match peerjs {
+                true => relay::Server::PeerJs,
+                false => relay::Server::Meetmap,
+            };
+            vec![relay::run_against(&ctx, server, *pairs, *seconds, *window).await]
+        }
         Command::Churn {
             rate,
             seconds,

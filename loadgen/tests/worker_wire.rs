@@ -5,7 +5,7 @@ use loadgen::scenario::{
     churn::ChurnJob,
     idle::{IdleJob, Rooms},
     live::LiveJob,
-    relay::RelayJob,
+    relay::{RelayJob, Server},
 };
 use loadgen::workers::{Job, Share};
 use loadgen::{Ramp, Target};
@@ -69,8 +69,9 @@ fn every_scenario_s_share_goes_to_a_worker_process_as_it_did() {
         ramp,
         seconds: 1,
         window: 4,
+        server: Server::PeerJs,
     };
-    let relay_fields = format!(r#"{RAMP},"seconds":1,"window":4}}"#);
+    let relay_fields = format!(r#"{RAMP},"seconds":1,"window":4,"server":"PeerJs"}}"#);
     assert_eq!(line(relay), pinned("Relay", &relay_fields));
     let churn = ChurnJob {
         target,

@@ -30,8 +30,24 @@ pub async fn open_and_report(
     position: impl Fn(usize) -> (f64, f64),
     up: &mpsc::Sender<Up>,
 ) -> Opened {
+    let setup = |index| conn::open_registered(target, room(index), index, position(index));
+    open_with_and_report(indices, ramp, setup, up).await
+}
+
+/// [`open_and_report`] with any way of opening client `index` (`setup`): another
+/// server's protocol.
+pub async fn open_with_and_report<F, R>(
+    indices: Vec<usize>,
+    ramp: Ramp,
+    setup: F,
+    up: &mpsc::Sender<Up>,
+) -> Opened
+where
+    F: Fn(usize) -> R,
+    R: Future<Output = Result<Ws, String>>,
+{
     let (release, released) = watch::channel(false);
-    let (parked, errors) = conn::open_many(target, room, indices, ramp, &released, position).await;
+    let (parked, errors) = conn::open_many(indices, ramp, &released, setup).await;
     let _ = up
         .send(Up::Ready(setup_counts(parked.len(), &errors)))
         .await;

@@ -2,6 +2,7 @@
 //! its own and the limits on abuse lifted, stopped after its scenario; and its chat file
 //! seeded beforehand with `backend chat-seed`.
 
+use super::process;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -34,6 +35,9 @@ const UNLIMITED: &[(&str, &str)] = &[
 
 /// The users' SQLite file in a backend's data folder (the chat's is beside it).
 const DATABASE_FILE: &str = "bench.sqlite3";
+/// Time for a backend to listen, and to stop once asked.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+const STOP_GRACE: Duration = Duration::from_secs(20);
 /// Time for `backend chat-seed` to fill a room (a million messages take seconds).
 const SEED_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -101,13 +105,7 @@ impl Backend {
         log_level: &str,
         extra: &[&str],
     ) -> Result<Self, String> {
-        // The port is picked here and freed for the backend: it logs the address it was
-        // given, not the one it bound.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map_err(|error| format!("no free port: {error}"))?
-            .port();
-        let address = format!("127.0.0.1:{port}");
+        let address = process::free_address()?;
         let log = std::fs::File::create(folder.join("backend.log"))
             .map_err(|error| format!("backend log: {error}"))?;
         let child = Command::new(binary)
@@ -123,32 +121,20 @@ impl Backend {
             .spawn()
             .map_err(|error| format!("start {}: {error}", binary.display()))?;
         let pid = child.id().ok_or("the backend exited at once")?;
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(&address).await.is_ok() {
-                return Ok(Self {
-                    child,
-                    url: format!("ws://{address}"),
-                    pid,
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if !process::listening_within(&address, START_TIMEOUT).await {
+            return Err(format!(
+                "the backend did not listen on {address} within {START_TIMEOUT:?}"
+            ));
         }
-        Err(format!(
-            "the backend did not listen on {address} within 10 s"
-        ))
+        Ok(Self {
+            child,
+            url: format!("ws://{address}"),
+            pid,
+        })
     }
 
     /// SIGTERM, then a bounded wait; killed if it does not stop.
-    pub async fn stop(mut self) {
-        if let Ok(pid) = i32::try_from(self.pid) {
-            // SAFETY: kill only sends a signal to the child this struct started.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        if tokio::time::timeout(Duration::from_secs(20), self.child.wait())
-            .await
-            .is_err()
-        {
-            let _ = self.child.kill().await;
-        }
+    pub async fn stop(self) {
+        process::stop(self.child, self.pid, STOP_GRACE).await;
     }
 }

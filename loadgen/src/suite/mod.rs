@@ -1,19 +1,23 @@
 //! `just bench`: starts a fresh backend for each scenario, runs the default (or smoke)
 //! sizes, and writes the table into `docs/BENCHMARKS.md` with the machine, the date and
-//! the command (`block`). `backend` starts, seeds and stops the backends.
+//! the command (`block`). `backend` starts, seeds and stops the backends; `peerjs` the
+//! PeerJS server of the relay's side-by-side row; `process` is what the two share.
 
 mod backend;
 mod block;
+mod peerjs;
+mod process;
 
 pub use backend::Backend;
 pub use block::{block, write_block};
+pub use peerjs::{DEFAULT_PACKAGE as PEERJS_PACKAGE, PeerJs, RelaySize};
 
 use crate::Target;
 use crate::report::{Row, table};
 use crate::scenario::chat::{self, ChatSettings};
 use crate::scenario::history::{self, HistorySettings};
 use crate::scenario::{Context, churn, idle, live, relay, setup};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The chat row's backend flags beyond the lifted budgets: a receiver of 20,000 messages
 /// a second that the generator's 2 cores let fall 50 ms behind would fill the default
@@ -32,6 +36,8 @@ pub struct Plan {
     pub relay_pairs: Vec<usize>,
     pub relay_seconds: u64,
     pub relay_window: u64,
+    /// The `peer` npm package to run each relay size against too; `None`: meetmap only.
+    pub relay_peerjs: Option<PathBuf>,
     pub churn_rates: Vec<u32>,
     pub churn_seconds: u64,
     pub churn_concurrency: usize,
@@ -55,6 +61,7 @@ impl Plan {
             relay_pairs: vec![5],
             relay_seconds: 1,
             relay_window: 4,
+            relay_peerjs: None,
             churn_rates: vec![20],
             churn_seconds: 1,
             churn_concurrency: 8,
@@ -109,7 +116,19 @@ pub async fn run(
     for &pairs in &plan.relay_pairs {
         let (seconds, window) = (plan.relay_seconds, plan.relay_window);
         let run = |ctx| async move { vec![relay::run(&ctx, pairs, seconds, window).await] };
-        rows.extend(fresh.run(&[], run).await);
+        let ours = fresh.run(&[], run).await;
+        if let (Some(package), Some(meetmap)) = (&plan.relay_peerjs, ours.first()) {
+            let size = RelaySize {
+                pairs,
+                seconds,
+                window,
+            };
+            let theirs = fresh.run_peerjs(package, size, meetmap).await;
+            rows.extend(ours);
+            rows.push(theirs);
+        } else {
+            rows.extend(ours);
+        }
     }
     for &rate in &plan.churn_rates {
         let (seconds, concurrency) = (plan.churn_seconds, plan.churn_concurrency);
@@ -148,6 +167,22 @@ struct Fresh<'a> {
 }
 
 impl Fresh<'_> {
+    /// The relay row of `size` against a PeerJS server of its own, beside `meetmap`'s.
+    async fn run_peerjs(&mut self, package: &Path, size: RelaySize, meetmap: &Row) -> Row {
+        let dir = self.next_dir();
+        let row = peerjs::relay_row(package, &dir, self.template, size, meetmap).await;
+        print_row(&row);
+        row
+    }
+
+    /// A folder of its own for the next server.
+    fn next_dir(&mut self) -> PathBuf {
+        self.started += 1;
+        let dir = self.folder.join(format!("run-{}", self.started));
+        let _ = std::fs::create_dir_all(&dir);
+        dir
+    }
+
     /// Runs `scenario` against a backend of its own (started with `extra` flags, stopped
     /// after it); its rows, each also printed to stderr as it comes.
     async fn run<F, R>(&mut self, extra: &[&str], scenario: F) -> Vec<Row>
@@ -170,9 +205,7 @@ impl Fresh<'_> {
         F: FnOnce(Context) -> R,
         R: Future<Output = Vec<Row>>,
     {
-        self.started += 1;
-        let dir = self.folder.join(format!("run-{}", self.started));
-        let _ = std::fs::create_dir_all(&dir);
+        let dir = self.next_dir();
         if let Some((room, messages)) = seed
             && let Err(error) = backend::seed_chat(self.binary, &dir, room, messages).await
         {
@@ -196,10 +229,13 @@ impl Fresh<'_> {
         };
         let rows = scenario(ctx).await;
         backend.stop().await;
-        for row in &rows {
-            let line = table(std::slice::from_ref(row));
-            eprintln!("{}", line.lines().last().unwrap_or(""));
-        }
+        rows.iter().for_each(print_row);
         rows
     }
+}
+
+/// Prints `row` to stderr as a line of the table, as it comes.
+fn print_row(row: &Row) {
+    let line = table(std::slice::from_ref(row));
+    eprintln!("{}", line.lines().last().unwrap_or(""));
 }

@@ -1,16 +1,22 @@
 //! Relay: P pairs exchanging addressed signaling frames as fast as the server takes them
-//! (a window of frames in flight each way); messages per second and latency.
+//! (a window of frames in flight each way); messages per second and latency. `server`
+//! is what differs when the server is PeerJS's instead of meetmap's.
+
+mod server;
+
+pub use server::{PEERJS_KEY, Server};
+
+use server::{PEERJS_HEARTBEAT, Read};
 
 use super::context::Context;
 use super::setup::{
-    cpu_per, failed, note_first_error, open_and_report, setup_limit, shares, start_ready, tally,
-    wait_go,
+    cpu_per, failed, note_first_error, open_with_and_report, setup_limit, shares, start_ready,
+    tally, wait_go,
 };
 use crate::clock::{instant_at, now_us};
 use crate::conn::{self, Ramp, Target, Ws};
 use crate::procstat;
 use crate::report::{Counts, Row, new_histogram, with_latency};
-use crate::wire;
 use crate::workers::{Down, Job, Share, Up, split};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
@@ -34,6 +40,9 @@ pub struct RelayJob {
     pub seconds: u64,
     /// Frames in flight each way per pair.
     pub window: u64,
+    /// Whose server `target` is.
+    #[serde(default)]
+    pub server: Server,
 }
 
 impl Job for RelayJob {
@@ -47,7 +56,8 @@ impl Job for RelayJob {
         let job = &share.job;
         // Pair p is clients 2p and 2p+1. The seed's clients have no `to`: one room per pair.
         let indices = (2 * share.first..2 * (share.first + share.count)).collect();
-        let legacy = job.target.legacy;
+        // PeerJS has no rooms: its frames are always addressed.
+        let legacy = job.target.legacy && job.server == Server::Meetmap;
         let room = |index: usize| {
             if legacy {
                 format!("relay-{}", index / 2)
@@ -55,8 +65,9 @@ impl Job for RelayJob {
                 "relay".to_string()
             }
         };
-        let opened =
-            open_and_report(&job.target, room, indices, job.ramp, |_| (0.0, 0.0), up).await;
+        let server = job.server;
+        let open = |index| server.open(&job.target, room(index), index);
+        let opened = open_with_and_report(indices, job.ramp, open, up).await;
         let Some((start_us, _)) = wait_go(&mut down).await else {
             return Counts::default();
         };
@@ -69,14 +80,8 @@ impl Job for RelayJob {
                 by_index.remove(&(2 * pair)),
                 by_index.remove(&(2 * pair + 1)),
             ) {
-                pairs.spawn(run_pair(
-                    pair,
-                    [a, b],
-                    start_us,
-                    until_us,
-                    job.window,
-                    legacy,
-                ));
+                let state = PairState::new(pair, server, legacy);
+                pairs.spawn(run_pair(state, [a, b], start_us, until_us, job.window));
             }
         }
         let counts = Counts {
@@ -92,24 +97,35 @@ impl Job for RelayJob {
 /// One pair: each side keeps `window` frames in flight to the other until `until_us`,
 /// then waits for the last ones.
 async fn run_pair(
-    pair: usize,
+    mut state: PairState,
     mut sockets: [Ws; 2],
     start_us: u64,
     until_us: u64,
     window: u64,
-    legacy: bool,
 ) -> (Counts, Histogram<u64>) {
-    let mut state = PairState::new(pair);
+    let pair = state.pair;
+    let mut next_beat_us = start_us;
     tokio::time::sleep_until(instant_at(start_us)).await;
     let stop = tokio::time::sleep_until(instant_at(until_us + GRACE.as_micros() as u64));
     tokio::pin!(stop);
     loop {
         let sending = now_us() < until_us;
+        if let Some(beat) = state.server.heartbeat()
+            && now_us() >= next_beat_us
+        {
+            next_beat_us += PEERJS_HEARTBEAT.as_micros() as u64;
+            if let Err(error) = send_each(&mut sockets, beat).await {
+                state
+                    .counts
+                    .error(format!("pair {pair}: heartbeat: {error}"));
+                return (state.counts, state.latency);
+            }
+        }
         for (side, socket) in sockets.iter_mut().enumerate() {
             if !sending || state.in_flight[side] >= window {
                 continue;
             }
-            if let Err(error) = state.top_up(side, socket, window, legacy).await {
+            if let Err(error) = state.top_up(side, socket, window).await {
                 state.counts.error(format!("pair {pair}: {error}"));
                 return (state.counts, state.latency);
             }
@@ -135,10 +151,22 @@ async fn run_pair(
     (state.counts, state.latency)
 }
 
+/// Sends `text` on each socket.
+async fn send_each(sockets: &mut [Ws; 2], text: &str) -> Result<(), WsError> {
+    for socket in sockets {
+        socket.send(Message::Text(text.into())).await?;
+    }
+    Ok(())
+}
+
 /// What one pair has sent, has in flight each way, and has measured.
 struct PairState {
     pair: usize,
-    emails: [String; 2],
+    server: Server,
+    /// Seed protocol: frames go to the room, unaddressed.
+    legacy: bool,
+    /// Each side's name on the server.
+    ids: [String; 2],
     /// Frames sent by each side that its partner has not read yet.
     in_flight: [u64; 2],
     /// The last frame's number, over both sides.
@@ -148,10 +176,12 @@ struct PairState {
 }
 
 impl PairState {
-    fn new(pair: usize) -> Self {
+    fn new(pair: usize, server: Server, legacy: bool) -> Self {
         Self {
             pair,
-            emails: [wire::email(2 * pair), wire::email(2 * pair + 1)],
+            server,
+            legacy,
+            ids: [server.id(2 * pair), server.id(2 * pair + 1)],
             in_flight: [0; 2],
             number: 0,
             counts: Counts::default(),
@@ -160,17 +190,11 @@ impl PairState {
     }
 
     /// Feeds `side` frames to its partner until its window is full, then flushes them.
-    async fn top_up(
-        &mut self,
-        side: usize,
-        socket: &mut Ws,
-        window: u64,
-        legacy: bool,
-    ) -> Result<(), WsError> {
-        let to = (!legacy).then_some(self.emails[1 - side].as_str());
+    async fn top_up(&mut self, side: usize, socket: &mut Ws, window: u64) -> Result<(), WsError> {
+        let to = (!self.legacy).then_some(self.ids[1 - side].as_str());
         while self.in_flight[side] < window {
             self.number += 1;
-            let frame = wire::signal_frame(to, now_us(), self.number);
+            let frame = self.server.frame(to, now_us(), self.number);
             if socket.feed(Message::Text(frame.into())).await.is_err() {
                 break;
             }
@@ -207,28 +231,38 @@ impl PairState {
     /// A frame from the partner frees a place in its window and is timed; an error is
     /// noted.
     fn read_text(&mut self, side: usize, text: &str) {
-        let Ok(probe) = serde_json::from_str::<wire::RelayedProbe>(text) else {
-            return;
-        };
         let partner = 1 - side;
-        let from_partner = probe.from.as_deref() == Some(self.emails[partner].as_str());
-        if probe.kind == "offer"
-            && from_partner
-            && let Some(sent) = probe.t
-        {
-            let _ = self.latency.record(now_us().saturating_sub(sent).max(1));
-            self.in_flight[partner] = self.in_flight[partner].saturating_sub(1);
-            self.counts.received += 1;
-        } else if probe.kind == "error" {
-            self.counts.error(format!("pair {}: {text}", self.pair));
+        match self.server.read(text) {
+            Read::Relayed { from, sent_us } if from == self.ids[partner] => {
+                let _ = self.latency.record(now_us().saturating_sub(sent_us).max(1));
+                self.in_flight[partner] = self.in_flight[partner].saturating_sub(1);
+                self.counts.received += 1;
+            }
+            Read::Refused => self.counts.error(format!("pair {}: {text}", self.pair)),
+            Read::Relayed { .. } | Read::Other => {}
         }
     }
 }
 
-/// Runs the relay with `pairs` pairs for `seconds`; one row.
+/// Runs the relay with `pairs` pairs for `seconds` against meetmap's backend; one row.
 pub async fn run(ctx: &Context, pairs: usize, seconds: u64, window: u64) -> Row {
+    run_against(ctx, Server::Meetmap, pairs, seconds, window).await
+}
+
+/// [`run`] against `server`'s kind of server at `ctx`'s target.
+pub async fn run_against(
+    ctx: &Context,
+    server: Server,
+    pairs: usize,
+    seconds: u64,
+    window: u64,
+) -> Row {
+    let scenario = match server {
+        Server::Meetmap => "relay",
+        Server::PeerJs => "relay, PeerJS server",
+    };
     let mut row = Row {
-        scenario: "relay".into(),
+        scenario: scenario.into(),
         load: format!("{pairs} pairs, window {window} each way, {seconds} s"),
         ..Row::default()
     };
@@ -237,6 +271,7 @@ pub async fn run(ctx: &Context, pairs: usize, seconds: u64, window: u64) -> Row 
         ramp: ctx.ramp,
         seconds,
         window,
+        server,
     };
     let shares = shares(split(pairs, ctx.workers_for(2 * pairs)), &job);
     let (pool, setup) =
