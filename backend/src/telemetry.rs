@@ -4,10 +4,12 @@
 //! refusal's reason), never a client's words, except the room of the few largest rooms.
 //! Without a recorder installed (no `--admin-listen`) every call is a no-op.
 
-use metrics::{counter, gauge, histogram};
+use metrics::{Counter, counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use metrics_util::MetricKindMask;
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 /// Connections open now, handshakes included.
@@ -97,24 +99,66 @@ fn describe() {
     describe_histogram!(PRESENCE_TICK_SECONDS, "Seconds one presence tick took.");
 }
 
+/// The per-frame counters' handles, per worker thread and per label (by the label's
+/// address: every label is a `&'static str`): a frame then costs an atomic add, not the
+/// registry's lookup of its name and labels. Handles are made on first use, after
+/// `install`, which `main` runs before serving.
+type Handles = RefCell<Vec<(usize, Counter)>>;
+
+thread_local! {
+    static FRAMES_IN_BY_TYPE: Handles = const { RefCell::new(Vec::new()) };
+    static ERRORS_BY_CODE: Handles = const { RefCell::new(Vec::new()) };
+    static UNLABELLED: Handles = const { RefCell::new(Vec::new()) };
+}
+
+/// Adds `by` to the counter `label` names in `handles`, made by `make` on first use.
+fn add(
+    handles: &'static LocalKey<Handles>,
+    label: &'static str,
+    by: u64,
+    make: fn(&'static str) -> Counter,
+) {
+    handles.with_borrow_mut(|handles| {
+        let key = label.as_ptr() as usize;
+        match handles.iter().find(|(known, _)| *known == key) {
+            Some((_, counter)) => counter.increment(by),
+            None => {
+                let counter = make(label);
+                counter.increment(by);
+                handles.push((key, counter));
+            }
+        }
+    });
+}
+
 /// A frame read from a client, by its message type.
 pub fn frame_in(kind: &'static str) {
-    counter!(FRAMES_IN, "type" => kind).increment(1);
+    add(
+        &FRAMES_IN_BY_TYPE,
+        kind,
+        1,
+        |kind| counter!(FRAMES_IN, "type" => kind),
+    );
 }
 
 /// `count` frames written to a client's socket.
 pub fn frames_out(count: usize) {
-    counter!(FRAMES_OUT).increment(count as u64);
+    add(&UNLABELLED, FRAMES_OUT, count as u64, |name| counter!(name));
 }
 
 /// An error frame sent, with its code (`shared::ErrorCode::as_str`).
 pub fn error_sent(code: &'static str) {
-    counter!(ERRORS, "code" => code).increment(1);
+    add(
+        &ERRORS_BY_CODE,
+        code,
+        1,
+        |code| counter!(ERRORS, "code" => code),
+    );
 }
 
 /// A frame dropped over a rate.
 pub fn rate_limited() {
-    counter!(RATE_LIMITED).increment(1);
+    add(&UNLABELLED, RATE_LIMITED, 1, |name| counter!(name));
 }
 
 /// A connection ended; `slow` when its outbound queue overflowed.
