@@ -62,7 +62,8 @@ pub(crate) fn open(opening: Opening) -> Box<Peer> {
     context
         .hub
         .connect(id, room.clone(), wants_deltas, Arc::clone(&outbox));
-    log::info!("conn={id} joined room={room} deltas={wants_deltas}");
+    // At debug: a sign-in's line names the room (one line less per connection at info).
+    log::debug!("conn={id} joined room={room} deltas={wants_deltas}");
     Box::new(Peer {
         id,
         socket,

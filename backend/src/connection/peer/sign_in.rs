@@ -27,15 +27,6 @@ impl Peer {
             context.access.undo(&email, &admitted).await;
             return Err(error);
         }
-        log::info!(
-            "conn={} registered as {email}{}",
-            self.id,
-            if admitted.device.is_some() {
-                " (device)"
-            } else {
-                ""
-            }
-        );
         // The room is the hub's to decide (`?room=`, or the first add-user's).
         let room = match self.context.hub.member_of(self.id) {
             Some((room, name)) => {
@@ -44,6 +35,15 @@ impl Peer {
             }
             None => Arc::from(""),
         };
+        let device = if admitted.device.is_some() {
+            " (device)"
+        } else {
+            ""
+        };
+        log::info!(
+            "conn={} registered as {email}{device} in room={room}",
+            self.id
+        );
         self.registered = Some(Registered {
             email,
             room,
