@@ -270,7 +270,6 @@ impl Peer {
             return Ok(());
         }
         self.write_frames(&batch).await?;
-        telemetry::frames_out(batch.len());
         self.outbox.written(taken.counted_bytes);
         Ok(())
     }
@@ -285,7 +284,9 @@ impl Peer {
             &self.outbox,
             write,
         ))
-        .await
+        .await?;
+        telemetry::frames_out(frames.iter().map(Frame::kind));
+        Ok(())
     }
 
     /// Waits, within the send timeout, until tungstenite's pong is written: a client that

@@ -169,16 +169,35 @@ async fn metrics_count_what_a_scenario_did_and_parse_as_prometheus_text() {
         "refused"
     );
 
+    // One heartbeat answered, one offer relayed to one member.
+    clients[0].send_json(json!({"type": "ping"})).await;
+    clients[0].recv_type("pong").await;
+    let offer = json!({"type": "sdp-offer", "to": "m1@example.com", "sdp": "v=0"});
+    clients[0].send_json(offer).await;
+    clients[1].recv_type("sdp-offer").await;
+
     let errors = r#"meetmap_errors_total{code="invalid-json"}"#;
     let refusals = r#"meetmap_handshake_refusals_total{reason="origin"}"#;
     let invalid = r#"meetmap_frames_in_total{type="invalid"}"#;
+    let out = |kind: &str| format!(r#"meetmap_frames_out_total{{type="{kind}"}}"#);
+    let moved = |s: &BTreeMap<String, f64>, series: &str| value(s, series) - value(&before, series);
+    // Frames out are counted once written, so they may trail the client's read a little.
     let page = scrape_until(admin, |s| {
-        value(s, refusals) == value(&before, refusals) + 1.0
+        moved(s, refusals) == 1.0
+            && ["error", "pong", "sdp-offer"]
+                .iter()
+                .all(|kind| moved(s, &out(kind)) >= 1.0)
     })
     .await;
     let after = samples(&page);
-    assert_eq!(value(&after, errors), value(&before, errors) + 1.0);
-    assert_eq!(value(&after, invalid), value(&before, invalid) + 1.0);
+    assert_eq!(moved(&after, errors), 1.0);
+    assert_eq!(moved(&after, invalid), 1.0);
+    for kind in ["error", "pong", "sdp-offer"] {
+        assert_eq!(moved(&after, &out(kind)), 1.0, "{kind} frames out");
+    }
+    for kind in ["offer", "chat", "signal"] {
+        assert_eq!(moved(&after, &out(kind)), 0.0, "{kind} frames out");
+    }
     assert_eq!(
         value(&after, r#"meetmap_frames_in_total{type="add-user"}"#),
         3.0
@@ -188,8 +207,8 @@ async fn metrics_count_what_a_scenario_did_and_parse_as_prometheus_text() {
         3.0
     );
     assert!(
-        value(&after, "meetmap_frames_out_total") >= 3.0,
-        "welcomes and lists went out"
+        value(&after, &out("update-users")) >= 3.0,
+        "each member was sent the room's list"
     );
     for name in [
         "meetmap_rooms",
