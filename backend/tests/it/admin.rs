@@ -262,28 +262,52 @@ async fn readyz_follows_the_remote_users_api_down_and_up() {
 }
 
 #[tokio::test]
-async fn json_logs_are_one_object_per_line_with_the_connection_id() {
+async fn json_logs_are_one_object_per_line_with_the_connection_id_and_user() {
     let folder = tempfile::TempDir::new().expect("temp dir");
     let launch = Launch::new()
         .database(&folder.path().join("users.sqlite3"))
         .args(["--log-format", "json"]);
     let mut backend = launch.start().await;
-    let client = Client::connect(&backend.url, None).await;
-    drop(client);
-    let line = backend
-        .await_log(PATIENCE, |l| l.contains("\"conn\":"))
+    let mut client = Client::connect(&backend.url, None).await;
+    client.add_user("jo@example.com", "Jo", None).await;
+    client.close().await;
+    let json = |line: &str| -> serde_json::Value {
+        serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"))
+    };
+    // The connection's last line, after its registration: both fields.
+    let last = backend
+        .logged(PATIENCE, |l| {
+            l.contains("\"user\":") && (l.contains(" left: ") || l.contains(" closed: "))
+        })
         .await;
-    let object: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
-    assert!(object["conn"].as_u64().is_some(), "{line}");
+    let last = json(&last);
+    assert_eq!(last["user"], "jo@example.com", "{last}");
+    let conn = last["conn"].as_u64().expect("a conn");
     assert!(
-        object["message"]
+        last["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("conn="))
+            .is_some_and(|m| m.starts_with(&format!("conn={conn} ")))
     );
+    // Its first line, before it registered: the id, no user yet.
+    let joined = backend
+        .log_lines()
+        .iter()
+        .map(|line| json(line))
+        .find(|o| {
+            o["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(" joined "))
+        })
+        .expect("a joined line");
+    assert_eq!(joined["conn"].as_u64(), Some(conn), "{joined}");
+    assert!(joined.get("user").is_none(), "{joined}");
     for line in backend.log_lines() {
-        let object: serde_json::Value = serde_json::from_str(line).expect("every line JSON");
+        let object = json(line);
         for field in ["time", "level", "target", "message"] {
             assert!(object[field].is_string(), "{field} in {line}");
+        }
+        if object.get("user").is_some() {
+            assert_eq!(object["conn"].as_u64(), Some(conn), "{line}");
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{Ending, Peer, Registered};
 use crate::frame::Frame;
+use crate::logging;
 use shared::{ErrorCode, Profile, ProtocolError, ServerMessage};
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -27,6 +28,7 @@ impl Peer {
             context.access.undo(&email, &admitted).await;
             return Err(error);
         }
+        logging::registered(self.id, &email);
         log::info!(
             "conn={} registered as {email}{}",
             self.id,
