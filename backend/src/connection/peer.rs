@@ -19,6 +19,7 @@ use super::writer::{Departure, SocketError, SocketWriter};
 use crate::admission::budget::{Budget, BudgetConfig};
 use crate::frame::Frame;
 use crate::hub::{ConnId, Outbox};
+use crate::logging;
 use crate::telemetry;
 use shared::{
     ClientMessage, ErrorCode, ErrorFrame, ProtocolError, ServerMessage, decode_client_message,
@@ -86,6 +87,7 @@ pub(crate) async fn serve(mut peer: Box<Peer>) {
     // Boxed: the goodbye's state exists only while it runs, not in every idle task.
     Box::pin(peer.close(&ending)).await;
     ending.log(peer.id);
+    logging::forget(peer.id);
     telemetry::connection_closed(ending.label(), matches!(ending, Ending::TooSlow));
 }
 
@@ -271,7 +273,6 @@ impl Peer {
             return Ok(());
         }
         self.write_frames(&batch).await?;
-        telemetry::frames_out(batch.len());
         self.outbox.written(taken.counted_bytes);
         Ok(())
     }
@@ -286,7 +287,9 @@ impl Peer {
             &self.outbox,
             write,
         ))
-        .await
+        .await?;
+        telemetry::frames_out(frames.iter().map(Frame::kind));
+        Ok(())
     }
 
     /// Waits, within the send timeout, until tungstenite's pong is written: a client that

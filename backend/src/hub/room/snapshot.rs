@@ -2,7 +2,7 @@
 //! joins before the room's next delta: the later pages as frames, the first page as JSON
 //! that each welcome copies with its new member spliced in at their place.
 
-use crate::frame::Frame;
+use crate::frame::{Frame, FrameKind, Own};
 use shared::{PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, ServerMessage, User, Welcome};
 use std::sync::Arc;
 
@@ -71,12 +71,16 @@ impl Snapshot {
         }
         let head = ServerMessage::Welcome(Welcome {
             users: Vec::new(),
-            ..welcome
+            ..welcome.clone()
         });
         let head = head.to_json();
         // The marker is there once: a JSON string cannot hold an unescaped quote.
         let Some(split) = find(head.as_bytes(), EMPTY_USERS) else {
-            return Frame::text(&head);
+            let mut users = self.first_page.clone();
+            if !listed {
+                users.insert(at, welcome.you.clone());
+            }
+            return Frame::message(&ServerMessage::Welcome(Welcome { users, ..welcome }));
         };
         let (before, after) = head.split_at(split + EMPTY_USERS.len() - 1);
         let page = self.first_page_ends.iter().scan(0, |start, &end| {
@@ -88,7 +92,8 @@ impl Snapshot {
         if !listed {
             users.insert(at, &you_json);
         }
-        Frame::written(|bytes| {
+        let welcome_kind = FrameKind::Own(Own::Welcome);
+        Frame::written(welcome_kind, |bytes| {
             bytes.extend_from_slice(before.as_bytes());
             for (index, user) in users.iter().enumerate() {
                 if index > 0 {

@@ -5,7 +5,7 @@
 
 use super::{State, mismatch};
 use crate::admission::budget::{FanOut, Passes};
-use crate::frame::Frame;
+use crate::frame::{Frame, FrameKind};
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
 use shared::{ErrorCode, ProtocolError, RawSignal};
@@ -50,7 +50,8 @@ impl State {
                 .map(|(_, c)| c)
                 .collect(),
         };
-        let frame = Frame::written(|out| signal.write_relayed(&sender.email, out));
+        let kind = FrameKind::Relayed(signal.kind());
+        let frame = Frame::written(kind, |out| signal.write_relayed(&sender.email, out));
         let passes = passes(room, target)?;
         fan_out.charge(frame.len(), recipients.len(), passes, now)?;
         self.connections.send_to_all(recipients, &frame);
