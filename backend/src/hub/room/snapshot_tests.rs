@@ -19,6 +19,7 @@ fn welcome(you: User, users: Vec<User>) -> Welcome {
         room: "lobby".into(),
         users,
         token: "t0k3n".into(),
+        ice_servers: None,
     }
 }
 

@@ -115,15 +115,16 @@ export class PeerLink extends Emitter {
   #mediaState = null;
 
   /**
-   * `media`: a promise of `acquireLocalMedia()`'s result. `send(signal)` sends
-   * `{ description }` or `{ candidate }` to the remote participant.
+   * `rtc`: the RTCConfiguration (ICE servers and transport policy). `media`: a promise
+   * of `acquireLocalMedia()`'s result. `send(signal)` sends `{ description }` or
+   * `{ candidate }` to the remote participant.
    */
-  constructor({ iceServers, polite, initiator, media, send }) {
+  constructor({ rtc, polite, initiator, media, send }) {
     super();
     this.#polite = polite;
     this.#initiator = initiator;
     this.#send = send;
-    this.#pc = new RTCPeerConnection({ iceServers });
+    this.#pc = new RTCPeerConnection(rtc);
     const pc = this.#pc;
 
     pc.onicecandidate = ({ candidate }) => {
