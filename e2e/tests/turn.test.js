@@ -10,14 +10,12 @@ import { World, launchBrowser, scenario } from "../support/browser.js";
 import { startCoturn } from "../support/coturn.js";
 import { Servers } from "../support/servers.js";
 import {
-  acceptCall,
   assertNoSignalingReceived,
   call,
+  callUntilPlaying,
   sendChat,
-  waitForCallState,
   waitForFrame,
   waitForOnlineList,
-  waitForPlayingVideo,
 } from "../support/app.js";
 import { LOUVRE, PARIS } from "../support/places.js";
 import { framesDecoded, recordPeerConnections, selectedPairs } from "../support/rtc-stats.js";
@@ -67,12 +65,7 @@ scenario("relay-only: a call through coturn plays video both ways over a relay/r
   assert.deepEqual(welcome.iceServers.map((s) => s.urls), [[world.coturn.url]]);
   assert.match(welcome.iceServers[0].username, /^\d+:[A-Za-z0-9]+$/);
 
-  await call(a, b.email);
-  await acceptCall(b, "Alice");
-  await waitForCallState(a, "in-call");
-  await waitForCallState(b, "in-call");
-  await waitForPlayingVideo(a, b.email);
-  await waitForPlayingVideo(b, a.email);
+  await callUntilPlaying(a, b);
   for (const user of [a, b]) {
     await eventually(user, framesDecoded, (n) => n > 0, "no video frame decoded");
     const [pair] = await eventually(user, selectedPairs, (p) => p.length === 1 && p[0].local, "no selected pair");
