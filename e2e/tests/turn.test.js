@@ -16,11 +16,23 @@ import {
   sendChat,
   waitForFrame,
   waitForOnlineList,
+  waitForPlayingVideo,
 } from "../support/app.js";
 import { LOUVRE, PARIS } from "../support/places.js";
 import { framesDecoded, recordPeerConnections, selectedPairs } from "../support/rtc-stats.js";
 
 const RELAY_ONLY = { MEETMAP_ICE_TRANSPORT_POLICY: "relay" };
+/** Long enough to set the call up, short enough to be renewed within the test. */
+const TURN_TTL_SECS = 15;
+
+/** The TURN user names of `user`'s open peer connections' configurations. */
+async function configuredTurnUsers(user) {
+  return user.page.evaluate(() =>
+    window.__peerConnections
+      .filter((pc) => pc.connectionState !== "closed")
+      .flatMap((pc) => pc.getConfiguration().iceServers.map((s) => s.username).filter(Boolean)),
+  );
+}
 
 /** A world whose backend hands out credentials of a coturn started for the test. */
 class TurnWorld extends World {
@@ -28,7 +40,12 @@ class TurnWorld extends World {
     this.coturn = await startCoturn();
     this.servers = await Servers.start({
       ...options,
-      backendArgs: ["--turn-secret-file", this.coturn.secretFile, "--turn-urls", this.coturn.url],
+      backendArgs: [
+        "--turn-secret-file", this.coturn.secretFile,
+        "--turn-urls", this.coturn.url,
+        // Renewed during the call (at 4/5 of it): the open peer connection takes them.
+        "--turn-ttl-secs", String(TURN_TTL_SECS),
+      ],
     });
     this.browser = await launchBrowser();
   }
@@ -77,6 +94,18 @@ scenario("relay-only: a call through coturn plays video both ways over a relay/r
     const allocated = world.coturn.server.log.some((l) => l.includes(`user <${username}>: incoming packet ALLOCATE processed, success`));
     assert.ok(allocated, `${user.label}: no allocation for ${username} in coturn's log:\n${world.coturn.server.tail(60)}`);
   }
+
+  // The renewal reaches the open call: its peer connection now holds the new credentials.
+  for (const user of [a, b]) {
+    await waitForFrame(user, (f) => f.type === "ice-servers", "the TURN renewal", 30_000);
+    const latest = async () => ({
+      renewed: JSON.parse(user.frames.findLast((f) => f.dir === "in" && f.type === "ice-servers").data).iceServers[0].username,
+      configured: await configuredTurnUsers(user),
+    });
+    await eventually(user, latest, ({ renewed, configured }) => configured.length === 1 && configured[0] === renewed, "the renewal not taken");
+  }
+  await waitForPlayingVideo(a, b.email);
+  await waitForPlayingVideo(b, a.email);
 }, { WorldClass: TurnWorld, appEnv: RELAY_ONLY, timeout: 120_000 });
 
 scenario("relay-only without TURN: calling says a TURN server is needed, and rings nobody", async (world) => {

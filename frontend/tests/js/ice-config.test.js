@@ -29,3 +29,16 @@ test("relay-only calls say they need TURN until a welcome brings it", () => {
   connection.emit("ice-servers", { iceServers: [] });
   assert.equal(ice.relayMissing, true, "a server that stopped giving TURN");
 });
+
+test("each renewal is handed on, for the peer connections already open", () => {
+  const connection = new Emitter();
+  const handed = [];
+  const config = { iceServers: [STUN], iceTransportPolicy: "relay" };
+  new IceConfig(config, connection, (rtc) => handed.push(rtc));
+  connection.emit("ice-servers", { iceServers: [turn("1:a")] });
+  connection.emit("ice-servers", { iceServers: [turn("2:b")] });
+  assert.deepEqual(handed, [
+    { iceServers: [STUN, turn("1:a")], iceTransportPolicy: "relay" },
+    { iceServers: [STUN, turn("2:b")], iceTransportPolicy: "relay" },
+  ]);
+});

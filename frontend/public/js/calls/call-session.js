@@ -37,7 +37,7 @@ export class CallSession extends Emitter {
     this.#presence = presence;
     this.#config = config;
     this.#view = view;
-    this.#ice = new IceConfig(config, connection);
+    this.#ice = new IceConfig(config, connection, (rtc) => this.#call?.setIceConfiguration(rtc));
     this.#media = new CallMedia(view, (state) => this.#call?.sendMediaState(state));
   }
 

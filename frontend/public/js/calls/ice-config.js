@@ -1,6 +1,7 @@
 // ICE configuration of the calls: /config.json's STUN list and transport policy, with the
 // TURN entries (short-lived credentials) of the connection's latest `welcome` or
-// `ice-servers`. Every new RTCPeerConnection takes the configuration of its moment.
+// `ice-servers`. Every new RTCPeerConnection takes the configuration of its moment, and
+// open ones are handed each renewal (their ICE restarts then use live credentials).
 
 /** Shown when relay-only calls are asked for and the server gave no TURN server. */
 export const RELAY_MISSING =
@@ -12,12 +13,16 @@ export class IceConfig {
   /** This connection's TURN entries; `[]` until a welcome brings some. */
   #turn = [];
 
-  /** `config`: the runtime config; `connection`: its `ice-servers` events renew TURN. */
-  constructor(config, connection) {
+  /**
+   * `config`: the runtime config; `connection`: its `ice-servers` events renew TURN, and
+   * `renewed(rtcConfiguration)` then runs, for the peer connections already open.
+   */
+  constructor(config, connection, renewed = () => {}) {
     this.#stun = config.iceServers;
     this.#policy = config.iceTransportPolicy;
     connection.on("ice-servers", ({ iceServers }) => {
       this.#turn = iceServers;
+      renewed(this.rtcConfiguration());
     });
   }
 

@@ -189,6 +189,16 @@ export class PeerLink extends Emitter {
     if (this.#channel?.readyState === "open") this.#channel.send(JSON.stringify(this.#mediaState));
   }
 
+  /** Fresh TURN credentials: the candidates of the next ICE restart are gathered with them. */
+  setIceConfiguration(rtc) {
+    if (this.#closed) return;
+    try {
+      this.#pc.setConfiguration(rtc);
+    } catch (err) {
+      console.warn("calls: the renewed ICE servers were not taken", err);
+    }
+  }
+
   /**
    * The server connection is back, here or on the other side: an offer that could not be
    * sent, or went to the other side's lost connection (still unanswered), is made again,
