@@ -5,7 +5,7 @@
 
 /** Shown when relay-only calls are asked for and the server gave no TURN server. */
 export const RELAY_MISSING =
-  "Calls need a TURN server: this server allows relayed calls only, and none is set up.";
+  "Calls are relayed only here, and no TURN server is set up.";
 
 export class IceConfig {
   #stun;
