@@ -19,12 +19,12 @@ const RELAY_PORTS = 40;
 /** The shipped settings the test replaces with its own. */
 const REPLACED = new Set(["listening-port", "min-port", "max-port", "static-auth-secret", "syslog"]);
 
-/** A free UDP port on loopback (bound, then released for coturn to take). */
-function freeUdpPort() {
+/** A free UDP port on `address` (bound, then released for coturn to take). */
+function freeUdpPort(address) {
   return new Promise((resolve, reject) => {
     const probe = dgram.createSocket("udp4");
     probe.once("error", reject);
-    probe.bind(0, "127.0.0.1", () => {
+    probe.bind(0, address, () => {
       const { port } = probe.address();
       probe.close(() => resolve(port));
     });
@@ -32,23 +32,24 @@ function freeUdpPort() {
 }
 
 /**
- * deploy/turnserver.conf for this test. The shipped file denies loopback peers (the relay
- * is no SSRF proxy); both browsers here relay from 127.0.0.1, so this test-only config
- * allows exactly that address back (`allowed-peer-ip` wins over `denied-peer-ip`).
+ * deploy/turnserver.conf for this test, on `address`. The shipped file denies loopback and
+ * private peers (the relay is no SSRF proxy); both browsers here relay from `address` on
+ * this one machine, so this test-only config allows exactly that address back
+ * (`allowed-peer-ip` wins over `denied-peer-ip`).
  */
-export function renderTurnConf({ port, relayFrom, secret, dir }) {
+export function renderTurnConf({ port, relayFrom, secret, dir, address = "127.0.0.1" }) {
   const shipped = readFileSync(path.join(ROOT, "deploy", "turnserver.conf"), "utf8");
   const kept = shipped.split("\n").filter((line) => !REPLACED.has(line.split("=")[0].trim()));
   return [
     ...kept,
-    "listening-ip=127.0.0.1",
-    "relay-ip=127.0.0.1",
+    `listening-ip=${address}`,
+    `relay-ip=${address}`,
     `listening-port=${port}`,
     `min-port=${relayFrom}`,
     `max-port=${relayFrom + RELAY_PORTS - 1}`,
     `static-auth-secret=${secret}`,
     "allow-loopback-peers",
-    "allowed-peer-ip=127.0.0.1",
+    `allowed-peer-ip=${address}`,
     "no-tls",
     "no-dtls",
     `userdb=${path.join(dir, "turndb")}`,
@@ -61,7 +62,7 @@ export function renderTurnConf({ port, relayFrom, secret, dir }) {
 }
 
 /** Resolves once coturn answers a STUN binding request on `port`. */
-async function waitForStun(port, server) {
+async function waitForStun(address, port, server) {
   const socket = dgram.createSocket("udp4");
   const request = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
   const answered = new Promise((resolve) => socket.on("message", (m) => m[0] === 1 && m[1] === 1 && resolve()));
@@ -69,7 +70,7 @@ async function waitForStun(port, server) {
   try {
     while (Date.now() < deadline) {
       if (!server.alive) throw new Error(`coturn exited:\n${server.tail()}`);
-      socket.send(request, port, "127.0.0.1");
+      socket.send(request, port, address);
       const waited = await Promise.race([answered.then(() => true), new Promise((r) => setTimeout(r, 200, false))]);
       if (waited) return;
     }
@@ -80,23 +81,24 @@ async function waitForStun(port, server) {
 }
 
 /**
- * Starts coturn; resolves with `{ server, port, url, secretFile, stop() }`: `url` its
- * `turn:` URL and `secretFile` a file holding the secret, for the backend's flags.
+ * Starts coturn on `address`; resolves with `{ server, port, url, tcpUrl, secretFile,
+ * stop() }`: `url` its UDP `turn:` URL (`tcpUrl` over TCP) and `secretFile` a file holding
+ * the secret, for the backend's flags.
  */
-export async function startCoturn() {
+export async function startCoturn({ address = "127.0.0.1" } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), "meetmap-coturn-"));
-  const port = await freeUdpPort();
+  const port = await freeUdpPort(address);
   // The relay range: from a random start, as free ports of a range cannot be bound first.
   const relayFrom = 40_000 + Math.floor(Math.random() * 20_000);
   const secret = randomBytes(24).toString("hex");
   const conf = path.join(dir, "turnserver.conf");
-  writeFileSync(conf, renderTurnConf({ port, relayFrom, secret, dir }));
+  writeFileSync(conf, renderTurnConf({ port, relayFrom, secret, dir, address }));
   const secretFile = path.join(dir, "turn.key");
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
   const child = spawn(TURNSERVER, ["-c", conf], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   const server = new Server("coturn", child);
   try {
-    await waitForStun(port, server);
+    await waitForStun(address, port, server);
   } catch (err) {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -105,7 +107,8 @@ export async function startCoturn() {
   return {
     server,
     port,
-    url: `turn:127.0.0.1:${port}?transport=udp`,
+    url: `turn:${address}:${port}?transport=udp`,
+    tcpUrl: `turn:${address}:${port}?transport=tcp`,
     secretFile,
     async stop() {
       await server.stop();
