@@ -8,8 +8,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-/// Relay ports each test server gets (one per allocation).
-const RELAY_PORTS: u16 = 24;
+/// Relay ports each test server gets: one per allocation, and allocations refused a
+/// permission stay until their lifetime ends.
+const RELAY_PORTS: u16 = 100;
 
 /// The shipped settings that a test replaces with its own.
 const REPLACED: [&str; 5] = [
@@ -69,8 +70,9 @@ impl Coturn {
     pub fn allocate(&self, username: &str, password: &str, peer: &str) -> Output {
         let output = Command::new("turnutils_uclient")
             .args(["-p", &self.port.to_string(), "-u", username, "-w", password])
-            // One client, one message: a loopback relay cannot send it off this host.
-            .args(["-e", peer, "-n", "1", "-m", "1", "127.0.0.1"])
+            // One client, one message, no RTCP allocation: a loopback relay cannot send it
+            // off this host.
+            .args(["-e", peer, "-n", "1", "-m", "1", "-c", "127.0.0.1"])
             .stdin(Stdio::null())
             .output()
             .expect("turnutils_uclient runs");
