@@ -5,6 +5,7 @@
 
 mod coturn;
 
+use super::binary::Launch;
 use super::harness::{Client, TestServer, configured, fast_config};
 use backend::{Secret, TurnConfig};
 use coturn::Coturn;
@@ -149,4 +150,50 @@ async fn credentials_are_renewed_before_they_expire() {
         again["iceServers"][0]["username"],
         renewal["iceServers"][0]["username"]
     );
+}
+
+#[tokio::test]
+async fn the_binary_reads_the_secret_file_never_logs_it_and_refuses_half_a_setup() {
+    let folder = tempfile::TempDir::new().expect("temp dir");
+    let secret = "file-secret-never-logged";
+    let file = folder.path().join("turn.key");
+    std::fs::write(&file, format!("{secret}\n")).expect("secret written");
+    let url = "turn:turn.example.com:3478?transport=udp";
+    let mut backend = Launch::new()
+        .database(&folder.path().join("users.sqlite3"))
+        .arg("--turn-secret-file")
+        .arg(&file)
+        .args(["--turn-urls", url])
+        .start()
+        .await;
+    let mut client = Client::connect(&backend.url, Some(shared::DELTA_SUBPROTOCOL)).await;
+    client.add_user("binary@example.com", "Binary", None).await;
+    let welcome = client.recv_type("welcome").await;
+    assert_eq!(welcome["iceServers"][0]["urls"][0], url);
+    // Logged at start, before it listened.
+    let lines = backend.log_lines();
+    let started = lines.iter().find(|l| l.contains("TURN:"));
+    assert!(
+        started.is_some_and(|l| l.contains("turn.example.com")),
+        "{lines:?}"
+    );
+    assert!(
+        backend
+            .log_lines()
+            .iter()
+            .all(|line| !line.contains(secret)),
+        "the secret was logged"
+    );
+
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_backend"))
+        .args(["--listen", "127.0.0.1:0", "--turn-urls", url])
+        .arg("--database")
+        .arg(folder.path().join("other.sqlite3"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the backend runs");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("cannot set up TURN"), "{said}");
+    assert!(said.contains("--turn-secret-file"), "{said}");
 }
