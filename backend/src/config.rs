@@ -10,6 +10,7 @@ mod connection;
 mod presence;
 mod service;
 mod store;
+mod turn;
 mod units;
 
 pub use presence::PresenceConfig;
@@ -66,6 +67,8 @@ pub struct Args {
     pub admission: admission::AdmissionArgs,
     #[command(flatten)]
     pub service: service::ServiceArgs,
+    #[command(flatten)]
+    pub turn: turn::TurnArgs,
     /// Secret signing session tokens, at least 32 bytes. Without it, one is generated and
     /// kept in session.key in the data folder.
     #[arg(long, env = "MEETMAP_SESSION_SECRET", hide_env_values = true)]
@@ -189,7 +192,7 @@ impl Args {
     }
 }
 
-/// A secret kept in a file: its text less one trailing newline (`\n` or `\r\n`).
+/// A secret kept in a file (the session's, TURN's): its text less one trailing newline (`\n` or `\r\n`).
 fn read_secret_file(path: &std::path::Path) -> Result<Secret, SecretError> {
     let text = std::fs::read_to_string(path).map_err(|error| SecretError::Io {
         path: path.to_owned(),
