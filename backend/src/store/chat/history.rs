@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::ids::last_id;
 use super::markers::{conversation_key, peer_markers};
 use super::messages::{COLUMNS, JobError, from_row};
 use super::model::{
@@ -15,9 +16,7 @@ use super::model::{
 pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> Result<HistoryPage, JobError> {
     let limit = query.limit.clamp(1, MAX_PAGE);
     let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-    let latest_row: i64 = conn
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM chat_log")?
-        .query_row([], |row| row.get(0))?;
+    let latest_row = last_id(conn)?;
     let mut found = match query.range {
         HistoryRange::After(cursor) => after(conn, query, cursor, fetch)?,
         HistoryRange::Latest | HistoryRange::Before(_) => {
