@@ -170,10 +170,14 @@ fn stored_under_client_id(
     let Some(client_id) = &post.client_id else {
         return Ok(None);
     };
-    let sql = format!("SELECT {COLUMNS} FROM chat_messages WHERE sender = ?1 AND client_id = ?2");
-    conn.prepare_cached(&sql)?
+    conn.prepare_cached(&by_client_id_sql())?
         .query_row(params![post.from, client_id], from_row)
         .optional()
+}
+
+/// The message a sender stored under a client id: (sender, client id).
+pub(super) fn by_client_id_sql() -> String {
+    format!("SELECT {COLUMNS} FROM chat_messages WHERE sender = ?1 AND client_id = ?2")
 }
 
 /// Applies `change` at `now`, within `window_ms` of the message's sending.

@@ -5,6 +5,7 @@
 mod history;
 mod markers;
 mod perf;
+mod plans;
 mod retention;
 
 use super::*;
