@@ -8,6 +8,7 @@ mod budget;
 mod chat;
 mod connection;
 mod presence;
+mod secret_file;
 mod service;
 mod store;
 mod turn;
@@ -22,6 +23,7 @@ use crate::connection::ConnectionConfig;
 use crate::store::StoreConfig;
 use crate::store::chat::{CHAT_FILE_NAME, ChatConfig};
 use clap::Parser;
+use secret_file::read_secret_file;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
@@ -190,17 +192,6 @@ impl Args {
     pub fn printed(&self) -> String {
         masked(&format!("{self:#?}"))
     }
-}
-
-/// A secret kept in a file (the session's, TURN's): its text less one trailing newline (`\n` or `\r\n`).
-fn read_secret_file(path: &std::path::Path) -> Result<Secret, SecretError> {
-    let text = std::fs::read_to_string(path).map_err(|error| SecretError::Io {
-        path: path.to_owned(),
-        error,
-    })?;
-    let line = text.strip_suffix('\n').unwrap_or(&text);
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    Ok(Secret::new(line))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The flags of the TURN servers calls are relayed through, into a [`TurnConfig`].
 
+use super::secret_file::read_secret_file;
 use crate::admission::{DEFAULT_TURN_TTL, Secret, TurnConfig, TurnError};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,8 +37,7 @@ impl TurnArgs {
             .collect();
         let secret = match (&self.turn_secret_file, &self.turn_secret) {
             (Some(path), _) => Some(
-                super::read_secret_file(path)
-                    .map_err(|error| TurnError::Unreadable(error.to_string()))?,
+                read_secret_file(path).map_err(|error| TurnError::Unreadable(error.to_string()))?,
             ),
             (None, secret) => secret.clone(),
         };
