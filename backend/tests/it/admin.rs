@@ -266,7 +266,9 @@ async fn json_logs_are_one_object_per_line_with_the_connection_id_and_user() {
     let folder = tempfile::TempDir::new().expect("temp dir");
     let launch = Launch::new()
         .database(&folder.path().join("users.sqlite3"))
-        .args(["--log-format", "json"]);
+        .args(["--log-format", "json"])
+        // A connection's line before it registers ("joined room") is at debug.
+        .env("RUST_LOG", "info,backend::connection::peer=debug");
     let mut backend = launch.start().await;
     let mut client = Client::connect(&backend.url, None).await;
     client.add_user("jo@example.com", "Jo", None).await;

@@ -67,6 +67,19 @@ pub async fn delivered(client: &mut Client, text: &str) -> Value {
     client.recv_until(is_it).await
 }
 
+/// Reads until `watcher` is told that `email` joined (only then will it hear of a leave:
+/// a member nobody was told of leaves without a delta).
+pub async fn await_joined(watcher: &mut Client, email: &str) {
+    watcher
+        .recv_until(|frame| {
+            frame["type"] == "presence"
+                && frame["joined"]
+                    .as_array()
+                    .is_some_and(|joined| joined.iter().any(|user| user["email"] == email))
+        })
+        .await;
+}
+
 /// Reads until `watcher` is told that `email` left.
 pub async fn await_left(watcher: &mut Client, email: &str) {
     watcher

@@ -14,6 +14,7 @@ async fn an_offline_direct_message_is_delivered_at_the_next_login_then_read() {
     let server = TestServer::start().await;
     let mut alice = member(&server, ALICE, "Alice").await;
     let bob = member(&server, BOB, "Bob").await;
+    super::await_joined(&mut alice, BOB).await;
     bob.close().await;
     super::await_left(&mut alice, BOB).await;
 
