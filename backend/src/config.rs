@@ -4,6 +4,7 @@
 //! directly).
 
 mod admission;
+mod backplane;
 mod budget;
 mod chat;
 mod connection;
@@ -32,6 +33,8 @@ pub struct ServerConfig {
     pub budget: BudgetConfig,
     pub presence: PresenceConfig,
     pub store: StoreConfig,
+    /// Several backends as one through Redis (`--redis`); `None` stands alone.
+    pub backplane: Option<crate::backplane::BackplaneConfig>,
 }
 
 /// The backend's command line. Every flag also reads an environment variable.
@@ -66,6 +69,8 @@ pub struct Args {
     pub admission: admission::AdmissionArgs,
     #[command(flatten)]
     pub service: service::ServiceArgs,
+    #[command(flatten)]
+    pub backplane: backplane::BackplaneArgs,
     /// Secret signing session tokens, at least 32 bytes. Without it, one is generated and
     /// kept in session.key in the data folder.
     #[arg(long, env = "MEETMAP_SESSION_SECRET", hide_env_values = true)]
@@ -129,6 +134,7 @@ impl Args {
             budget: self.budget.config(),
             presence: self.presence.config(),
             store: self.store.config(),
+            backplane: self.backplane.config(),
         }
     }
 

@@ -5,12 +5,14 @@
 use super::names::{ConnId, Name};
 use crate::admission::bucket::Level;
 use crate::admission::budget::Passes;
+use crate::backplane::NodeId;
 use crate::frame::Frame;
 use foldhash::{HashMap, HashSet};
 use shared::{Move, PresenceDelta, Profile, ServerMessage, User};
 use std::time::Duration;
 use tokio::time::Instant;
 
+mod remote;
 mod snapshot;
 pub(super) use snapshot::Snapshot;
 
@@ -58,6 +60,10 @@ struct Member {
     /// Bytes of direct chat and addressed signals this user may still receive from others
     /// (charged by `FanOut::charge`).
     inbound_budget: Option<Level>,
+    /// The other nodes holding this user in the room (the backplane); `None` on a node
+    /// alone, and for members only this node holds.
+    /// (A boxed slice: two words, changed only when another node joins or leaves.)
+    remote: Option<Box<[NodeId]>>,
 }
 
 /// What a presence tick sends: each frame is serialised once for all its recipients.
@@ -108,7 +114,8 @@ impl Room {
     }
 
     /// Takes a connection out of the room, registered as `email` or not; returns the user
-    /// if that was their last connection here (they left, which the next tick says).
+    /// if that was their last connection here (they left, which the next tick says,
+    /// unless another node holds them too).
     pub fn remove_connection(&mut self, id: ConnId, email: Option<&Name>) -> Option<User> {
         self.list_listeners.remove(&id);
         self.delta_listeners.remove(&id);
@@ -117,6 +124,10 @@ impl Room {
         member.connections.retain(|c| *c != id);
         if !member.connections.is_empty() {
             return None;
+        }
+        if member.remote.is_some() {
+            // The user left this node but another holds them: they stay in the room.
+            return Some(member.user.clone());
         }
         let left = self.members.remove(email).map(|member| member.user);
         self.mark_changed(email, true);
@@ -166,6 +177,7 @@ impl Room {
                 connections: Vec::new(),
                 changed_at: None,
                 inbound_budget: None,
+                remote: None,
             })
         });
         if !member.connections.contains(&id) {
