@@ -53,6 +53,14 @@ impl Backplane {
     }
 }
 
+/// A backplane with no task behind it, and the receiving end of its queue (hub tests).
+#[cfg(test)]
+pub fn detached() -> (Backplane, mpsc::Receiver<Outbound>) {
+    let (out, outbound) = mpsc::channel(QUEUE_FRAMES);
+    let resync = Arc::new(AtomicBool::new(false));
+    (Backplane { out, resync }, outbound)
+}
+
 /// The backplane started: the hub's end, what the other nodes send (feed it to the hub),
 /// and the task to spawn, which runs until `stop` and then leaves the cluster.
 pub struct Started {

@@ -25,3 +25,68 @@ impl BackplaneArgs {
         Some(BackplaneConfig::new(url, node))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Args;
+    use clap::Parser;
+
+    #[test]
+    fn without_redis_there_is_no_backplane() {
+        let args = Args::parse_from(["backend", "--node-id", "n1"]);
+        assert!(args.server_config().backplane.is_none());
+    }
+
+    #[test]
+    fn redis_and_node_id_give_the_backplane_and_a_random_id_by_default() {
+        let args = Args::parse_from([
+            "backend",
+            "--redis",
+            "redis://127.0.0.1:6379/",
+            "--node-id",
+            "n-1",
+        ]);
+        let config = args.server_config().backplane.expect("a backplane");
+        assert_eq!(config.node.as_str(), "n-1");
+        let args = Args::parse_from(["backend", "--redis", "redis://127.0.0.1:6379/"]);
+        let (one, two) = (args.backplane.config(), args.backplane.config());
+        let (one, two) = (one.expect("on").node, two.expect("on").node);
+        assert!(
+            one.as_str().starts_with("node-") && one != two,
+            "{one} {two}"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_or_node_id_is_refused_at_start() {
+        for flags in [
+            ["--redis", "http://example.com/"],
+            ["--node-id", "has space"],
+            ["--node-id", ""],
+        ] {
+            let parsed = Args::try_parse_from(["backend"].into_iter().chain(flags));
+            assert!(parsed.is_err(), "{flags:?} refused");
+        }
+    }
+
+    #[test]
+    fn the_redis_password_is_never_shown() {
+        let args = Args::parse_from([
+            "backend",
+            "--redis",
+            "redis://user:hunter22@db.internal:6379/0",
+        ]);
+        let printed = args.printed();
+        assert!(!printed.contains("hunter22"), "{printed}");
+        assert!(
+            printed.contains("redis://***@db.internal:6379/0"),
+            "{printed}"
+        );
+        let config = args.server_config().backplane.expect("on");
+        assert_eq!(config.url.to_string(), "redis://***@db.internal:6379/0");
+        assert_eq!(
+            config.url.as_str(),
+            "redis://user:hunter22@db.internal:6379/0"
+        );
+    }
+}

@@ -18,6 +18,12 @@ impl State {
         }
     }
 
+    /// Whether no change waits for the backplane (always, on a node alone).
+    #[cfg(test)]
+    pub fn local_changes_are_empty(&self) -> bool {
+        self.local_changes.is_empty()
+    }
+
     /// Once per tick: this node's changes since the last, one entry per room, or its
     /// whole presence if the backplane asked for it.
     pub(super) fn publish_local(&mut self) {

@@ -64,3 +64,28 @@ async fn a_frame_claiming_another_sender_is_refused_before_it_leaves_the_node() 
         (&json!(ANN), &json!(2))
     );
 }
+
+#[tokio::test]
+async fn room_chat_reaches_the_rooms_members_on_the_other_node_only() {
+    let (_redis, one, two) = two_nodes().await;
+    let mut ben = two.member(ROOM, BEN).await;
+    let mut elsewhere = two.member("another-room", "cy@example.com").await;
+    let mut ann = one.member(ROOM, ANN).await;
+    ann.await_online(&[ANN, BEN]).await;
+
+    ann.chat("hello, room").await;
+    let chat = ben.recv_type("chat").await;
+    assert_eq!(
+        (&chat["from"], &chat["text"]),
+        (&json!(ANN), &json!("hello, room"))
+    );
+    assert!(chat["to"].is_null(), "a room message: {chat}");
+    // Cy, in another room on node 2, gets nothing of it: her own barrier comes first.
+    elsewhere.barrier("cy's own").await;
+    assert!(
+        elsewhere
+            .received_of("chat")
+            .iter()
+            .all(|c| c["text"] == "cy's own")
+    );
+}
