@@ -146,3 +146,21 @@ async fn converges(client: &mut Client, expected: &[&str]) -> bool {
     }
     true
 }
+
+#[tokio::test]
+async fn a_node_stopped_gracefully_leaves_the_cluster_and_its_users_go() {
+    let (_redis, one, mut two) = two_nodes().await;
+    let _ben = two.member(ROOM, BEN).await;
+    let mut ann = one.member(ROOM, ANN).await;
+    ann.await_online(&[ANN, BEN]).await;
+
+    two.backend.terminate();
+    ann.recv_until(|frame| delta_has(frame, "left", BEN)).await;
+    two.backend.wait_exit().await;
+    let left = two
+        .backend
+        .log_lines()
+        .iter()
+        .any(|line| line.contains("node node-2 left the cluster"));
+    assert!(left, "node 2 said it left: {:#?}", two.backend.log_lines());
+}
