@@ -112,7 +112,7 @@ impl State {
             }
             Inbound::Replace { node, rooms } => {
                 // In one lock: a member still held after the replacement never leaves.
-                self.drop_node(&node);
+                let _ = self.drop_node(&node);
                 for room in rooms {
                     let change = RoomChange {
                         room: room.room,
@@ -122,7 +122,10 @@ impl State {
                     self.apply_change(&node, change);
                 }
             }
-            Inbound::NodeGone { node } => self.drop_node(&node),
+            Inbound::NodeGone { node } => {
+                let rooms = self.drop_node(&node);
+                log::info!("backplane: node {node} is gone: its members left {rooms} rooms here");
+            }
             Inbound::Deliver {
                 room,
                 audience,
@@ -146,12 +149,16 @@ impl State {
         }
     }
 
-    fn drop_node(&mut self, node: &NodeId) {
+    /// Drops every member `node` held; returns in how many rooms.
+    fn drop_node(&mut self, node: &NodeId) -> usize {
+        let mut changed = 0;
         for (name, room) in &mut self.rooms {
             if room.drop_node(node) {
                 self.dirty_rooms.insert(Name::clone(name));
+                changed += 1;
             }
         }
+        changed
     }
 
     /// Queues a frame another node forwarded to its audience's connections here.

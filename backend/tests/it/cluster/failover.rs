@@ -164,3 +164,30 @@ async fn a_node_stopped_gracefully_leaves_the_cluster_and_its_users_go() {
         .any(|line| line.contains("node node-2 left the cluster"));
     assert!(left, "node 2 said it left: {:#?}", two.backend.log_lines());
 }
+
+#[tokio::test]
+async fn a_user_back_on_another_node_before_the_lease_expires_never_flaps() {
+    let (_redis, mut one, mut two) = two_nodes().await;
+    let _ben = two.member(ROOM, BEN).await;
+    let mut ann = one.member(ROOM, ANN).await;
+    ann.await_online(&[ANN, BEN]).await;
+
+    two.backend.kill_9();
+    // Ben's browser reconnects to node 1 at once, before node 2's lease runs out.
+    let _ben_again = one.member(ROOM, BEN).await;
+    one.backend
+        .await_log(NODE_LOSS_BOUND * 2, |line| {
+            line.contains("node node-2 is gone")
+        })
+        .await;
+    // Dee joins after node 2's members were dropped: a leave of ben would come first.
+    let _dee = one.member(ROOM, DEE).await;
+    ann.await_shown(DEE).await;
+    assert_eq!(ann.online(), [ANN, BEN, DEE]);
+    let flapped = ann
+        .received
+        .iter()
+        .filter(|f| delta_has(f, "left", BEN))
+        .count();
+    assert_eq!(flapped, 0, "ben never left ann's room");
+}
