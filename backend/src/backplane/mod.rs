@@ -97,6 +97,7 @@ pub fn start(config: BackplaneConfig, stop: CancellationToken) -> redis::RedisRe
         hub: to_hub,
         resync: Arc::clone(&resync),
         up_since: None,
+        watch_from: None,
         known: Default::default(),
     };
     let task = async move {

@@ -27,6 +27,9 @@ pub struct Task {
     pub resync: Arc<AtomicBool>,
     /// Since when the subscriber is up; `None` while Redis is away.
     pub up_since: Option<Instant>,
+    /// No node is judged gone before this: a lease's life after a re-subscription (Redis
+    /// may have restarted empty), none after the first.
+    pub watch_from: Option<Instant>,
     /// Every other node heard of and not yet judged gone.
     pub known: BTreeSet<NodeId>,
 }
@@ -92,7 +95,11 @@ impl Task {
                     self.me(),
                     self.config.url
                 );
-                self.up_since = Some(Instant::now());
+                let now = Instant::now();
+                let grace = self.config.lease_ttl + self.config.lease_renewal;
+                // The first subscription trusts the leases; a later one lets them renew.
+                self.watch_from = Some(self.watch_from.map_or(now, |_| now + grace));
+                self.up_since = Some(now);
                 telemetry::backplane_up(true);
                 self.renew().await;
                 self.resync.store(true, Ordering::Relaxed);
@@ -122,11 +129,11 @@ impl Task {
     }
 
     /// Looks at the other nodes' leases: one that expired is gone. Not within a lease's
-    /// life after (re)subscribing, so that nodes back on a restarted Redis can renew first.
+    /// life after re-subscribing, so that nodes back on a restarted Redis can renew first.
     async fn watch(&mut self) {
-        let Some(up_since) = self.up_since else {
+        if self.up_since.is_none() {
             return;
-        };
+        }
         let me = self.config.node.clone();
         match commands::other_nodes(&mut self.conn, &me).await {
             Ok(nodes) => self.known.extend(nodes),
@@ -140,8 +147,7 @@ impl Task {
                 return;
             }
         };
-        let grace = self.config.lease_ttl + self.config.lease_renewal;
-        if up_since.elapsed() < grace {
+        if self.watch_from.is_some_and(|from| Instant::now() < from) {
             return;
         }
         for (node, _) in nodes.into_iter().zip(live).filter(|(_, live)| !live) {
