@@ -70,7 +70,7 @@ e2e-firefox: _deps
     {{just_executable()}} _e2e-deps
     npm run firefox --prefix e2e
 
-# The browser tests' npm packages (playwright-core, selenium-webdriver, axe-core), when one is missing.
+# The browser tests' npm packages (playwright-core, selenium-webdriver, axe-core, ws), when one is missing.
 [private]
 _e2e-deps:
     if ! npm ls --prefix e2e >/dev/null 2>&1; then npm ci --prefix e2e; fi

@@ -15,7 +15,7 @@ import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, dirname, resolve, sep } from 'node:path';
 
 const root = resolve(process.argv[2] ?? '.');
-const RUST_CRATES = ['shared', 'backend', 'frontend', 'loadgen'];
+const RUST_CRATES = ['shared', 'service-kit', 'backend', 'frontend', 'loadgen'];
 const JS_FOLDERS = ['frontend/public/js'];
 
 function filesUnder(dir, suffix) {

@@ -5,19 +5,27 @@
 //! client: a broadcast to a room costs one serialisation, one framing and one reference
 //! count per recipient, with no copy into a per-connection write buffer.
 
+pub use kind::{FrameKind, Own};
+
 use bytes::Bytes;
 use shared::ServerMessage;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
-/// A complete, unmasked, final text frame: header then payload.
+mod kind;
+
+/// A complete, unmasked, final text frame: header then payload, and what it is (for the
+/// counters of frames out by type).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Frame(Bytes);
+pub struct Frame {
+    bytes: Bytes,
+    kind: FrameKind,
+}
 
 impl Frame {
-    /// Frames `text` as one final text frame.
+    /// Frames `text` as one final text frame (the echo route's answer, a test's frame).
     pub fn text(text: &str) -> Self {
-        Self::data(text_header(), text.as_bytes())
+        Self::data(text_header(), text.as_bytes(), FrameKind::Own(Own::Echo))
     }
 
     /// Frames `payload` as one final binary frame (the echo route's answer to one).
@@ -26,32 +34,37 @@ impl Frame {
             opcode: OpCode::Data(Data::Binary),
             ..FrameHeader::default()
         };
-        Self::data(header, payload)
+        Self::data(header, payload, FrameKind::Own(Own::Echo))
     }
 
-    fn data(header: FrameHeader, payload: &[u8]) -> Self {
+    fn data(header: FrameHeader, payload: &[u8], kind: FrameKind) -> Self {
         let length = payload.len() as u64;
         let mut bytes = Vec::with_capacity(header.len(length) + payload.len());
         // Formatting into a Vec cannot fail: the header only writes bytes.
         let _ = header.format(length, &mut bytes);
         bytes.extend_from_slice(payload);
-        Self(Bytes::from(bytes))
+        Self {
+            bytes: Bytes::from(bytes),
+            kind,
+        }
     }
 
     /// Serialises `message` straight into its frame, behind room left for the header: one
     /// buffer and no copy per broadcast, however many recipients share it.
     pub fn message(message: &ServerMessage) -> Self {
+        let kind = FrameKind::of(message);
         let mut failed = false;
-        let frame = Self::written(|bytes| failed = serde_json::to_writer(bytes, message).is_err());
+        let write = |bytes: &mut Vec<u8>| failed = serde_json::to_writer(bytes, message).is_err();
+        let frame = Self::written(kind, write);
         if failed {
-            return Self::text(&message.to_json());
+            return Self::data(text_header(), message.to_json().as_bytes(), kind);
         }
         frame
     }
 
-    /// Frames the JSON text that `write` appends, written in place behind room left for
-    /// the header (a relayed signal spliced from its sender's bytes, say).
-    pub fn written(write: impl FnOnce(&mut Vec<u8>)) -> Self {
+    /// Frames the JSON text of `kind` that `write` appends, written in place behind room
+    /// left for the header (a relayed signal spliced from its sender's bytes, say).
+    pub fn written(kind: FrameKind, write: impl FnOnce(&mut Vec<u8>)) -> Self {
         let mut bytes = Vec::with_capacity(MAX_HEADER_BYTES + USUAL_FRAME_BYTES);
         bytes.resize(MAX_HEADER_BYTES, 0);
         write(&mut bytes);
@@ -60,36 +73,47 @@ impl Frame {
         let start = MAX_HEADER_BYTES - header.len(length);
         // Formatting into the room left for it cannot fail: the header fits by its length.
         let _ = header.format(length, &mut &mut bytes[start..MAX_HEADER_BYTES]);
-        Self(Bytes::from(bytes).slice(start..))
+        Self {
+            bytes: Bytes::from(bytes).slice(start..),
+            kind,
+        }
     }
 
     /// A ping with no payload, the keep-alive sent every ping interval.
     pub fn ping() -> Self {
-        Self(Bytes::from_static(&[0x89, 0x00]))
+        Self {
+            bytes: Bytes::from_static(&[0x89, 0x00]),
+            kind: FrameKind::Own(Own::Ping),
+        }
     }
 
     /// The bytes on the wire, header included.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        &self.bytes
+    }
+
+    /// What the frame is.
+    pub fn kind(&self) -> FrameKind {
+        self.kind
     }
 
     /// The size on the wire, header included: what an outbox counts.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.bytes.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.bytes.is_empty()
     }
 
     /// The text of the frame (tests read what the hub queued; the backplane forwards it).
     pub fn payload(&self) -> &str {
-        let header = match self.0.get(1).map(|b| b & 0x7f) {
+        let header = match self.bytes.get(1).map(|b| b & 0x7f) {
             Some(126) => 4,
             Some(127) => 10,
             _ => 2,
         };
-        std::str::from_utf8(self.0.get(header..).unwrap_or_default()).unwrap_or_default()
+        std::str::from_utf8(self.bytes.get(header..).unwrap_or_default()).unwrap_or_default()
     }
 }
 
@@ -145,7 +169,9 @@ mod tests {
                 field: None,
                 client_id: None,
             });
-            assert_eq!(Frame::message(&message), Frame::text(&message.to_json()));
+            let frame = Frame::message(&message);
+            assert_eq!(frame.as_bytes(), Frame::text(&message.to_json()).as_bytes());
+            assert_eq!(frame.kind(), FrameKind::Own(Own::Error));
         }
     }
 

@@ -1,9 +1,10 @@
-//! The server's metrics (a leaf module: it imports nothing of the crate's): each name
+//! The server's metrics (a leaf module but for the kinds of frames it counts): each name
 //! written once here, and the small calls the other
 //! modules make to move them. Labels are fixed sets (a message type, an error code, a
 //! refusal's reason), never a client's words, except the room of the few largest rooms.
 //! Without a recorder installed (no `--admin-listen`) every call is a no-op.
 
+use crate::frame::FrameKind;
 use metrics::{Counter, counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use metrics_util::MetricKindMask;
@@ -24,7 +25,8 @@ pub const OTHER_ROOMS_USERS_ONLINE: &str = "meetmap_other_rooms_users_online";
 pub const ROOMS: &str = "meetmap_rooms";
 /// Frames read from clients, by message type (label `type`; `invalid` when undecodable).
 pub const FRAMES_IN: &str = "meetmap_frames_in_total";
-/// Frames written to clients' sockets.
+/// Frames written to clients' sockets, by type (label `type`: a server message's, a relayed
+/// signal's, `ping` for the keep-alive).
 pub const FRAMES_OUT: &str = "meetmap_frames_out_total";
 /// Error frames sent to clients, by error code (label `code`).
 pub const ERRORS: &str = "meetmap_errors_total";
@@ -81,7 +83,7 @@ fn describe() {
     describe_gauge!(OTHER_ROOMS_USERS_ONLINE, "Users online in the other rooms.");
     describe_gauge!(ROOMS, "Rooms the hub holds.");
     describe_counter!(FRAMES_IN, "Frames read from clients, by message type.");
-    describe_counter!(FRAMES_OUT, "Frames written to clients' sockets.");
+    describe_counter!(FRAMES_OUT, "Frames written to clients' sockets, by type.");
     describe_counter!(ERRORS, "Error frames sent to clients, by error code.");
     describe_counter!(
         RATE_LIMITED,
@@ -113,6 +115,9 @@ thread_local! {
     static FRAMES_IN_BY_TYPE: Handles = const { RefCell::new(Vec::new()) };
     static ERRORS_BY_CODE: Handles = const { RefCell::new(Vec::new()) };
     static UNLABELLED: Handles = const { RefCell::new(Vec::new()) };
+    /// One handle per frame kind, indexed by `FrameKind::index`: no lookup per frame.
+    static FRAMES_OUT_BY_TYPE: RefCell<Option<Box<[Counter; FrameKind::COUNT]>>> =
+        const { RefCell::new(None) };
 }
 
 /// Adds `by` to the counter `label` names in `handles`, made by `make` on first use.
@@ -145,9 +150,30 @@ pub fn frame_in(kind: &'static str) {
     );
 }
 
-/// `count` frames written to a client's socket.
-pub fn frames_out(count: usize) {
-    add(&UNLABELLED, FRAMES_OUT, count as u64, |name| counter!(name));
+/// Frames written to a client's socket, by their kinds: one add per run of one kind.
+pub(crate) fn frames_out(kinds: impl IntoIterator<Item = FrameKind>) {
+    FRAMES_OUT_BY_TYPE.with_borrow_mut(|handles| {
+        let handles = handles.get_or_insert_with(|| {
+            Box::new(std::array::from_fn(|index| {
+                let label = FrameKind::all().nth(index).map_or("", FrameKind::label);
+                counter!(FRAMES_OUT, "type" => label)
+            }))
+        });
+        let mut kinds = kinds.into_iter();
+        let Some(mut last) = kinds.next() else {
+            return;
+        };
+        let mut count = 1;
+        for kind in kinds {
+            if kind == last {
+                count += 1;
+                continue;
+            }
+            handles[last.index()].increment(count);
+            (last, count) = (kind, 1);
+        }
+        handles[last.index()].increment(count);
+    });
 }
 
 /// An error frame sent, with its code (`shared::ErrorCode::as_str`).

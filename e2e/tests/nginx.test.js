@@ -1,10 +1,14 @@
 // The shipped reverse proxy (deploy/nginx.conf in a real nginx): the app loaded over
 // https://, its WebSocket over wss:// through the proxy's /ws to a backend that only allows
 // the proxy's origin and trusts its X-Forwarded-For; two users log in, see each other and
-// call.
+// call. And the backend reads each client's address from the header nginx passes on: a
+// guesser behind the proxy delays only itself.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { test } from "node:test";
+
+import WebSocket from "ws";
 
 import { World, launchBrowser, scenario } from "../support/browser.js";
 import { freePort, startNginx } from "../support/nginx.js";
@@ -67,3 +71,60 @@ scenario("through nginx: https and wss, login, presence and a call", async (worl
   const upgrades = await pollUpgrades(world.nginx.accessLog, 2);
   assert.ok(upgrades.length >= 2, `nginx upgrades:\n${upgrades.join("\n")}`);
 }, { WorldClass: NginxWorld, timeout: 120_000 });
+
+const CODE = "314159";
+
+/**
+ * Signs in through nginx's `/ws` as a client whose request came with `X-Forwarded-For:
+ * client` (nginx appends its own peer, 127.0.0.1, which the backend trusts); resolves with
+ * the answer to the `add-user`: the welcome or the error.
+ */
+function signInThroughNginx(origin, client, code) {
+  const url = `${origin.replace("https:", "wss:")}/ws`;
+  const socket = new WebSocket(url, ["meetmap.v1"], {
+    origin,
+    headers: { "X-Forwarded-For": client },
+    rejectUnauthorized: false,
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer for ${client}`)), 15_000);
+    socket.on("error", reject);
+    socket.on("open", () => {
+      const email = `someone@${client}.test`;
+      socket.send(JSON.stringify({ type: "add-user", name: "Someone", email, accessCode: code }));
+    });
+    socket.on("message", (data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type !== "welcome" && frame.type !== "error") return;
+      clearTimeout(timer);
+      socket.close();
+      resolve(frame);
+    });
+  });
+}
+
+test("through nginx: the backend counts each client by X-Forwarded-For", { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const origin = `https://127.0.0.1:${port}`;
+  const servers = await Servers.start({
+    wsUrl: `wss://127.0.0.1:${port}/ws`,
+    backendArgs: ["--allowed-origins", origin, "--trusted-proxies", "127.0.0.1", "--access-code", CODE],
+  });
+  let nginx;
+  try {
+    nginx = await startNginx(servers, port);
+    // The guesser: five free failures, then delays (the next try at once is held up).
+    const answers = [];
+    while (answers.length < 10 && !answers.includes("too-many-attempts")) {
+      answers.push((await signInThroughNginx(origin, "203.0.113.5", "000000")).code);
+    }
+    assert.ok(answers.includes("too-many-attempts"), `the guesser was never delayed: ${answers}`);
+    assert.deepEqual(answers.slice(0, 5), Array(5).fill("access-denied"));
+    // Someone else behind the same proxy, at once: not held up.
+    const friend = await signInThroughNginx(origin, "198.51.100.7", CODE);
+    assert.equal(friend.type, "welcome", JSON.stringify(friend));
+  } finally {
+    await nginx?.stop();
+    await servers.close();
+  }
+});

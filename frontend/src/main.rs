@@ -1,4 +1,5 @@
-//! The `frontend` binary: flags/env to [`Config`], logging, bind, [`frontend::run`].
+//! The `frontend` binary: flags/env to [`Config`] (or `--print-config`), logging, bind,
+//! [`frontend::run`].
 
 use std::process::ExitCode;
 
@@ -10,7 +11,11 @@ use tokio::net::TcpListener;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    if config.print_config {
+        println!("{}", config.printed());
+        return ExitCode::SUCCESS;
+    }
+    service_kit::init_logging(config.log_format, service_kit::connection_fields);
 
     let listener = match TcpListener::bind(config.listen).await {
         Ok(listener) => listener,

@@ -10,6 +10,8 @@ mod open_files;
 mod pwa;
 #[path = "it/security.rs"]
 mod security;
+#[path = "it/service.rs"]
+mod service;
 #[path = "it/support.rs"]
 mod support;
 #[path = "it/vendor.rs"]

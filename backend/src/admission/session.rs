@@ -15,7 +15,6 @@ use sha2::Sha256;
 use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The shortest secret accepted, in bytes, and the length of a generated one.
 pub const SECRET_MIN_BYTES: usize = 32;
@@ -51,7 +50,9 @@ impl fmt::Debug for Secret {
 
 /// The key tokens are signed with. Cheap to clone; never printed.
 #[derive(Clone)]
-pub struct SessionKey(Arc<[u8]>);
+/// Holds the HMAC keyed once (its inner and outer pads hashed): each token signed or
+/// checked starts from a copy of it.
+pub struct SessionKey(Hmac<Sha256>);
 
 impl fmt::Debug for SessionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -114,7 +115,7 @@ impl SessionKey {
     /// # Panics
     /// When the operating system has no random source, which a server cannot run without.
     pub fn random() -> Self {
-        Self::generate().expect("the operating system's random source")
+        Self::keyed(&Self::generate().expect("the operating system's random source"))
     }
 
     /// The key of a configured secret: at least [`SECRET_MIN_BYTES`] bytes.
@@ -139,8 +140,9 @@ impl SessionKey {
             path: folder.to_owned(),
             error,
         })?;
-        let key = Self::generate()?;
-        let text = format!("{}\n", URL_SAFE_NO_PAD.encode(&key.0));
+        let secret = Self::generate()?;
+        let text = format!("{}\n", URL_SAFE_NO_PAD.encode(secret));
+        let key = Self::keyed(&secret);
         match create_private(&path) {
             Ok(mut file) => {
                 file.write_all(text.as_bytes()).map_err(io_error)?;
@@ -201,17 +203,22 @@ impl SessionKey {
         Ok(device.to_owned())
     }
 
-    fn generate() -> Result<Self, SecretError> {
+    /// A fresh random secret.
+    fn generate() -> Result<[u8; SECRET_MIN_BYTES], SecretError> {
         let mut bytes = [0u8; SECRET_MIN_BYTES];
         getrandom::fill(&mut bytes).map_err(|error| SecretError::Random(error.to_string()))?;
-        Ok(Self(Arc::from(&bytes[..])))
+        Ok(bytes)
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<Self, SecretError> {
         if bytes.len() < SECRET_MIN_BYTES {
             return Err(SecretError::TooShort { bytes: bytes.len() });
         }
-        Ok(Self(Arc::from(bytes)))
+        Ok(Self::keyed(bytes))
+    }
+
+    fn keyed(bytes: &[u8]) -> Self {
+        Self(Hmac::<Sha256>::new_from_slice(bytes).expect("HMAC takes keys of any size"))
     }
 
     fn from_file_text(text: &str, path: &Path) -> Result<Self, SecretError> {
@@ -225,7 +232,7 @@ impl SessionKey {
     }
 
     pub(crate) fn mac(&self, payload: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any size");
+        let mut mac = self.0.clone();
         mac.update(VERSION.as_bytes());
         mac.update(b".");
         mac.update(payload.as_bytes());

@@ -6,7 +6,7 @@
 use super::config::NodeId;
 use super::keys;
 use super::message::{
-    Audience, DeliverEnvelope, PresenceBody, PresenceEnvelope, RoomChange, RoomState, StoredMember,
+    DeliverEnvelope, PresenceBody, PresenceEnvelope, RoomChange, RoomState, StoredMember,
 };
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, RedisResult, pipe};
@@ -74,16 +74,9 @@ pub async fn publish_snapshot(
 pub async fn forward(
     conn: &mut Conn,
     nodes: &[NodeId],
-    room: String,
-    audience: Audience,
-    text: String,
+    message: &DeliverEnvelope,
 ) -> RedisResult<()> {
-    let message = DeliverEnvelope {
-        room,
-        audience,
-        text,
-    };
-    let message = serde_json::to_string(&message).unwrap_or_default();
+    let message = serde_json::to_string(message).unwrap_or_default();
     let mut pipeline = pipe();
     for node in nodes {
         pipeline

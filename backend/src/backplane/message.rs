@@ -42,11 +42,13 @@ pub enum Outbound {
     Presence(Vec<RoomChange>),
     /// Everyone this node holds (after a reconnect, or when changes were dropped).
     Snapshot(Vec<RoomState>),
-    /// A frame (its JSON text, stamped by this node) for other nodes' connections.
+    /// A frame (its JSON text, stamped by this node, and its kind's label for the
+    /// metrics) for other nodes' connections.
     Forward {
         nodes: Vec<NodeId>,
         room: String,
         audience: Audience,
+        kind: &'static str,
         text: String,
     },
 }
@@ -68,6 +70,7 @@ pub enum Inbound {
     Deliver {
         room: String,
         audience: Audience,
+        kind: String,
         text: String,
     },
 }
@@ -92,6 +95,7 @@ pub enum PresenceBody {
 pub struct DeliverEnvelope {
     pub room: String,
     pub audience: Audience,
+    pub kind: String,
     pub text: String,
 }
 

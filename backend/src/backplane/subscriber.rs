@@ -138,6 +138,7 @@ fn read(me: &NodeId, channel: &str, payload: &[u8]) -> Option<Inbound> {
         return Some(Inbound::Deliver {
             room: deliver.room,
             audience: deliver.audience,
+            kind: deliver.kind,
             text: deliver.text,
         });
     }

@@ -7,7 +7,7 @@
 
 use super::commands;
 use super::config::{BackplaneConfig, NodeId};
-use super::message::{Inbound, Outbound};
+use super::message::{DeliverEnvelope, Inbound, Outbound};
 use super::subscriber::Link;
 use crate::telemetry;
 use redis::aio::ConnectionManager;
@@ -78,8 +78,18 @@ impl Task {
                 nodes,
                 room,
                 audience,
+                kind,
                 text,
-            } => commands::forward(conn, &nodes, room, audience, text).await,
+            } => {
+                let kind = kind.to_owned();
+                let message = DeliverEnvelope {
+                    room,
+                    audience,
+                    kind,
+                    text,
+                };
+                commands::forward(conn, &nodes, &message).await
+            }
         };
         if let Err(error) = done {
             log::warn!("backplane: a write to Redis failed ({error}); presence is sent whole next");

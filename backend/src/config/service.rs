@@ -1,17 +1,10 @@
 //! The flags of running as a service: the admin listener, the log format, the session
 //! secret from a file, and `--print-config`.
 
+pub use service_kit::{LogFormat, masked};
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// env_logger's lines: `[time LEVEL target] message`.
-    Text,
-    /// One JSON object per line: time, level, target, message, and `conn` when known.
-    Json,
-}
 
 /// Flags for operators and their service managers.
 #[derive(Debug, clap::Args)]
@@ -36,28 +29,4 @@ pub struct ServiceArgs {
     /// secrets shown as ***, and exits.
     #[arg(long)]
     pub print_config: bool,
-}
-
-/// `text` as `--print-config` shows it: every secret (a `Secret`, or a field named like
-/// `*secret*`, `*code*` or `*password*` holding a value) as `***`.
-pub fn masked(text: &str) -> String {
-    text.lines()
-        .map(|line| {
-            let line = line.replace("Secret(..)", "***");
-            match line.split_once(": ") {
-                Some((name, value)) if is_secret_name(name) && value.starts_with('"') => {
-                    format!("{name}: \"***\",")
-                }
-                _ => line,
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn is_secret_name(name: &str) -> bool {
-    let name = name.trim().to_ascii_lowercase();
-    ["secret", "password", "access_code"]
-        .iter()
-        .any(|word| name.contains(word))
 }

@@ -19,6 +19,7 @@ use super::writer::{Departure, SocketError, SocketWriter};
 use crate::admission::budget::{Budget, BudgetConfig};
 use crate::frame::Frame;
 use crate::hub::{ConnId, Outbox};
+use crate::logging;
 use crate::telemetry;
 use shared::{
     ClientMessage, ErrorCode, ErrorFrame, ProtocolError, ServerMessage, decode_client_message,
@@ -62,7 +63,8 @@ pub(crate) fn open(opening: Opening) -> Box<Peer> {
     context
         .hub
         .connect(id, room.clone(), wants_deltas, Arc::clone(&outbox));
-    log::info!("conn={id} joined room={room} deltas={wants_deltas}");
+    // At debug: a sign-in's line names the room (one line less per connection at info).
+    log::debug!("conn={id} joined room={room} deltas={wants_deltas}");
     Box::new(Peer {
         id,
         socket,
@@ -85,6 +87,7 @@ pub(crate) async fn serve(mut peer: Box<Peer>) {
     // Boxed: the goodbye's state exists only while it runs, not in every idle task.
     Box::pin(peer.close(&ending)).await;
     ending.log(peer.id);
+    logging::forget(peer.id);
     telemetry::connection_closed(ending.label(), matches!(ending, Ending::TooSlow));
 }
 
@@ -270,7 +273,6 @@ impl Peer {
             return Ok(());
         }
         self.write_frames(&batch).await?;
-        telemetry::frames_out(batch.len());
         self.outbox.written(taken.counted_bytes);
         Ok(())
     }
@@ -285,7 +287,9 @@ impl Peer {
             &self.outbox,
             write,
         ))
-        .await
+        .await?;
+        telemetry::frames_out(frames.iter().map(Frame::kind));
+        Ok(())
     }
 
     /// Waits, within the send timeout, until tungstenite's pong is written: a client that

@@ -5,7 +5,7 @@
 //! message. A leaf of the hub: frames and names only.
 
 use super::names::ConnId;
-use crate::frame::Frame;
+use crate::frame::{Frame, FrameKind, Own};
 use shared::ChatDelivery;
 
 /// The most JSON one `chats` frame carries; a commit's messages beyond it go in the next
@@ -90,7 +90,11 @@ fn frames_of(bodies: &[Vec<u8>]) -> Vec<Frame> {
 
 /// One body as a `chat` (the tag first, as `ServerMessage` writes it), several as `chats`.
 fn frame_of(bodies: &[Vec<u8>]) -> Frame {
-    Frame::written(|out| match bodies {
+    let kind = match bodies {
+        [_] => Own::Chat,
+        _ => Own::Chats,
+    };
+    Frame::written(FrameKind::Own(kind), |out| match bodies {
         [one] => {
             out.extend_from_slice(br#"{"type":"chat","#);
             out.extend_from_slice(one.get(1..).unwrap_or_default());

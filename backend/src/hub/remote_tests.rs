@@ -168,6 +168,7 @@ async fn a_frame_forwarded_here_reaches_only_its_audience_in_its_room() {
     fixture.hub.apply_remote(Inbound::Deliver {
         room: ROOM.to_owned(),
         audience: Audience::Members(vec![BEN.to_owned()]),
+        kind: "sdp-offer".to_owned(),
         text: text.to_owned(),
     });
     let taken = |outbox: &Arc<Outbox>| {

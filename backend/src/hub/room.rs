@@ -9,6 +9,7 @@ use crate::backplane::NodeId;
 use crate::frame::Frame;
 use foldhash::{HashMap, HashSet};
 use shared::{Move, PresenceDelta, Profile, ServerMessage, User};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -32,7 +33,7 @@ pub(super) struct Room {
     pending: HashMap<Name, Change>,
     /// Everyone online, as a new member's welcome lists them; built at most once between
     /// two ticks that send a delta, whoever joins meanwhile.
-    snapshot: Option<Snapshot>,
+    snapshot: Option<Arc<Snapshot>>,
     /// Bytes of room chat and signals without `to` the room may still carry: every member
     /// receives them, whoever sends them (charged by `FanOut::charge`).
     pub broadcast_budget: Option<Level>,
@@ -60,6 +61,10 @@ struct Member {
     /// Bytes of direct chat and addressed signals this user may still receive from others
     /// (charged by `FanOut::charge`).
     inbound_budget: Option<Level>,
+    /// Whether anyone may have been told of this user being here: a snapshot, a full list
+    /// or a delta listed them. A user who leaves unseen (in and out within one tick, say)
+    /// is dropped from the next delta rather than sent as `left` to everyone.
+    seen: bool,
     /// The other nodes holding this user in the room (the backplane); `None` on a node
     /// alone, and for members only this node holds.
     /// (A boxed slice: two words, changed only when another node joins or leaves.)
@@ -107,9 +112,9 @@ impl Room {
     }
 
     /// The seed's full list of the room, as a frame.
-    pub fn full_list(&self) -> Frame {
+    pub fn full_list(&mut self) -> Frame {
         Frame::message(&ServerMessage::UpdateUsers {
-            users: self.users(),
+            users: self.users_seen(),
         })
     }
 
@@ -129,9 +134,9 @@ impl Room {
             // The user left this node but another holds them: they stay in the room.
             return Some(member.user.clone());
         }
-        let left = self.members.remove(email).map(|member| member.user);
-        self.mark_changed(email, true);
-        left
+        let left = self.members.remove(email)?;
+        self.mark_left(email, left.seen);
+        Some(left.user)
     }
 
     /// The name of the member registered as `email`.
@@ -164,6 +169,9 @@ impl Room {
     /// call state and position (a profile without a position keeps the last one).
     pub fn upsert_member(&mut self, id: ConnId, email: &Name, profile: &Profile) -> User {
         let joins = !self.members.contains_key(email);
+        // A change of this email still pending (a leave, say) was seen by whoever will
+        // receive it: a rejoin within the tick is then seen too.
+        let seen = self.pending.contains_key(email);
         let member = self.members.entry(Name::clone(email)).or_insert_with(|| {
             Box::new(Member {
                 user: User {
@@ -177,6 +185,7 @@ impl Room {
                 connections: Vec::new(),
                 changed_at: None,
                 inbound_budget: None,
+                seen,
                 remote: None,
             })
         });
@@ -212,6 +221,16 @@ impl Room {
         self.mark(email, change);
     }
 
+    /// A member left: the next tick says so if anyone was told of them.
+    fn mark_left(&mut self, email: &Name, seen: bool) {
+        if seen {
+            self.mark_changed(email, true);
+        } else {
+            // Nobody was told of the join: nobody needs to hear of the leave.
+            self.pending.remove(email);
+        }
+    }
+
     fn mark(&mut self, email: &Name, change: Change) {
         let entry = self.pending.entry(Name::clone(email)).or_insert(change);
         *entry = (*entry).max(change);
@@ -222,12 +241,12 @@ impl Room {
     }
 
     /// Everyone online, paged for a welcome (see [`Snapshot`]).
-    pub fn snapshot(&mut self) -> Snapshot {
+    pub fn snapshot(&mut self) -> Arc<Snapshot> {
         if let Some(snapshot) = &self.snapshot {
-            return snapshot.clone();
+            return Arc::clone(snapshot);
         }
-        let snapshot = Snapshot::of(self.users());
-        self.snapshot = Some(snapshot.clone());
+        let snapshot = Arc::new(Snapshot::of(self.users_seen()));
+        self.snapshot = Some(Arc::clone(&snapshot));
         snapshot
     }
 
@@ -238,9 +257,15 @@ impl Room {
 
     /// Every online user, sorted by name then email so that lists are stable.
     pub fn users(&self) -> Vec<User> {
-        let mut users: Vec<User> = self.members.values().map(|m| m.user.clone()).collect();
-        users.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.email.cmp(&b.email)));
-        users
+        sorted_users(&self.members)
+    }
+
+    /// [`Room::users`], for a list sent to clients: each of them is then seen.
+    fn users_seen(&mut self) -> Vec<User> {
+        for member in self.members.values_mut() {
+            member.seen = true;
+        }
+        self.users()
     }
 
     /// Every registered connection in the room, with the email it registered.
@@ -270,6 +295,7 @@ impl Room {
                     return false;
                 }
                 member.changed_at = Some(now);
+                member.seen = true;
                 true
             })
             .collect();
@@ -308,6 +334,13 @@ impl Room {
         }
         delta
     }
+}
+
+/// The users of `members`, sorted by name then email.
+fn sorted_users(members: &HashMap<Name, Box<Member>>) -> Vec<User> {
+    let mut users: Vec<User> = members.values().map(|m| m.user.clone()).collect();
+    users.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.email.cmp(&b.email)));
+    users
 }
 
 #[cfg(test)]

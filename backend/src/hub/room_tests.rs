@@ -95,6 +95,7 @@ fn joins_and_leaves_are_never_held() {
 fn a_member_leaves_with_their_last_connection_and_not_before() {
     let bob = Name::from("bob@example.com");
     let mut room = room_with_bob(&bob);
+    delta_at(&mut room, Instant::now()).expect("the join, seen by the listener");
     room.upsert_member(3, &bob, &profile("Bob", false, (1.0, 1.0)));
     assert_eq!(room.connections_of(&bob), Some(&[2, 3][..]));
     assert_eq!(
@@ -110,4 +111,41 @@ fn a_member_leaves_with_their_last_connection_and_not_before() {
     assert!(room.has_pending(), "the leave is sent at the next tick");
     assert_eq!(room.remove_connection(1, None), None);
     assert!(room.is_empty() && !room.is_unused());
+}
+
+#[test]
+fn a_member_in_and_out_before_anyone_was_told_costs_no_delta() {
+    let bob = Name::from("bob@example.com");
+    let mut room = room_with_bob(&bob);
+    assert!(room.remove_connection(2, Some(&bob)).is_some());
+    assert!(!room.has_pending(), "nobody heard of the join");
+    assert!(delta_at(&mut room, Instant::now()).is_none());
+}
+
+#[test]
+fn a_member_listed_by_a_snapshot_or_a_full_list_is_sent_as_left() {
+    let bob = Name::from("bob@example.com");
+    for told in ["snapshot", "full list"] {
+        let mut room = room_with_bob(&bob);
+        match told {
+            "snapshot" => drop(room.snapshot()),
+            _ => drop(room.full_list()),
+        }
+        assert!(room.remove_connection(2, Some(&bob)).is_some());
+        let left = delta_at(&mut room, Instant::now()).expect("the leave");
+        assert_eq!(left["left"][0], "bob@example.com", "after a {told}");
+    }
+}
+
+#[test]
+fn a_rejoin_within_the_tick_of_a_seen_leave_keeps_the_leave_or_join() {
+    let start = Instant::now();
+    let bob = Name::from("bob@example.com");
+    let mut room = room_with_bob(&bob);
+    delta_at(&mut room, start).expect("the join, seen");
+    assert!(room.remove_connection(2, Some(&bob)).is_some());
+    room.upsert_member(4, &bob, &profile("Bob", false, (1.0, 1.0)));
+    assert!(room.remove_connection(4, Some(&bob)).is_some());
+    let left = delta_at(&mut room, start + INTERVAL).expect("the leave still goes");
+    assert_eq!(left["left"][0], "bob@example.com");
 }

@@ -14,6 +14,7 @@ mod config;
 pub mod remote;
 mod retention;
 mod sqlite;
+pub(crate) mod statements;
 mod user_store;
 mod write_behind;
 

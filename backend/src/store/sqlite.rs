@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::statements::in_transaction;
 use super::{StoreError, UserRecord, UserStore};
 use schema::{SetupError, configure};
 
@@ -160,8 +161,7 @@ impl UserStore for SqliteStore {
 
     async fn write(&self, records: Vec<UserRecord>) -> Result<(), StoreError> {
         self.run(true, move |conn| {
-            let tx = conn.transaction()?;
-            {
+            in_transaction(conn, "BEGIN", |tx| {
                 let mut upsert = tx.prepare_cached(UPSERT)?;
                 for r in &records {
                     let (latitude, longitude) = position(r);
@@ -174,8 +174,8 @@ impl UserStore for SqliteStore {
                         i64::try_from(r.last_seen_ms).unwrap_or(i64::MAX),
                     ])?;
                 }
-            }
-            tx.commit()
+                Ok(())
+            })
         })
         .await
     }

@@ -169,16 +169,35 @@ async fn metrics_count_what_a_scenario_did_and_parse_as_prometheus_text() {
         "refused"
     );
 
+    // One heartbeat answered, one offer relayed to one member.
+    clients[0].send_json(json!({"type": "ping"})).await;
+    clients[0].recv_type("pong").await;
+    let offer = json!({"type": "sdp-offer", "to": "m1@example.com", "sdp": "v=0"});
+    clients[0].send_json(offer).await;
+    clients[1].recv_type("sdp-offer").await;
+
     let errors = r#"meetmap_errors_total{code="invalid-json"}"#;
     let refusals = r#"meetmap_handshake_refusals_total{reason="origin"}"#;
     let invalid = r#"meetmap_frames_in_total{type="invalid"}"#;
+    let out = |kind: &str| format!(r#"meetmap_frames_out_total{{type="{kind}"}}"#);
+    let moved = |s: &BTreeMap<String, f64>, series: &str| value(s, series) - value(&before, series);
+    // Frames out are counted once written, so they may trail the client's read a little.
     let page = scrape_until(admin, |s| {
-        value(s, refusals) == value(&before, refusals) + 1.0
+        moved(s, refusals) == 1.0
+            && ["error", "pong", "sdp-offer"]
+                .iter()
+                .all(|kind| moved(s, &out(kind)) >= 1.0)
     })
     .await;
     let after = samples(&page);
-    assert_eq!(value(&after, errors), value(&before, errors) + 1.0);
-    assert_eq!(value(&after, invalid), value(&before, invalid) + 1.0);
+    assert_eq!(moved(&after, errors), 1.0);
+    assert_eq!(moved(&after, invalid), 1.0);
+    for kind in ["error", "pong", "sdp-offer"] {
+        assert_eq!(moved(&after, &out(kind)), 1.0, "{kind} frames out");
+    }
+    for kind in ["offer", "chat", "signal"] {
+        assert_eq!(moved(&after, &out(kind)), 0.0, "{kind} frames out");
+    }
     assert_eq!(
         value(&after, r#"meetmap_frames_in_total{type="add-user"}"#),
         3.0
@@ -188,8 +207,8 @@ async fn metrics_count_what_a_scenario_did_and_parse_as_prometheus_text() {
         3.0
     );
     assert!(
-        value(&after, "meetmap_frames_out_total") >= 3.0,
-        "welcomes and lists went out"
+        value(&after, &out("update-users")) >= 3.0,
+        "each member was sent the room's list"
     );
     for name in [
         "meetmap_rooms",
@@ -243,28 +262,52 @@ async fn readyz_follows_the_remote_users_api_down_and_up() {
 }
 
 #[tokio::test]
-async fn json_logs_are_one_object_per_line_with_the_connection_id() {
+async fn json_logs_are_one_object_per_line_with_the_connection_id_and_user() {
     let folder = tempfile::TempDir::new().expect("temp dir");
     let launch = Launch::new()
         .database(&folder.path().join("users.sqlite3"))
         .args(["--log-format", "json"]);
     let mut backend = launch.start().await;
-    let client = Client::connect(&backend.url, None).await;
-    drop(client);
-    let line = backend
-        .await_log(PATIENCE, |l| l.contains("\"conn\":"))
+    let mut client = Client::connect(&backend.url, None).await;
+    client.add_user("jo@example.com", "Jo", None).await;
+    client.close().await;
+    let json = |line: &str| -> serde_json::Value {
+        serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"))
+    };
+    // The connection's last line, after its registration: both fields.
+    let last = backend
+        .logged(PATIENCE, |l| {
+            l.contains("\"user\":") && (l.contains(" left: ") || l.contains(" closed: "))
+        })
         .await;
-    let object: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
-    assert!(object["conn"].as_u64().is_some(), "{line}");
+    let last = json(&last);
+    assert_eq!(last["user"], "jo@example.com", "{last}");
+    let conn = last["conn"].as_u64().expect("a conn");
     assert!(
-        object["message"]
+        last["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("conn="))
+            .is_some_and(|m| m.starts_with(&format!("conn={conn} ")))
     );
+    // Its first line, before it registered: the id, no user yet.
+    let joined = backend
+        .log_lines()
+        .iter()
+        .map(|line| json(line))
+        .find(|o| {
+            o["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(" joined "))
+        })
+        .expect("a joined line");
+    assert_eq!(joined["conn"].as_u64(), Some(conn), "{joined}");
+    assert!(joined.get("user").is_none(), "{joined}");
     for line in backend.log_lines() {
-        let object: serde_json::Value = serde_json::from_str(line).expect("every line JSON");
+        let object = json(line);
         for field in ["time", "level", "target", "message"] {
             assert!(object[field].is_string(), "{field} in {line}");
+        }
+        if object.get("user").is_some() {
+            assert_eq!(object["conn"].as_u64(), Some(conn), "{line}");
         }
     }
 }

@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 
 use clap::Parser;
+use service_kit::{LogFormat, masked};
 
 use crate::admission::MaxConnections;
 
@@ -103,6 +104,16 @@ pub struct Config {
     /// login form then requires one. Without it the field stays optional.
     #[arg(long = "access-code-required", env = "MEETMAP_ACCESS_CODE_REQUIRED")]
     pub access_code_required: bool,
+
+    /// How log lines are written: text, or one JSON object per line (time, level, target,
+    /// message, and `conn` on a connection's lines), as the backend's.
+    #[arg(long, env = "MEETMAP_LOG_FORMAT", value_enum, default_value_t = DEFAULT_LOG_FORMAT)]
+    pub log_format: LogFormat,
+
+    /// Prints the effective configuration (flags, then environment, then defaults), with
+    /// secrets (an ICE server's `credential`) shown as ***, and exits.
+    #[arg(long)]
+    pub print_config: bool,
 }
 
 /// Default for `--listen`.
@@ -124,6 +135,8 @@ const DEFAULT_POSITION_DISTANCE_M: u32 = 50;
 const DEFAULT_RING_TIMEOUT: Millis = Millis::new(30_000);
 /// Default for `--reconnect-max-ms`.
 const DEFAULT_RECONNECT_MAX: Millis = Millis::new(10_000);
+/// Default for `--log-format`.
+const DEFAULT_LOG_FORMAT: LogFormat = LogFormat::Text;
 
 /// What the flags give when none is set (and no environment variable).
 impl Default for Config {
@@ -144,11 +157,19 @@ impl Default for Config {
             ring_timeout: DEFAULT_RING_TIMEOUT,
             reconnect_max: DEFAULT_RECONNECT_MAX,
             access_code_required: false,
+            log_format: DEFAULT_LOG_FORMAT,
+            print_config: false,
         }
     }
 }
 
 impl Config {
+    /// The effective configuration, for `--print-config`: every flag after the
+    /// environment and the defaults, secrets masked (the backend's shape).
+    pub fn printed(&self) -> String {
+        masked(&format!("{self:#?}"))
+    }
+
     /// The defaults, serving the app from `public_dir` (the libraries embedded), without
     /// looking at flags or the environment.
     pub fn for_dir(public_dir: impl Into<PathBuf>) -> Config {
@@ -194,6 +215,7 @@ mod tests {
             ("reconnect_max", "10000"),
             ("max_connections", "derived"),
             ("max_connections_per_ip", "64"),
+            ("log_format", "text"),
         ];
         let expected: Vec<(String, String)> = expected
             .iter()

@@ -75,9 +75,22 @@ const DEFAULT_STUN_URL: &str = "stun:stun.l.google.com:19302";
 ///
 /// Each entry must be an object whose `urls` is a string or a non-empty array of
 /// strings; other fields (`username`, `credential`, ...) are passed through unchanged.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Its `Debug` (what `--print-config` shows) is the JSON with each `credential` as `***`.
+#[derive(Clone, PartialEq, Serialize)]
 #[serde(transparent)]
 pub struct IceServers(Vec<Value>);
+
+impl fmt::Debug for IceServers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = self.0.clone();
+        for server in &mut shown {
+            if let Some(credential) = server.get_mut("credential") {
+                *credential = Value::from("***");
+            }
+        }
+        write!(f, "IceServers({})", Value::Array(shown))
+    }
+}
 
 impl Default for IceServers {
     fn default() -> Self {

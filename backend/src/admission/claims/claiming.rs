@@ -8,6 +8,7 @@ use super::sql::{
     insert_device, live_device_exists, lookalike, ms, new_device_id, upsert_identity,
 };
 use super::store::ClaimStore;
+use crate::store::statements::in_savepoint;
 
 impl ClaimStore {
     /// Claims `email` for a new device if no live device holds it and no other known
@@ -33,17 +34,17 @@ impl ClaimStore {
             (email.to_owned(), skeleton.to_owned(), device.clone());
         let claimed = self
             .write(move |conn| {
-                let tx = conn.savepoint()?;
-                if live_device_exists(&tx, &owned_email, cutoff)? {
-                    return Ok(Claimed::Taken);
-                }
-                if let Some(existing) = lookalike(&tx, &owned_email, &owned_skeleton)? {
-                    return Ok(Claimed::Confusable { existing });
-                }
-                insert_device(&tx, &owned_email, &owned_device, now)?;
-                upsert_identity(&tx, &owned_email, &owned_skeleton, now)?;
-                tx.commit()?;
-                Ok(Claimed::New(owned_device))
+                in_savepoint(conn, |tx| {
+                    if live_device_exists(tx, &owned_email, cutoff)? {
+                        return Ok(Claimed::Taken);
+                    }
+                    if let Some(existing) = lookalike(tx, &owned_email, &owned_skeleton)? {
+                        return Ok(Claimed::Confusable { existing });
+                    }
+                    insert_device(tx, &owned_email, &owned_device, now)?;
+                    upsert_identity(tx, &owned_email, &owned_skeleton, now)?;
+                    Ok(Claimed::New(owned_device))
+                })
             })
             .await;
         match claimed {
@@ -101,10 +102,10 @@ impl ClaimStore {
             (email.to_owned(), skeleton.to_owned(), device.clone());
         let added = self
             .write(move |conn| {
-                let tx = conn.savepoint()?;
-                insert_device(&tx, &owned_email, &owned_device, now)?;
-                upsert_identity(&tx, &owned_email, &owned_skeleton, now)?;
-                tx.commit()
+                in_savepoint(conn, |tx| {
+                    insert_device(tx, &owned_email, &owned_device, now)?;
+                    upsert_identity(tx, &owned_email, &owned_skeleton, now)
+                })
             })
             .await;
         match added {

@@ -38,6 +38,10 @@ pub struct ClaimStore {
 /// A device's last use is written at most this often (its life is counted in days).
 const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
 
+/// Statements kept prepared on the claims connection: every query the store runs, and the
+/// transactions' and savepoints' own.
+const STATEMENT_CACHE: usize = 32;
+
 /// How long writes go straight to memory after one failed.
 const WRITE_PAUSE: Duration = Duration::from_secs(1);
 
@@ -52,6 +56,7 @@ impl ClaimStore {
         let mut conn = Connection::open(path).map_err(|e| fail(path, &e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| fail(path, &e))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let prepared = match prepare(&mut conn) {
             Ok(()) => true,
             Err(error) => {

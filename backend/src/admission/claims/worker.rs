@@ -6,6 +6,7 @@ use super::model::ClaimError;
 use super::schema::prepare;
 use super::sql::{fail, without_waiting, write_deferred};
 use crate::store::checkpointer::Checkpointer;
+use crate::store::statements::run_cached;
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,11 +65,11 @@ fn run_batch(conn: &mut Connection, shared: &Shared, batch: Vec<Job>) {
     if !shared.deferred.is_empty() {
         write_deferred(conn, &shared.deferred);
     }
-    let grouped = batch.len() > 1 && conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+    let grouped = batch.len() > 1 && run_cached(conn, "BEGIN IMMEDIATE").is_ok();
     let answers: Vec<Answer> = batch.into_iter().map(|job| job(conn)).collect();
-    let committed = !grouped || conn.execute_batch("COMMIT").is_ok();
+    let committed = !grouped || run_cached(conn, "COMMIT").is_ok();
     if !committed {
-        let _ = conn.execute_batch("ROLLBACK");
+        let _ = run_cached(conn, "ROLLBACK");
     }
     for answer in answers {
         answer(committed);

@@ -4,6 +4,7 @@
 
 use super::{Ending, Peer, Registered};
 use crate::frame::Frame;
+use crate::logging;
 use shared::{ErrorCode, Profile, ProtocolError, ServerMessage};
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -27,15 +28,7 @@ impl Peer {
             context.access.undo(&email, &admitted).await;
             return Err(error);
         }
-        log::info!(
-            "conn={} registered as {email}{}",
-            self.id,
-            if admitted.device.is_some() {
-                " (device)"
-            } else {
-                ""
-            }
-        );
+        logging::registered(self.id, &email);
         // The room is the hub's to decide (`?room=`, or the first add-user's).
         let room = match self.context.hub.member_of(self.id) {
             Some((room, name)) => {
@@ -44,6 +37,15 @@ impl Peer {
             }
             None => Arc::from(""),
         };
+        let device = if admitted.device.is_some() {
+            " (device)"
+        } else {
+            ""
+        };
+        log::info!(
+            "conn={} registered as {email}{device} in room={room}",
+            self.id
+        );
         self.registered = Some(Registered {
             email,
             room,

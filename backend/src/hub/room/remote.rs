@@ -19,6 +19,7 @@ impl Room {
                 connections: Vec::new(),
                 changed_at: None,
                 inbound_budget: None,
+                seen: false,
                 remote: None,
             })
         });
@@ -55,8 +56,9 @@ impl Room {
         }
         if member.connections.is_empty() && member.remote.is_none() {
             let email = Name::from(email);
-            self.members.remove(&email);
-            self.mark(&email, Change::Profile);
+            if let Some(left) = self.members.remove(&email) {
+                self.mark_left(&email, left.seen);
+            }
         }
     }
 

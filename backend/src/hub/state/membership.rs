@@ -4,12 +4,11 @@
 
 use super::{State, mismatch, record_of};
 use crate::admission::Admitted;
-use crate::frame::Frame;
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
 use crate::outbox::{Closed, Outbox};
 use crate::store::UserRecord;
-use shared::{ErrorCode, Profile, ProtocolError, ServerMessage, User, Welcome};
+use shared::{ErrorCode, Profile, ProtocolError, User, Welcome};
 use std::sync::Arc;
 
 impl State {
@@ -213,22 +212,14 @@ impl State {
         }
         // A large room's snapshot comes in pieces: the welcome, then `joined` frames.
         let snapshot = room.snapshot();
-        let mut users = snapshot.first_page;
-        if !users.iter().any(|user| user.email == you.email) {
-            // The snapshot predates this member (or lists them on a later page): the
-            // welcome lists them anyway, in name order.
-            let at =
-                users.partition_point(|user| (&user.name, &user.email) < (&you.name, &you.email));
-            users.insert(at, you.clone());
-        }
-        let welcome = Welcome {
+        let welcome = snapshot.welcome(Welcome {
             you,
             room: room_name.to_owned(),
-            users,
+            users: Vec::new(),
             token,
-        };
-        let welcome = Frame::message(&ServerMessage::Welcome(welcome));
-        self.connections.send_snapshot(id, welcome, snapshot.rest);
+        });
+        self.connections
+            .send_snapshot(id, welcome, Arc::clone(&snapshot.rest));
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::State;
 use crate::backplane::{Audience, Backplane, Inbound, NodeId, Outbound, RoomChange, RoomState};
-use crate::frame::Frame;
+use crate::frame::{Frame, FrameKind, Own};
 use crate::hub::names::{ConnId, Name};
 
 impl State {
@@ -129,8 +129,9 @@ impl State {
             Inbound::Deliver {
                 room,
                 audience,
+                kind,
                 text,
-            } => self.deliver(&room, &audience, &text),
+            } => self.deliver(&room, &audience, &kind, &text),
         }
     }
 
@@ -162,7 +163,7 @@ impl State {
     }
 
     /// Queues a frame another node forwarded to its audience's connections here.
-    fn deliver(&self, room: &str, audience: &Audience, text: &str) {
+    fn deliver(&self, room: &str, audience: &Audience, kind: &str, text: &str) {
         let Some(members) = self.rooms.get(room) else {
             return;
         };
@@ -180,7 +181,12 @@ impl State {
                 .collect(),
         };
         if !recipients.is_empty() {
-            self.connections.send_to_all(recipients, &Frame::text(text));
+            // Counted by its own kind: the label the sender's node gave (a fixed set).
+            let kind = FrameKind::all()
+                .find(|known| known.label() == kind)
+                .unwrap_or(FrameKind::Own(Own::Signal));
+            let frame = Frame::written(kind, |out| out.extend_from_slice(text.as_bytes()));
+            self.connections.send_to_all(recipients, &frame);
         }
     }
 }
@@ -199,6 +205,7 @@ fn forward_to(
         nodes,
         room: room.to_owned(),
         audience,
+        kind: frame.kind().label(),
         text: frame.payload().to_owned(),
     });
 }

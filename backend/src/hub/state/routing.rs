@@ -6,7 +6,7 @@
 use super::{State, mismatch};
 use crate::admission::budget::{FanOut, Passes};
 use crate::backplane::Audience;
-use crate::frame::Frame;
+use crate::frame::{Frame, FrameKind};
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
 use shared::{ErrorCode, ProtocolError, RawSignal};
@@ -63,7 +63,8 @@ impl State {
             ),
         });
         let remote_nodes = remote.as_ref().map_or(0, |(nodes, _)| nodes.len());
-        let frame = Frame::written(|out| signal.write_relayed(&sender.email, out));
+        let kind = FrameKind::Relayed(signal.kind());
+        let frame = Frame::written(kind, |out| signal.write_relayed(&sender.email, out));
         let passes = passes(room, target)?;
         fan_out.charge(frame.len(), recipients.len() + remote_nodes, passes, now)?;
         self.connections.send_to_all(recipients, &frame);

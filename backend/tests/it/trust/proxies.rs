@@ -1,17 +1,35 @@
 //! Behind a reverse proxy every client has the proxy's address: without `--trusted-proxies`
-//! one guesser there would delay everyone's sign-in. With it, each client counts alone.
+//! one guesser there would delay everyone's sign-in. With it, each client counts alone; and
+//! an `X-Forwarded-For` from anyone else is ignored, so it cannot dodge the delays.
 
 use super::*;
 use crate::it::harness::TestServer;
 use futures_util::{SinkExt, StreamExt};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
+/// The proxy's address in these tests; another peer connects from [`STRANGER`].
+const PROXY: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+const STRANGER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
 /// A delta client that came through the proxy on 127.0.0.1 for `client`; returns the
 /// answer to its `add-user` with `code`.
 async fn sign_in_through_proxy(server: &TestServer, client: &str, code: &str) -> Value {
+    sign_in_from(server, PROXY, client, code).await
+}
+
+/// A delta client whose socket comes from `source`, saying it forwards for `client`;
+/// returns the answer to its `add-user` with `code`.
+async fn sign_in_from(server: &TestServer, source: IpAddr, client: &str, code: &str) -> Value {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .expect("bind the source address");
+    let stream = socket.connect(server.address).await.expect("connect");
     let mut request = server.url("").into_client_request().expect("request");
     let headers = request.headers_mut();
     headers.insert(
@@ -22,9 +40,9 @@ async fn sign_in_through_proxy(server: &TestServer, client: &str, code: &str) ->
         "x-forwarded-for",
         HeaderValue::from_str(client).expect("header"),
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    let (mut socket, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
         .await
-        .expect("connect");
+        .expect("handshake");
     let frame = add_user(&format!("someone@{client}.test"), Some(code), None, None);
     socket
         .send(Message::Text(frame.to_string().into()))
@@ -67,4 +85,54 @@ async fn behind_a_trusted_proxy_a_guesser_delays_only_itself() {
         "through one proxy: the guesser was delayed after {} tries, a friend got in",
         refusals.iter().filter(|c| *c == "access-denied").count()
     );
+}
+
+#[tokio::test]
+async fn a_forwarded_for_from_a_peer_not_trusted_is_ignored() {
+    let server = TestServer::start_with(configured(with_code(), |config| {
+        config.admission.trusted_proxies = vec![PROXY];
+    }))
+    .await;
+    // The stranger on 127.0.0.2 names a new client in each frame; the delays still fall
+    // on its own address, so a "friend" it names is held up with it.
+    for round in 0.. {
+        let (failed_at, answer) = fail_once_more(&server, round).await;
+        assert_eq!(answer["code"], "access-denied", "{answer}");
+        let friend = sign_in_from(&server, STRANGER, "198.51.100.7", CODE).await;
+        if friend["code"] == "too-many-attempts" {
+            println!(
+                "a forged X-Forwarded-For was ignored after {} failures",
+                round + 6
+            );
+            return;
+        }
+        // Let in only if the delay (1 s, doubling each round) passed before it was asked.
+        assert!(
+            failed_at.elapsed() >= Duration::from_secs(1 << round),
+            "the forged address was believed: {friend}"
+        );
+        assert!(round < 5, "the machine never answered within a delay");
+    }
+}
+
+/// Fails sign-ins from [`STRANGER`], each naming another client, until one more failure
+/// is counted (the first round: the five free ones and one more); returns when that last
+/// attempt was sent and its answer.
+async fn fail_once_more(server: &TestServer, round: u32) -> (Instant, Value) {
+    let tries = if round == 0 { 6 } else { 1 };
+    let mut last = None;
+    for attempt in 0..tries {
+        loop {
+            let sent = Instant::now();
+            let client = format!("203.0.113.{}", round * 10 + attempt + 1);
+            let answer = sign_in_from(server, STRANGER, &client, "000000").await;
+            if answer["code"] != "too-many-attempts" {
+                last = Some((sent, answer));
+                break;
+            }
+            // Still waiting out the previous delay.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    last.expect("at least one try")
 }
