@@ -155,7 +155,7 @@ impl State {
         if room.is_unused() {
             self.rooms.remove(room_name);
         }
-        if let Some(email) = connection.email() {
+        if let Some(email) = connection.email().filter(|_| self.backplane.is_some()) {
             let (room, email) = (Name::clone(room_name), Name::clone(email));
             self.note_local(&room, &email);
         }
