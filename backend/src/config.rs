@@ -9,8 +9,10 @@ mod budget;
 mod chat;
 mod connection;
 mod presence;
+mod secret_file;
 mod service;
 mod store;
+mod turn;
 mod units;
 
 pub use presence::PresenceConfig;
@@ -22,6 +24,7 @@ use crate::connection::ConnectionConfig;
 use crate::store::StoreConfig;
 use crate::store::chat::{CHAT_FILE_NAME, ChatConfig};
 use clap::Parser;
+use secret_file::read_secret_file;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
@@ -71,6 +74,8 @@ pub struct Args {
     pub service: service::ServiceArgs,
     #[command(flatten)]
     pub backplane: backplane::BackplaneArgs,
+    #[command(flatten)]
+    pub turn: turn::TurnArgs,
     /// Secret signing session tokens, at least 32 bytes. Without it, one is generated and
     /// kept in session.key in the data folder.
     #[arg(long, env = "MEETMAP_SESSION_SECRET", hide_env_values = true)]
@@ -193,17 +198,6 @@ impl Args {
     pub fn printed(&self) -> String {
         masked(&format!("{self:#?}"))
     }
-}
-
-/// A secret kept in a file: its text less one trailing newline (`\n` or `\r\n`).
-fn read_secret_file(path: &std::path::Path) -> Result<Secret, SecretError> {
-    let text = std::fs::read_to_string(path).map_err(|error| SecretError::Io {
-        path: path.to_owned(),
-        error,
-    })?;
-    let line = text.strip_suffix('\n').unwrap_or(&text);
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    Ok(Secret::new(line))
 }
 
 #[cfg(test)]

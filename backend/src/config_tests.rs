@@ -175,3 +175,63 @@ fn print_config_masks_every_secret() {
         .is_err()
     );
 }
+
+#[test]
+fn turn_flags_give_credentials_from_a_secret_file_and_refuse_half_a_setup() {
+    assert!(
+        Args::parse_from(["backend"])
+            .turn
+            .config()
+            .expect("no TURN")
+            .is_none()
+    );
+    let folder = tempfile::tempdir().expect("temp dir");
+    let file = folder.path().join("turn.key");
+    std::fs::write(&file, "t0psecret\n").expect("secret written");
+    let file = file.to_str().expect("utf-8 path");
+    let urls = "turn:127.0.0.1:3478?transport=udp, turns:turn.example.com:443?transport=tcp";
+    let parsed = Args::parse_from([
+        "backend",
+        "--turn-secret-file",
+        file,
+        "--turn-urls",
+        urls,
+        "--turn-ttl-secs",
+        "600",
+    ]);
+    let turn = parsed.turn.config().expect("valid").expect("TURN");
+    assert_eq!(turn.renew_after(), std::time::Duration::from_secs(480));
+    let issued = turn.issue();
+    assert_eq!(issued.urls.len(), 2);
+    assert_eq!(issued.urls[1], "turns:turn.example.com:443?transport=tcp");
+    let printed = parsed.printed();
+    assert!(!printed.contains("t0psecret"), "{printed}");
+    let half = Args::parse_from(["backend", "--turn-urls", "turn:t:3478"]);
+    let refused = half.turn.config().expect_err("no secret");
+    assert!(
+        refused.to_string().contains("--turn-secret-file"),
+        "{refused}"
+    );
+    let unreadable = Args::parse_from([
+        "backend",
+        "--turn-secret-file",
+        "/nonexistent/turn.key",
+        "--turn-urls",
+        "turn:t:3478",
+    ]);
+    assert!(unreadable.turn.config().is_err());
+}
+
+#[test]
+fn print_config_masks_the_turn_secret() {
+    let parsed = Args::parse_from([
+        "backend",
+        "--turn-secret",
+        "flagsecret",
+        "--turn-urls",
+        "turn:t:3478",
+    ]);
+    let printed = parsed.printed();
+    assert!(!printed.contains("flagsecret"), "{printed}");
+    assert!(printed.contains("turn_urls"), "{printed}");
+}

@@ -3,8 +3,9 @@
 //!
 //! Codemap: [`run`] (here) accepts connections and owns shutdown; `config` turns flags
 //! into each module's config; `admission` decides who gets in (caps, Origin, access code,
-//! session tokens, claims) and what a connection may cost (its budget); `connection` is
-//! one task per connection (the handshake, the peer's select loop, the socket); `hub`
+//! session tokens, claims), what it is handed (TURN credentials) and what a connection
+//! may cost (its budget); `connection` is one task per connection (the handshake, the
+//! peer's select loop, the socket); `hub`
 //! holds the one shared state (its rooms, chat and signaling routing, the presence tick),
 //! queueing `frame`s on each connection's `outbox`; `store` keeps users in SQLite or a
 //! remote users API, behind a write-behind queue, and chat messages in their own SQLite
@@ -26,7 +27,10 @@ pub mod telemetry;
 
 pub use admission::budget::{BudgetConfig, Rate, StrikeLimit};
 pub use admission::claims;
-pub use admission::{AdmissionConfig, MissingOrigin, Secret, SecretError, SessionKey};
+pub use admission::{
+    AdmissionConfig, DEFAULT_TURN_TTL, MissingOrigin, Secret, SecretError, SessionKey, TurnConfig,
+    TurnError,
+};
 pub use config::{Args, PresenceConfig, ServerConfig};
 pub use connection::ConnectionConfig;
 pub use hub::Hub;

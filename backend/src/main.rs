@@ -77,6 +77,16 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    config.admission.turn = match args.turn.config() {
+        Ok(turn) => turn,
+        Err(error) => {
+            log::error!("cannot set up TURN: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(turn) = &config.admission.turn {
+        log::info!("TURN: {turn:?}");
+    }
     if config.admission.access_code.is_some() {
         log::info!("registering needs the access code");
     }

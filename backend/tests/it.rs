@@ -36,6 +36,7 @@ mod it {
     mod store;
     mod tabs;
     mod trust;
+    mod turn;
     mod wire;
     mod writer;
 }

@@ -147,6 +147,19 @@ export async function acceptCall(user, callerName) {
   await user.page.click("#accept-call");
 }
 
+/**
+ * `caller` calls `callee`, who accepts; resolves once both are in the call and each plays
+ * the other's video.
+ */
+export async function callUntilPlaying(caller, callee) {
+  await call(caller, callee.email);
+  await acceptCall(callee, caller.name);
+  await waitForCallState(caller, "in-call");
+  await waitForCallState(callee, "in-call");
+  await waitForPlayingVideo(caller, callee.email);
+  await waitForPlayingVideo(callee, caller.email);
+}
+
 export async function declineCall(user, callerName) {
   await waitForIncomingCall(user, callerName);
   await user.page.click("#decline-call");

@@ -39,12 +39,15 @@ const CHROMIUM_ARGS = [
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
 
+/** Debian's Chromium, or the one CHROMIUM_PATH names. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
 /**
- * Launches Chromium (CHROMIUM_PATH, else /usr/bin/chromium) with a fresh profile, and any
- * `extraArgs` of a test (such as `--ignore-certificate-errors` for a self-signed proxy).
+ * Launches Chromium (`executablePath`, by default {@link CHROMIUM}) with a fresh profile,
+ * and any `extraArgs` of a test (such as `--ignore-certificate-errors` for a self-signed
+ * proxy).
  */
-export async function launchBrowser(extraArgs = []) {
-  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+export async function launchBrowser(extraArgs = [], executablePath = CHROMIUM) {
   // launch() gives Chromium a new, empty --user-data-dir of its own and removes it on close.
   return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }

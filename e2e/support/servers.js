@@ -221,10 +221,10 @@ async function spawnBackend(listen, database, extraArgs = []) {
  * Starts a frontend whose pages reach the backend at `wsUrl`, with the app's test timings
  * and `appEnv`; resolves once it serves, with its `appUrl`.
  */
-async function spawnFrontend(wsUrl, appEnv, frontendArgs = []) {
+async function spawnFrontend(wsUrl, appEnv, frontendArgs = [], host = "127.0.0.1") {
   requireBinary(FRONTEND_BIN);
   const args = [
-    "--listen", "127.0.0.1:0",
+    "--listen", `${host}:0`,
     "--ws-url", wsUrl,
     ...frontendArgs,
     // Tiles go to a closed port on loopback: never to the internet.
@@ -276,13 +276,16 @@ export class Servers {
     return servers;
   }
 
-  /** `wsUrl`: the WebSocket URL the app is given, when not the backend's own (a proxy's). */
-  async start({ appEnv = {}, backendArgs = [], frontendArgs = [], wsUrl } = {}) {
+  /**
+   * `wsUrl`: the WebSocket URL the app is given, when not the backend's own (a proxy's);
+   * `host`: the address both listen on (loopback unless a test's network needs another).
+   */
+  async start({ appEnv = {}, backendArgs = [], frontendArgs = [], wsUrl, host = "127.0.0.1" } = {}) {
     this.backendArgs = backendArgs;
     this.appEnv = appEnv;
-    this.backend = await spawnBackend("127.0.0.1:0", this.database, backendArgs);
+    this.backend = await spawnBackend(`${host}:0`, this.database, backendArgs);
     this.frontendArgs = frontendArgs;
-    this.frontend = await spawnFrontend(wsUrl ?? this.backend.url, appEnv, frontendArgs);
+    this.frontend = await spawnFrontend(wsUrl ?? this.backend.url, appEnv, frontendArgs, host);
     this.appUrl = this.frontend.appUrl;
   }
 

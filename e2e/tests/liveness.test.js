@@ -17,6 +17,7 @@ import {
   waitForRemoteTiles,
 } from "../support/app.js";
 import { BASTILLE, LOUVRE, PARIS } from "../support/places.js";
+import { framesDecoded, recordPeerConnections } from "../support/rtc-stats.js";
 
 /** How long the signaling stays frozen. */
 const OUTAGE_MS = 15_000;
@@ -27,32 +28,6 @@ const NOTICED_WITHIN_MS = 10_000;
  * after it, short enough that the stale connections are closed within the test.
  */
 const IDLE_TIMEOUT_MS = 30_000;
-
-/** Keeps every RTCPeerConnection the app makes in `window.__peerConnections`, for getStats. */
-function recordPeerConnections() {
-  const Native = window.RTCPeerConnection;
-  window.__peerConnections = [];
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
-      window.__peerConnections.push(this);
-    }
-  };
-}
-
-/** Video frames decoded so far on `user`'s page, over every peer connection it opened. */
-async function framesDecoded(user) {
-  return user.page.evaluate(async () => {
-    let total = 0;
-    for (const pc of window.__peerConnections) {
-      if (pc.connectionState === "closed") continue;
-      for (const report of (await pc.getStats()).values()) {
-        if (report.type === "inbound-rtp" && report.kind === "video") total += report.framesDecoded ?? 0;
-      }
-    }
-    return total;
-  });
-}
 
 /** The ICE username fragment of the open peer connection's local description on `user`'s page. */
 async function localIceUfrag(user) {

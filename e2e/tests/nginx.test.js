@@ -13,7 +13,7 @@ import WebSocket from "ws";
 import { World, launchBrowser, scenario } from "../support/browser.js";
 import { freePort, startNginx } from "../support/nginx.js";
 import { Servers } from "../support/servers.js";
-import { acceptCall, call, waitForCallState, waitForOnlineList, waitForPlayingVideo } from "../support/app.js";
+import { callUntilPlaying, waitForOnlineList } from "../support/app.js";
 import { LOUVRE, PARIS } from "../support/places.js";
 
 /** The access log's `GET /ws ... 101` lines, once there are `count` (or after 15 s). */
@@ -58,12 +58,7 @@ scenario("through nginx: https and wss, login, presence and a call", async (worl
   const config = await a.page.evaluate(async () => (await fetch("/config.json")).json());
   assert.equal(config.wsUrl, `${world.origin.replace("https:", "wss:")}/ws`);
 
-  await call(a, b.email);
-  await acceptCall(b, "Alice");
-  await waitForCallState(a, "in-call");
-  await waitForCallState(b, "in-call");
-  await waitForPlayingVideo(a, b.email);
-  await waitForPlayingVideo(b, a.email);
+  await callUntilPlaying(a, b);
 
   // Both WebSockets went through the proxy: nginx logs each upgrade (101) on /ws once it
   // is closed, so the browser goes first.

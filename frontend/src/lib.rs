@@ -31,7 +31,7 @@ mod runtime_config;
 mod security;
 
 pub use admission::{DESCRIPTOR_MARGIN, LimitTooSmall, MaxConnections, MaxConnectionsError};
-pub use config::{Config, IceServers, IceServersError, Millis, MillisError};
+pub use config::{Config, IceServers, IceServersError, IceTransportPolicy, Millis, MillisError};
 
 use std::convert::Infallible;
 use std::fmt;

@@ -8,7 +8,7 @@ use log::error;
 use serde::Serialize;
 use shared::DEFAULT_BACKEND_PORT;
 
-use crate::config::{Config, IceServers, Millis};
+use crate::config::{Config, IceServers, IceTransportPolicy, Millis};
 use crate::response::Body;
 
 /// First wait before the browser's WebSocket reconnects; it doubles per failed attempt up
@@ -25,7 +25,10 @@ const CONNECT_TIMEOUT: Millis = Millis::new(10_000);
 ///   when the page is https).
 /// - `wsPort` (number, 8080): the backend's default port (`shared::DEFAULT_BACKEND_PORT`),
 ///   for the URL above.
-/// - `iceServers` (array): the RTCIceServer array for `RTCPeerConnection`, verbatim.
+/// - `iceServers` (array): the RTCIceServer array for `RTCPeerConnection`, verbatim (STUN
+///   only: never a credential; TURN comes in each connection's `welcome`).
+/// - `iceTransportPolicy` (`"all"` or `"relay"`): `RTCPeerConnection`'s policy; `relay`
+///   sends calls through TURN only.
 /// - `tileUrl` (string): the map tile URL template with `{z}`, `{x}` and `{y}`.
 /// - `tileAttribution` (string): the tile source's attribution, as HTML.
 /// - `positionIntervalMs` (number): least time between two position updates while the
@@ -46,6 +49,7 @@ struct BrowserConfig<'a> {
     ws_url: Option<&'a str>,
     ws_port: u16,
     ice_servers: &'a IceServers,
+    ice_transport_policy: IceTransportPolicy,
     tile_url: &'a str,
     tile_attribution: &'a str,
     position_interval_ms: Millis,
@@ -67,6 +71,7 @@ impl<'a> BrowserConfig<'a> {
                 .filter(|url| !url.is_empty()),
             ws_port: DEFAULT_BACKEND_PORT,
             ice_servers: &config.ice_servers,
+            ice_transport_policy: config.ice_transport_policy,
             tile_url: &config.tile_url,
             tile_attribution: &config.tile_attribution,
             position_interval_ms: config.position_interval,
@@ -120,6 +125,7 @@ mod tests {
                 "wsUrl": null,
                 "wsPort": 8080,
                 "iceServers": [{"urls": "stun:stun.l.google.com:19302"}],
+                "iceTransportPolicy": "all",
                 "tileUrl": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                 "tileAttribution": "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors",
                 "positionIntervalMs": 20000,
@@ -144,6 +150,13 @@ mod tests {
         let mut config = Config::for_dir("/nowhere");
         config.access_code_required = true;
         assert_eq!(rendered(&config)["accessCodeRequired"], true);
+    }
+
+    #[test]
+    fn relay_policy_is_passed_on() {
+        let mut config = Config::for_dir("/nowhere");
+        config.ice_transport_policy = IceTransportPolicy::Relay;
+        assert_eq!(rendered(&config)["iceTransportPolicy"], "relay");
     }
 
     #[test]

@@ -17,7 +17,7 @@ mod support;
 #[path = "it/vendor.rs"]
 mod vendor;
 
-use frontend::{Config, IceServers, Millis};
+use frontend::{Config, IceServers, IceTransportPolicy, Millis};
 use support::{fixture, get, request, start};
 
 #[tokio::test]
@@ -190,7 +190,7 @@ async fn config_json_reflects_config() {
     let fx = fixture();
     let mut config = Config::for_dir(&fx.public);
     config.ws_url = Some("wss://meet.example/ws".to_owned());
-    config.ice_servers = r#"[{"urls":["turn:turn.example:3478"],"username":"u","credential":"c"}]"#
+    config.ice_servers = r#"[{"urls":["stun:stun.example:3478"]}]"#
         .parse::<IceServers>()
         .expect("valid ice servers");
     config.tile_url = "https://tiles.example/{z}/{x}/{y}.png".to_owned();
@@ -200,6 +200,7 @@ async fn config_json_reflects_config() {
     config.ring_timeout = Millis::new(2000);
     config.reconnect_max = Millis::new(3000);
     config.access_code_required = true;
+    config.ice_transport_policy = IceTransportPolicy::Relay;
     let addr = start(config).await;
 
     let reply = get(addr, "/config.json").await;
@@ -212,7 +213,8 @@ async fn config_json_reflects_config() {
         serde_json::json!({
             "wsUrl": "wss://meet.example/ws",
             "wsPort": 8080,
-            "iceServers": [{"urls": ["turn:turn.example:3478"], "username": "u", "credential": "c"}],
+            "iceServers": [{"urls": ["stun:stun.example:3478"]}],
+            "iceTransportPolicy": "relay",
             "tileUrl": "https://tiles.example/{z}/{x}/{y}.png",
             "tileAttribution": "&copy; Example",
             "positionIntervalMs": 5000,

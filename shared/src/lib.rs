@@ -31,8 +31,8 @@ pub use identity::{
 };
 pub use raw_signal::{IDENTITY_FIELDS, RawSignal, decode_signal};
 pub use server::{
-    ChatBatch, ChatDelivery, ChatHistory, DeviceLink, ErrorFrame, Move, PRESENCE_FRAME_MAX_ENTRIES,
-    PresenceDelta, RelayedSignal, ServerMessage, SignedOut, Welcome,
+    ChatBatch, ChatDelivery, ChatHistory, DeviceLink, ErrorFrame, IceServer, IceServers, Move,
+    PRESENCE_FRAME_MAX_ENTRIES, PresenceDelta, RelayedSignal, ServerMessage, SignedOut, Welcome,
 };
 pub use signal::SignalKind;
 pub use user::User;

@@ -82,6 +82,9 @@ with_signal_kinds!(server_message! {
     /// The answer to `link-device`: a one-time code another device of the user's signs in
     /// with, until it expires.
     DeviceLink(DeviceLink),
+    /// To a delta client whose `welcome` carried `iceServers`: fresh TURN credentials,
+    /// sent before the previous ones expire; they replace them for calls set up after.
+    IceServers(IceServers),
     /// The answer to `sign-out`: the devices signed out no longer work. For this device,
     /// the server closes the connection next.
     SignedOut(SignedOut),
@@ -118,6 +121,28 @@ pub struct Welcome {
     /// A fresh session token for this email and room: sent in a later `add-user` (another
     /// tab, a reconnect), it proves the connection is this user's.
     pub token: String,
+    /// TURN servers with this connection's own short-lived credentials, when the server
+    /// has a TURN secret; absent otherwise. Renewed by `ice-servers` before they expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ice_servers: Option<Vec<IceServer>>,
+}
+
+/// One entry of an `RTCPeerConnection`'s `iceServers`, in the browser's own shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    /// `turn:` and `turns:` URLs of one server.
+    pub urls: Vec<String>,
+    /// The TURN REST API's `expiry:id` (draft-uberti-behave-turn-rest-00).
+    pub username: String,
+    /// base64(HMAC-SHA1(secret, username)): valid until the expiry in `username`.
+    pub credential: String,
+}
+
+/// A connection's renewed TURN servers (`ice-servers`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IceServers {
+    pub ice_servers: Vec<IceServer>,
 }
 
 /// Changes since the previous tick. `joined` adds or replaces a user (also a rename),

@@ -9,8 +9,9 @@ use super::attempts::Attempts;
 use super::claims::{ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
 use super::config::AdmissionConfig;
 use super::session::{Secret, SessionKey};
+use super::turn::TurnConfig;
 use refusals::{claimed_error, confusable, in_use, no_device, store_failed, too_many_attempts};
-use shared::{DeviceLink, ErrorCode, Profile, ProtocolError};
+use shared::{DeviceLink, ErrorCode, IceServer, Profile, ProtocolError};
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
@@ -29,6 +30,8 @@ pub(crate) struct Access {
     claims: ClaimStore,
     links: LinkCodes,
     attempts: Attempts,
+    /// Signs each delta client's TURN credentials, when the server has TURN.
+    turn: Option<TurnConfig>,
 }
 
 /// A registration let in, and what it proved.
@@ -43,6 +46,9 @@ pub(crate) struct Admitted {
     /// It may join an email online elsewhere, as another tab: it proved a device, or the
     /// server shares emails.
     pub may_join_online: bool,
+    /// The TURN servers, with credentials of its own, its `welcome` carries (delta
+    /// clients of a server with TURN only).
+    pub ice_servers: Option<Vec<IceServer>>,
 }
 
 impl Access {
@@ -55,7 +61,13 @@ impl Access {
             claims,
             links: LinkCodes::default(),
             attempts: Attempts::default(),
+            turn: config.turn.clone(),
         }
+    }
+
+    /// The TURN servers and their secret, to renew a connection's credentials.
+    pub fn turn(&self) -> Option<&TurnConfig> {
+        self.turn.as_ref()
     }
 
     /// Admits or refuses the first registration of a connection from `network`.
@@ -166,6 +178,7 @@ impl Access {
                 token: None,
                 created: false,
                 may_join_online: false,
+                ice_servers: None,
             });
         }
         match self.claims.claim(email, &skeleton, now_ms()).await {

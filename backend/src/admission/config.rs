@@ -3,6 +3,7 @@
 
 use super::origin::MissingOrigin;
 use super::session::{Secret, SessionKey};
+use super::turn::TurnConfig;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -45,6 +46,9 @@ pub struct AdmissionConfig {
     /// as with the seed (whose clients get no token), and emails are never claimed: for
     /// trusted networks only.
     pub allow_shared_emails: bool,
+    /// The TURN servers whose short-lived credentials each delta client's `welcome`
+    /// carries; none unless configured (calls then connect directly only).
+    pub turn: Option<TurnConfig>,
 }
 
 impl Default for AdmissionConfig {
@@ -62,6 +66,7 @@ impl Default for AdmissionConfig {
             session_key: SessionKey::random(),
             session_ttl: DEFAULT_SESSION_TTL,
             allow_shared_emails: false,
+            turn: None,
         }
     }
 }

@@ -75,6 +75,7 @@ pub(crate) fn open(opening: Opening) -> Box<Peer> {
         network,
         wants_deltas,
         registered: None,
+        renew_ice_at: None,
         opened_at: Instant::now(),
         last_heard: Instant::now(),
     })
@@ -115,6 +116,9 @@ pub(crate) struct Peer {
     wants_deltas: bool,
     /// Who the connection registered as, once it has.
     registered: Option<Registered>,
+    /// When the connection's TURN credentials are renewed (checked at each ping tick), if
+    /// its welcome carried some.
+    renew_ice_at: Option<Instant>,
     /// An unregistered connection is closed once the registration deadline has passed.
     opened_at: Instant,
     /// When the client last sent anything; checked at each ping tick.
@@ -269,12 +273,37 @@ impl Peer {
         {
             return Err(Ending::NotRegistered);
         }
+        if taken.ping_due {
+            self.renew_ice_servers(&mut batch);
+        }
         if batch.is_empty() {
             return Ok(());
         }
         self.write_frames(&batch).await?;
         self.outbox.written(taken.counted_bytes);
         Ok(())
+    }
+
+    /// Adds fresh TURN credentials to `batch` once the last ones are due for renewal.
+    fn renew_ice_servers(&mut self, batch: &mut Vec<Frame>) {
+        let now = Instant::now();
+        let Some(turn) = self.context.access.turn() else {
+            return;
+        };
+        if self.renew_ice_at.is_none_or(|at| at > now) {
+            return;
+        }
+        let server = turn.issue();
+        log::debug!(
+            "conn={} renewed TURN credentials for {}",
+            self.id,
+            server.username
+        );
+        self.renew_ice_at = Some(now + turn.renew_after());
+        let renewal = shared::IceServers {
+            ice_servers: vec![server],
+        };
+        batch.push(Frame::message(&ServerMessage::IceServers(renewal)));
     }
 
     /// Writes whole frames to the socket (see [`SocketWriter::write_frames`]) within the

@@ -29,6 +29,7 @@ pub enum Own {
     ChatConversations,
     Error,
     DeviceLink,
+    IceServers,
     SignedOut,
     Pong,
     /// The WebSocket ping of the keep-alive tick.
@@ -40,7 +41,7 @@ pub enum Own {
 }
 
 impl Own {
-    pub const ALL: [Own; 18] = [
+    pub const ALL: [Own; 19] = [
         Own::UpdateUsers,
         Own::Welcome,
         Own::Presence,
@@ -54,6 +55,7 @@ impl Own {
         Own::ChatConversations,
         Own::Error,
         Own::DeviceLink,
+        Own::IceServers,
         Own::SignedOut,
         Own::Pong,
         Own::Ping,
@@ -77,6 +79,7 @@ impl Own {
             Own::ChatConversations => "chat-conversations",
             Own::Error => "error",
             Own::DeviceLink => "device-link",
+            Own::IceServers => "ice-servers",
             Own::SignedOut => "signed-out",
             Own::Pong => "pong",
             Own::Ping => "ping",
@@ -107,6 +110,7 @@ impl FrameKind {
             M::ChatConversations { .. } => Own::ChatConversations,
             M::Error(_) => Own::Error,
             M::DeviceLink(_) => Own::DeviceLink,
+            M::IceServers(_) => Own::IceServers,
             M::SignedOut(_) => Own::SignedOut,
             M::Pong => Own::Pong,
             // The relay frames signals from their sender's bytes with their kind; only

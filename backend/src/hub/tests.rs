@@ -46,6 +46,7 @@ impl Fixture {
             token: Some("token".into()),
             created: false,
             may_join_online: true,
+            ice_servers: None,
         };
         self.hub
             .register(id, profile, Some(&admitted))

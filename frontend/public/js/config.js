@@ -11,6 +11,7 @@ const FALLBACK = Object.freeze({
   wsUrl: null,
   wsPort: 8080,
   iceServers: [{ urls: "stun:stun.l.google.com:19302" }],
+  iceTransportPolicy: "all",
   tileUrl: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
   tileAttribution:
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
@@ -72,6 +73,9 @@ function merge(doc) {
   if (!doc || typeof doc !== "object") return config;
   if (typeof doc.wsUrl === "string" && doc.wsUrl.trim()) config.wsUrl = doc.wsUrl.trim();
   if (Array.isArray(doc.iceServers)) config.iceServers = doc.iceServers;
+  if (doc.iceTransportPolicy === "all" || doc.iceTransportPolicy === "relay") {
+    config.iceTransportPolicy = doc.iceTransportPolicy;
+  }
   if (typeof doc.tileUrl === "string" && doc.tileUrl) config.tileUrl = doc.tileUrl;
   if (typeof doc.tileAttribution === "string") config.tileAttribution = doc.tileAttribution;
   if (typeof doc.accessCodeRequired === "boolean") config.accessCodeRequired = doc.accessCodeRequired;

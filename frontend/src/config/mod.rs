@@ -10,7 +10,7 @@ use service_kit::{LogFormat, masked};
 
 use crate::admission::MaxConnections;
 
-pub use values::{IceServers, IceServersError, Millis, MillisError};
+pub use values::{IceServers, IceServersError, IceTransportPolicy, Millis, MillisError};
 
 mod values;
 
@@ -49,6 +49,13 @@ pub struct Config {
     /// JSON array of RTCIceServer objects (STUN/TURN) given to the browser for calls.
     #[arg(long, env = "MEETMAP_ICE_SERVERS", value_name = "JSON", default_value_t = IceServers::default())]
     pub ice_servers: IceServers,
+
+    /// Which ICE candidates calls may use: `relay` sends every call through the backend's
+    /// TURN servers (--turn-urls), so no participant learns another's IP address; calls
+    /// then need TURN. `all` also lets browsers connect directly.
+    #[arg(long, env = "MEETMAP_ICE_TRANSPORT_POLICY", value_name = "POLICY",
+          default_value_t = IceTransportPolicy::default())]
+    pub ice_transport_policy: IceTransportPolicy,
 
     /// Map tile URL template with {z}, {x} and {y} placeholders.
     #[arg(long, env = "MEETMAP_TILE_URL", value_name = "TEMPLATE", default_value = DEFAULT_TILE_URL)]
@@ -147,6 +154,7 @@ impl Default for Config {
             vendor_dir: None,
             ws_url: None,
             ice_servers: IceServers::default(),
+            ice_transport_policy: IceTransportPolicy::default(),
             tile_url: DEFAULT_TILE_URL.to_owned(),
             tile_attribution: DEFAULT_TILE_ATTRIBUTION.to_owned(),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
@@ -206,6 +214,7 @@ mod tests {
                 "ice_servers",
                 r#"[{"urls":"stun:stun.l.google.com:19302"}]"#,
             ),
+            ("ice_transport_policy", "all"),
             ("tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
             ("tile_attribution", DEFAULT_TILE_ATTRIBUTION),
             ("header_timeout", "10000"),
@@ -260,10 +269,14 @@ mod tests {
         let required =
             Config::try_parse_from(["frontend", "--access-code-required"]).expect("valid flags");
         assert!(required.access_code_required);
+        let relay = Config::try_parse_from(["frontend", "--ice-transport-policy", "relay"])
+            .expect("valid flags");
+        assert_eq!(relay.ice_transport_policy, IceTransportPolicy::Relay);
         for bad in [
             ["--ring-timeout-ms", "0"],
             ["--position-distance-m", "-1"],
             ["--reconnect-max-ms", "soon"],
+            ["--ice-transport-policy", "none"],
         ] {
             let parsed = Config::try_parse_from(["frontend", bad[0], bad[1]]);
             assert!(parsed.is_err(), "accepted {bad:?}");

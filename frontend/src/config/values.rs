@@ -74,8 +74,11 @@ const DEFAULT_STUN_URL: &str = "stun:stun.l.google.com:19302";
 /// A validated JSON array of RTCIceServer objects, kept verbatim for the browser.
 ///
 /// Each entry must be an object whose `urls` is a string or a non-empty array of
-/// strings; other fields (`username`, `credential`, ...) are passed through unchanged.
-/// Its `Debug` (what `--print-config` shows) is the JSON with each `credential` as `***`.
+/// strings, without `username` or `credential`: `/config.json` is public, so a TURN
+/// server's credentials there would be anyone's. TURN comes from the backend
+/// (`--turn-secret-file`), with each connection's own short-lived credentials. Other
+/// fields are passed through unchanged. Its `Debug` (what `--print-config` shows) is the
+/// JSON with each `credential` as `***`.
 #[derive(Clone, PartialEq, Serialize)]
 #[serde(transparent)]
 pub struct IceServers(Vec<Value>);
@@ -105,6 +108,8 @@ pub enum IceServersError {
     NotAnArray,
     /// The entry at this index is not an object with a usable `urls`.
     BadServer(usize),
+    /// The entry at this index holds a `username` or `credential`.
+    Credential(usize),
 }
 
 impl fmt::Display for IceServersError {
@@ -117,6 +122,11 @@ impl fmt::Display for IceServersError {
             Self::BadServer(i) => write!(
                 f,
                 "ice server {i} must be an object with \"urls\" as a string or an array of strings"
+            ),
+            Self::Credential(i) => write!(
+                f,
+                "ice server {i} has a username or credential, which /config.json would show to \
+                 anyone: give the backend --turn-secret-file and --turn-urls instead"
             ),
         }
     }
@@ -141,8 +151,31 @@ impl FromStr for IceServers {
             if !server.is_object() || !urls_ok {
                 return Err(IceServersError::BadServer(i));
             }
+            if server.get("username").is_some() || server.get("credential").is_some() {
+                return Err(IceServersError::Credential(i));
+            }
         }
         Ok(IceServers(servers))
+    }
+}
+
+/// Which ICE candidates the browser's calls may use (`RTCPeerConnection`'s
+/// `iceTransportPolicy`): `relay` sends every call through TURN, so no participant learns
+/// another's IP address.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum IceTransportPolicy {
+    #[default]
+    All,
+    Relay,
+}
+
+impl fmt::Display for IceTransportPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::All => "all",
+            Self::Relay => "relay",
+        })
     }
 }
 
@@ -171,7 +204,7 @@ mod tests {
 
     #[test]
     fn ice_servers_are_validated() {
-        let ok = r#"[{"urls":["turn:t.example:3478","stun:s.example"],"username":"u","credential":"c"}]"#;
+        let ok = r#"[{"urls":["turn:t.example:3478","stun:s.example"]}]"#;
         let parsed = ok.parse::<IceServers>().expect("valid");
         assert_eq!(parsed.0.len(), 1);
         assert_eq!(parsed.to_string().parse::<IceServers>().ok(), Some(parsed));
@@ -202,6 +235,23 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn ice_servers_with_credentials_are_refused() {
+        for bad in [
+            r#"[{"urls":"stun:s.example"},{"urls":"turn:t.example","username":"u","credential":"c"}]"#,
+            r#"[{"urls":"stun:s.example"},{"urls":"turn:t.example","credential":"c"}]"#,
+            r#"[{"urls":"stun:s.example"},{"urls":"turn:t.example","username":"u"}]"#,
+        ] {
+            let refused = bad.parse::<IceServers>();
+            assert!(
+                matches!(refused, Err(IceServersError::Credential(1))),
+                "{bad}"
+            );
+        }
+        let message = IceServersError::Credential(1).to_string();
+        assert!(message.contains("--turn-secret-file"), "{message}");
     }
 
     #[test]

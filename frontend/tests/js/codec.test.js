@@ -10,6 +10,12 @@ import { errorCodes, fixtures } from "./fixtures.js";
 const SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
 const ALICE = { email: "alice@example.com", name: "Alice", latitude: 48.85, longitude: 2.35, inCall: false };
 const BOB = { email: "bob@example.com", name: "Bob", latitude: null, longitude: null, inCall: false };
+/** The TURN entry of the fixtures `welcome-turn` and `ice-servers`. */
+const TURN = {
+  urls: ["turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:443?transport=tcp"],
+  username: "1767225600:k3Xw9QpL2mZr",
+  credential: "IAvgzP0Q+G1F37ia/T4qq1zFleg=",
+};
 const nothing = { joined: [], moved: [], left: [] };
 const chat = (text, to) => ({
   event: "chat", id: 7, from: ALICE.email, name: "Alice", text, to, sentAt: 1700000000123,
@@ -100,7 +106,9 @@ const DECODED = {
   "update-users": { event: "user-list", users: [ALICE, BOB] },
   "update-users-empty": { event: "user-list", users: [] },
   "update-users-alice": { event: "user-list", users: [ALICE] },
-  welcome: { event: "welcome", self: ALICE, users: [ALICE, BOB], token: "v1.YWxpY2U.bWFj" },
+  welcome: { event: "welcome", self: ALICE, users: [ALICE, BOB], token: "v1.YWxpY2U.bWFj", iceServers: [] },
+  "welcome-turn": { event: "welcome", self: ALICE, users: [ALICE], token: "v1.YWxpY2U.bWFj", iceServers: [TURN] },
+  "ice-servers": { event: "ice-servers", iceServers: [TURN] },
   presence: {
     event: "presence",
     joined: [BOB],
@@ -284,7 +292,13 @@ test("unusable parts of a frame are left out, never passed on", () => {
     self: { email: "a@b", name: "a@b", latitude: null, longitude: null, inCall: false },
     users: [],
     token: null,
+    iceServers: [],
   });
+  const odd = wire.decode(JSON.stringify({
+    type: "ice-servers",
+    iceServers: [{ urls: "turn:a" }, { urls: [5], username: "u", credential: "c" }, { ...TURN, urls: [TURN.urls[0], 7] }, 3],
+  }));
+  assert.deepEqual(odd, { event: "ice-servers", iceServers: [{ ...TURN, urls: [TURN.urls[0]] }] });
 });
 
 test("chat frames the app cannot use are invalid events, never half-read", () => {

@@ -9,7 +9,8 @@ import { backendUrl, loadConfig } from "../../public/js/config.js";
 const DOCUMENT = {
   wsUrl: null,
   wsPort: 9090,
-  iceServers: [{ urls: "turn:turn.example.com", username: "u", credential: "c" }],
+  iceServers: [{ urls: "stun:stun.example.com" }],
+  iceTransportPolicy: "relay",
   tileUrl: "https://tiles.example.com/{z}/{x}/{y}.png",
   tileAttribution: "Example",
   positionIntervalMs: 1000,
@@ -46,11 +47,12 @@ test("the fallback stands in for a document that cannot be read, or a field it l
   assert.match(failed.warning, /answered 500/);
   assert.deepEqual(Object.keys(failed.config).sort(), Object.keys(DOCUMENT).sort(), "the fallback has every field");
 
-  serve(() => ({ ok: true, json: async () => ({ ...DOCUMENT, wsPort: "9090", ringTimeoutMs: -1, tileUrl: "" }) }));
+  serve(() => ({ ok: true, json: async () => ({ ...DOCUMENT, wsPort: "9090", ringTimeoutMs: -1, tileUrl: "", iceTransportPolicy: "none" }) }));
   const partial = (await loadConfig()).config;
   assert.equal(partial.wsPort, failed.config.wsPort, "a port that is not a number");
   assert.equal(partial.ringTimeoutMs, failed.config.ringTimeoutMs, "a negative time");
   assert.equal(partial.tileUrl, failed.config.tileUrl, "an empty template");
+  assert.equal(partial.iceTransportPolicy, "all", "a policy RTCPeerConnection does not know");
   assert.equal(partial.reconnectBaseMs, 100, "the rest is the document's");
 });
 

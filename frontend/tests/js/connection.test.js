@@ -317,3 +317,17 @@ test("a registered connection pings; an answered ping keeps it, an unanswered on
   mock.timers.tick(10000);
   assert.equal(c.socket.abandoned, 1);
 });
+
+test("each welcome and each renewal hands the connection's TURN entries on", () => {
+  const c = connect();
+  const handed = [];
+  c.connection.on("ice-servers", ({ iceServers }) => handed.push(iceServers.map((s) => s.username)));
+  c.open();
+  c.receive(json("welcome-turn"));
+  c.receive(json("ice-servers"));
+  c.close();
+  c.open();
+  c.receive(json("welcome"));
+  assert.deepEqual(handed, [["1767225600:k3Xw9QpL2mZr"], ["1767225600:k3Xw9QpL2mZr"], []],
+    "a welcome without TURN clears the entries of the one before");
+});

@@ -6,8 +6,8 @@ use crate::frames::SDP;
 use crate::object;
 use serde_json::json;
 use shared::{
-    ChatDelivery, ErrorCode, ErrorFrame, Move, PresenceDelta, ProtocolError, RelayedSignal,
-    ServerMessage, User, Welcome,
+    ChatDelivery, ErrorCode, ErrorFrame, IceServer, IceServers, Move, PresenceDelta, ProtocolError,
+    RelayedSignal, ServerMessage, User, Welcome,
 };
 
 /// Checks the exact text, and that the text reads back as the same message.
@@ -86,8 +86,41 @@ fn welcome_carries_you_room_and_everyone() {
         room: "default".into(),
         users: vec![alice(), bob_without_position()],
         token: "v1.YWxpY2U.bWFj".into(),
+        ice_servers: None,
     });
     assert_json(&message, fixture("welcome"));
+}
+
+/// The TURN entry of the fixtures: `expiry:id` and its HMAC-SHA1 under "s3cret".
+fn turn_server() -> IceServer {
+    IceServer {
+        urls: vec![
+            "turn:turn.example.com:3478?transport=udp".into(),
+            "turns:turn.example.com:443?transport=tcp".into(),
+        ],
+        username: "1767225600:k3Xw9QpL2mZr".into(),
+        credential: "IAvgzP0Q+G1F37ia/T4qq1zFleg=".into(),
+    }
+}
+
+#[test]
+fn welcome_with_turn_carries_the_connections_ice_servers() {
+    let message = ServerMessage::Welcome(Welcome {
+        you: alice(),
+        room: "default".into(),
+        users: vec![alice()],
+        token: "v1.YWxpY2U.bWFj".into(),
+        ice_servers: Some(vec![turn_server()]),
+    });
+    assert_json(&message, fixture("welcome-turn"));
+}
+
+#[test]
+fn ice_servers_renews_the_credentials() {
+    let message = ServerMessage::IceServers(IceServers {
+        ice_servers: vec![turn_server()],
+    });
+    assert_json(&message, fixture("ice-servers"));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! What a registration proves besides its email: the access code (compared in constant
-//! time), the session token's device, and the token a registration let in is given.
+//! time), the session token's device, and the token (and TURN credentials) a registration
+//! let in is given.
 
 use super::{Access, Admitted, SHARED_DEVICE, unix_now};
 use crate::admission::claims::DeviceId;
@@ -66,7 +67,14 @@ impl Access {
             token,
             created,
             may_join_online: true,
+            ice_servers: self.ice_servers(wants_deltas),
         }
+    }
+
+    /// A delta client's own TURN credentials, when the server has TURN.
+    fn ice_servers(&self, wants_deltas: bool) -> Option<Vec<shared::IceServer>> {
+        let turn = self.turn.as_ref().filter(|_| wants_deltas)?;
+        Some(vec![turn.issue()])
     }
 
     /// Compares the codes in constant time: the MACs of both under the session key, which

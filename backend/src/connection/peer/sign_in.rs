@@ -46,6 +46,12 @@ impl Peer {
             "conn={} registered as {email}{device} in room={room}",
             self.id
         );
+        if let Some(servers) = &admitted.ice_servers {
+            let names: Vec<&str> = servers.iter().map(|s| s.username.as_str()).collect();
+            log::debug!("conn={} TURN credentials for {names:?}", self.id);
+            let turn = self.context.access.turn();
+            self.renew_ice_at = turn.map(|turn| Instant::now() + turn.renew_after());
+        }
         self.registered = Some(Registered {
             email,
             room,

@@ -19,6 +19,7 @@ fn welcome(you: User, users: Vec<User>) -> Welcome {
         room: "lobby".into(),
         users,
         token: "t0k3n".into(),
+        ice_servers: None,
     }
 }
 
@@ -71,4 +72,23 @@ fn a_full_first_page_takes_the_new_member_and_leaves_the_rest_to_pages() {
     assert_eq!(snapshot.first_page.len(), PRESENCE_FRAME_MAX_ENTRIES - 1);
     assert_eq!(snapshot.rest.len(), 1);
     assert_spliced_as_whole(members, user("user 000a", "late@x.test"));
+}
+
+#[test]
+fn a_welcome_with_turn_keeps_its_ice_servers_after_the_users() {
+    let bob = user("Bob", "bob@x.test");
+    let snapshot = Snapshot::of(vec![bob.clone()]);
+    let you = user("Ann", "ann@x.test");
+    let turn = shared::IceServer {
+        urls: vec!["turn:t.example:3478?transport=udp".into()],
+        username: "1767225600:users".into(),
+        credential: "c3Q=".into(),
+    };
+    let with_turn = |users| Welcome {
+        ice_servers: Some(vec![turn.clone()]),
+        ..welcome(you.clone(), users)
+    };
+    let spliced = snapshot.welcome(with_turn(Vec::new()));
+    let whole = Frame::message(&ServerMessage::Welcome(with_turn(vec![you.clone(), bob])));
+    assert_eq!(spliced.payload(), whole.payload());
 }

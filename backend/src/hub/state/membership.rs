@@ -8,7 +8,7 @@ use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
 use crate::outbox::{Closed, Outbox};
 use crate::store::UserRecord;
-use shared::{ErrorCode, Profile, ProtocolError, User, Welcome};
+use shared::{ErrorCode, IceServer, Profile, ProtocolError, User, Welcome};
 use std::sync::Arc;
 
 impl State {
@@ -33,7 +33,12 @@ impl State {
         profile: Profile,
         admitted: Option<&Admitted>,
     ) -> Result<UserRecord, ProtocolError> {
-        let Registration { first, room, token } = self.registration(id, &profile, admitted)?;
+        let Registration {
+            first,
+            room,
+            token,
+            ice_servers,
+        } = self.registration(id, &profile, admitted)?;
         let Some(connection) = self.connections.get(id) else {
             return Err(gone());
         };
@@ -56,7 +61,7 @@ impl State {
         }
         let record = record_of(&user, true);
         if let Some(token) = token {
-            self.welcome(id, &room, user, token);
+            self.welcome(id, &room, user, token, ice_servers);
         }
         Ok(record)
     }
@@ -86,6 +91,7 @@ impl State {
             }
             _ => connection.room().to_string(),
         };
+        let ice_servers = admitted.and_then(|admitted| admitted.ice_servers.clone());
         let token = match (first, admitted) {
             (false, _) => None,
             (true, None) => return Err(ProtocolError::new(ErrorCode::Internal, "not admitted")),
@@ -102,7 +108,12 @@ impl State {
                 admitted.token.clone()
             }
         };
-        Ok(Registration { first, room, token })
+        Ok(Registration {
+            first,
+            room,
+            token,
+            ice_servers,
+        })
     }
 
     /// Removes a connection; returns what the store keeps of its user if that was their
@@ -199,7 +210,14 @@ impl State {
     }
 
     /// Queues a delta client's welcome: the room's snapshot, with the new member in it.
-    fn welcome(&mut self, id: ConnId, room_name: &str, you: User, token: String) {
+    fn welcome(
+        &mut self,
+        id: ConnId,
+        room_name: &str,
+        you: User,
+        token: String,
+        ice_servers: Option<Vec<IceServer>>,
+    ) {
         let wants_deltas = self
             .connections
             .get(id)
@@ -217,6 +235,7 @@ impl State {
             room: room_name.to_owned(),
             users: Vec::new(),
             token,
+            ice_servers,
         });
         self.connections
             .send_snapshot(id, welcome, Arc::clone(&snapshot.rest));
@@ -224,11 +243,12 @@ impl State {
 }
 
 /// What a registration is, once allowed: the first of its connection or not, in which
-/// room, and with which session token for the welcome.
+/// room, and with which session token and TURN credentials for the welcome.
 struct Registration {
     first: bool,
     room: String,
     token: Option<String>,
+    ice_servers: Option<Vec<IceServer>>,
 }
 
 fn gone() -> ProtocolError {

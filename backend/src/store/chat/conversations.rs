@@ -7,6 +7,21 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::markers::{peer_markers, read_marker};
 use super::model::{Conversation, ConversationSummary, MAX_UNREAD, ROOM_KEY};
 
+/// A user's conversations in a room, the room first: (room, email).
+pub(super) const LIST_SQL: &str = "SELECT conversation, low, high, last_id, last_at FROM (
+        SELECT * FROM chat_conversations WHERE room = ?1 AND conversation = ''
+        UNION ALL SELECT * FROM chat_conversations INDEXED BY chat_conversations_by_low
+            WHERE room = ?1 AND low = ?2
+        UNION ALL SELECT * FROM chat_conversations INDEXED BY chat_conversations_by_high
+            WHERE room = ?1 AND high = ?2 AND low <> ?2)
+     ORDER BY conversation <> '', last_id DESC";
+
+/// Messages from others after a marker, not deleted, at most a cap: (room, key, read up
+/// to, email, cap).
+pub(super) const UNREAD_SQL: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM chat_messages
+     WHERE room = ?1 AND conversation = ?2 AND id > ?3 AND sender <> ?4 AND deleted = 0
+     LIMIT ?5)";
+
 /// `email`'s conversations in `room`: the room first, then the direct ones, most recent
 /// first. Each part of the query reads only the user's rows (`INDEXED BY`: without
 /// statistics SQLite would read every conversation of the room).
@@ -15,15 +30,7 @@ pub(super) fn conversations(
     room: &str,
     email: &str,
 ) -> rusqlite::Result<Vec<ConversationSummary>> {
-    let mut listed = conn.prepare_cached(
-        "SELECT conversation, low, high, last_id, last_at FROM (
-            SELECT * FROM chat_conversations WHERE room = ?1 AND conversation = ''
-            UNION ALL SELECT * FROM chat_conversations INDEXED BY chat_conversations_by_low
-                WHERE room = ?1 AND low = ?2
-            UNION ALL SELECT * FROM chat_conversations INDEXED BY chat_conversations_by_high
-                WHERE room = ?1 AND high = ?2 AND low <> ?2)
-         ORDER BY conversation <> '', last_id DESC",
-    )?;
+    let mut listed = conn.prepare_cached(LIST_SQL)?;
     let rows = listed.query_map([room, email], |row| {
         let low: Option<String> = row.get(1)?;
         let high: Option<String> = row.get(2)?;
@@ -89,11 +96,7 @@ fn unread(
 ) -> rusqlite::Result<u64> {
     let cap = i64::try_from(MAX_UNREAD).unwrap_or(i64::MAX);
     let count: i64 = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM chat_messages
-             WHERE room = ?1 AND conversation = ?2 AND id > ?3 AND sender <> ?4 AND deleted = 0
-             LIMIT ?5)",
-        )?
+        .prepare_cached(UNREAD_SQL)?
         .query_row(params![room, key, read_up_to, email, cap], |row| row.get(0))?;
     Ok(u64::try_from(count).unwrap_or(0))
 }

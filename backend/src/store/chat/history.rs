@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::ids::last_id;
 use super::markers::{conversation_key, peer_markers};
 use super::messages::{COLUMNS, JobError, from_row};
 use super::model::{
@@ -15,9 +16,7 @@ use super::model::{
 pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> Result<HistoryPage, JobError> {
     let limit = query.limit.clamp(1, MAX_PAGE);
     let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-    let latest_row: i64 = conn
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM chat_log")?
-        .query_row([], |row| row.get(0))?;
+    let latest_row = last_id(conn)?;
     let mut found = match query.range {
         HistoryRange::After(cursor) => after(conn, query, cursor, fetch)?,
         HistoryRange::Latest | HistoryRange::Before(_) => {
@@ -80,31 +79,31 @@ fn after(
     fetch: i64,
 ) -> Result<Vec<(StoredMessage, i64)>, JobError> {
     let (room, email) = (&query.room, &query.email);
-    let found = match &query.conversation {
-        Some(conversation) => {
-            let key = conversation_key(conn, room, email, conversation)?;
-            let sql = format!(
-                "SELECT {COLUMNS}, changed FROM chat_messages
-                 WHERE room = ?1 AND changed > ?2 AND conversation = ?3
-                 ORDER BY changed LIMIT ?4"
-            );
-            let mut statement = conn.prepare_cached(&sql)?;
-            let rows = statement.query_map(params![room, cursor, key, fetch], with_change)?;
-            rows.collect::<rusqlite::Result<_>>()?
-        }
-        None => {
-            let sql = format!(
-                "SELECT {COLUMNS}, changed FROM chat_messages
-                 WHERE room = ?1 AND changed > ?2
-                   AND (recipient IS NULL OR sender = ?3 OR recipient = ?3)
-                 ORDER BY changed LIMIT ?4"
-            );
-            let mut statement = conn.prepare_cached(&sql)?;
-            let rows = statement.query_map(params![room, cursor, email, fetch], with_change)?;
-            rows.collect::<rusqlite::Result<_>>()?
-        }
+    let (sql, asker_or_key) = match &query.conversation {
+        Some(conversation) => (
+            after_sql(true),
+            conversation_key(conn, room, email, conversation)?,
+        ),
+        None => (after_sql(false), email.clone()),
     };
-    Ok(found)
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params![room, cursor, asker_or_key, fetch], with_change)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The changes after a cursor, oldest first: (room, cursor, key, limit) in one conversation,
+/// or (room, cursor, asker, limit) in every conversation of the room the asker is part of.
+pub(super) fn after_sql(in_conversation: bool) -> String {
+    let which = if in_conversation {
+        "conversation = ?3"
+    } else {
+        "(recipient IS NULL OR sender = ?3 OR recipient = ?3)"
+    };
+    format!(
+        "SELECT {COLUMNS}, changed FROM chat_messages
+         WHERE room = ?1 AND changed > ?2 AND {which}
+         ORDER BY changed LIMIT ?4"
+    )
 }
 
 /// A page of a conversation before an id, newest first: (room, key, before, limit).

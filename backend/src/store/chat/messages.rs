@@ -1,9 +1,10 @@
 //! The writer's statements on messages: posting (with its dedupe on the sender's client
-//! id and the recipient check), editing and deleting, each a row of the log; and loading
+//! id and the recipient check), editing and deleting (each change a row of the log); and loading
 //! a message's current state, which the reader uses too.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::ids::Ids;
 use super::model::{ChatRefusal, NewMessage, Posted, ROOM_KEY, StoredMessage, direct_key};
 
 /// Why a job did not complete: refused by the rules, or failed in SQLite (its savepoint is
@@ -39,10 +40,9 @@ impl From<ChatRefusal> for JobError {
     }
 }
 
-/// What a log row records.
+/// What a log row records (0, a new message, was written by the first schema only).
 #[derive(Debug, Clone, Copy)]
-pub(super) enum RowKind {
-    New = 0,
+enum RowKind {
     Edit = 1,
     Delete = 2,
 }
@@ -76,42 +76,50 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     })
 }
 
-/// Stores `post` at `now`, unless its client id was used before. Every refusal comes
-/// before the first write: a refused job leaves nothing to undo (the writer relies on it).
-pub(super) fn post(conn: &Connection, post: &NewMessage, now: i64) -> Result<Posted, JobError> {
-    if let Some(client_id) = &post.client_id
-        && let Some(stored) = by_client_id(conn, &post.from, client_id)?
-    {
-        return repeat_of(stored, post);
-    }
+/// Stores `post` at `now` under the next of `ids`, unless its client id was used before
+/// (the insert's conflict on the unique index tells, with no lookup first). Every refusal
+/// comes before the first write: a refused job leaves nothing to undo (the writer relies
+/// on it). The conversation's last message is the batch's to record (`touch_conversation`).
+pub(super) fn post(
+    conn: &Connection,
+    post: &NewMessage,
+    now: i64,
+    ids: &mut Ids,
+) -> Result<Posted, JobError> {
     if let Some(to) = &post.to
         && !post.to_online
         && !is_member(conn, &post.room, to)?
     {
+        // A resend of a stored message is acked even if its recipient was forgotten since.
+        if let Some(stored) = stored_under_client_id(conn, post)? {
+            return repeat_of(stored, post);
+        }
         return Err(ChatRefusal::UnknownRecipient.into());
     }
-    let id = add_row(conn, None, RowKind::New, now)?;
-    let key = match &post.to {
-        Some(to) => direct_key(&post.from, to),
-        None => ROOM_KEY.to_owned(),
-    };
-    conn.prepare_cached(
-        "INSERT INTO chat_messages (id, room, conversation, sender, name, recipient, text,
-            sent_at, client_id, changed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1)",
-    )?
-    .execute(params![
-        id,
-        post.room,
-        key,
-        post.from,
-        post.name,
-        post.to,
-        post.text,
-        now,
-        post.client_id
-    ])?;
-    touch_conversation(conn, &post.room, &key, id, now)?;
+    let id = ids.take();
+    let key = conversation_of(&post.from, post.to.as_deref());
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO chat_messages (id, room, conversation, sender, name, recipient, text,
+                sent_at, client_id, changed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1)
+             ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING",
+        )?
+        .execute(params![
+            id,
+            post.room,
+            key,
+            post.from,
+            post.name,
+            post.to,
+            post.text,
+            now,
+            post.client_id
+        ])?;
+    if inserted == 0 {
+        let stored = stored_under_client_id(conn, post)?;
+        return repeat_of(stored.ok_or(rusqlite::Error::QueryReturnedNoRows)?, post);
+    }
     let message = StoredMessage {
         id,
         room: post.room.clone(),
@@ -130,6 +138,14 @@ pub(super) fn post(conn: &Connection, post: &NewMessage, now: i64) -> Result<Pos
     })
 }
 
+/// The key of the conversation a message from `from` (to `to`, if direct) belongs to.
+pub(super) fn conversation_of(from: &str, to: Option<&str>) -> String {
+    match to {
+        Some(to) => direct_key(from, to),
+        None => ROOM_KEY.to_owned(),
+    }
+}
+
 /// A repeat of a stored client id: the same message (room, recipient and text; a message
 /// edited or deleted since matches on room and recipient) is a duplicate, anything else a
 /// reuse.
@@ -146,23 +162,30 @@ fn repeat_of(stored: StoredMessage, post: &NewMessage) -> Result<Posted, JobErro
     })
 }
 
-fn by_client_id(
+/// The message `post`'s sender stored under its client id, if it has one.
+fn stored_under_client_id(
     conn: &Connection,
-    sender: &str,
-    client_id: &str,
+    post: &NewMessage,
 ) -> rusqlite::Result<Option<StoredMessage>> {
-    let sql = format!("SELECT {COLUMNS} FROM chat_messages WHERE sender = ?1 AND client_id = ?2");
-    conn.prepare_cached(&sql)?
-        .query_row(params![sender, client_id], from_row)
+    let Some(client_id) = &post.client_id else {
+        return Ok(None);
+    };
+    conn.prepare_cached(&by_client_id_sql())?
+        .query_row(params![post.from, client_id], from_row)
         .optional()
+}
+
+/// The message a sender stored under a client id: (sender, client id).
+pub(super) fn by_client_id_sql() -> String {
+    format!("SELECT {COLUMNS} FROM chat_messages WHERE sender = ?1 AND client_id = ?2")
 }
 
 /// Applies `change` at `now`, within `window_ms` of the message's sending.
 pub(super) fn change(
     conn: &Connection,
     change: &Change,
-    now: i64,
-    window_ms: i64,
+    (now, window_ms): (i64, i64),
+    ids: &mut Ids,
 ) -> Result<StoredMessage, JobError> {
     let found = load(conn, change.id)?.filter(|m| m.room == change.room && !m.deleted);
     let Some(mut message) = found else {
@@ -179,7 +202,8 @@ pub(super) fn change(
     } else {
         RowKind::Delete
     };
-    let row = add_row(conn, Some(message.id), kind, now)?;
+    let row = ids.take();
+    add_row(conn, row, message.id, kind, now)?;
     match &change.text {
         Some(text) => {
             conn.prepare_cached(
@@ -234,16 +258,17 @@ pub(super) fn remember(
     .map(drop)
 }
 
-/// Adds a row to the log; its id is the new message's id, or the cursor of a change.
-pub(super) fn add_row(
+/// Adds row `id` to the log: a change of `message`.
+fn add_row(
     conn: &Connection,
-    message: Option<i64>,
+    id: i64,
+    message: i64,
     kind: RowKind,
     now: i64,
-) -> rusqlite::Result<i64> {
-    conn.prepare_cached("INSERT INTO chat_log (message, kind, at_ms) VALUES (?1, ?2, ?3)")?
-        .execute(params![message, kind as i64, now])?;
-    Ok(conn.last_insert_rowid())
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO chat_log (id, message, kind, at_ms) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![id, message, kind as i64, now])
+        .map(drop)
 }
 
 /// Records `id` as the last message of a conversation.

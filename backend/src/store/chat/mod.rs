@@ -13,6 +13,7 @@ mod config;
 mod conversations;
 mod handle;
 mod history;
+mod ids;
 mod job;
 mod markers;
 mod messages;

@@ -1,5 +1,5 @@
 //! A bulk fill of a room's history for benchmarks and demos (`backend chat-seed`): one
-//! transaction, prepared statements, the same tables and log rows as posted messages.
+//! transaction, prepared statements, the same tables and ids as posted messages.
 //! Run it while the server is stopped: its transaction holds the file's write lock.
 
 use std::fmt::Write as _;
@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::params;
 
-use super::messages::{RowKind, add_row, remember, touch_conversation};
+use super::ids::Ids;
+use super::messages::{remember, touch_conversation};
 use super::model::{ChatStoreError, ROOM_KEY, now_ms};
 use super::schema::{file_error, open_writer};
 
@@ -69,6 +70,7 @@ pub fn seed(path: &Path, plan: &SeedPlan) -> Result<Seeded, ChatStoreError> {
         remember(&tx, &plan.room, email, name, now).map_err(fail)?;
     }
     let (mut first_id, mut last_id, mut last_at) = (0, 0, 0);
+    let mut ids = Ids::read(&tx).map_err(fail)?;
     {
         let mut insert = tx
             .prepare_cached(
@@ -84,7 +86,7 @@ pub fn seed(path: &Path, plan: &SeedPlan) -> Result<Seeded, ChatStoreError> {
                     .unwrap_or(i64::MAX)
                     .saturating_mul(plan.step_ms),
             );
-            let id = add_row(&tx, None, RowKind::New, sent_at).map_err(fail)?;
+            let id = ids.take();
             let (email, name) = &names[usize::try_from(i % senders).unwrap_or(0)];
             text.clear();
             let _ = write!(text, "seed message {i}");
@@ -97,6 +99,7 @@ pub fn seed(path: &Path, plan: &SeedPlan) -> Result<Seeded, ChatStoreError> {
             (last_id, last_at) = (id, sent_at);
         }
     }
+    ids.save(&tx).map_err(fail)?;
     if last_id > 0 {
         touch_conversation(&tx, &plan.room, ROOM_KEY, last_id, last_at).map_err(fail)?;
     }

@@ -14,6 +14,9 @@ pub(super) use super::job::{BatchEnd, Job, WriterSettings};
 use batch::{answer, run_batch};
 
 mod batch;
+mod tail;
+#[cfg(test)]
+mod tests;
 
 /// Jobs run in one transaction at most: a burst costs one commit per batch.
 pub(super) const MAX_BATCH: usize = 512;

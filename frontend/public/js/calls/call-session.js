@@ -8,6 +8,7 @@ import { Emitter } from "../emitter.js";
 import { CallMedia } from "./call-media.js";
 import { describeCall } from "./call-status.js";
 import { GroupCall, MAX_PARTICIPANTS, isPolite } from "./group-call.js";
+import { IceConfig } from "./ice-config.js";
 import { notify } from "../notifications.js";
 import { PeerLink } from "./webrtc.js";
 
@@ -21,6 +22,8 @@ export class CallSession extends Emitter {
   #config;
   #view;
   #media;
+  /** The ICE servers (STUN from /config.json, TURN from the welcome) and policy. */
+  #ice;
   /** The current call (a `GroupCall`), or null. */
   #call = null;
   #inCall = false;
@@ -34,7 +37,13 @@ export class CallSession extends Emitter {
     this.#presence = presence;
     this.#config = config;
     this.#view = view;
+    this.#ice = new IceConfig(config, connection, (rtc) => this.#call?.setIceConfiguration(rtc));
     this.#media = new CallMedia(view, (state) => this.#call?.sendMediaState(state));
+  }
+
+  /** Relay-only calls, and no TURN server to relay them: a call cannot connect. */
+  get relayMissing() {
+    return this.#ice.relayMissing;
   }
 
   /** Whether there is a current call (placed or accepted). */
@@ -179,7 +188,7 @@ export class CallSession extends Emitter {
     const call = this.#call;
     const name = this.#name(email);
     const link = new PeerLink({
-      iceServers: this.#config.iceServers,
+      rtc: this.#ice.rtcConfiguration(),
       polite: isPolite(this.#presence.selfEmail, email),
       initiator,
       media: this.#media.pending,

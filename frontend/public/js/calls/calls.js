@@ -14,6 +14,7 @@ import { CallSession } from "./call-session.js";
 import { listOf } from "./call-status.js";
 import { Emitter } from "../emitter.js";
 import { MAX_PARTICIPANTS, isPolite, newCallId } from "./group-call.js";
+import { RELAY_MISSING } from "./ice-config.js";
 import { notify, quietNotifications } from "../notifications.js";
 
 export { MAX_PARTICIPANTS };
@@ -110,6 +111,10 @@ export class Calls extends Emitter {
       notify("error", "Not connected to the server: cannot call now.");
       return;
     }
+    if (this.#session.relayMissing) {
+      notify("error", RELAY_MISSING);
+      return;
+    }
     const session = this.#session;
     if (session.active) {
       if (session.includes(email)) {
@@ -136,6 +141,11 @@ export class Calls extends Emitter {
     const self = this.#presence.selfEmail;
     if (!this.#presence.has(incoming.from) || !this.#conn.registered) {
       notify("info", `The call from ${this.#name(incoming.from)} is over.`);
+      return;
+    }
+    if (this.#session.relayMissing) {
+      notify("error", RELAY_MISSING);
+      this.#conn.sendCall("decline", incoming.from, { callId: incoming.callId });
       return;
     }
     const others = [...new Set([incoming.from, ...incoming.members])].filter(

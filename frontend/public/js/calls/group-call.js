@@ -119,6 +119,11 @@ export class GroupCall {
     for (const { link } of this.#members.values()) link.sendMediaState(state);
   }
 
+  /** Fresh TURN credentials (an `RTCConfiguration`) for every member's link. */
+  setIceConfiguration(rtc) {
+    for (const { link } of this.#members.values()) link.setIceConfiguration(rtc);
+  }
+
   /** The server connection is back: each link (or `email`'s) signals what it could not meanwhile. */
   resume(email = null) {
     for (const [member, { link }] of this.#members) if (email === null || member === email) link.resume();

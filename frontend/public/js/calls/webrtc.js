@@ -115,15 +115,16 @@ export class PeerLink extends Emitter {
   #mediaState = null;
 
   /**
-   * `media`: a promise of `acquireLocalMedia()`'s result. `send(signal)` sends
-   * `{ description }` or `{ candidate }` to the remote participant.
+   * `rtc`: the RTCConfiguration (ICE servers and transport policy). `media`: a promise
+   * of `acquireLocalMedia()`'s result. `send(signal)` sends `{ description }` or
+   * `{ candidate }` to the remote participant.
    */
-  constructor({ iceServers, polite, initiator, media, send }) {
+  constructor({ rtc, polite, initiator, media, send }) {
     super();
     this.#polite = polite;
     this.#initiator = initiator;
     this.#send = send;
-    this.#pc = new RTCPeerConnection({ iceServers });
+    this.#pc = new RTCPeerConnection(rtc);
     const pc = this.#pc;
 
     pc.onicecandidate = ({ candidate }) => {
@@ -186,6 +187,16 @@ export class PeerLink extends Emitter {
   sendMediaState({ muted, cameraOff }) {
     this.#mediaState = { muted: Boolean(muted), cameraOff: Boolean(cameraOff) };
     if (this.#channel?.readyState === "open") this.#channel.send(JSON.stringify(this.#mediaState));
+  }
+
+  /** Fresh TURN credentials: the candidates of the next ICE restart are gathered with them. */
+  setIceConfiguration(rtc) {
+    if (this.#closed) return;
+    try {
+      this.#pc.setConfiguration(rtc);
+    } catch (err) {
+      console.warn("calls: the renewed ICE servers were not taken", err);
+    }
   }
 
   /**

@@ -37,6 +37,8 @@ const SIGN_OUT_TIMEOUT_MS = 3000;
  * - `registration-refused` `{ reason, message }`: the server refused the identity or what
  *   proves it (`accessDenied`, `emailClaimed`, `invalidLinkCode`, ...); no more retries.
  * - `token` `{ token }`: the session token of the last welcome, to keep; null to forget.
+ * - `ice-servers` `{ iceServers }`: this connection's TURN entries, from each welcome
+ *   (`[]` without TURN) and each renewal.
  */
 export class Connection extends Emitter {
   /** The socket, reopened after drops. */
@@ -267,6 +269,8 @@ export class Connection extends Emitter {
           this.emit("token", { token: frame.token });
         }
         this.#becomeRegistered();
+        // Every welcome: a reconnect to a server without TURN leaves no stale entries.
+        this.emit("ice-servers", { iceServers: frame.iceServers });
         this.emit("snapshot", { self: frame.self, users: frame.users, initial: true });
         break;
       case "user-list": {
@@ -288,6 +292,7 @@ export class Connection extends Emitter {
       case "typing":
       case "signal":
       case "call":
+      case "ice-servers":
         this.emit(event, detail);
         break;
       case "chats":

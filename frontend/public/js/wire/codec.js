@@ -33,7 +33,9 @@ const CALL_KINDS = Object.fromEntries(Object.entries(CALL_TYPES).map(([k, t]) =>
 
 /**
  * One server frame as an event, `{ event, ... }`:
- * - `welcome` `{ self, users, token }` (`token` null when there is none);
+ * - `welcome` `{ self, users, token, iceServers }` (`token` null when there is none;
+ *   `iceServers` this connection's TURN entries, `[]` when the server has no TURN);
+ * - `ice-servers` `{ iceServers }`: renewed TURN entries, replacing the welcome's;
  * - `user-list` `{ users }`: the full list, for a connection without the subprotocol;
  * - `presence` `{ joined: [user], moved: [{ email, latitude, longitude }], left: [email] }`;
  * - `chat` (a message, see `readMessage` in chat-frames.js), `chats` `{ messages }` (a
@@ -74,7 +76,9 @@ const READERS = {
     self: toUser(m.you),
     users: list(m.users).map(toUser),
     token: typeof m.token === "string" && m.token ? m.token : null,
+    iceServers: readIceServers(m.iceServers),
   }),
+  "ice-servers": (m) => ({ event: "ice-servers", iceServers: readIceServers(m.iceServers) }),
   "update-users": (m) => ({ event: "user-list", users: list(m.users).map(toUser) }),
   presence: (m) => ({
     event: "presence",
@@ -127,6 +131,14 @@ function readCall(m) {
     media: m.media && typeof m.media === "object" ? m.media : null,
     resync: m.resync === true,
   };
+}
+
+/** The TURN entries RTCPeerConnection can take: `urls` strings, a username and a credential. */
+function readIceServers(servers) {
+  return list(servers)
+    .filter((s) => typeof s?.username === "string" && typeof s.credential === "string")
+    .map((s) => ({ urls: list(s.urls).filter((url) => typeof url === "string"), username: s.username, credential: s.credential }))
+    .filter((s) => s.urls.length > 0);
 }
 
 function invalid(type, problem) {

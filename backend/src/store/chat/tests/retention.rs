@@ -29,6 +29,10 @@ fn retention_deletes_old_messages_and_those_beyond_the_bound_in_steps() {
     let sent: Vec<i64> = (0..30)
         .map(|i| posted(&store, "alice@x.com", &format!("m{i}")).id)
         .collect();
+    // Every message edited once: a log row each.
+    for (i, &id) in sent.iter().enumerate() {
+        edit(&store, "alice@x.com", id, &format!("m{i}, edited")).unwrap();
+    }
     let purged = block_on(store.purge_now());
     assert_eq!((purged.old, purged.beyond), (2_500, 10));
     let page = block_on(store.history(latest("alice@x.com", None))).unwrap();
@@ -116,9 +120,9 @@ fn retention_runs_in_the_background_until_stopped() {
 fn the_schema_is_migrated_once_and_a_newer_one_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(open_in(&dir));
-    assert_eq!(count(&dir, "PRAGMA user_version"), 1);
+    assert_eq!(count(&dir, "PRAGMA user_version"), 2);
     drop(open_in(&dir));
-    assert_eq!(count(&dir, "PRAGMA user_version"), 1);
+    assert_eq!(count(&dir, "PRAGMA user_version"), 2);
     let journal: String = rusqlite::Connection::open(file(&dir))
         .unwrap()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -131,8 +135,47 @@ fn the_schema_is_migrated_once_and_a_newer_one_refused() {
     let newer = ChatStore::open(&file(&dir), ChatConfig::default());
     assert!(matches!(
         newer,
-        Err(ChatStoreError::NewerSchema { found: 7, known: 1 })
+        Err(ChatStoreError::NewerSchema { found: 7, known: 2 })
     ));
+}
+
+#[test]
+fn a_file_of_the_first_schema_keeps_its_messages_and_hands_out_ids_past_its_log() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let old = rusqlite::Connection::open(file(&dir)).unwrap();
+        old.execute_batch(super::super::schema::first_schema())
+            .unwrap();
+        // Messages 1 and 2, an edit of 2 (row 3), then messages up to 5 deleted: the log's
+        // sequence stands at 5, past every row left.
+        old.execute_batch(
+            "INSERT INTO chat_log (id, message, kind, at_ms) VALUES
+                (1, NULL, 0, 1), (2, NULL, 0, 2), (3, 2, 1, 3), (4, NULL, 0, 4), (5, NULL, 0, 5);
+             DELETE FROM chat_log WHERE id > 3;
+             INSERT INTO chat_messages (id, room, conversation, sender, name, text, sent_at,
+                changed) VALUES
+                (1, 'lobby', '', 'a@x.com', 'A', 'one', 1, 1),
+                (2, 'lobby', '', 'a@x.com', 'A', 'two, edited', 2, 3);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = open_in(&dir);
+    assert_eq!(count(&dir, "PRAGMA user_version"), 2);
+    let page = block_on(store.history(latest("x@x.com", None))).unwrap();
+    let ids: Vec<i64> = page.messages.iter().map(|e| e.message.id).collect();
+    assert_eq!((ids, page.cursor), (vec![1, 2], 5));
+    let next = posted(&store, "alice@x.com", "after the migration");
+    assert_eq!(next.id, 6, "past the sequence, not the rows left");
+    let edited = edit(&store, "alice@x.com", next.id, "again").unwrap();
+    let changes = HistoryQuery {
+        range: HistoryRange::After(5),
+        ..latest("x@x.com", None)
+    };
+    let after = block_on(store.history(changes)).unwrap();
+    assert_eq!(after.messages.len(), 1);
+    assert_eq!(after.messages[0].message, edited);
+    assert_eq!(after.cursor, 7, "the edit's row");
 }
 
 #[test]

@@ -4,15 +4,18 @@
 //! transaction is rolled back and the batch run again with each job in its own savepoint,
 //! so that the failing job alone is refused. A savepoint makes SQLite copy every page a
 //! job touches into its statement journal first: most of a busy chat's cost, saved on
-//! every batch that has no failure.
+//! every batch that has no failure. What every job would write alike (the id sequence,
+//! a conversation's last message) is written once, before the commit (`tail.rs`).
 
 use rusqlite::Connection;
 
+use super::super::ids::Ids;
 use super::super::job::{Job, WriterSettings};
 use super::super::markers;
 use super::super::messages::{self, JobError};
 use super::super::model::{ChatRefusal, Posted, ReadMoved, StoredMessage, now_ms};
 use super::super::purge;
+use super::tail::Tail;
 
 /// What a job did, kept until the commit is known.
 pub(super) enum Outcome {
@@ -35,6 +38,17 @@ enum Pass {
     Guarded,
 }
 
+/// How far a transaction of the batch got.
+#[derive(PartialEq)]
+enum Ran {
+    /// Every job ran and the tail is written: ready to commit.
+    Ready,
+    /// A straight pass met a failure in SQLite.
+    JobFailed,
+    /// The transaction could not begin, or its tail not be written.
+    Broken,
+}
+
 /// Runs `batch` in one transaction, an outcome per job in `outcomes`; whether it committed.
 pub(super) fn run_batch(
     conn: &mut Connection,
@@ -43,19 +57,18 @@ pub(super) fn run_batch(
     outcomes: &mut Vec<Outcome>,
 ) -> bool {
     let now = now_ms();
-    if !begin(conn, batch.len()) {
-        outcomes.extend(batch.iter().map(|_| Outcome::Unavailable));
-        return false;
-    }
-    if !run_pass(conn, settings, batch, now, Pass::Straight, outcomes) {
+    let mut ran = run_in_transaction(conn, settings, batch, now, Pass::Straight, outcomes);
+    if ran == Ran::JobFailed {
         log::warn!("chat store: a statement failed; the batch runs again, job by job");
         outcomes.clear();
         let _ = exec(conn, "ROLLBACK");
-        if !begin(conn, batch.len()) {
-            outcomes.extend(batch.iter().map(|_| Outcome::Unavailable));
-            return false;
-        }
-        run_pass(conn, settings, batch, now, Pass::Guarded, outcomes);
+        ran = run_in_transaction(conn, settings, batch, now, Pass::Guarded, outcomes);
+    }
+    if ran != Ran::Ready {
+        outcomes.clear();
+        outcomes.extend(batch.iter().map(|_| Outcome::Unavailable));
+        let _ = exec(conn, "ROLLBACK");
+        return false;
     }
     match exec(conn, "COMMIT") {
         Ok(()) => true,
@@ -70,6 +83,30 @@ pub(super) fn run_batch(
     }
 }
 
+/// Begins a transaction and runs `batch` in it, then writes the batch's [`Tail`].
+fn run_in_transaction(
+    conn: &Connection,
+    settings: &WriterSettings,
+    batch: &[Job],
+    now: i64,
+    pass: Pass,
+    outcomes: &mut Vec<Outcome>,
+) -> Ran {
+    if !begin(conn, batch.len()) {
+        return Ran::Broken;
+    }
+    let Ok(mut tail) = sql(Tail::begin(conn)) else {
+        return Ran::Broken;
+    };
+    if !run_pass(conn, settings, batch, (now, pass), &mut tail, outcomes) {
+        return Ran::JobFailed;
+    }
+    match sql(tail.write(conn)) {
+        Ok(()) => Ran::Ready,
+        Err(()) => Ran::Broken,
+    }
+}
+
 fn begin(conn: &Connection, jobs: usize) -> bool {
     match exec(conn, "BEGIN IMMEDIATE") {
         Ok(()) => true,
@@ -80,36 +117,47 @@ fn begin(conn: &Connection, jobs: usize) -> bool {
     }
 }
 
-/// Runs every job of `batch` in `pass`; false when a straight pass met a failure in
-/// SQLite (and stopped there).
+/// Runs every job of `batch` in `pass`, each new message recorded in `tail`; false when a
+/// straight pass met a failure in SQLite (and stopped there).
 fn run_pass(
     conn: &Connection,
     settings: &WriterSettings,
     batch: &[Job],
-    now: i64,
-    pass: Pass,
+    (now, pass): (i64, Pass),
+    tail: &mut Tail,
     outcomes: &mut Vec<Outcome>,
 ) -> bool {
     for job in batch {
         let outcome = match pass {
-            Pass::Straight => match execute(conn, settings, job, now) {
+            Pass::Straight => match execute(conn, settings, job, now, &mut tail.ids) {
                 Ok(outcome) => outcome,
                 Err(()) => return false,
             },
-            Pass::Guarded => guarded(conn, settings, job, now),
+            Pass::Guarded => guarded(conn, settings, job, now, &mut tail.ids),
         };
+        if let Outcome::Posted(Ok(posted)) = &outcome
+            && !posted.duplicate
+        {
+            tail.posted(&posted.message);
+        }
         outcomes.push(outcome);
     }
     true
 }
 
 /// Runs one job in its own savepoint: a job that fails in SQLite leaves nothing behind.
-fn guarded(conn: &Connection, settings: &WriterSettings, job: &Job, now: i64) -> Outcome {
+fn guarded(
+    conn: &Connection,
+    settings: &WriterSettings,
+    job: &Job,
+    now: i64,
+    ids: &mut Ids,
+) -> Outcome {
     if let Err(error) = exec(conn, "SAVEPOINT job") {
         log::warn!("chat store: no savepoint: {error}");
         return Outcome::Unavailable;
     }
-    let outcome = execute(conn, settings, job, now);
+    let outcome = execute(conn, settings, job, now, ids);
     let ended = match outcome {
         Ok(_) => exec(conn, "RELEASE job"),
         Err(()) => exec(conn, "ROLLBACK TO job").and_then(|()| exec(conn, "RELEASE job")),
@@ -120,19 +168,21 @@ fn guarded(conn: &Connection, settings: &WriterSettings, job: &Job, now: i64) ->
     outcome.unwrap_or(Outcome::Unavailable)
 }
 
-/// Runs one job; `Err` when it failed in SQLite (logged), after which what it wrote must
-/// be undone. A refusal by the rules is an outcome: it wrote nothing.
+/// Runs one job, taking its ids from `ids`; `Err` when it failed in SQLite (logged), after
+/// which what it wrote must be undone. A refusal by the rules is an outcome: it wrote
+/// nothing.
 fn execute(
     conn: &Connection,
     settings: &WriterSettings,
     job: &Job,
     now: i64,
+    ids: &mut Ids,
 ) -> Result<Outcome, ()> {
     let window = settings.edit_window_ms;
     Ok(match job {
-        Job::Post(post, _) => Outcome::Posted(settle(messages::post(conn, post, now))?),
+        Job::Post(post, _) => Outcome::Posted(settle(messages::post(conn, post, now, ids))?),
         Job::Change(change, _) => {
-            Outcome::Changed(settle(messages::change(conn, change, now, window))?)
+            Outcome::Changed(settle(messages::change(conn, change, (now, window), ids))?)
         }
         Job::MarkRead(marker, _) => Outcome::Read(settle(markers::mark_read(conn, marker))?),
         Job::MarkDelivered(delivery, _) => {
@@ -198,75 +248,4 @@ pub(super) fn answer(job: Job, outcome: Outcome, committed: bool) {
 /// Runs a statement without parameters through the statement cache (no reparse).
 fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::super::job::BatchEnd;
-    use super::super::super::schema::open_writer;
-    use super::super::super::tests::message;
-    use super::*;
-    use std::sync::mpsc;
-
-    type Answers = mpsc::Receiver<(&'static str, Result<Posted, ChatRefusal>)>;
-
-    /// Three posts, the middle one failing in SQLite (a trigger refuses its text).
-    fn batch_with_a_poisoned_post() -> (Vec<Job>, Answers) {
-        let (sent, answers) = mpsc::channel();
-        let jobs = ["first", "poison", "last"]
-            .into_iter()
-            .map(|text| {
-                let sent = sent.clone();
-                let reply: super::super::super::job::Reply<Posted> =
-                    Box::new(move |outcome| drop(sent.send((text, outcome))));
-                Job::Post(message("a@x.com", None, text, Some(text)), reply)
-            })
-            .collect();
-        (jobs, answers)
-    }
-
-    #[test]
-    fn a_failure_in_sqlite_refuses_its_job_alone_and_the_rest_of_the_batch_is_stored() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = open_writer(&dir.path().join("chat.sqlite3")).unwrap();
-        conn.execute_batch(
-            "CREATE TRIGGER poison BEFORE INSERT ON chat_messages WHEN NEW.text = 'poison'
-             BEGIN SELECT RAISE(ABORT, 'poisoned'); END;",
-        )
-        .unwrap();
-        let settings = WriterSettings {
-            edit_window_ms: 1,
-            batch_end: BatchEnd::default(),
-        };
-        let (batch, answers) = batch_with_a_poisoned_post();
-        let mut outcomes = Vec::new();
-        assert!(run_batch(&mut conn, &settings, &batch, &mut outcomes));
-        for (job, outcome) in batch.into_iter().zip(outcomes) {
-            answer(job, outcome, true);
-        }
-        let answered: Vec<(&str, Result<String, ChatRefusal>)> = answers
-            .try_iter()
-            .map(|(text, outcome)| (text, outcome.map(|posted| posted.message.text)))
-            .collect();
-        assert_eq!(
-            answered,
-            [
-                ("first", Ok("first".to_owned())),
-                ("poison", Err(ChatRefusal::StoreUnavailable)),
-                ("last", Ok("last".to_owned())),
-            ]
-        );
-        let stored: Vec<String> = conn
-            .prepare("SELECT text FROM chat_messages ORDER BY id")
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(stored, ["first", "last"]);
-        let log_rows: i64 = conn
-            .query_row("SELECT count(*) FROM chat_log", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(log_rows, 2, "the failed post's log row was undone with it");
-    }
 }
