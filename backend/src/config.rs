@@ -4,6 +4,7 @@
 //! directly).
 
 mod admission;
+mod backplane;
 mod budget;
 mod chat;
 mod connection;
@@ -35,6 +36,8 @@ pub struct ServerConfig {
     pub budget: BudgetConfig,
     pub presence: PresenceConfig,
     pub store: StoreConfig,
+    /// Several backends as one through Redis (`--redis`); `None` stands alone.
+    pub backplane: Option<crate::backplane::BackplaneConfig>,
 }
 
 /// The backend's command line. Every flag also reads an environment variable.
@@ -69,6 +72,8 @@ pub struct Args {
     pub admission: admission::AdmissionArgs,
     #[command(flatten)]
     pub service: service::ServiceArgs,
+    #[command(flatten)]
+    pub backplane: backplane::BackplaneArgs,
     #[command(flatten)]
     pub turn: turn::TurnArgs,
     /// Secret signing session tokens, at least 32 bytes. Without it, one is generated and
@@ -134,6 +139,7 @@ impl Args {
             budget: self.budget.config(),
             presence: self.presence.config(),
             store: self.store.config(),
+            backplane: self.backplane.config(),
         }
     }
 

@@ -13,6 +13,7 @@
 
 pub mod admin;
 mod admission;
+mod backplane;
 pub mod config;
 mod connection;
 mod frame;
@@ -61,11 +62,14 @@ pub async fn run(
     shutdown: impl Future,
 ) {
     let access = Access::new(&config.admission, claims);
-    let hub = Hub::new(store.clone()).with_lists_after_registering(access.gates_rooms());
-    let sends_chat = hub.clone();
-    chat.after_each_batch(move || sends_chat.flush_chat());
+    let mut hub = Hub::new(store.clone()).with_lists_after_registering(access.gates_rooms());
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
+    if let Some(backplane) = config.backplane.clone() {
+        hub = join_backplane(hub, backplane, &tasks, &stop);
+    }
+    let sends_chat = hub.clone();
+    chat.after_each_batch(move || sends_chat.flush_chat());
     let ticked = (hub.clone(), store.clone());
     tasks.spawn(tick_presence(ticked, config.presence, stop.clone()));
     let ping_interval = config.connection.ping_interval;
@@ -95,6 +99,39 @@ pub async fn run(
             "claims: some claims kept in memory could not be written (the file is unavailable); their devices sign in anew"
         );
     }
+}
+
+/// Starts the backplane's task (in `tasks`, until `stop`) and the one feeding what other
+/// nodes send to the hub; the hub joined to it. A URL the client refuses (checked at
+/// start already) leaves the node alone, saying so.
+fn join_backplane(
+    hub: Hub,
+    config: backplane::BackplaneConfig,
+    tasks: &TaskTracker,
+    stop: &CancellationToken,
+) -> Hub {
+    let (node, url) = (config.node.clone(), config.url.clone());
+    let started = match backplane::start(config, stop.clone()) {
+        Ok(started) => started,
+        Err(error) => {
+            log::error!("backplane: cannot use Redis at {url} ({error}); this node stands alone");
+            return hub;
+        }
+    };
+    log::info!("backplane: node {node} joins the others on Redis at {url}");
+    tasks.spawn(started.task);
+    let hub = hub.with_backplane(started.backplane);
+    let (fed, mut inbound, stop) = (hub.clone(), started.inbound, stop.clone());
+    tasks.spawn(async move {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                Some(message) = inbound.recv() => fed.apply_remote(message),
+                else => return,
+            }
+        }
+    });
+    hub
 }
 
 /// Accepts connections until `shutdown` resolves, each a task of `tasks` once it has a

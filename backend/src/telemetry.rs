@@ -47,6 +47,9 @@ pub const STORE_WRITE_FAILURES: &str = "meetmap_store_write_failures_total";
 pub const STORE_PENDING: &str = "meetmap_store_pending_writes";
 /// Seconds one presence tick (every dirty room flushed) took.
 pub const PRESENCE_TICK_SECONDS: &str = "meetmap_presence_tick_seconds";
+/// 1 while the backplane (`--redis`) is connected to Redis, 0 while degraded (this node's
+/// clients only); absent without `--redis`.
+pub const BACKPLANE_UP: &str = "meetmap_backplane_up";
 
 /// How many rooms get a gauge of their own.
 pub const LARGEST_ROOMS: usize = 10;
@@ -99,6 +102,7 @@ fn describe() {
     describe_counter!(STORE_WRITE_FAILURES, "Failed users-store writes (retried).");
     describe_gauge!(STORE_PENDING, "User records waiting for the users store.");
     describe_histogram!(PRESENCE_TICK_SECONDS, "Seconds one presence tick took.");
+    describe_gauge!(BACKPLANE_UP, "1 while the backplane is connected to Redis.");
 }
 
 /// The per-frame counters' handles, per worker thread and per label (by the label's
@@ -211,6 +215,11 @@ pub fn store_write(took: Duration, ok: bool) {
 /// One presence tick and how long it took.
 pub fn presence_tick(took: Duration) {
     histogram!(PRESENCE_TICK_SECONDS).record(took.as_secs_f64());
+}
+
+/// Whether the backplane is connected to Redis now.
+pub fn backplane_up(up: bool) {
+    gauge!(BACKPLANE_UP).set(if up { 1.0 } else { 0.0 });
 }
 
 /// Who is online, as counted at a presence tick.

@@ -11,6 +11,7 @@ mod it {
     pub mod binary;
     mod chat;
     mod churn;
+    mod cluster;
     mod durable;
     mod fanout;
     pub mod frames;

@@ -2,7 +2,9 @@
 //! one mutex, and every routing decision: who is online where, deliver to a user, broadcast
 //! to a room. [`Hub`] is its whole API (chat's in `chat.rs`, with the store's answers
 //! turned into frames by `chat_wire.rs`); its state (`state.rs`) and rooms (`room.rs`) are
-//! private to it. A pub/sub backplane for several servers slots in behind these methods.
+//! private to it. The backplane (`--redis`, several servers as one) is handed this node's
+//! changes at each tick and forwarded frames (`state/remote.rs`), and feeds the other
+//! nodes' in through `apply_remote`.
 
 mod chat;
 mod chat_batch;
@@ -20,6 +22,7 @@ pub use names::ConnId;
 
 use crate::admission::Admitted;
 use crate::admission::budget::FanOut;
+use crate::backplane::{Backplane, Inbound};
 use crate::store::WriteBehind;
 use chat_batch::ChatBatches;
 use shared::{Profile, ProtocolError, RawSignal, User};
@@ -52,6 +55,19 @@ impl Hub {
     pub(crate) fn with_lists_after_registering(self, gated: bool) -> Self {
         self.lock().set_lists_after_registering(gated);
         self
+    }
+
+    /// The hub joined to other nodes through `backplane` (`--redis`): its members'
+    /// changes go out once per tick, frames for members elsewhere are forwarded.
+    pub(crate) fn with_backplane(self, backplane: Backplane) -> Self {
+        self.lock().set_backplane(backplane);
+        self
+    }
+
+    /// Applies what another node sent: its presence merged into the rooms' next tick, a
+    /// frame it forwarded queued to its recipients here.
+    pub(crate) fn apply_remote(&self, inbound: Inbound) {
+        self.lock().apply_remote(inbound);
     }
 
     /// The state, even if a thread panicked while holding the lock: every method leaves it

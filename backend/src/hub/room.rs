@@ -5,6 +5,7 @@
 use super::names::{ConnId, Name};
 use crate::admission::bucket::Level;
 use crate::admission::budget::Passes;
+use crate::backplane::NodeId;
 use crate::frame::Frame;
 use foldhash::{HashMap, HashSet};
 use shared::{Move, PresenceDelta, Profile, ServerMessage, User};
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
+mod remote;
 mod snapshot;
 pub(super) use snapshot::Snapshot;
 
@@ -63,6 +65,10 @@ struct Member {
     /// or a delta listed them. A user who leaves unseen (in and out within one tick, say)
     /// is dropped from the next delta rather than sent as `left` to everyone.
     seen: bool,
+    /// The other nodes holding this user in the room (the backplane); `None` on a node
+    /// alone, and for members only this node holds.
+    /// (A boxed slice: two words, changed only when another node joins or leaves.)
+    remote: Option<Box<[NodeId]>>,
 }
 
 /// What a presence tick sends: each frame is serialised once for all its recipients.
@@ -113,7 +119,8 @@ impl Room {
     }
 
     /// Takes a connection out of the room, registered as `email` or not; returns the user
-    /// if that was their last connection here (they left, which the next tick says).
+    /// if that was their last connection here (they left, which the next tick says,
+    /// unless another node holds them too).
     pub fn remove_connection(&mut self, id: ConnId, email: Option<&Name>) -> Option<User> {
         self.list_listeners.remove(&id);
         self.delta_listeners.remove(&id);
@@ -123,13 +130,12 @@ impl Room {
         if !member.connections.is_empty() {
             return None;
         }
-        let left = self.members.remove(email)?;
-        if left.seen {
-            self.mark_changed(email, true);
-        } else {
-            // Nobody was told of the join: nobody needs to hear of the leave.
-            self.pending.remove(email);
+        if member.remote.is_some() {
+            // The user left this node but another holds them: they stay in the room.
+            return Some(member.user.clone());
         }
+        let left = self.members.remove(email)?;
+        self.mark_left(email, left.seen);
         Some(left.user)
     }
 
@@ -180,6 +186,7 @@ impl Room {
                 changed_at: None,
                 inbound_budget: None,
                 seen,
+                remote: None,
             })
         });
         if !member.connections.contains(&id) {
@@ -212,6 +219,16 @@ impl Room {
             Change::Position
         };
         self.mark(email, change);
+    }
+
+    /// A member left: the next tick says so if anyone was told of them.
+    fn mark_left(&mut self, email: &Name, seen: bool) {
+        if seen {
+            self.mark_changed(email, true);
+        } else {
+            // Nobody was told of the join: nobody needs to hear of the leave.
+            self.pending.remove(email);
+        }
     }
 
     fn mark(&mut self, email: &Name, change: Change) {

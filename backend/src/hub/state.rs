@@ -1,17 +1,19 @@
 //! The hub's one shared state: every open connection, every room, who is online where.
 //! Its fields are private to this module and its children, which hold every method that
 //! changes it: `membership` (connecting, registering, leaving), `routing` (signals),
-//! `chat` (who may send, who gets a stored message, a receipt or a typing hint) and
-//! `presence` (the tick). Rooms are asked, never reached into.
+//! `chat` (who may send, who gets a stored message, a receipt or a typing hint),
+//! `presence` (the tick) and `remote` (the other nodes, through the backplane). Rooms are asked, never reached into.
 
 mod chat;
 mod membership;
 mod presence;
+mod remote;
 mod routing;
 
 use super::connections::Connections;
 use super::names::{ConnId, Name};
 use super::room::Room;
+use crate::backplane::Backplane;
 use crate::outbox::Closed;
 use crate::store::UserRecord;
 use crate::telemetry::Census;
@@ -35,6 +37,10 @@ pub(super) struct State {
     /// Seed clients get the room's lists only once registered (the server has an access
     /// code: nobody sees a position before being let in).
     lists_after_registering: bool,
+    /// The backplane (`--redis`), and this node's members whose presence changed since
+    /// the last tick, by room; both empty on a node alone.
+    backplane: Option<Backplane>,
+    local_changes: HashMap<Name, HashSet<Name>>,
 }
 
 impl State {
@@ -46,7 +52,14 @@ impl State {
             connections_per_email: HashMap::new(),
             shutting_down: false,
             lists_after_registering: false,
+            backplane: None,
+            local_changes: HashMap::new(),
         }
+    }
+
+    /// Joins this node to the others on the backplane.
+    pub fn set_backplane(&mut self, backplane: Backplane) {
+        self.backplane = Some(backplane);
     }
 
     /// Whether seed clients see a room's lists only once registered.

@@ -164,3 +164,6 @@ async fn a_tick_sends_one_presence_frame_however_many_changed() {
     let delta: serde_json::Value = serde_json::from_str(frames[0].payload()).expect("json");
     assert_eq!(delta["joined"].as_array().map(Vec::len), Some(crowd));
 }
+
+#[path = "remote_tests.rs"]
+mod remote;

@@ -5,6 +5,7 @@
 use super::State;
 use super::routing::{Sender, not_registered, passes};
 use crate::admission::budget::{FanOut, Passes};
+use crate::backplane::Audience;
 use crate::frame::Frame;
 use crate::hub::names::{ChatSender, ConnId, Name};
 use crate::hub::room::Room;
@@ -79,6 +80,13 @@ impl State {
             let own = members.connections_of(from).unwrap_or_default();
             self.connections.send_to_all(own.iter().copied(), frame);
         }
+        if self.backplane.is_some() {
+            let people = match from == to {
+                true => vec![to.to_owned()],
+                false => vec![to.to_owned(), from.to_owned()],
+            };
+            self.forward(room, Audience::Members(people), frame);
+        }
         theirs.len()
     }
 
@@ -87,6 +95,7 @@ impl State {
         if let Some(members) = self.rooms.get(room) {
             let everyone = members.registered_connections().map(|(_, c)| c);
             self.connections.send_to_all(everyone, frame);
+            self.forward(room, Audience::RoomExcept(None), frame);
         }
     }
 

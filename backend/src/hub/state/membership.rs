@@ -166,6 +166,10 @@ impl State {
         if room.is_unused() {
             self.rooms.remove(room_name);
         }
+        if let Some(email) = connection.email().filter(|_| self.backplane.is_some()) {
+            let (room, email) = (Name::clone(room_name), Name::clone(email));
+            self.note_local(&room, &email);
+        }
         left
     }
 
@@ -182,12 +186,13 @@ impl State {
             room.listen_to_deltas(id);
         }
         let user = room.upsert_member(id, email, profile);
+        self.note_local(&name, email);
         self.dirty_rooms.insert(name);
         user
     }
 
     /// The room's shared name, and the room, created if new.
-    fn room_entry(&mut self, room_name: &str) -> (Name, &mut Room) {
+    pub(super) fn room_entry(&mut self, room_name: &str) -> (Name, &mut Room) {
         let name = match self.rooms.get_key_value(room_name) {
             Some((name, _)) => Name::clone(name),
             None => Name::from(room_name),

@@ -38,6 +38,7 @@ impl State {
             }
         }
         dirty_rooms.extend(still_dirty);
+        self.publish_local();
         sent
     }
 }

@@ -5,6 +5,7 @@
 
 use super::{State, mismatch};
 use crate::admission::budget::{FanOut, Passes};
+use crate::backplane::Audience;
 use crate::frame::{Frame, FrameKind};
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
@@ -50,11 +51,26 @@ impl State {
                 .map(|(_, c)| c)
                 .collect(),
         };
+        // Other nodes holding the target (or anyone, without one): one copy to each.
+        let remote = self.backplane.as_ref().map(|_| match target {
+            Some(target) => (
+                room.remote_nodes_of(&[target]),
+                Audience::Members(vec![target.to_owned()]),
+            ),
+            None => (
+                room.remote_nodes(),
+                Audience::RoomExcept(Some(sender.email.to_string())),
+            ),
+        });
+        let remote_nodes = remote.as_ref().map_or(0, |(nodes, _)| nodes.len());
         let kind = FrameKind::Relayed(signal.kind());
         let frame = Frame::written(kind, |out| signal.write_relayed(&sender.email, out));
         let passes = passes(room, target)?;
-        fan_out.charge(frame.len(), recipients.len(), passes, now)?;
+        fan_out.charge(frame.len(), recipients.len() + remote_nodes, passes, now)?;
         self.connections.send_to_all(recipients, &frame);
+        if let Some((nodes, audience)) = remote {
+            self.forward_to(nodes, &sender.room, audience, &frame);
+        }
         Ok(())
     }
 

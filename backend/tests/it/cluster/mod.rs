@@ -1,0 +1,70 @@
+//! Several real `backend` processes as one through a real Redis (`--redis`): each node
+//! its own SQLite files in its own folder, all with the same session secret, clients on
+//! each. `presence.rs`: who is online across nodes, for delta and seed clients;
+//! `addressed.rs`: direct messages and signals to a member on another node;
+//! `failover.rs`: a node killed (its users gone within 5 s), Redis restarted.
+
+mod addressed;
+mod failover;
+mod presence;
+mod redis;
+
+use super::binary::{Backend, Launch};
+use super::harness::Client;
+use redis::Redis;
+use tempfile::TempDir;
+
+/// The secret every node signs session tokens with.
+const SESSION_SECRET: &str = "cluster-test-secret-of-at-least-32-bytes";
+
+/// One node: the backend process and its folder.
+pub struct Node {
+    pub backend: Backend,
+    _folder: TempDir,
+}
+
+impl Node {
+    /// Starts node `id` on `redis` in a fresh folder.
+    pub async fn start(redis: &Redis, id: &str) -> Node {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let backend = Launch::new()
+            .database(&folder.path().join("users.sqlite3"))
+            .args(["--redis", &redis.url(), "--node-id", id])
+            .args(["--session-secret", SESSION_SECRET])
+            .args(["--ping-interval-ms", "500", "--idle-timeout-ms", "5000"])
+            .start()
+            .await;
+        let mut node = Node {
+            backend,
+            _folder: folder,
+        };
+        node.subscribed().await;
+        node
+    }
+
+    /// Waits for the line saying the node is on Redis (it serves before that too).
+    pub async fn subscribed(&mut self) {
+        let patience = super::harness::PATIENCE * 2;
+        self.backend
+            .logged(patience, |line| line.contains("subscribed on Redis"))
+            .await;
+    }
+
+    /// A delta client in `room`, registered as `email` (named after its local part).
+    pub async fn member(&self, room: &str, email: &str) -> Client {
+        let url = format!("{}?room={room}", self.backend.url);
+        let mut client = Client::connect(&url, Some(shared::DELTA_SUBPROTOCOL)).await;
+        let name = email.split('@').next().unwrap_or(email);
+        client.add_user(email, name, Some((48.85, 2.35))).await;
+        client.recv_type("welcome").await;
+        client
+    }
+}
+
+/// Redis and two nodes on it.
+pub async fn two_nodes() -> (Redis, Node, Node) {
+    let redis = Redis::start().await;
+    let one = Node::start(&redis, "node-1").await;
+    let two = Node::start(&redis, "node-2").await;
+    (redis, one, two)
+}

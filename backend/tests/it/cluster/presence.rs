@@ -1,0 +1,94 @@
+//! Presence across nodes: a member on one node sees members of the same room on the other
+//! in its welcome and in the deltas (joins, moves, renames, leaves); seed clients' lists
+//! span the nodes too.
+
+use super::super::harness::{Client, delta_has, emails, profile};
+use super::two_nodes;
+use serde_json::Value;
+
+const ROOM: &str = "across";
+const ANN: &str = "ann@example.com";
+const BEN: &str = "ben@example.com";
+const OLA: &str = "ola@example.com";
+
+fn welcome_lists(welcome: &Value, email: &str) -> bool {
+    emails(&welcome["users"]).iter().any(|e| e == email)
+}
+
+#[tokio::test]
+async fn members_on_two_nodes_see_each_others_joins_moves_renames_and_leaves() {
+    let (_redis, one, two) = two_nodes().await;
+    let mut ola = two.member(ROOM, OLA).await;
+    let mut ann = one.member(ROOM, ANN).await;
+    ola.await_shown(ANN).await;
+
+    // Ann is known on node 2 now: a newcomer there is welcomed with her in the list.
+    let url = format!("{}?room={ROOM}", two.backend.url);
+    let mut ben = Client::connect(&url, Some(shared::DELTA_SUBPROTOCOL)).await;
+    ben.add_user(BEN, "Ben", Some((48.0, 2.0))).await;
+    let welcome = ben.recv_type("welcome").await;
+    assert!(
+        welcome_lists(&welcome, ANN),
+        "welcome on node 2 lists ann: {welcome}"
+    );
+    assert!(welcome_lists(&welcome, OLA), "and ola: {welcome}");
+    ann.await_online(&[ANN, BEN, OLA]).await;
+
+    ann.send_json(profile("update-user", ANN, "ann", Some((40.5, -3.25))))
+        .await;
+    let moved = ben
+        .recv_until(|frame| {
+            frame["type"] == "presence"
+                && frame["moved"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|m| m[0] == ANN)
+        })
+        .await;
+    let entry = moved["moved"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m[0] == ANN);
+    assert_eq!(
+        entry.map(|m| (m[1].clone(), m[2].clone())),
+        Some((40.5.into(), (-3.25).into()))
+    );
+
+    ben.send_json(profile("update-user", BEN, "Benjamin", None))
+        .await;
+    ann.recv_until(|frame| {
+        frame["type"] == "presence"
+            && frame["joined"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|u| u["email"] == BEN && u["name"] == "Benjamin")
+    })
+    .await;
+
+    ann.close().await;
+    ben.recv_until(|frame| delta_has(frame, "left", ANN)).await;
+    ben.await_online(&[BEN, OLA]).await;
+    ola.await_online(&[BEN, OLA]).await;
+}
+
+#[tokio::test]
+async fn seed_clients_lists_span_the_nodes() {
+    let (_redis, one, two) = two_nodes().await;
+    // A seed client (no subprotocol) in the default room on node 2 gets full lists.
+    let mut seed = Client::connect(&two.backend.url, None).await;
+    seed.recv_type("update-users").await;
+    let mut ann = one.member(shared::DEFAULT_ROOM, ANN).await;
+    seed.recv_until(|frame| {
+        frame["type"] == "update-users" && emails(&frame["users"]).contains(&ANN.to_owned())
+    })
+    .await;
+
+    seed.add_user(BEN, "Ben", Some((1.0, 2.0))).await;
+    ann.await_shown(BEN).await;
+    ann.close().await;
+    seed.recv_until(|frame| frame["type"] == "update-users" && emails(&frame["users"]) == [BEN])
+        .await;
+}
