@@ -31,6 +31,7 @@ pub use admission::{
     AdmissionConfig, DEFAULT_TURN_TTL, MissingOrigin, Secret, SecretError, SessionKey, TurnConfig,
     TurnError,
 };
+pub use backplane::Linked as BackplaneLink;
 pub use config::{Args, PresenceConfig, ServerConfig};
 pub use connection::ConnectionConfig;
 pub use hub::Hub;

@@ -97,7 +97,8 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let admin = match start_admin(&args, &store).await {
+    let linked = config.backplane.as_ref().map(|b| b.linked.clone());
+    let admin = match start_admin(&args, &store, linked).await {
         Ok(admin) => admin,
         Err(code) => return code,
     };
@@ -114,6 +115,7 @@ async fn serve() -> ExitCode {
 async fn start_admin(
     args: &Args,
     store: &backend::store::WriteBehind,
+    backplane: Option<backend::BackplaneLink>,
 ) -> Result<CancellationToken, ExitCode> {
     let stop = CancellationToken::new();
     let Some(address) = args.service.admin_listen else {
@@ -131,6 +133,7 @@ async fn start_admin(
         .ok();
     let readiness = backend::admin::Readiness {
         users: store.clone(),
+        backplane,
     };
     let admin = backend::admin::Admin { readiness, metrics };
     let bound = listener.local_addr().unwrap_or(address);

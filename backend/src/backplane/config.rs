@@ -4,6 +4,7 @@
 use redis::IntoConnectionInfo;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// How long a node's lease lives in Redis unless renewed: a node killed is judged gone
@@ -29,6 +30,23 @@ pub struct BackplaneConfig {
     pub lease_ttl: Duration,
     pub lease_renewal: Duration,
     pub lease_watch: Duration,
+    /// Whether the backplane is linked to Redis now, set by its task (for `/readyz`).
+    pub linked: Linked,
+}
+
+/// Whether a backplane is linked to Redis (subscribed, its lease renewed) at this moment:
+/// its task sets it, whoever holds a copy reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Linked(Arc<AtomicBool>);
+
+impl Linked {
+    pub fn is_up(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set(&self, up: bool) {
+        self.0.store(up, Ordering::Relaxed);
+    }
 }
 
 impl BackplaneConfig {
@@ -39,6 +57,7 @@ impl BackplaneConfig {
             lease_ttl: LEASE_TTL,
             lease_renewal: LEASE_RENEWAL,
             lease_watch: LEASE_WATCH,
+            linked: Linked::default(),
         }
     }
 }

@@ -16,7 +16,7 @@ mod message;
 mod subscriber;
 mod task;
 
-pub use config::{BackplaneConfig, NodeId, RedisUrl};
+pub use config::{BackplaneConfig, Linked, NodeId, RedisUrl};
 pub use message::{Audience, Inbound, Outbound, RoomChange, RoomState};
 
 use config::{COMMAND_TIMEOUT, QUEUE_FRAMES};

@@ -111,6 +111,7 @@ impl Task {
                 self.watch_from = Some(self.watch_from.map_or(now, |_| now + grace));
                 self.up_since = Some(now);
                 telemetry::backplane_up(true);
+                self.config.linked.set(true);
                 self.renew().await;
                 self.resync.store(true, Ordering::Relaxed);
             }
@@ -124,6 +125,7 @@ impl Task {
                     log::debug!("backplane: Redis still unreachable ({reason})");
                 }
                 telemetry::backplane_up(false);
+                self.config.linked.set(false);
             }
         }
     }

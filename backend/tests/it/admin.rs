@@ -234,23 +234,9 @@ async fn readyz_follows_the_remote_users_api_down_and_up() {
         .arg("--data-dir")
         .arg(folder.path());
     let (_backend, admin) = start_with_admin(launch).await;
-    let ready_until = |want: u16| async move {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let (status, body) = get(admin, "/readyz").await;
-            if status == want {
-                return body;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "/readyz stayed {status}: {body}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    assert_eq!(ready_until(200).await, "ready\n");
+    assert_eq!(ready_until(admin, 200).await, "ready\n");
     api.down().await;
-    let body = ready_until(503).await;
+    let body = ready_until(admin, 503).await;
     assert!(body.starts_with("not ready: users store:"), "{body}");
     assert_eq!(
         get(admin, "/healthz").await.0,
@@ -258,7 +244,7 @@ async fn readyz_follows_the_remote_users_api_down_and_up() {
         "the process is still up"
     );
     api.up().await;
-    ready_until(200).await;
+    ready_until(admin, 200).await;
 }
 
 #[tokio::test]
@@ -312,4 +298,37 @@ async fn json_logs_are_one_object_per_line_with_the_connection_id_and_user() {
             assert_eq!(object["conn"].as_u64(), Some(conn), "{line}");
         }
     }
+}
+
+/// Polls `/readyz` until it answers `want`; returns the body.
+async fn ready_until(admin: SocketAddr, want: u16) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE * 2;
+    loop {
+        let (status, body) = get(admin, "/readyz").await;
+        if status == want {
+            return body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/readyz stayed {status}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn readyz_is_not_ready_while_the_backplane_has_lost_redis() {
+    let mut redis = super::cluster::redis::Redis::start().await;
+    let folder = tempfile::TempDir::new().expect("temp dir");
+    let launch = Launch::new()
+        .database(&folder.path().join("users.sqlite3"))
+        .args(["--redis", &redis.url(), "--node-id", "ready-1"]);
+    let (_backend, admin) = start_with_admin(launch).await;
+    assert_eq!(ready_until(admin, 200).await, "ready\n");
+    redis.stop();
+    let body = ready_until(admin, 503).await;
+    assert!(body.starts_with("not ready: backplane:"), "{body}");
+    assert_eq!(get(admin, "/healthz").await.0, 200, "the process is up");
+    redis.restart().await;
+    ready_until(admin, 200).await;
 }

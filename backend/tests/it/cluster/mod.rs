@@ -7,7 +7,7 @@
 mod addressed;
 mod failover;
 mod presence;
-mod redis;
+pub mod redis;
 
 use super::binary::{Backend, Launch};
 use super::harness::Client;
