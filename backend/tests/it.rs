@@ -22,6 +22,7 @@ mod it {
     mod outage;
     mod per_email;
     mod ping_flood;
+    pub mod postgres;
     mod presence;
     mod process;
     mod rates;
