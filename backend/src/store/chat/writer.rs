@@ -25,6 +25,9 @@ pub(super) const MAX_BATCH: usize = 512;
 /// crowd signs in then cost one commit per interval instead of one each.
 const UNANSWERED_DELAY: Duration = Duration::from_millis(100);
 
+/// How often a batch waiting for company looks at the queue.
+const UNANSWERED_POLL: Duration = Duration::from_millis(5);
+
 /// The handles' end of the writer's queue.
 #[derive(Clone)]
 pub(super) struct Writer {
@@ -84,15 +87,20 @@ fn write_loop(mut conn: Connection, queue: &Receiver<Job>, settings: &WriterSett
 }
 
 /// Adds to `batch` what is queued; a batch that nobody waits for (members remembered)
-/// waits up to [`UNANSWERED_DELAY`] for company, until a job someone waits for comes.
+/// waits up to [`UNANSWERED_DELAY`] for company, until a job someone waits for comes. It
+/// looks at the queue every [`UNANSWERED_POLL`] rather than blocking on it, so the members
+/// queued meanwhile wake nobody (a crowd signing in would otherwise wake this thread once
+/// per member), and a waited job waits at most one step.
 fn gather(queue: &Receiver<Job>, batch: &mut Vec<Job>) {
     take_queued(queue, batch);
     let deadline = Instant::now() + UNANSWERED_DELAY;
     while batch.len() < MAX_BATCH && batch.iter().all(Job::is_unanswered) {
-        match queue.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(job) => batch.push(job),
-            Err(_) => return,
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
         }
+        std::thread::sleep(left.min(UNANSWERED_POLL));
+        take_queued(queue, batch);
     }
     take_queued(queue, batch);
 }

@@ -14,6 +14,10 @@ use super::shared::{RetryPolicy, Shared};
 /// deadline is spent trying, not waiting.
 pub const STOPPING_RETRY_MAX: Duration = Duration::from_secs(1);
 
+/// Writes start at most this often: what is recorded meanwhile joins the next batch, so a
+/// crowd signing in costs one commit, and a user who comes and goes within it one row.
+pub const BATCH_WINDOW: Duration = Duration::from_millis(50);
+
 /// Marks the writer stopped however it exits (return, abort or panic), releasing flushers.
 struct StoppedOnDrop(Arc<Shared>);
 
@@ -32,7 +36,11 @@ pub(super) async fn run<S: UserStore>(shared: Arc<Shared>, store: Arc<S>, retry:
     let mut backoff = retry.initial;
     let mut healthy = true;
     let mut backlog = Backlog::default();
+    let mut last_write: Option<Instant> = None;
     loop {
+        if let Some(since) = last_write.map(|at| at.elapsed()) {
+            wait_for_company(&shared, BATCH_WINDOW.saturating_sub(since)).await;
+        }
         let taken = {
             let mut state = shared.lock();
             if state.pending.is_empty() {
@@ -54,6 +62,7 @@ pub(super) async fn run<S: UserStore>(shared: Arc<Shared>, store: Arc<S>, retry:
 
         let size = records.len();
         let started = Instant::now();
+        last_write = Some(started);
         let written = store.write(records).await;
         telemetry::store_write(started.elapsed(), written.is_ok());
         match written {
@@ -108,6 +117,18 @@ async fn pause(shared: &Shared, backoff: Duration) {
     tokio::select! {
         _ = tokio::time::sleep(pause) => {}
         _ = shared.stop.cancelled(), if !stopping => {}
+    }
+}
+
+/// Lets records gather for `wait` after a write, unless shutdown has begun (then what is
+/// pending is written at once). Records arriving meanwhile wake nobody.
+async fn wait_for_company(shared: &Shared, wait: Duration) {
+    if wait.is_zero() || shared.stop.is_cancelled() {
+        return;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => {}
+        _ = shared.stop.cancelled() => {}
     }
 }
 
