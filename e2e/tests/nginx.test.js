@@ -10,8 +10,9 @@ import { test } from "node:test";
 
 import WebSocket from "ws";
 
-import { World, launchBrowser, scenario } from "../support/browser.js";
+import { scenario } from "../support/browser.js";
 import { freePort, startNginx } from "../support/nginx.js";
+import { NginxWorld, behindProxy } from "../support/nginx-world.js";
 import { Servers } from "../support/servers.js";
 import { callUntilPlaying, waitForOnlineList } from "../support/app.js";
 import { LOUVRE, PARIS } from "../support/places.js";
@@ -23,30 +24,6 @@ async function pollUpgrades(accessLog, count) {
     const upgrades = readFileSync(accessLog, "utf8").split("\n").filter((l) => /"GET \/ws[ ?].* 101 /.test(l));
     if (upgrades.length >= count || Date.now() > deadline) return upgrades;
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** A world whose app is reached through nginx on https://127.0.0.1:<port>/. */
-class NginxWorld extends World {
-  async start(options) {
-    const port = await freePort();
-    this.origin = `https://127.0.0.1:${port}`;
-    this.servers = await Servers.start({
-      ...options,
-      wsUrl: `wss://127.0.0.1:${port}/ws`,
-      backendArgs: ["--allowed-origins", this.origin, "--trusted-proxies", "127.0.0.1"],
-    });
-    this.nginx = await startNginx(this.servers, port);
-    this.browser = await launchBrowser(["--ignore-certificate-errors"]);
-  }
-
-  get appUrl() {
-    return `${this.origin}/`;
-  }
-
-  async close() {
-    await super.close();
-    await this.nginx?.stop();
   }
 }
 
@@ -103,7 +80,7 @@ test("through nginx: the backend counts each client by X-Forwarded-For", { timeo
   const origin = `https://127.0.0.1:${port}`;
   const servers = await Servers.start({
     wsUrl: `wss://127.0.0.1:${port}/ws`,
-    backendArgs: ["--allowed-origins", origin, "--trusted-proxies", "127.0.0.1", "--access-code", CODE],
+    backendArgs: [...behindProxy(origin), "--access-code", CODE],
   });
   let nginx;
   try {
