@@ -1,6 +1,8 @@
 // A browser test's world reached through the shipped nginx: the app on
 // https://127.0.0.1:<port>/, its WebSocket through the proxy's /ws to the backend nodes.
 
+import WebSocket from "ws";
+
 import { World, launchBrowser } from "./browser.js";
 import { freePort, startNginx } from "./nginx.js";
 import { Servers } from "./servers.js";
@@ -38,4 +40,40 @@ export class NginxWorld extends World {
     await super.close();
     await this.nginx?.stop();
   }
+}
+
+/**
+ * A WebSocket upgrade through nginx's `/ws` at `origin` (https://…) from a client whose
+ * request says `X-Forwarded-For: client` (nginx appends its own peer, 127.0.0.1, which the
+ * backend trusts). Resolves with `{ socket }` once open, or `{ status, body }` for an
+ * upgrade refused with an HTTP answer.
+ */
+export function upgradeThroughNginx(origin, client) {
+  const url = `${origin.replace("https:", "wss:")}/ws`;
+  const socket = new WebSocket(url, ["meetmap.v1"], {
+    origin,
+    headers: { "X-Forwarded-For": client },
+    rejectUnauthorized: false,
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer for ${client}`)), 15_000);
+    const settle = (outcome) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    socket.once("open", () => settle({ socket }));
+    socket.once("unexpected-response", (request, response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk) => (body += chunk));
+      response.on("end", () => {
+        request.destroy();
+        settle({ status: response.statusCode, body });
+      });
+    });
+    socket.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }

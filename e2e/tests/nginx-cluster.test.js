@@ -2,14 +2,15 @@
 // two backend nodes in its upstream, both on one real Redis (`--redis`, one session
 // secret). Two browsers open the app through the proxy; nginx gives each WebSocket to the
 // node with the fewest (asserted on each node's /metrics: one connection each); they see
-// each other in the people list and on the map, and chat both ways across the nodes.
+// each other in the people list and on the map, and chat both ways across the nodes. Then
+// one node is killed: new upgrades through nginx still open, on the other node.
 
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
 import { DESKTOP, PHONE, RESULTS_DIR, scenario } from "../support/browser.js";
-import { NginxWorld, behindProxy } from "../support/nginx-world.js";
+import { NginxWorld, behindProxy, upgradeThroughNginx } from "../support/nginx-world.js";
 import { startRedis } from "../support/redis.js";
 import { Servers } from "../support/servers.js";
 import { sendChat, waitForChat, waitForMarkers, waitForOnlineList } from "../support/app.js";
@@ -60,7 +61,7 @@ class ClusterWorld extends NginxWorld {
   }
 }
 
-scenario("through nginx to two nodes: spread over both, presence, map and chat across them", async (world) => {
+scenario("through nginx to two nodes: spread over both, presence, map and chat across them, a node down skipped", async (world) => {
   const a = await world.newUser({ email: "alice@example.com", name: "Alice", room: "cluster", position: PARIS });
   assert.deepEqual(await waitForConnections(world.nodes, [1, 0]), [1, 0], "the first browser on one node");
   const b = await world.newUser({ email: "bob@example.com", name: "Bob", room: "cluster", position: LOUVRE });
@@ -88,4 +89,14 @@ scenario("through nginx to two nodes: spread over both, presence, map and chat a
     await b.screenshot(path.join(SHOTS, `phone-bob-${view}.png`));
   }
   assert.equal(await b.page.locator("#tab-people-count").textContent(), "2");
+
+  // A node down at connect: nginx tries the upgrade on the other (proxy_next_upstream).
+  const [, down] = world.nodes;
+  await down.kill();
+  const upgrades = [];
+  for (let i = 1; i <= 3; i++) upgrades.push(await upgradeThroughNginx(world.origin, `198.51.100.${i}`));
+  assert.deepEqual(upgrades.map((u) => u.status ?? "open"), ["open", "open", "open"]);
+  const refused = world.nginx.log.filter((l) => l.includes("Connection refused") && l.includes(`:${down.port}`));
+  assert.ok(refused.length > 0, `nginx never tried the node that is down:\n${world.nginx.tail()}`);
+  for (const { socket } of upgrades) socket.close();
 }, { WorldClass: ClusterWorld, timeout: 120_000 });
