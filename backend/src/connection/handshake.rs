@@ -101,6 +101,7 @@ pub(crate) async fn accept(
 ) -> Result<Accepted, HandshakeError> {
     let mut requested = None;
     let callback = |request: &Request, response: Response| {
+        check_origin(request, context)?;
         let client = client_of(request, peer, context);
         if let Err(cap) = ticket.count_as(client) {
             return Err(full(cap));
@@ -132,16 +133,10 @@ pub(crate) async fn accept(
     })
 }
 
-/// The answer to an upgrade request under the caps: a refusal (`403` for the origin, `400`
-/// for the room), or the upgrade and what the client asked for.
+/// The `403` for a request whose page's origin may not connect.
 // The error is tungstenite's `ErrorResponse`, an HTTP response.
 #[allow(clippy::result_large_err)]
-fn answer(
-    request: &Request,
-    mut response: Response,
-    context: &Context,
-    client: IpAddr,
-) -> Result<(Response, Requested), ErrorResponse> {
+fn check_origin(request: &Request, context: &Context) -> Result<(), ErrorResponse> {
     let origin = request
         .headers()
         .get(header::ORIGIN)
@@ -155,6 +150,19 @@ fn answer(
         telemetry::handshake_refused(reason);
         return Err(refuse(StatusCode::FORBIDDEN, message.into()));
     }
+    Ok(())
+}
+
+/// The answer to an upgrade request from an allowed origin under the caps: a refusal
+/// (`400` for the room), or the upgrade and what the client asked for.
+// The error is tungstenite's `ErrorResponse`, an HTTP response.
+#[allow(clippy::result_large_err)]
+fn answer(
+    request: &Request,
+    mut response: Response,
+    context: &Context,
+    client: IpAddr,
+) -> Result<(Response, Requested), ErrorResponse> {
     if context.config.echo_route && request.uri().path() == ECHO_PATH {
         let echo = Requested {
             room: String::new(),
