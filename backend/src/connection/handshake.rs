@@ -60,8 +60,9 @@ pub(crate) struct Accepted {
 /// written).
 #[derive(Debug)]
 pub(crate) enum HandshakeError {
-    /// Refused, or not a WebSocket upgrade, or the client went away.
-    Failed(WsError),
+    /// Refused, or not a WebSocket upgrade, or the client went away; the client it was
+    /// for, once its request was read.
+    Failed(WsError, Option<IpAddr>),
     /// Not completed within the handshake timeout.
     TimedOut,
     /// Completed without the request having been seen (tungstenite shows it to the
@@ -72,7 +73,10 @@ pub(crate) enum HandshakeError {
 impl std::fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Failed(error) => write!(f, "handshake failed: {error}"),
+            Self::Failed(error, None) => write!(f, "handshake failed: {error}"),
+            Self::Failed(error, Some(client)) => {
+                write!(f, "handshake for {client} failed: {error}")
+            }
             Self::TimedOut => f.write_str("handshake timed out"),
             Self::NoRequest => f.write_str("handshake ended without a request"),
         }
@@ -100,9 +104,11 @@ pub(crate) async fn accept(
     peer: IpAddr,
 ) -> Result<Accepted, HandshakeError> {
     let mut requested = None;
+    let mut seen = None;
     let callback = |request: &Request, response: Response| {
         check_origin(request, context)?;
         let client = client_of(request, peer, context);
+        seen = Some(client);
         if let Err(cap) = ticket.count_as(client) {
             return Err(full(cap));
         }
@@ -115,7 +121,7 @@ pub(crate) async fn accept(
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(limits));
     let socket = match tokio::time::timeout(context.config.handshake_timeout, handshake).await {
         Ok(Ok(socket)) => socket,
-        Ok(Err(error)) => return Err(HandshakeError::Failed(error)),
+        Ok(Err(error)) => return Err(HandshakeError::Failed(error, seen)),
         Err(_) => return Err(HandshakeError::TimedOut),
     };
     let Requested {
