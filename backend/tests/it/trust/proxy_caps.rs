@@ -1,12 +1,16 @@
 //! The per-address cap behind a trusted proxy: every client of a proxy has its address, so
 //! the cap counts a proxy's connection as the client its `X-Forwarded-For` names (per
 //! IPv4 address or IPv6 /64), refused with the same `503` as a direct client over it. A
-//! peer that is not trusted is counted as itself, whatever client it names.
+//! peer that is not trusted is counted as itself, whatever client it names. Before its
+//! request is read, a proxy's connection is bounded by the total cap and the handshake
+//! deadline.
 
 use super::proxies::{PROXY, STRANGER, Socket, upgrade_from};
-use crate::it::harness::{TestServer, configured, fast_config};
+use crate::it::harness::{PATIENCE, TestServer, configured, fast_config};
 use std::net::IpAddr;
 use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Error;
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
@@ -102,4 +106,42 @@ async fn a_forwarded_for_from_a_peer_not_trusted_does_not_dodge_the_cap() {
     refused_as_full(&server, STRANGER, "198.51.100.7").await;
     // The forged header took no place from the client it named.
     let _named = admitted(&server, PROXY, "203.0.113.1", CAP).await;
+}
+
+#[tokio::test]
+async fn a_trusted_proxys_handshakes_are_bounded_by_the_total_and_the_deadline() {
+    let server = TestServer::start_with(configured(fast_config(), |config| {
+        config.admission.trusted_proxies = vec![PROXY];
+        config.admission.max_connections_per_ip = 1;
+        config.admission.max_connections = CAP;
+        config.connection.handshake_timeout = Duration::from_millis(300);
+    }))
+    .await;
+    // Idle sockets from the proxy, no request sent: past the per-address cap of 1, since
+    // the proxy is no client, but each holds a place in the total.
+    let mut idle = Vec::new();
+    for _ in 0..CAP {
+        idle.push(TcpStream::connect(server.address).await.expect("connect"));
+    }
+    match upgrade_from(&server, PROXY, "203.0.113.5").await {
+        Err(Error::Http(response)) => {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            let body = response.body().as_deref().unwrap_or_default();
+            assert_eq!(String::from_utf8_lossy(body), "too many connections");
+        }
+        other => panic!("admitted past the total: {:?}", other.map(|_| ())),
+    }
+    // The handshake deadline closes them (EOF or a reset), giving their places back.
+    for mut socket in idle {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(PATIENCE, socket.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "an idle handshake outlived its deadline");
+        assert!(answer.is_empty(), "{:?}", String::from_utf8_lossy(&answer));
+    }
+    let mut tries = 0;
+    while upgrade_from(&server, PROXY, "203.0.113.5").await.is_err() {
+        tries += 1;
+        assert!(tries < 100, "the idle handshakes' places never came back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
