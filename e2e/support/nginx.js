@@ -34,12 +34,21 @@ function replaceAll(text, replacements) {
   return text;
 }
 
-/** deploy/nginx.conf for this test: its upstreams, listen ports and certificate. */
-export function renderSite({ httpsPort, httpPort, backendPort, frontendPort, cert, key }) {
+/** The shipped upstream line of the first backend node; the others are written like it. */
+const BACKEND_NODE = "server 127.0.0.1:8080 ";
+
+/**
+ * deploy/nginx.conf for this test: its upstreams (one line per port of `backendPorts`,
+ * the backend nodes), listen ports and certificate.
+ */
+export function renderSite({ httpsPort, httpPort, backendPorts, frontendPort, cert, key }) {
   const shipped = readFileSync(path.join(ROOT, "deploy", "nginx.conf"), "utf8");
+  const nodeLine = shipped.split("\n").find((line) => line.trim().startsWith(BACKEND_NODE));
+  if (!nodeLine) throw new Error(`deploy/nginx.conf no longer contains ${JSON.stringify(BACKEND_NODE)}`);
+  const nodes = backendPorts.map((port) => nodeLine.replace("127.0.0.1:8080", `127.0.0.1:${port}`));
   return replaceAll(shipped, [
     ["server 127.0.0.1:3000;", `server 127.0.0.1:${frontendPort};`],
-    ["server 127.0.0.1:8080;", `server 127.0.0.1:${backendPort};`],
+    [nodeLine, nodes.join("\n")],
     ["listen 443 ssl;", `listen 127.0.0.1:${httpsPort} ssl;`],
     ["listen [::]:443 ssl;", ""],
     ["listen 80;", `listen 127.0.0.1:${httpPort};`],
@@ -77,16 +86,17 @@ async function waitForPort(port, server, timeoutMs = START_TIMEOUT_MS) {
 }
 
 /**
- * Starts nginx with the shipped site in front of `servers` (a started `Servers`) on
- * `httpsPort`; resolves with its `Server` (for `stop()`), its access log's path added.
+ * Starts nginx with the shipped site in front of `servers` (a started `Servers`: its
+ * frontend, and its backend or, with `backendPorts`, those backend nodes) on `httpsPort`;
+ * resolves with its `Server` (for `stop()`), its access log's path added.
  */
-export async function startNginx(servers, httpsPort) {
+export async function startNginx(servers, httpsPort, backendPorts = [servers.backend.port]) {
   const dir = path.join(servers.dir, "nginx");
   mkdirSync(path.join(dir, "logs"), { recursive: true });
   const site = renderSite({
     httpsPort,
     httpPort: await freePort(),
-    backendPort: servers.backend.port,
+    backendPorts,
     frontendPort: servers.frontend.port,
     ...selfSigned(dir),
   });

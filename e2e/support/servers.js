@@ -2,7 +2,7 @@
 // free loopback ports, and stops, kills and restarts them; every child is cleaned up.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -263,6 +263,8 @@ export class Servers {
     this.frontend = undefined;
     /** Frontends started by `startFrontend`, which give the browser another backend URL. */
     this.extraFrontends = [];
+    /** Backends started by `startNode`: more nodes of a cluster beside `backend`. */
+    this.extraBackends = [];
   }
 
   static async start(options) {
@@ -299,6 +301,18 @@ export class Servers {
     return frontend.appUrl;
   }
 
+  /**
+   * Another backend node on a free port with `args` (its `--redis`, `--node-id`), its
+   * stores in a folder of its own; resolves with its `Server`. Stopped by `close()`.
+   */
+  async startNode(args) {
+    const folder = path.join(this.dir, `node-${this.extraBackends.length + 2}`);
+    mkdirSync(folder);
+    const node = await spawnBackend("127.0.0.1:0", path.join(folder, "users.sqlite3"), args);
+    this.extraBackends.push(node);
+    return node;
+  }
+
   /** Stops the backend gracefully (SIGTERM: clients get close frames). */
   async stopBackend() {
     return this.backend.stop();
@@ -333,17 +347,19 @@ export class Servers {
     throw lastError;
   }
 
-  /** Both servers' logs, for a failing test's report. */
+  /** Both servers' logs, for a failing test's report (the other nodes' after the backend's). */
   logs() {
+    const backends = [this.backend, ...this.extraBackends].filter(Boolean);
     return {
-      backend: this.backend?.log.join("\n") ?? "",
+      backend: backends.map((b, i) => `${i ? `---- node ${i + 1} ----\n` : ""}${b.log.join("\n")}`).join("\n"),
       frontend: this.frontend?.log.join("\n") ?? "",
     };
   }
 
   /** Stops both servers and removes the temporary folder; safe to call twice. */
   async close() {
-    await Promise.all([this.backend?.stop(), this.frontend?.stop(), ...this.extraFrontends.map((f) => f.stop())]);
+    const others = [...this.extraFrontends, ...this.extraBackends];
+    await Promise.all([this.backend?.stop(), this.frontend?.stop(), ...others.map((s) => s.stop())]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -4,8 +4,13 @@
 //! Every accepted TCP connection takes a [`Ticket`] before its handshake starts, so
 //! connections still in their handshake (a slowloris) count against the caps too. The
 //! ticket gives its place back when dropped, whichever way the connection task ends.
+//!
+//! A connection from a trusted proxy is many clients' address, so at accept it counts
+//! against the total cap only (that and the handshake deadline bound what its handshakes
+//! cost); once its request names the client (`X-Forwarded-For`), [`Ticket::count_as`]
+//! counts it against that client's network, or refuses it as over the cap.
 
-use super::origin::network_of;
+use super::origin::{is_trusted, network_of};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -44,6 +49,8 @@ pub(crate) struct Admission {
     max_total: usize,
     /// At most this many connections from one IP address; 0 is no cap.
     max_per_address: usize,
+    /// Reverse proxies: their connections are counted as the client they forward for.
+    trusted_proxies: Arc<[IpAddr]>,
 }
 
 #[derive(Default)]
@@ -58,43 +65,45 @@ pub(crate) struct Ticket {
     counts: Arc<Mutex<Counts>>,
     /// `None` for an admitted connection; the cap it hit for one only being refused.
     refused: Option<Cap>,
-    address: IpAddr,
+    /// The network counted against the per-address cap: `None` for a trusted proxy's
+    /// connection whose client is not known yet (or was over the cap).
+    network: Option<IpAddr>,
+    max_per_address: usize,
 }
 
 impl Admission {
-    pub fn new(max_total: usize, max_per_address: usize) -> Self {
+    pub fn new(max_total: usize, max_per_address: usize, trusted_proxies: &[IpAddr]) -> Self {
         Self {
             counts: Arc::default(),
             max_total,
             max_per_address,
+            trusted_proxies: trusted_proxies.into(),
         }
     }
 
     /// A ticket for a new connection from `address`: admitted, or to be refused with a
-    /// `503`; `None` when even refusals are over their bound (drop the socket).
+    /// `503`; `None` when even refusals are over their bound (drop the socket). A trusted
+    /// proxy's connection is counted in the total only, until [`Ticket::count_as`].
     pub fn admit(&self, address: IpAddr) -> Option<Ticket> {
-        let address = network_of(address);
+        let network = (!is_trusted(address, &self.trusted_proxies)).then(|| network_of(address));
         let mut counts = lock(&self.counts);
-        let from_address = counts.per_address.get(&address).copied().unwrap_or(0);
         let refused = if over(counts.total, self.max_total) {
             Some(Cap::Total)
-        } else if over(from_address, self.max_per_address) {
+        } else if network.is_some_and(|network| counts.full(network, self.max_per_address)) {
             Some(Cap::PerAddress)
         } else {
             None
         };
         match refused {
-            None => {
-                counts.total += 1;
-                *counts.per_address.entry(address).or_default() += 1;
-            }
+            None => counts.take(network),
             Some(_) if counts.refusing >= MAX_REFUSALS_IN_FLIGHT => return None,
             Some(_) => counts.refusing += 1,
         }
         Some(Ticket {
             counts: Arc::clone(&self.counts),
             refused,
-            address,
+            network,
+            max_per_address: self.max_per_address,
         })
     }
 
@@ -105,10 +114,55 @@ impl Admission {
     }
 }
 
+impl Counts {
+    fn full(&self, network: IpAddr, cap: usize) -> bool {
+        over(self.per_address.get(&network).copied().unwrap_or(0), cap)
+    }
+
+    /// An admitted connection's place: in the total, and in its network's count if known.
+    fn take(&mut self, network: Option<IpAddr>) {
+        self.total += 1;
+        if let Some(network) = network {
+            *self.per_address.entry(network).or_default() += 1;
+        }
+    }
+
+    fn give_back(&mut self, network: IpAddr) {
+        if let Some(count) = self.per_address.get_mut(&network) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_address.remove(&network);
+            }
+        }
+    }
+}
+
 impl Ticket {
     /// The cap this connection hit, if it is to be refused.
-    pub fn refused(&self) -> Option<Cap> {
+    #[cfg(test)]
+    fn refused(&self) -> Option<Cap> {
         self.refused
+    }
+
+    /// Counts an admitted connection as coming from `client` (the address its trusted
+    /// proxy forwards for): `Err` with the cap to refuse it by when that client's network
+    /// is full, or when it was refused at accept. A direct connection, counted at accept
+    /// already, stays as it is.
+    pub fn count_as(&mut self, client: IpAddr) -> Result<(), Cap> {
+        if let Some(cap) = self.refused {
+            return Err(cap);
+        }
+        if self.network.is_some() {
+            return Ok(());
+        }
+        let network = network_of(client);
+        let mut counts = lock(&self.counts);
+        if counts.full(network, self.max_per_address) {
+            return Err(Cap::PerAddress);
+        }
+        *counts.per_address.entry(network).or_default() += 1;
+        self.network = Some(network);
+        Ok(())
     }
 }
 
@@ -120,11 +174,8 @@ impl Drop for Ticket {
             return;
         }
         counts.total -= 1;
-        if let Some(count) = counts.per_address.get_mut(&self.address) {
-            *count -= 1;
-            if *count == 0 {
-                counts.per_address.remove(&self.address);
-            }
+        if let Some(network) = self.network {
+            counts.give_back(network);
         }
     }
 }

@@ -34,7 +34,8 @@ pub struct AdmissionConfig {
     /// Connections open at once from one IP address; past it `503`. 0 is no cap.
     pub max_connections_per_ip: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the client: a connection from one of
-    /// them counts, for the delays after failed sign-ins, as the client it names.
+    /// them counts, for the delays after failed sign-ins and the per-address cap, as the
+    /// client it names.
     pub trusted_proxies: Vec<IpAddr>,
     /// The deployment's access code: registering needs it when set.
     pub access_code: Option<Secret>,

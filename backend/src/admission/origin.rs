@@ -50,12 +50,18 @@ pub(crate) fn network_of(address: IpAddr) -> IpAddr {
 /// is a trusted proxy, the right-most `X-Forwarded-For` address that is not one (each proxy
 /// appends the address it received from; only those past the trusted ones could be forged).
 pub(crate) fn client_of(peer: IpAddr, forwarded_for: &[IpAddr], trusted: &[IpAddr]) -> IpAddr {
-    let is_trusted = |address: &IpAddr| trusted.contains(&address.to_canonical());
-    if !is_trusted(&peer) {
+    if !is_trusted(peer, trusted) {
         return peer;
     }
     let mut hops = forwarded_for.iter().rev();
-    hops.find(|hop| !is_trusted(hop)).copied().unwrap_or(peer)
+    hops.find(|hop| !is_trusted(**hop, trusted))
+        .copied()
+        .unwrap_or(peer)
+}
+
+/// Whether `address` is one of the `trusted` proxies (an IPv4-mapped address as its IPv4).
+pub(crate) fn is_trusted(address: IpAddr, trusted: &[IpAddr]) -> bool {
+    trusted.contains(&address.to_canonical())
 }
 
 #[cfg(test)]

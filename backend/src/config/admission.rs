@@ -30,13 +30,13 @@ pub struct AdmissionArgs {
     #[arg(long, env = "MEETMAP_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Connections open at once from one IP address (an IPv6 /64 counts as one); more get
-    /// 503. 0 is no cap. Raise it (or 0) behind a reverse proxy, where every client has the
-    /// proxy's address.
+    /// 503. 0 is no cap. Behind a reverse proxy named in --trusted-proxies it counts the
+    /// client the proxy's X-Forwarded-For names.
     #[arg(long, env = "MEETMAP_MAX_CONNECTIONS_PER_IP", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_IP)]
     pub max_connections_per_ip: usize,
     /// Addresses of reverse proxies in front of the server, comma-separated: for a
     /// connection from one of them, the client's address (for the delays after failed
-    /// sign-ins) is read from X-Forwarded-For. None by default.
+    /// sign-ins and the per-address cap) is read from X-Forwarded-For. None by default.
     #[arg(long, env = "MEETMAP_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
     /// Access code registering needs (a private deployment); none by default.

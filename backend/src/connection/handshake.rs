@@ -2,8 +2,9 @@
 //! room named in the query string, the presence subprotocol, and the socket's limits.
 //!
 //! Refusals are HTTP answers written before any WebSocket data: `403` for an origin not
-//! allowed, `503` with `Retry-After` when a connection cap is reached, `400` for a bad
-//! room. Beyond the handshake timeout, tungstenite bounds the request itself: at most
+//! allowed, `503` with `Retry-After` when a connection cap is reached (at accept, or for
+//! a trusted proxy's connection once its `X-Forwarded-For` names the client), `400` for a
+//! bad room. Beyond the handshake timeout, tungstenite bounds the request itself: at most
 //! 64 KiB and 124 header lines, read in at most 512 reads; past any of them it drops the
 //! connection without an answer.
 
@@ -11,7 +12,7 @@ use super::config::ConnectionConfig;
 use super::context::Context;
 use super::stream::LeanStream;
 use super::writer::SocketWriter;
-use crate::admission::{self, Cap};
+use crate::admission::{self, Cap, Ticket};
 use crate::telemetry;
 use shared::{DEFAULT_ROOM, DELTA_SUBPROTOCOL, ROOM_QUERY_PARAMETER, normalize_room};
 use std::net::IpAddr;
@@ -51,17 +52,17 @@ pub(crate) struct Accepted {
     pub wants_deltas: bool,
     /// The client asked for the echo route (enabled by the config).
     pub echo: bool,
-    /// The addresses of its `X-Forwarded-For` headers, in order (none if one is not an
-    /// address): who it is, if it came through a trusted proxy.
-    pub forwarded_for: Vec<IpAddr>,
+    /// Who it is: its peer's address, or the client a trusted proxy forwards for.
+    pub client: IpAddr,
 }
 
 /// Why a connection did not complete its handshake (a refusal is one: its HTTP answer was
 /// written).
 #[derive(Debug)]
 pub(crate) enum HandshakeError {
-    /// Refused, or not a WebSocket upgrade, or the client went away.
-    Failed(WsError),
+    /// Refused, or not a WebSocket upgrade, or the client went away; the client it was
+    /// for, once its request was read.
+    Failed(WsError, Option<IpAddr>),
     /// Not completed within the handshake timeout.
     TimedOut,
     /// Completed without the request having been seen (tungstenite shows it to the
@@ -72,7 +73,10 @@ pub(crate) enum HandshakeError {
 impl std::fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Failed(error) => write!(f, "handshake failed: {error}"),
+            Self::Failed(error, None) => write!(f, "handshake failed: {error}"),
+            Self::Failed(error, Some(client)) => {
+                write!(f, "handshake for {client} failed: {error}")
+            }
             Self::TimedOut => f.write_str("handshake timed out"),
             Self::NoRequest => f.write_str("handshake ended without a request"),
         }
@@ -84,22 +88,31 @@ struct Requested {
     room: String,
     wants_deltas: bool,
     echo: bool,
-    forwarded_for: Vec<IpAddr>,
+    client: IpAddr,
 }
 
-/// Completes the handshake within the configured time, or says why not. `full` is the
-/// cap this connection hit, if any: it is then refused with `503` once its request is
-/// read (reading it first lets the client see the answer rather than a reset).
+/// Completes the handshake within the configured time, or says why not. A connection
+/// from `peer` whose `ticket` is over a cap (at accept, or as the client a trusted proxy
+/// names) is refused with `503` once its request is read (reading it first lets the
+/// client see the answer rather than a reset).
 // The callback's error type is tungstenite's `ErrorResponse`, an HTTP response.
 #[allow(clippy::result_large_err)]
 pub(crate) async fn accept(
     stream: TcpStream,
     context: &Context,
-    full: Option<Cap>,
+    ticket: &mut Ticket,
+    peer: IpAddr,
 ) -> Result<Accepted, HandshakeError> {
     let mut requested = None;
+    let mut seen = None;
     let callback = |request: &Request, response: Response| {
-        let (response, asked) = answer(request, response, context, full)?;
+        check_origin(request, context)?;
+        let client = client_of(request, peer, context);
+        seen = Some(client);
+        if let Err(cap) = ticket.count_as(client) {
+            return Err(full(cap));
+        }
+        let (response, asked) = answer(request, response, context, client)?;
         requested = Some(asked);
         Ok(response)
     };
@@ -108,34 +121,28 @@ pub(crate) async fn accept(
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(limits));
     let socket = match tokio::time::timeout(context.config.handshake_timeout, handshake).await {
         Ok(Ok(socket)) => socket,
-        Ok(Err(error)) => return Err(HandshakeError::Failed(error)),
+        Ok(Err(error)) => return Err(HandshakeError::Failed(error, seen)),
         Err(_) => return Err(HandshakeError::TimedOut),
     };
     let Requested {
         room,
         wants_deltas,
         echo,
-        forwarded_for,
+        client,
     } = requested.ok_or(HandshakeError::NoRequest)?;
     Ok(Accepted {
         socket: SocketWriter::new(socket),
         room,
         wants_deltas,
         echo,
-        forwarded_for,
+        client,
     })
 }
 
-/// The answer to an upgrade request: a refusal (`403` for the origin, `503` for a cap,
-/// `400` for the room), or the upgrade and what the client asked for.
+/// The `403` for a request whose page's origin may not connect.
 // The error is tungstenite's `ErrorResponse`, an HTTP response.
 #[allow(clippy::result_large_err)]
-fn answer(
-    request: &Request,
-    mut response: Response,
-    context: &Context,
-    full: Option<Cap>,
-) -> Result<(Response, Requested), ErrorResponse> {
+fn check_origin(request: &Request, context: &Context) -> Result<(), ErrorResponse> {
     let origin = request
         .headers()
         .get(header::ORIGIN)
@@ -149,21 +156,25 @@ fn answer(
         telemetry::handshake_refused(reason);
         return Err(refuse(StatusCode::FORBIDDEN, message.into()));
     }
-    if let Some(cap) = full {
-        telemetry::handshake_refused("full");
-        let mut refusal = refuse(StatusCode::SERVICE_UNAVAILABLE, cap.to_string());
-        refusal.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_static(RETRY_AFTER_SECONDS),
-        );
-        return Err(refusal);
-    }
+    Ok(())
+}
+
+/// The answer to an upgrade request from an allowed origin under the caps: a refusal
+/// (`400` for the room), or the upgrade and what the client asked for.
+// The error is tungstenite's `ErrorResponse`, an HTTP response.
+#[allow(clippy::result_large_err)]
+fn answer(
+    request: &Request,
+    mut response: Response,
+    context: &Context,
+    client: IpAddr,
+) -> Result<(Response, Requested), ErrorResponse> {
     if context.config.echo_route && request.uri().path() == ECHO_PATH {
         let echo = Requested {
             room: String::new(),
             wants_deltas: false,
             echo: true,
-            forwarded_for: Vec::new(),
+            client,
         };
         return Ok((response, echo));
     }
@@ -182,9 +193,26 @@ fn answer(
         room,
         wants_deltas,
         echo: false,
-        forwarded_for: forwarded_for(request),
+        client,
     };
     Ok((response, requested))
+}
+
+/// The `503` for a connection over `cap`, with `Retry-After`.
+fn full(cap: Cap) -> ErrorResponse {
+    telemetry::handshake_refused("full");
+    let mut refusal = refuse(StatusCode::SERVICE_UNAVAILABLE, cap.to_string());
+    refusal.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(RETRY_AFTER_SECONDS),
+    );
+    refusal
+}
+
+/// Who the request is from: `peer`, or the client its trusted proxy forwards for.
+fn client_of(request: &Request, peer: IpAddr, context: &Context) -> IpAddr {
+    let trusted = &context.admission.trusted_proxies;
+    admission::client_of(peer, &forwarded_for(request), trusted)
 }
 
 /// The frame and buffer limits of every connection.

@@ -35,7 +35,7 @@ pub(crate) fn serve(
     stream: TcpStream,
     address: SocketAddr,
     id: u64,
-    ticket: Ticket,
+    mut ticket: Ticket,
     context: Arc<Context>,
     stop: CancellationToken,
 ) -> impl Future<Output = ()> + Send {
@@ -43,9 +43,10 @@ pub(crate) fn serve(
         let _ = stream.set_nodelay(true);
         // Boxed, both: a task's future is sized for its largest state, so the handshake
         // and what follows it each live in their own allocation, only while they run.
-        let handshake = Box::pin(handshake::accept(stream, &context, ticket.refused()));
+        let peer = address.ip();
+        let handshake = Box::pin(handshake::accept(stream, &context, &mut ticket, peer));
         let connection = match handshake.await {
-            Ok(accepted) => Some(start(id, address, accepted, context, stop)),
+            Ok(accepted) => Some(start(id, accepted, context, stop)),
             Err(reason) => {
                 log::debug!("conn={id} from {address}: {reason}");
                 None
@@ -61,7 +62,6 @@ pub(crate) fn serve(
 /// The life of a connection after its handshake: the peer, or the echo route.
 fn start(
     id: u64,
-    address: SocketAddr,
     accepted: handshake::Accepted,
     context: Arc<Context>,
     stop: CancellationToken,
@@ -71,14 +71,12 @@ fn start(
         room,
         wants_deltas,
         echo,
-        forwarded_for,
+        client,
     } = accepted;
     if echo {
         let send_timeout = context.config.send_timeout;
         return Box::pin(echo::serve(id, socket, send_timeout, stop));
     }
-    let trusted = &context.admission.trusted_proxies;
-    let client = admission::client_of(address.ip(), &forwarded_for, trusted);
     Box::pin(peer::serve(peer::open(peer::Opening {
         id,
         socket,

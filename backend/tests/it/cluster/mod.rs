@@ -2,9 +2,11 @@
 //! its own SQLite files in its own folder, all with the same session secret, clients on
 //! each. `presence.rs`: who is online across nodes, for delta and seed clients;
 //! `addressed.rs`: direct messages and signals to a member on another node;
-//! `failover.rs`: a node killed (its users gone within 5 s), Redis restarted.
+//! `failover.rs`: a node killed (its users gone within 5 s), Redis restarted;
+//! `churn.rs`: connect-register-close cycles over both nodes, leaving no ghost.
 
 mod addressed;
+mod churn;
 mod failover;
 mod presence;
 pub mod redis;

@@ -9,6 +9,7 @@ mod gated;
 mod lookalikes;
 mod payload;
 mod proxies;
+mod proxy_caps;
 
 use super::harness::{Client, configured, fast_config, profile};
 use backend::{Secret, ServerConfig};

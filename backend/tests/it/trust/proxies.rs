@@ -3,18 +3,22 @@
 //! an `X-Forwarded-For` from anyone else is ignored, so it cannot dodge the delays.
 
 use super::*;
-use crate::it::harness::TestServer;
+use crate::it::harness::{PATIENCE, TestServer};
 use futures_util::{SinkExt, StreamExt};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
-use tokio_tungstenite::MaybeTlsStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The proxy's address in these tests; another peer connects from [`STRANGER`].
-const PROXY: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-const STRANGER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+pub(super) const PROXY: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+pub(super) const STRANGER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
+/// A client's WebSocket.
+pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A delta client that came through the proxy on 127.0.0.1 for `client`; returns the
 /// answer to its `add-user` with `code`.
@@ -22,9 +26,13 @@ async fn sign_in_through_proxy(server: &TestServer, client: &str, code: &str) ->
     sign_in_from(server, PROXY, client, code).await
 }
 
-/// A delta client whose socket comes from `source`, saying it forwards for `client`;
-/// returns the answer to its `add-user` with `code`.
-async fn sign_in_from(server: &TestServer, source: IpAddr, client: &str, code: &str) -> Value {
+/// A delta client's upgrade whose socket comes from `source`, saying it forwards for
+/// `client`: the socket, or the refusal (`Error::Http` with the server's answer).
+pub(super) async fn upgrade_from(
+    server: &TestServer,
+    source: IpAddr,
+    client: &str,
+) -> Result<Socket, tungstenite::Error> {
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
     socket
         .bind(SocketAddr::new(source, 0))
@@ -40,7 +48,17 @@ async fn sign_in_from(server: &TestServer, source: IpAddr, client: &str, code: &
         "x-forwarded-for",
         HeaderValue::from_str(client).expect("header"),
     );
-    let (mut socket, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+    let upgrade = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream));
+    let (socket, _) = tokio::time::timeout(PATIENCE, upgrade)
+        .await
+        .expect("answered in time")?;
+    Ok(socket)
+}
+
+/// A delta client whose socket comes from `source`, saying it forwards for `client`;
+/// returns the answer to its `add-user` with `code`.
+async fn sign_in_from(server: &TestServer, source: IpAddr, client: &str, code: &str) -> Value {
+    let mut socket = upgrade_from(server, source, client)
         .await
         .expect("handshake");
     let frame = add_user(&format!("someone@{client}.test"), Some(code), None, None);
