@@ -1,9 +1,10 @@
 //! Users and claims on a real PostgreSQL (`--database postgres://…`, issue 15 stage 2):
 //! `users.rs` the users store with two node ids and a database down at start;
-//! `cluster.rs` two nodes on one database (tokens, claims, lookalikes, link codes,
+//! `claims.rs` claimants on two pools at once; `cluster.rs` two nodes on one database (tokens, claims, lookalikes, link codes,
 //! sign-out and the operator's release across nodes); `migrations.rs` two backends
 //! migrating an empty database at once.
 
+mod claims;
 mod cluster;
 mod migrations;
 mod users;
