@@ -69,3 +69,32 @@ async fn a_device_proven_revoked_and_purged_as_in_sqlite() {
     );
     assert!(store.flush().await);
 }
+
+/// `count` first claims of fresh emails, `at_once` in flight; returns claims per second.
+async fn claims_per_second(store: &ClaimStore, prefix: &str, count: usize, at_once: usize) -> f64 {
+    use futures_util::StreamExt;
+    let started = std::time::Instant::now();
+    let claimed = futures_util::stream::iter(0..count)
+        .map(|i| {
+            let email = format!("{prefix}{i}@example.com");
+            async move { store.claim(&email, &email, NOW).await }
+        })
+        .buffer_unordered(at_once)
+        .filter(|c| std::future::ready(matches!(c, Ok(Claimed::New(_)))))
+        .count()
+        .await;
+    assert_eq!(claimed, count, "every fresh email claimed");
+    count as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The figure beside SQLite's: a burst of sign-ins of new emails on each store.
+#[tokio::test]
+async fn a_burst_of_new_claims_on_postgres_beside_sqlite() {
+    let (_server, url) = database("claims_burst").await;
+    let postgres = ClaimStore::postgres(pool(&url), TTL);
+    let folder = tempfile::tempdir().unwrap();
+    let sqlite = ClaimStore::open(&folder.path().join("claims.sqlite3"), TTL).unwrap();
+    let pg_rate = claims_per_second(&postgres, "pg", 2_000, 4).await;
+    let sqlite_rate = claims_per_second(&sqlite, "lite", 2_000, 4).await;
+    println!("new claims: postgres {pg_rate:.0}/s (pool of 4), sqlite {sqlite_rate:.0}/s");
+}

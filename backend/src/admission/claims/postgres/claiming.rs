@@ -1,9 +1,10 @@
 //! Claiming emails in PostgreSQL: the first device of a free email (or its lookalike
 //! refused), a further device from a link code, and the identities of seed clients. A
-//! claim runs in one transaction holding its skeleton's advisory lock, so that of two
-//! nodes claiming an email (or two lookalikes) at once, one wins.
+//! claim (one call of the `meetmap_claim` function, one round trip) and a seed client's
+//! identity each run in one transaction holding the skeleton's advisory lock, so that of
+//! two nodes claiming an email (or two lookalikes) at once, one wins.
 
-use super::schema::{ADD_DEVICE, CHECK, LOCK_SKELETON, NOTE_IDENTITY};
+use super::schema::{ADD_DEVICE, CLAIM, LOCK_SKELETON, NOTE_IDENTITY};
 use super::store::{PgClaims, failed};
 use crate::admission::claims::model::{ClaimError, Claimed, DeviceId};
 use crate::admission::claims::sql::{ms, new_device_id};
@@ -19,28 +20,21 @@ impl PgClaims {
     ) -> Result<Claimed, ClaimError> {
         let (cutoff, now) = (self.cutoff(now_ms), ms(now_ms));
         let device = new_device_id()?;
-        let mut conn = self.conn().await?;
-        let tx = conn.transaction().await.map_err(failed)?;
-        tx.execute(LOCK_SKELETON, &[&skeleton])
+        let conn = self.conn().await?;
+        let claim = conn.prepare_cached(CLAIM).await.map_err(failed)?;
+        let row = conn
+            .query_one(&claim, &[&email, &skeleton, &device, &now, &cutoff])
             .await
             .map_err(failed)?;
-        let check = tx.prepare_cached(CHECK).await.map_err(failed)?;
-        let row = tx
-            .query_one(&check, &[&email, &cutoff, &skeleton])
-            .await
-            .map_err(failed)?;
-        if row.try_get::<_, bool>(0).map_err(failed)? {
-            return Ok(Claimed::Taken);
+        let outcome: String = row.try_get(0).map_err(failed)?;
+        match outcome.as_str() {
+            "new" => Ok(Claimed::New(device)),
+            "taken" => Ok(Claimed::Taken),
+            _ => match row.try_get::<_, Option<String>>(1).map_err(failed)? {
+                Some(existing) => Ok(Claimed::Confusable { existing }),
+                None => Err(ClaimError(format!("postgres: a claim answered {outcome}"))),
+            },
         }
-        if let Some(existing) = row.try_get::<_, Option<String>>(1).map_err(failed)? {
-            return Ok(Claimed::Confusable { existing });
-        }
-        let add = tx.prepare_cached(ADD_DEVICE).await.map_err(failed)?;
-        tx.execute(&add, &[&email, &device, &skeleton, &now])
-            .await
-            .map_err(failed)?;
-        tx.commit().await.map_err(failed)?;
-        Ok(Claimed::New(device))
     }
 
     /// Adds a device to `email` (the holder of a link code from one of its devices).
@@ -70,9 +64,8 @@ impl PgClaims {
         let now = ms(now_ms);
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(failed)?;
-        tx.execute(LOCK_SKELETON, &[&skeleton])
-            .await
-            .map_err(failed)?;
+        let lock = tx.prepare_cached(LOCK_SKELETON).await.map_err(failed)?;
+        tx.execute(&lock, &[&skeleton]).await.map_err(failed)?;
         let existing = tx
             .query_opt(
                 "SELECT email FROM identities WHERE skeleton = $1 AND email <> $2 LIMIT 1",

@@ -1,7 +1,8 @@
 //! The claims' tables in PostgreSQL, one step per version (run by
 //! `store::postgres::migrate` as the part `claims`).
 
-pub(super) const STEPS: &[&str] = &["
+pub(super) const STEPS: &[&str] = &[
+    "
     CREATE TABLE claim_devices (
         email text NOT NULL,
         device text NOT NULL,
@@ -20,13 +21,44 @@ pub(super) const STEPS: &[&str] = &["
         email text NOT NULL,
         expires_ms int8 NOT NULL
     );
-    CREATE INDEX link_codes_by_email ON link_codes (email);"];
+    CREATE INDEX link_codes_by_email ON link_codes (email);",
+    CLAIM_FUNCTION,
+];
 
-/// Whether a live device holds `$1` (last used after `$2`), and another known email with
-/// the skeleton `$3`, in one round trip.
-pub(super) const CHECK: &str = "
-    SELECT EXISTS (SELECT 1 FROM claim_devices WHERE email = $1 AND last_used_ms > $2),
-           (SELECT email FROM identities WHERE skeleton = $3 AND email <> $1 LIMIT 1)";
+/// Version 2: a claim in one round trip. The function takes the skeleton's advisory lock
+/// first; each statement after it reads a fresh snapshot (a volatile PL/pgSQL function in
+/// READ COMMITTED), so it sees a claim another node committed while it waited.
+const CLAIM_FUNCTION: &str = "
+    CREATE FUNCTION meetmap_claim(p_email text, p_skeleton text, p_device text,
+                                  p_now int8, p_cutoff int8)
+    RETURNS TABLE (outcome text, existing text) LANGUAGE plpgsql VOLATILE AS $$
+    DECLARE
+        other text;
+    BEGIN
+        PERFORM pg_advisory_xact_lock(1, hashtext(p_skeleton));
+        IF EXISTS (SELECT 1 FROM claim_devices d
+                   WHERE d.email = p_email AND d.last_used_ms > p_cutoff) THEN
+            RETURN QUERY SELECT 'taken'::text, NULL::text;
+            RETURN;
+        END IF;
+        SELECT i.email INTO other FROM identities i
+        WHERE i.skeleton = p_skeleton AND i.email <> p_email LIMIT 1;
+        IF other IS NOT NULL THEN
+            RETURN QUERY SELECT 'confusable'::text, other;
+            RETURN;
+        END IF;
+        INSERT INTO claim_devices AS d (email, device, created_ms, last_used_ms)
+        VALUES (p_email, p_device, p_now, p_now) ON CONFLICT DO NOTHING;
+        INSERT INTO identities AS i (email, skeleton, last_seen_ms)
+        VALUES (p_email, p_skeleton, p_now)
+        ON CONFLICT ON CONSTRAINT identities_pkey DO UPDATE SET last_seen_ms = p_now;
+        RETURN QUERY SELECT 'new'::text, NULL::text;
+    END
+    $$;";
+
+/// A claim of `$1` (skeleton `$2`) for the new device `$3` at `$4`, devices used after `$5`
+/// holding it: `new`, `taken`, or `confusable` with the existing email.
+pub(super) const CLAIM: &str = "SELECT outcome, existing FROM meetmap_claim($1, $2, $3, $4, $5)";
 
 /// A new device `$2` of `$1` made at `$4`, and the email noted with its skeleton `$3`.
 pub(super) const ADD_DEVICE: &str = "
