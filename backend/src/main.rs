@@ -122,6 +122,12 @@ async fn open_users(
             let node = config.backplane.as_ref().map(|b| b.node.as_str());
             let node = node.or(args.backplane.node_id.as_ref().map(|id| id.as_str()));
             let node = node.unwrap_or(backend::store::postgres::LOCAL_NODE);
+            if args.backplane.node_id.is_none() && config.backplane.is_some() {
+                log::warn!(
+                    "users store: node id {node} is new at each start; give each node its \
+                     --node-id, or users it held before a crash stay connected in the database"
+                );
+            }
             let store = backend::open_postgres_store(pool.clone(), node, retention).await;
             (
                 Ok(store),
