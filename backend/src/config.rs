@@ -8,6 +8,7 @@ mod backplane;
 mod budget;
 mod chat;
 mod connection;
+mod database;
 mod presence;
 mod secret_file;
 mod service;
@@ -15,6 +16,7 @@ mod store;
 mod turn;
 mod units;
 
+pub use database::Database;
 pub use presence::PresenceConfig;
 pub use service::{LogFormat, masked};
 
@@ -55,9 +57,19 @@ pub struct Args {
         default_value_t = SocketAddr::from((Ipv4Addr::LOCALHOST, shared::DEFAULT_BACKEND_PORT))
     )]
     pub listen: SocketAddr,
-    /// SQLite file of the embedded users store (created with its folder if missing).
-    #[arg(long, env = "MEETMAP_DATABASE", default_value = "data/meetmap.sqlite3")]
-    pub database: PathBuf,
+    /// Where users and claims are kept: a SQLite file of this backend's own (the embedded
+    /// default, created with its folder if missing; claims and chat in files beside it),
+    /// or a postgres:// (postgresql://) URL that several backends share (users, claims
+    /// and link codes; the tables are made at first use).
+    #[arg(
+        long,
+        env = "MEETMAP_DATABASE",
+        value_name = "FILE|URL",
+        default_value = database::DEFAULT_DATABASE,
+        value_parser = Database::parse,
+        hide_env_values = true
+    )]
+    pub database: Database,
     #[command(flatten)]
     pub store: store::StoreArgs,
     #[command(flatten)]
@@ -81,7 +93,7 @@ pub struct Args {
     #[arg(long, env = "MEETMAP_SESSION_SECRET", hide_env_values = true)]
     pub session_secret: Option<Secret>,
     /// Folder of the generated session secret; by default the SQLite file's folder, or
-    /// ./data with --users-api.
+    /// ./data with --users-api or a PostgreSQL --database.
     #[arg(long, env = "MEETMAP_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// An operator's command instead of serving.
@@ -147,9 +159,9 @@ impl Args {
     /// data folder when users are in a remote API. A file of its own, so that claims and
     /// the users store's writes never wait for each other's locks.
     pub fn claims_database(&self) -> PathBuf {
-        match &self.store.users_api {
-            Some(_) => self.data_dir().join(CLAIMS_FILE_NAME),
-            None => claims_file_beside(&self.database),
+        match self.users_file() {
+            Some(file) => claims_file_beside(file),
+            None => self.data_dir().join(CLAIMS_FILE_NAME),
         }
     }
 
@@ -157,10 +169,10 @@ impl Args {
     /// users' file, or in the data folder when users are in a remote API (which keeps no
     /// messages).
     pub fn chat_database(&self) -> PathBuf {
-        match (&self.chat.chat_database, &self.store.users_api) {
+        match (&self.chat.chat_database, self.users_file()) {
             (Some(path), _) => path.clone(),
-            (None, Some(_)) => self.data_dir().join(CHAT_FILE_NAME),
-            (None, None) => chat_file_beside(&self.database),
+            (None, None) => self.data_dir().join(CHAT_FILE_NAME),
+            (None, Some(file)) => chat_file_beside(file),
         }
     }
 
@@ -169,12 +181,29 @@ impl Args {
         self.chat.config(self.store.config().retention)
     }
 
+    /// The users' SQLite file: `--database` unless it is PostgreSQL or users are in a
+    /// remote API.
+    pub fn users_file(&self) -> Option<&std::path::Path> {
+        match &self.store.users_api {
+            Some(_) => None,
+            None => self.database.sqlite_file(),
+        }
+    }
+
+    /// The PostgreSQL database of users and claims, when `--database` is a URL.
+    pub fn postgres(&self) -> Option<&crate::store::postgres::PostgresUrl> {
+        match &self.database {
+            Database::Postgres(url) => Some(url),
+            Database::Sqlite(_) => None,
+        }
+    }
+
     /// The folder of server-side files such as the generated session secret.
     pub fn data_dir(&self) -> PathBuf {
-        match (&self.data_dir, &self.store.users_api) {
+        match (&self.data_dir, self.users_file()) {
             (Some(folder), _) => folder.clone(),
-            (None, Some(_)) => PathBuf::from("data"),
-            (None, None) => match self.database.parent() {
+            (None, None) => PathBuf::from("data"),
+            (None, Some(file)) => match file.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
                 _ => PathBuf::from("."),
             },

@@ -7,8 +7,8 @@
 //! may cost (its budget); `connection` is one task per connection (the handshake, the
 //! peer's select loop, the socket); `hub`
 //! holds the one shared state (its rooms, chat and signaling routing, the presence tick),
-//! queueing `frame`s on each connection's `outbox`; `store` keeps users in SQLite or a
-//! remote users API, behind a write-behind queue, and chat messages in their own SQLite
+//! queueing `frame`s on each connection's `outbox`; `store` keeps users in SQLite, PostgreSQL or
+//! a remote users API, behind a write-behind queue, and chat messages in their own SQLite
 //! file (`store::chat`).
 
 pub mod admin;
@@ -247,11 +247,30 @@ pub async fn open_sqlite_store_retaining(
 ) -> Result<WriteBehind, StoreError> {
     let store = Arc::new(SqliteStore::open(path)?);
     store.reset_presence_at_start().await;
+    Ok(written_behind(store, retention))
+}
+
+/// The writer of `store` and, unless `retention` is `None`, its hourly purge.
+fn written_behind<S: store::UserStore>(store: Arc<S>, retention: Option<Duration>) -> WriteBehind {
     let writer = WriteBehind::spawn(Arc::clone(&store), RetryPolicy::default());
     if let Some(keep) = retention {
         store::spawn_retention(store, keep, writer.clone());
     }
-    Ok(writer)
+    writer
+}
+
+/// Starts the writer of the users in PostgreSQL behind `pool`, as node `node` of the
+/// cluster: this node's presence rows are cleared first (other nodes' stay), and unless
+/// `retention` is `None`, the hourly purge runs. A database unreachable at start is no
+/// error: the server serves, and writes behind once it answers.
+pub async fn open_postgres_store(
+    pool: store::postgres::Pool,
+    node: &str,
+    retention: Option<Duration>,
+) -> WriteBehind {
+    let store = Arc::new(store::postgres::PgUserStore::new(pool, node));
+    store.reset_presence_at_start().await;
+    written_behind(store, retention)
 }
 
 /// Starts the writer of the remote users API at `config.base` without calling it: the

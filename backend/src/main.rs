@@ -2,6 +2,7 @@
 //! claims, chat), the listener, then [`backend::run`] until SIGINT or SIGTERM.
 
 use backend::Args;
+use backend::store::StoreError;
 use clap::Parser;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
@@ -34,27 +35,21 @@ async fn serve() -> ExitCode {
         return backend::operator::run_command(&args, command).await;
     }
     let mut config = args.server_config();
-    let (store, users) = match args.store.remote_config() {
-        Some(remote) => {
-            let users = format!("remote API at {}", remote.base);
-            (backend::open_remote_store(remote).await, users)
-        }
-        None => {
-            let users = format!("sqlite file {}", args.database.display());
-            let retention = config.store.retention;
-            let store = backend::open_sqlite_store_retaining(&args.database, retention);
-            (store.await, users)
-        }
-    };
-    let store = match store {
-        Ok(store) => store,
+    let pool = match backend::operator::postgres_pool(&args) {
+        Ok(pool) => pool,
         Err(error) => {
-            log::error!("cannot open the users store ({users}): {error}");
+            log::error!(
+                "cannot set up the database {}: {error}",
+                args.database.shown()
+            );
             return ExitCode::FAILURE;
         }
     };
-    log::info!("users store: {users}");
-    let claims = match backend::operator::open_claims(&args) {
+    let store = match open_users(&args, &config, pool.as_ref()).await {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let claims = match backend::operator::open_claims(&args, pool.as_ref()) {
         Ok(claims) => claims,
         Err(error) => {
             log::error!("cannot open the claims: {error}");
@@ -108,6 +103,54 @@ async fn serve() -> ExitCode {
     backend::run(listener, config, store, claims, chat, shutdown).await;
     admin.cancel();
     ExitCode::SUCCESS
+}
+
+/// Opens the users store `args` name: the remote API, PostgreSQL behind `pool` (as this
+/// node: `--node-id`, or `local`), or the SQLite file.
+async fn open_users(
+    args: &Args,
+    config: &backend::ServerConfig,
+    pool: Option<&backend::store::postgres::Pool>,
+) -> Result<backend::store::WriteBehind, ExitCode> {
+    let retention = config.store.retention;
+    let (store, users) = match (args.store.remote_config(), pool) {
+        (Some(remote), _) => {
+            let users = format!("remote API at {}", remote.base);
+            (backend::open_remote_store(remote).await, users)
+        }
+        (None, Some(pool)) => {
+            let node = config.backplane.as_ref().map(|b| b.node.as_str());
+            let node = node.or(args.backplane.node_id.as_ref().map(|id| id.as_str()));
+            let node = node.unwrap_or(backend::store::postgres::LOCAL_NODE);
+            if args.backplane.node_id.is_none() && config.backplane.is_some() {
+                log::warn!(
+                    "users store: node id {node} is new at each start; give each node its \
+                     --node-id, or users it held before a crash stay connected in the database"
+                );
+            }
+            let store = backend::open_postgres_store(pool.clone(), node, retention).await;
+            (
+                Ok(store),
+                format!("{} as node {node}", args.database.shown()),
+            )
+        }
+        (None, None) => match args.users_file() {
+            Some(file) => {
+                let store = backend::open_sqlite_store_retaining(file, retention).await;
+                (store, args.database.shown())
+            }
+            None => (
+                Err(StoreError("no users store named".into())),
+                String::new(),
+            ),
+        },
+    };
+    let store = store.map_err(|error| {
+        log::error!("cannot open the users store ({users}): {error}");
+        ExitCode::FAILURE
+    })?;
+    log::info!("users store: {users}");
+    Ok(store)
 }
 
 /// Starts the admin listener if `--admin-listen` asks for one (with the metrics'

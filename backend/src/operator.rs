@@ -1,19 +1,35 @@
 //! The operator's commands (`backend release-claim EMAIL`, `backend devices EMAIL`,
-//! `backend chat-seed --room ROOM --messages N`): they act on the claims or the chat file
-//! in the data folder and exit.
+//! `backend chat-seed --room ROOM --messages N`): they act on the claims (in the data
+//! folder, or in PostgreSQL with a postgres:// `--database`) or the chat file and exit.
 
 use crate::admission::claims::ClaimStore;
 use crate::config::{Args, Command};
+use crate::store::StoreError;
 use crate::store::chat::{SeedPlan, seed};
+use crate::store::postgres::{self, Pool};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Opens the claims of the deployment `args` describe.
-pub fn open_claims(args: &Args) -> Result<ClaimStore, crate::admission::claims::ClaimError> {
-    ClaimStore::open(
-        &args.claims_database(),
-        args.server_config().admission.session_ttl,
-    )
+/// Opens the claims of the deployment `args` describe: in PostgreSQL through `pool` when
+/// `--database` is a URL, else in the claims' SQLite file.
+pub fn open_claims(
+    args: &Args,
+    pool: Option<&Pool>,
+) -> Result<ClaimStore, crate::admission::claims::ClaimError> {
+    let ttl = args.server_config().admission.session_ttl;
+    match pool {
+        Some(pool) => Ok(ClaimStore::postgres(pool.clone(), ttl)),
+        None => ClaimStore::open(&args.claims_database(), ttl),
+    }
+}
+
+/// The PostgreSQL pool of `--database` (sized by `--database-pool-size`), `None` for a
+/// SQLite file. Connects nothing yet.
+pub fn postgres_pool(args: &Args) -> Result<Option<Pool>, StoreError> {
+    let Some(url) = args.postgres() else {
+        return Ok(None);
+    };
+    postgres::connect(url, args.store.database_pool_size).map(Some)
 }
 
 /// The chat file of the deployment `args` describe, the server's own
@@ -45,7 +61,9 @@ pub async fn run_command(args: &Args, command: &Command) -> ExitCode {
 }
 
 async fn on_claims(args: &Args, command: &Command, email: &str) -> Result<(), String> {
-    let claims = open_claims(args).map_err(|e| format!("cannot open the claims: {e}"))?;
+    let pool = postgres_pool(args).map_err(|e| format!("cannot reach the database: {e}"))?;
+    let claims =
+        open_claims(args, pool.as_ref()).map_err(|e| format!("cannot open the claims: {e}"))?;
     let email = shared::normalize_email(email).map_err(|e| e.message)?;
     let done = match command {
         Command::ReleaseClaim { .. } => claims.release(&email).await.map(|removed| {

@@ -21,6 +21,7 @@ mod it {
     mod limits;
     mod outage;
     mod per_email;
+    mod pg;
     mod ping_flood;
     pub mod postgres;
     mod presence;

@@ -6,7 +6,7 @@ mod credentials;
 mod refusals;
 
 use super::attempts::Attempts;
-use super::claims::{ClaimStore, Claimed, DeviceId, LINK_CODE_TTL, LinkCodes};
+use super::claims::{ClaimStore, Claimed, DeviceId, DeviceLinks, LINK_CODE_TTL};
 use super::config::AdmissionConfig;
 use super::session::{Secret, SessionKey};
 use super::turn::TurnConfig;
@@ -28,7 +28,8 @@ pub(crate) struct Access {
     /// No claims: any connection may register as any email (the seed's way).
     shared_emails: bool,
     claims: ClaimStore,
-    links: LinkCodes,
+    /// Link codes, where the claims are (in memory, or in PostgreSQL for the cluster).
+    links: DeviceLinks,
     attempts: Attempts,
     /// Signs each delta client's TURN credentials, when the server has TURN.
     turn: Option<TurnConfig>,
@@ -58,8 +59,8 @@ impl Access {
             key: config.session_key.clone(),
             ttl: config.session_ttl,
             shared_emails: config.allow_shared_emails,
+            links: claims.links(),
             claims,
-            links: LinkCodes::default(),
             attempts: Attempts::default(),
             turn: config.turn.clone(),
         }
@@ -113,7 +114,8 @@ impl Access {
         };
         let linked = match profile.link_code.as_deref() {
             Some(code) if device.is_none() => {
-                if !self.links.redeem(code, email, Instant::now()) {
+                let redeemed = self.links.redeem(code, email).await;
+                if !redeemed.map_err(store_failed)? {
                     return Err(ProtocolError::new(
                         ErrorCode::InvalidLinkCode,
                         "this link code is unknown, used or expired (codes work once, for 5 minutes)",
@@ -199,7 +201,7 @@ impl Access {
     }
 
     /// A one-time code for another device of `email` (asked by its device `device`).
-    pub fn link_code(
+    pub async fn link_code(
         &self,
         email: &str,
         device: Option<&str>,
@@ -207,7 +209,8 @@ impl Access {
         if device.is_none() || self.shared_emails {
             return Err(no_device());
         }
-        let code = self.links.create(email, Instant::now()).ok_or_else(|| {
+        let created = self.links.create(email).await.map_err(store_failed)?;
+        let code = created.ok_or_else(|| {
             ProtocolError::new(ErrorCode::Internal, "no random bytes for a link code")
         })?;
         let ttl_ms = u64::try_from(LINK_CODE_TTL.as_millis()).unwrap_or(u64::MAX);

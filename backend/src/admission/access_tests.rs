@@ -104,6 +104,7 @@ async fn a_link_code_adds_a_device_once_and_sign_out_revokes_one() {
     let link = fixture
         .access
         .link_code(ALICE, phone.device.as_deref())
+        .await
         .expect("a code");
     let laptop = fixture
         .admit(profile(None, None, Some(&link.code)), true)
@@ -170,6 +171,7 @@ async fn shared_emails_claim_nothing() {
         fixture
             .access
             .link_code(ALICE, None)
+            .await
             .map(drop)
             .unwrap_err()
             .code,

@@ -1,7 +1,8 @@
-//! The flags of the users store: the remote API if any, how long users are kept, and the
-//! time given at shutdown, into a [`StoreConfig`] and a [`RemoteConfig`].
+//! The flags of the users store: the remote API if any, how long users are kept, the time
+//! given at shutdown and PostgreSQL's pool, into a [`StoreConfig`] and a [`RemoteConfig`].
 
 use super::units::millis;
+use crate::store::postgres::DEFAULT_POOL_SIZE;
 use crate::store::remote::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
 use crate::store::{DEFAULT_RETENTION_DAYS, RemoteConfig, StoreConfig, retention_of_days};
 use reqwest::Url;
@@ -37,6 +38,10 @@ pub struct StoreArgs {
         default_value_t = StoreConfig::default().shutdown_timeout.as_secs()
     )]
     pub store_shutdown_timeout_secs: u64,
+    /// Connections to PostgreSQL at most, shared by users, claims and link codes (with a
+    /// postgres:// --database).
+    #[arg(long, env = "MEETMAP_DATABASE_POOL_SIZE", default_value_t = DEFAULT_POOL_SIZE)]
+    pub database_pool_size: usize,
 }
 
 impl StoreArgs {

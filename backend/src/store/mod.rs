@@ -2,8 +2,9 @@
 //!
 //! The hub never waits on the store. It hands each change to [`WriteBehind`], which keeps
 //! only the latest state per user and writes it in batches from a background task,
-//! retrying until the store takes it. Two stores implement [`UserStore`]: the embedded
-//! SQLite file ([`SqliteStore`], the default) and the seed's REST users API
+//! retrying until the store takes it. Three stores implement [`UserStore`]: the embedded
+//! SQLite file ([`SqliteStore`], the default), PostgreSQL shared by several nodes
+//! ([`postgres::PgUserStore`], `--database postgres://…`) and the seed's REST users API
 //! ([`RemoteStore`], chosen with `--users-api`). Users not seen for the retention period
 //! are deleted ([`spawn_retention`]); the remote API has no delete, so there retention only
 //! covers what the server keeps, which is nothing about users who left.
@@ -11,6 +12,7 @@
 pub mod chat;
 pub(crate) mod checkpointer;
 mod config;
+pub mod postgres;
 pub mod remote;
 mod retention;
 mod sqlite;

@@ -1,6 +1,7 @@
 //! The admin listener of the real binary (`--admin-listen 127.0.0.1:0`): `/healthz`,
 //! `/metrics` scraped during a scenario (the counters move by what it caused, the text
-//! parses as Prometheus's), and `/readyz` following the remote users API down and up.
+//! parses as Prometheus's), and `/readyz` following the remote users API, Redis and
+//! PostgreSQL down and up.
 
 use super::binary::{Backend, Launch};
 use super::harness::{Client, PATIENCE};
@@ -331,4 +332,26 @@ async fn readyz_is_not_ready_while_the_backplane_has_lost_redis() {
     assert_eq!(get(admin, "/healthz").await.0, 200, "the process is up");
     redis.restart().await;
     ready_until(admin, 200).await;
+}
+
+#[tokio::test]
+async fn readyz_follows_postgres_down_at_start_then_up_and_never_shows_its_password() {
+    let port = super::postgres::Postgres::free_port();
+    let url = format!("postgres://meetmap:hunter22@127.0.0.1:{port}/postgres");
+    let folder = tempfile::TempDir::new().expect("temp dir");
+    let launch = Launch::new()
+        .args(["--database", &url, "--allow-shared-emails"])
+        .arg("--data-dir")
+        .arg(folder.path());
+    let (mut backend, admin) = start_with_admin(launch).await;
+    let body = ready_until(admin, 503).await;
+    assert!(body.starts_with("not ready: users store:"), "{body}");
+    let _server = super::postgres::Postgres::start_on(port).await;
+    ready_until(admin, 200).await;
+    let lines = backend.log_lines().join("\n");
+    assert!(
+        lines.contains("postgres://meetmap:***@127.0.0.1"),
+        "{lines}"
+    );
+    assert!(!lines.contains("hunter22") && !body.contains("hunter22"));
 }

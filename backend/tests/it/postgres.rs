@@ -41,6 +41,23 @@ impl Postgres {
         panic!("postgres did not start on any free port");
     }
 
+    /// Starts a server on `port`: for a test that names the port to a backend before the
+    /// server exists. Panics, with the server's log, if it does not start.
+    pub async fn start_on(port: u16) -> Postgres {
+        let mut server = Postgres {
+            child: None,
+            port,
+            folder: copy_of_template(),
+        };
+        assert!(server.spawn().await, "postgres on {port}: {}", server.log());
+        server
+    }
+
+    /// A free port for [`Postgres::start_on`].
+    pub fn free_port() -> u16 {
+        free_port()
+    }
+
     /// `postgres://meetmap@127.0.0.1:PORT/NAME`.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://{ROLE}@127.0.0.1:{}/{database}", self.port)

@@ -3,10 +3,10 @@
 
 use super::model::{ClaimError, DeviceId};
 use super::sql::ms;
-use super::store::ClaimStore;
+use super::store::SqliteClaims;
 use rusqlite::params;
 
-impl ClaimStore {
+impl SqliteClaims {
     /// Signs every device of `email` but `keep` out; returns how many.
     pub async fn revoke_others(&self, email: &str, keep: &str) -> Result<usize, ClaimError> {
         let in_memory = self.deferred.remove_devices(email, |id| id != keep);

@@ -7,10 +7,10 @@ use super::model::{ClaimError, Claimed, DeviceId};
 use super::sql::{
     insert_device, live_device_exists, lookalike, ms, new_device_id, upsert_identity,
 };
-use super::store::ClaimStore;
+use super::store::SqliteClaims;
 use crate::store::statements::in_savepoint;
 
-impl ClaimStore {
+impl SqliteClaims {
     /// Claims `email` for a new device if no live device holds it and no other known
     /// email has its `skeleton`; one savepoint on the one claims thread, so two claimants
     /// cannot both win. When

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 pub const LINK_CODE_TTL: Duration = Duration::from_secs(5 * 60);
 
 /// Codes alive at once for one email; asking for another drops the oldest.
-const CODES_PER_EMAIL: usize = 3;
+pub(super) const CODES_PER_EMAIL: usize = 3;
 
 /// Codes alive at once in all; past it, expired ones are swept, then the oldest dropped.
 const CODES_MAX: usize = 10_000;
@@ -89,7 +89,7 @@ impl LinkCodes {
 }
 
 /// `XXXX-XXXX` from the OS's random source.
-fn random_code() -> Option<String> {
+pub(super) fn random_code() -> Option<String> {
     let mut bytes = [0u8; CODE_CHARS];
     getrandom::fill(&mut bytes).ok()?;
     let chars: String = bytes
@@ -100,7 +100,7 @@ fn random_code() -> Option<String> {
 }
 
 /// The stored form of a typed code, or `None` if it cannot be one.
-fn canonical(typed: &str) -> Option<String> {
+pub(super) fn canonical(typed: &str) -> Option<String> {
     let chars: String = typed
         .chars()
         .filter(|c| !matches!(c, '-' | ' '))

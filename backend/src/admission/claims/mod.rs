@@ -2,22 +2,28 @@
 //! first use), which devices each has, the one-time link codes that add a device, and
 //! the skeletons that keep a lookalike email from passing for an existing one.
 //!
-//! The claims live in SQLite (`store.rs`), never in memory: the server keeps nothing per
-//! email it has seen. Link codes are short-lived and kept in memory (`link_codes.rs`).
+//! The claims live in a SQLite file (`store.rs`) or in PostgreSQL (`postgres/`), behind
+//! one handle (`handle.rs`), never only in memory: the server keeps nothing per email it
+//! has seen. Link codes are short-lived: in memory beside a SQLite file
+//! (`link_codes.rs`), in PostgreSQL beside its claims (`device_links.rs` picks).
 
 mod admin;
 mod claiming;
 mod deferred;
+mod device_links;
+mod handle;
 mod link_codes;
 mod model;
+mod postgres;
 mod schema;
 mod sql;
 mod store;
 mod worker;
 
+pub use device_links::DeviceLinks;
+pub use handle::ClaimStore;
 pub use link_codes::{LINK_CODE_TTL, LinkCodes};
 pub use model::{ClaimError, Claimed, DeviceId};
-pub use store::ClaimStore;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;

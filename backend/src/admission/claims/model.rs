@@ -6,6 +6,10 @@ use std::fmt;
 /// A device's id: random, in its session token, one row in the claims table.
 pub type DeviceId = String;
 
+/// A device's last use is written at most this often (its life is counted in days), so
+/// most sign-ins are a read.
+pub const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
+
 /// Why the claims store could not answer. The registration is refused with `internal`
 /// (the client may try again); nothing is claimed.
 #[derive(Debug)]
@@ -19,7 +23,7 @@ impl fmt::Display for ClaimError {
 
 impl std::error::Error for ClaimError {}
 
-/// The outcome of [`ClaimStore::claim`].
+/// The outcome of a claim (`ClaimStore::claim`).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claimed {
     /// The email was free: it is now this new device's.

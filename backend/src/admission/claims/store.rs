@@ -4,7 +4,7 @@
 //! share the file).
 
 use super::deferred::Deferred;
-use super::model::ClaimError;
+use super::model::{ClaimError, TOUCH_EVERY_MS};
 use super::schema::prepare;
 use super::sql::{BUSY_TIMEOUT, fail, last_used, live_device_exists, lock, ms};
 use super::worker::{Job, Shared, spawn_worker, submit};
@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-/// The claims of one deployment. Cheap to clone.
+/// The claims of one deployment in a SQLite file. Cheap to clone.
 #[derive(Clone)]
-pub struct ClaimStore {
+pub struct SqliteClaims {
     /// The one thread that owns the connection and runs every query in turn: a burst of
     /// registrations queues here instead of spawning a blocking thread each.
     jobs: mpsc::Sender<Job>,
@@ -35,9 +35,6 @@ pub struct ClaimStore {
     write_failed_at: Arc<Mutex<Option<Instant>>>,
 }
 
-/// A device's last use is written at most this often (its life is counted in days).
-const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
-
 /// Statements kept prepared on the claims connection: every query the store runs, and the
 /// transactions' and savepoints' own.
 const STATEMENT_CACHE: usize = 32;
@@ -45,7 +42,7 @@ const STATEMENT_CACHE: usize = 32;
 /// How long writes go straight to memory after one failed.
 const WRITE_PAUSE: Duration = Duration::from_secs(1);
 
-impl ClaimStore {
+impl SqliteClaims {
     /// Opens (or creates) the claims tables in the SQLite file at `path`. Blocks: call it
     /// at start. A file locked by another process does not stop it: the tables are made
     /// before the first query that gets through.

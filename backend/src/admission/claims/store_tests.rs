@@ -8,8 +8,8 @@ const ALICE: &str = "alice@example.com";
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 const NOW: u64 = 1_800_000_000_000;
 
-fn open(dir: &TempDir) -> ClaimStore {
-    ClaimStore::open(
+fn open(dir: &TempDir) -> SqliteClaims {
+    SqliteClaims::open(
         &dir.path().join("claims.sqlite3"),
         Duration::from_secs(30 * 86_400),
     )

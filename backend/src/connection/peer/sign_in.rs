@@ -69,6 +69,7 @@ impl Peer {
             .context
             .access
             .link_code(&registered.email, registered.device.as_deref())
+            .await
         {
             Ok(link) => link,
             Err(error) => return Ok(Err(error)),

@@ -28,9 +28,22 @@ pub struct Node {
 impl Node {
     /// Starts node `id` on `redis` in a fresh folder.
     pub async fn start(redis: &Redis, id: &str) -> Node {
+        Node::start_storing(redis, id, None).await
+    }
+
+    /// Starts node `id` on `redis`, its users and claims in the PostgreSQL `database` if
+    /// given (the folder then holds its chat file and nothing else), else in SQLite files
+    /// in its folder.
+    pub async fn start_storing(redis: &Redis, id: &str, database: Option<&str>) -> Node {
         let folder = tempfile::tempdir().expect("temporary folder");
-        let backend = Launch::new()
-            .database(&folder.path().join("users.sqlite3"))
+        let launch = match database {
+            Some(url) => Launch::new()
+                .args(["--database", url])
+                .arg("--data-dir")
+                .arg(folder.path()),
+            None => Launch::new().database(&folder.path().join("users.sqlite3")),
+        };
+        let backend = launch
             .args(["--redis", &redis.url(), "--node-id", id])
             .args(["--session-secret", SESSION_SECRET])
             .args(["--ping-interval-ms", "500", "--idle-timeout-ms", "5000"])
