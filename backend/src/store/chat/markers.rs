@@ -22,7 +22,6 @@ pub(super) fn mark_read(conn: &Connection, marker: &ReadMarker) -> Result<ReadMo
     let last = last_id(conn, &marker.room, &key)?;
     let up_to = marker.up_to.min(last.unwrap_or(0));
     let before = read_marker(conn, &marker.room, &key, &marker.reader)?.map_or(0, |(at, _)| at);
-    let moved = up_to > before;
     conn.prepare_cached(
         "INSERT INTO chat_read_markers (room, conversation, reader, up_to, receipts)
          VALUES (?1, ?2, ?3, ?4, ?5)
@@ -36,15 +35,21 @@ pub(super) fn mark_read(conn: &Connection, marker: &ReadMarker) -> Result<ReadMo
         up_to,
         marker.receipt
     ])?;
+    Ok(moved_by(marker, up_to, before))
+}
+
+/// What moving `marker` from `before` to `up_to` did (the PostgreSQL store's too).
+pub(super) fn moved_by(marker: &ReadMarker, up_to: i64, before: i64) -> ReadMoved {
+    let moved = up_to > before;
     let receipt_to = match &marker.conversation {
         Conversation::Direct(peer) if moved && marker.receipt => Some(peer.clone()),
         _ => None,
     };
-    Ok(ReadMoved {
+    ReadMoved {
         moved,
         up_to: up_to.max(before),
         receipt_to,
-    })
+    }
 }
 
 /// Records `delivery`; per sender, the highest id newly delivered.
