@@ -305,3 +305,43 @@ fn every_read_of_the_messages_searches_an_index_on_postgres() {
         "{conversations}"
     );
 }
+
+#[test]
+fn a_server_that_hangs_refuses_within_the_bound_stores_nothing_refused_and_recovers() {
+    let db = Db::postgres();
+    let store = db.open_default();
+    let before = posted(&store, "alice@x.com", "before");
+    let Db::Postgres { url, .. } = &db else {
+        unreachable!()
+    };
+    // Another session holds the table: every write and read of the store waits on it.
+    let locker = RUNTIME.block_on(async {
+        let locker = super::db::connect(url).await;
+        locker
+            .batch_execute("BEGIN; LOCK TABLE chat_messages IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
+        locker
+    });
+    let started = Instant::now();
+    let refused = post(&store, message("alice@x.com", None, "held", Some("held")));
+    assert_eq!(refused, Err(ChatRefusal::StoreUnavailable));
+    let waited = started.elapsed();
+    // Given up after the store's patience (5 s), well before the test's.
+    assert!(waited < ANSWER, "refused after {waited:?}");
+    let query = block_on(store.history(latest("alice@x.com", None)));
+    assert_eq!(query, Err(ChatRefusal::StoreUnavailable));
+    RUNTIME.block_on(async { locker.batch_execute("ROLLBACK").await.unwrap() });
+    post_until_stored(&store, "after", ANSWER);
+    let page = history_of(&store, latest("alice@x.com", None));
+    let texts: Vec<&str> = page
+        .messages
+        .iter()
+        .map(|m| m.message.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        vec![before.text.as_str(), "after"],
+        "the refused one never stored"
+    );
+}
