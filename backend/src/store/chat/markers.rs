@@ -69,10 +69,7 @@ pub(super) fn mark_delivered(
             })
             .optional()?;
         let Some((sender, key)) = found else { continue };
-        match highest.iter_mut().find(|(_, known, _)| *known == key) {
-            Some(entry) => entry.2 = entry.2.max(id),
-            None => highest.push((sender, key, id)),
-        }
+        keep_highest(&mut highest, (sender, key, id));
     }
     let mut moved = Vec::with_capacity(highest.len());
     for (sender, key, id) in highest {
@@ -90,6 +87,16 @@ pub(super) fn mark_delivered(
         moved.push((sender, id));
     }
     Ok(moved)
+}
+
+/// Records `id`, delivered from `sender` in conversation `key`, in `highest` (per
+/// conversation: its sender and highest id; the PostgreSQL store's too).
+pub(super) fn keep_highest(highest: &mut Vec<(String, String, i64)>, found: (String, String, i64)) {
+    let (sender, key, id) = found;
+    match highest.iter_mut().find(|(_, known, _)| *known == key) {
+        Some(entry) => entry.2 = entry.2.max(id),
+        None => highest.push((sender, key, id)),
+    }
 }
 
 /// The key of `email`'s `conversation` in `room`: a direct one must be with someone known

@@ -4,7 +4,7 @@
 
 use deadpool_postgres::Transaction;
 
-use super::super::markers::{Delivery, moved_by};
+use super::super::markers::{Delivery, keep_highest, moved_by};
 use super::super::messages::JobError;
 use super::super::model::{ChatRefusal, Conversation, ReadMarker, ReadMoved, direct_key, key_of};
 use super::messages::is_member;
@@ -44,10 +44,7 @@ pub(super) async fn mark_delivered(
     for found in rows(tx, sql, &[&delivery.ids, room, recipient]).await? {
         let (id, sender, key): (i64, String, String) =
             (found.try_get(0)?, found.try_get(1)?, found.try_get(2)?);
-        match highest.iter_mut().find(|(_, known, _)| *known == key) {
-            Some(entry) => entry.2 = entry.2.max(id),
-            None => highest.push((sender, key, id)),
-        }
+        keep_highest(&mut highest, (sender, key, id));
     }
     let mut moved = Vec::with_capacity(highest.len());
     for (sender, key, id) in highest {

@@ -9,6 +9,12 @@ use super::markers::{direct, read};
 use super::*;
 use std::time::Instant;
 
+/// The texts of alice's latest page of the room.
+fn texts_of(store: &ChatStore) -> Vec<String> {
+    let page = history_of(store, latest("alice@x.com", None));
+    page.messages.into_iter().map(|m| m.message.text).collect()
+}
+
 fn history_of(store: &ChatStore, query: HistoryQuery) -> HistoryPage {
     block_on(store.history(query)).unwrap()
 }
@@ -62,6 +68,7 @@ fn concurrent_posts_of_two_nodes_get_distinct_increasing_ids_and_a_cursor_misses
     let db = Db::postgres();
     let (a, b) = (db.open_default(), db.open_default());
     let count = 300;
+    let started = Instant::now();
     let senders: Vec<_> = [("a@x.com", a.clone()), ("b@x.com", b.clone())]
         .into_iter()
         .map(|(from, store)| {
@@ -99,6 +106,12 @@ fn concurrent_posts_of_two_nodes_get_distinct_increasing_ids_and_a_cursor_misses
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "in submit order");
         all.extend(ids);
     }
+    let took = started.elapsed();
+    let rate = all.len() as f64 / took.as_secs_f64();
+    println!(
+        "postgres chat: {} posts from two nodes in {took:?}: {rate:.0}/s",
+        all.len()
+    );
     let distinct: std::collections::BTreeSet<i64> = all.iter().copied().collect();
     assert_eq!(distinct.len(), all.len(), "no id given twice");
     assert_eq!(all.len(), 2 * count);
@@ -162,12 +175,7 @@ fn the_server_stopped_and_started_loses_nothing_acked_and_refuses_meanwhile() {
         refusals.iter().all(|r| *r == ChatRefusal::StoreUnavailable),
         "{refusals:?}"
     );
-    let page = history_of(&store, latest("alice@x.com", None));
-    let texts: Vec<&str> = page
-        .messages
-        .iter()
-        .map(|m| m.message.text.as_str())
-        .collect();
+    let texts = texts_of(&store);
     let mut expected: Vec<String> = acked.iter().map(|m| m.text.clone()).collect();
     expected.push("after".into());
     assert_eq!(
@@ -333,15 +341,10 @@ fn a_server_that_hangs_refuses_within_the_bound_stores_nothing_refused_and_recov
     assert_eq!(query, Err(ChatRefusal::StoreUnavailable));
     RUNTIME.block_on(async { locker.batch_execute("ROLLBACK").await.unwrap() });
     post_until_stored(&store, "after", ANSWER);
-    let page = history_of(&store, latest("alice@x.com", None));
-    let texts: Vec<&str> = page
-        .messages
-        .iter()
-        .map(|m| m.message.text.as_str())
-        .collect();
+    let texts = texts_of(&store);
     assert_eq!(
         texts,
-        vec![before.text.as_str(), "after"],
+        vec![before.text, "after".to_owned()],
         "the refused one never stored"
     );
 }
