@@ -1,12 +1,16 @@
 //! Two servers sharing one chat store on a real PostgreSQL (each with its own users'
-//! file, no backplane): a room message and a direct message sent through one server are
-//! in a client's history on the other, under the same ids, and the catch-up after a
-//! cursor brings both.
+//! file): a room message and a direct message sent through one server are in a client's
+//! history on the other, under the same ids, and the catch-up after a cursor brings both;
+//! with a real Redis as their backplane too, the direct message reaches the recipient on
+//! the other node live, under the id its history gives.
 
 use super::{history, member, number, roomy_config, texts};
+use crate::it::cluster::redis::Redis;
 use crate::it::harness::{Client, PATIENCE, TestServer};
 use crate::it::postgres::Postgres;
+use backend::ServerConfig;
 use backend::store::chat::{ChatConfig, ChatStore};
+use clap::Parser;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -15,9 +19,14 @@ const BOB: &str = "bob@example.com";
 
 /// A server whose chat store is the PostgreSQL database at `url`.
 async fn node(url: &str) -> (TestServer, tempfile::TempDir) {
-    let mut config = deadpool_postgres::Config::new();
-    config.url = Some(url.to_owned());
-    let pool = config
+    node_with(url, roomy_config()).await
+}
+
+/// [`node`] with `config`.
+async fn node_with(url: &str, config: ServerConfig) -> (TestServer, tempfile::TempDir) {
+    let mut pool_config = deadpool_postgres::Config::new();
+    pool_config.url = Some(url.to_owned());
+    let pool = pool_config
         .create_pool(
             Some(deadpool_postgres::Runtime::Tokio1),
             tokio_postgres::NoTls,
@@ -28,7 +37,7 @@ async fn node(url: &str) -> (TestServer, tempfile::TempDir) {
         .expect("chat store on postgres");
     let folder = tempfile::tempdir().expect("temp dir");
     let database = folder.path().join("users.sqlite3");
-    let server = TestServer::start_with_chat(database, roomy_config(), chat).await;
+    let server = TestServer::start_with_chat(database, config, chat).await;
     (server, folder)
 }
 
@@ -77,4 +86,34 @@ async fn a_room_and_a_direct_message_sent_on_one_node_are_in_the_history_on_the_
         ["hello from a", "psst, bob"],
         "{caught_up}"
     );
+}
+
+/// [`node`] on the backplane of `redis` as node `id`.
+async fn clustered(url: &str, redis: &Redis, id: &str) -> (TestServer, tempfile::TempDir) {
+    let flags = ["backend", "--redis", &redis.url(), "--node-id", id];
+    let args = backend::config::Args::try_parse_from(flags).expect("flags");
+    let mut config = roomy_config();
+    config.backplane = args.server_config().backplane;
+    assert!(config.backplane.is_some());
+    node_with(url, config).await
+}
+
+#[tokio::test]
+async fn with_a_backplane_a_direct_message_reaches_the_other_node_live_under_its_stored_id() {
+    let (postgres, redis) = (Postgres::start().await, Redis::start().await);
+    let url = postgres.database("chat");
+    let (a, _a_files) = clustered(&url, &redis, "node-a").await;
+    let (b, _b_files) = clustered(&url, &redis, "node-b").await;
+    let mut bob = member(&b, BOB, "Bob").await;
+    let mut alice = member(&a, ALICE, "Alice").await;
+    super::await_joined(&mut alice, BOB).await;
+    let direct = number(&acked(&mut alice, "live, bob", Some(BOB)).await, "id");
+    let live = super::delivered(&mut bob, "live, bob").await;
+    assert_eq!(
+        (live["id"].clone(), live["from"].clone()),
+        (json!(direct), json!(ALICE)),
+        "{live}"
+    );
+    let dms = history(&mut bob, json!({"conversation": ALICE})).await;
+    assert_eq!(dms["messages"][0]["id"], json!(direct), "{dms}");
 }
