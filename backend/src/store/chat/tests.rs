@@ -7,6 +7,7 @@ mod history;
 mod markers;
 mod perf;
 mod pg;
+mod pg_plans;
 mod plans;
 mod retention;
 
