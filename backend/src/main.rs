@@ -56,15 +56,13 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let chat_file = args.chat_database();
-    let chat = match backend::store::chat::ChatStore::open(&chat_file, args.chat_config()) {
+    let chat = match open_chat(&args, pool.as_ref()).await {
         Ok(chat) => chat,
         Err(error) => {
             log::error!("cannot open the chat store: {error}");
             return ExitCode::FAILURE;
         }
     };
-    log::info!("chat store: sqlite file {}", chat_file.display());
     config.admission.session_key = match args.session_key() {
         Ok(key) => key,
         Err(error) => {
@@ -103,6 +101,23 @@ async fn serve() -> ExitCode {
     backend::run(listener, config, store, claims, chat, shutdown).await;
     admin.cancel();
     ExitCode::SUCCESS
+}
+
+/// Opens the chat store: in PostgreSQL behind `pool` when `--database` is a URL, else in
+/// its SQLite file.
+async fn open_chat(
+    args: &Args,
+    pool: Option<&backend::store::postgres::Pool>,
+) -> Result<backend::store::chat::ChatStore, backend::store::chat::ChatStoreError> {
+    use backend::store::chat::ChatStore;
+    if let Some(pool) = pool {
+        log::info!("chat store: postgres {}", args.database.shown());
+        return ChatStore::open_postgres(pool.clone(), args.chat_config()).await;
+    }
+    let chat_file = args.chat_database();
+    let chat = ChatStore::open(&chat_file, args.chat_config())?;
+    log::info!("chat store: sqlite file {}", chat_file.display());
+    Ok(chat)
 }
 
 /// Opens the users store `args` name: the remote API, PostgreSQL behind `pool` (as this

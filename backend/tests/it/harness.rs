@@ -79,9 +79,15 @@ impl TestServer {
 
     /// A server on an existing database file, its chat store (beside it) set up as `chat`.
     pub async fn start_chatting(database: PathBuf, config: ServerConfig, chat: ChatConfig) -> Self {
+        let chat = open_chat(&database, chat);
+        Self::start_with_chat(database, config, chat).await
+    }
+
+    /// A server on the users' file `database` and the opened `chat` store (one on
+    /// PostgreSQL, shared with other servers).
+    pub async fn start_with_chat(database: PathBuf, config: ServerConfig, chat: ChatStore) -> Self {
         let store = open_sqlite_store(&database).await.expect("open store");
         let claims = open_claims(&backend::config::claims_file_beside(&database));
-        let chat = open_chat(&database, chat);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let (shutdown, stop) = oneshot::channel::<()>();

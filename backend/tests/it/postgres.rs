@@ -143,6 +143,14 @@ impl Postgres {
             .is_ok_and(|status| status.success())
     }
 
+    /// Stops the server and starts it again on the same port and data (an outage);
+    /// whether it answers again (used by the chat store's own tests).
+    #[allow(dead_code)]
+    pub async fn restart(&mut self) -> bool {
+        self.stop();
+        self.spawn().await
+    }
+
     /// The server's log so far (for a failing test's message).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.folder.path().join("postgres.log")).unwrap_or_default()

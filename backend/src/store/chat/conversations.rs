@@ -32,13 +32,7 @@ pub(super) fn conversations(
 ) -> rusqlite::Result<Vec<ConversationSummary>> {
     let mut listed = conn.prepare_cached(LIST_SQL)?;
     let rows = listed.query_map([room, email], |row| {
-        let low: Option<String> = row.get(1)?;
-        let high: Option<String> = row.get(2)?;
-        let peer = if low.as_deref() == Some(email) {
-            high
-        } else {
-            low
-        };
+        let peer = peer_of(email, row.get(1)?, row.get(2)?);
         Ok((row.get::<_, String>(0)?, peer, row.get(3)?, row.get(4)?))
     })?;
     let mut summaries = Vec::new();
@@ -105,4 +99,14 @@ fn member_name(conn: &Connection, room: &str, email: &str) -> rusqlite::Result<O
     conn.prepare_cached("SELECT name FROM room_members WHERE room = ?1 AND email = ?2")?
         .query_row([room, email], |row| row.get(0))
         .optional()
+}
+
+/// The other person of a direct conversation whose two emails are `low` and `high`
+/// (`None` for the room's).
+pub(super) fn peer_of(email: &str, low: Option<String>, high: Option<String>) -> Option<String> {
+    if low.as_deref() == Some(email) {
+        high
+    } else {
+        low
+    }
 }

@@ -1,37 +1,40 @@
-//! [`ChatStore`], the handle: it queues writes to the writer thread and queries to the
-//! reader thread, and never blocks its caller (a full queue is refused at once).
+//! [`ChatStore`], the handle: it queues writes to the writer and queries to the reader of
+//! its backend (an SQLite file or a PostgreSQL database, `backend.rs`), and never blocks
+//! its caller (a full queue is refused at once).
 
 use crate::store::checkpointer::Checkpointer;
 use std::path::Path;
 use std::sync::Arc;
 
+use deadpool_postgres::Pool;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
+use super::backend::Backend;
 use super::config::ChatConfig;
-use super::conversations::conversations;
-use super::history::history;
 use super::markers::Delivery;
 use super::messages::Change;
 use super::model::{
     ChatRefusal, ChatStoreError, ConversationSummary, Delete, Edit, HistoryPage, HistoryQuery,
     NewMessage, Posted, ReadMarker, ReadMoved, StoredMessage,
 };
+use super::postgres::PgChat;
 use super::reader::Reader;
 use super::retention::{Purged, purge_once, purge_periodically};
 use super::schema::{open_reader, open_writer};
 use super::writer::{BatchEnd, Job, Writer, WriterSettings};
 
-/// The chat messages of one deployment, in their own SQLite file. Cheap to clone.
+/// The chat messages of one deployment, in their own SQLite file or in a PostgreSQL
+/// database that every node shares. Cheap to clone.
 ///
 /// Writes (`post`, `edit`, `delete`, the markers, `remember_member`) are queued to one
-/// writer thread, which commits what is queued at once in one transaction and then calls
-/// each `done`, on the writer thread, in submit order. Queries are answered by a reader
-/// thread with its own connection.
+/// writer (a thread on SQLite, a task on PostgreSQL), which commits what is queued at once
+/// in one transaction and then calls each `done`, on the writer, in submit order. Queries
+/// are answered by a reader thread with its own connection (SQLite) or on the pool's
+/// connections (PostgreSQL).
 #[derive(Clone)]
 pub struct ChatStore {
-    writer: Writer,
-    reader: Reader,
+    backend: Backend,
     batch_end: BatchEnd,
     /// The settings, for retention.
     config: Arc<ChatConfig>,
@@ -44,10 +47,7 @@ impl ChatStore {
         let writing = open_writer(path)?;
         let reader = Reader::spawn(open_reader(path)?).map_err(ChatStoreError::Thread)?;
         let batch_end = BatchEnd::default();
-        let settings = WriterSettings {
-            edit_window_ms: i64::try_from(config.edit_window.as_millis()).unwrap_or(i64::MAX),
-            batch_end: Arc::clone(&batch_end),
-        };
+        let settings = settings_of(&config, &batch_end);
         // The writer never stops for a checkpoint's fsync: an ack waits for a commit only.
         let checkpointer = match Checkpointer::spawn(path, "chat") {
             Ok(checkpointer) => checkpointer
@@ -63,8 +63,21 @@ impl ChatStore {
         let writer = Writer::spawn(writing, capacity, settings, checkpointer)
             .map_err(ChatStoreError::Thread)?;
         Ok(Self {
-            writer,
-            reader,
+            backend: Backend::Sqlite { writer, reader },
+            batch_end,
+            config: Arc::new(config),
+        })
+    }
+
+    /// The chat store in the PostgreSQL database of `pool`, shared with the other nodes:
+    /// its tables made or migrated, its writer task started on the current runtime, where
+    /// its queries run too. Call it at start, on the server's runtime.
+    pub async fn open_postgres(pool: Pool, config: ChatConfig) -> Result<Self, ChatStoreError> {
+        let batch_end = BatchEnd::default();
+        let settings = settings_of(&config, &batch_end);
+        let pg = PgChat::open(pool, config.queue_capacity.max(1), settings).await?;
+        Ok(Self {
+            backend: Backend::Postgres(pg),
             batch_end,
             config: Arc::new(config),
         })
@@ -81,7 +94,7 @@ impl ChatStore {
     /// queue drops it, logged).
     pub fn remember_member(&self, room: &str, email: &str, name: &str) {
         let job = Job::Remember(room.to_owned(), email.to_owned(), name.to_owned());
-        if !self.writer.try_submit(job) {
+        if !self.backend.try_submit(job) {
             log::warn!("chat store: busy, {email} not remembered in its room");
         }
     }
@@ -162,7 +175,7 @@ impl ChatStore {
 
     /// A page of history (see [`HistoryQuery`]).
     pub async fn history(&self, query: HistoryQuery) -> Result<HistoryPage, ChatRefusal> {
-        self.reader.query(move |conn| history(conn, &query)).await
+        self.backend.history(query).await
     }
 
     /// `email`'s conversations in `room`: the room first, then the direct ones.
@@ -172,33 +185,40 @@ impl ChatStore {
         email: &str,
     ) -> Result<Vec<ConversationSummary>, ChatRefusal> {
         let (room, email) = (room.to_owned(), email.to_owned());
-        let listed = move |conn: &_| Ok(conversations(conn, &room, &email)?);
-        self.reader.query(listed).await
+        self.backend.conversations(room, email).await
     }
 
     /// Resolves once everything queued before it is committed (at shutdown).
     pub async fn flush(&self) {
         let (done, flushed) = oneshot::channel();
-        if self.writer.submit_waiting(Job::Flush(done)).await {
+        if self.backend.submit_waiting(Job::Flush(done)).await {
             let _ = flushed.await;
         }
     }
 
     /// One pass of retention now (the periodic task runs the same).
     pub async fn purge_now(&self) -> Purged {
-        purge_once(&self.writer, &self.reader, &self.config).await
+        purge_once(&self.backend, &self.config).await
     }
 
     /// Retention at once and then hourly, until `stop`: spawn it at start.
     pub async fn purge_periodically(self, stop: CancellationToken) {
         let config = ChatConfig::clone(&self.config);
-        purge_periodically(self.writer, self.reader, config, stop).await;
+        purge_periodically(self.backend, config, stop).await;
     }
 
     fn submit(&self, job: Job) -> Result<(), ChatRefusal> {
-        match self.writer.try_submit(job) {
+        match self.backend.try_submit(job) {
             true => Ok(()),
             false => Err(ChatRefusal::StoreBusy),
         }
+    }
+}
+
+/// The writer's settings from the store's.
+fn settings_of(config: &ChatConfig, batch_end: &BatchEnd) -> WriterSettings {
+    WriterSettings {
+        edit_window_ms: i64::try_from(config.edit_window.as_millis()).unwrap_or(i64::MAX),
+        batch_end: Arc::clone(batch_end),
     }
 }

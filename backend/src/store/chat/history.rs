@@ -14,8 +14,7 @@ use super::model::{
 
 /// Answers `query` (inside the reader's snapshot).
 pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> Result<HistoryPage, JobError> {
-    let limit = query.limit.clamp(1, MAX_PAGE);
-    let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let fetch = fetch_of(query);
     let latest_row = last_id(conn)?;
     let mut found = match query.range {
         HistoryRange::After(cursor) => after(conn, query, cursor, fetch)?,
@@ -25,6 +24,23 @@ pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> Result<History
             page(conn, query, &key, fetch)?
         }
     };
+    let (more, cursor) = trim(query, &mut found, latest_row);
+    let messages = with_receipts(conn, &query.email, found)?;
+    Ok(HistoryPage {
+        messages,
+        more,
+        cursor,
+    })
+}
+
+/// Bounds `found` (fetched one past the page, newest first unless `After`) to the page in
+/// ascending order; whether there is more, and the cursor to ask `After` next time.
+pub(super) fn trim(
+    query: &HistoryQuery,
+    found: &mut Vec<(StoredMessage, i64)>,
+    latest_row: i64,
+) -> (bool, i64) {
+    let limit = query.limit.clamp(1, MAX_PAGE);
     let more = found.len() > limit;
     found.truncate(limit);
     let cursor = match (query.range, found.last()) {
@@ -34,12 +50,12 @@ pub(super) fn history(conn: &Connection, query: &HistoryQuery) -> Result<History
     if !matches!(query.range, HistoryRange::After(_)) {
         found.reverse();
     }
-    let messages = with_receipts(conn, &query.email, found)?;
-    Ok(HistoryPage {
-        messages,
-        more,
-        cursor,
-    })
+    (more, cursor)
+}
+
+/// What the reader fetches past a page: one message, to know whether there is more.
+pub(super) fn fetch_of(query: &HistoryQuery) -> i64 {
+    i64::try_from(query.limit.clamp(1, MAX_PAGE) + 1).unwrap_or(i64::MAX)
 }
 
 /// The newest `fetch` messages of a conversation, or those before a message of it; newest
@@ -124,29 +140,47 @@ fn with_receipts(
     email: &str,
     found: Vec<(StoredMessage, i64)>,
 ) -> rusqlite::Result<Vec<HistoryEntry>> {
-    // (peer, delivered up to, read up to if shared) of each direct conversation met.
-    let mut markers: Vec<(String, i64, Option<i64>)> = Vec::new();
-    let mut entries = Vec::with_capacity(found.len());
-    for (message, _) in found {
-        let (mut delivered, mut read) = (false, false);
-        if let Some(peer) = message.to.as_deref().filter(|_| message.from == email) {
-            let known = markers.iter().find(|(known, ..)| known == peer);
-            let (delivered_up_to, read_up_to) = match known {
-                Some(&(_, delivered, read)) => (delivered, read),
-                None => {
-                    let (delivered, read) = peer_markers(conn, &message.room, email, peer)?;
-                    markers.push((peer.to_owned(), delivered, read));
-                    (delivered, read)
-                }
-            };
-            read = read_up_to.is_some_and(|up_to| message.id <= up_to);
-            delivered = read || message.id <= delivered_up_to;
+    let mut markers = PeerMarkers::new();
+    for (message, _) in &found {
+        if let Some(peer) = own_direct_peer(message, email)
+            && !markers.iter().any(|(known, ..)| known == peer)
+        {
+            let (delivered, read) = peer_markers(conn, &message.room, email, peer)?;
+            markers.push((peer.to_owned(), delivered, read));
         }
-        entries.push(HistoryEntry {
+    }
+    Ok(entries(email, found, &markers))
+}
+
+/// (peer, delivered up to, read up to if shared) of each direct conversation of a page.
+pub(super) type PeerMarkers = Vec<(String, i64, Option<i64>)>;
+
+/// The peer of `message` when it is one of `email`'s own direct messages.
+pub(super) fn own_direct_peer<'a>(message: &'a StoredMessage, email: &str) -> Option<&'a str> {
+    message.to.as_deref().filter(|_| message.from == email)
+}
+
+/// The page's entries: `email`'s own direct messages with how far they got, by `markers`.
+pub(super) fn entries(
+    email: &str,
+    found: Vec<(StoredMessage, i64)>,
+    markers: &PeerMarkers,
+) -> Vec<HistoryEntry> {
+    let entry = |(message, _): (StoredMessage, i64)| {
+        let known = own_direct_peer(&message, email)
+            .and_then(|peer| markers.iter().find(|(known, ..)| known == peer));
+        let (delivered, read) = match known {
+            Some(&(_, delivered_up_to, read_up_to)) => {
+                let read = read_up_to.is_some_and(|up_to| message.id <= up_to);
+                (read || message.id <= delivered_up_to, read)
+            }
+            None => (false, false),
+        };
+        HistoryEntry {
             message,
             delivered,
             read,
-        });
-    }
-    Ok(entries)
+        }
+    };
+    found.into_iter().map(entry).collect()
 }

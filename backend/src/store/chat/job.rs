@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 use super::markers::Delivery;
-use super::messages::Change;
+use super::messages::{Change, JobError};
 use super::model::{ChatRefusal, NewMessage, Posted, ReadMarker, ReadMoved, StoredMessage};
 use super::purge::Purge;
 
@@ -43,8 +43,29 @@ impl Job {
 /// after the store is opened (the hub comes later); a later one replaces it.
 pub(super) type BatchEnd = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
 
+/// Runs the end-of-batch hook, if one is set.
+pub(super) fn end_batch(batch_end: &BatchEnd) {
+    let batch_end = batch_end.lock();
+    let batch_end = batch_end.unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(then) = batch_end.as_ref() {
+        then();
+    }
+}
+
 /// What the writer needs besides its connection.
 pub(super) struct WriterSettings {
     pub edit_window_ms: i64,
     pub batch_end: BatchEnd,
+}
+
+/// A refusal by the rules as the job's outcome; a failure in the database as `Err`, logged.
+pub(super) fn settle<T>(result: Result<T, JobError>) -> Result<Result<T, ChatRefusal>, ()> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(JobError::Refused(refusal)) => Ok(Err(refusal)),
+        Err(failure) => {
+            let _logged = failure.into_refusal();
+            Err(())
+        }
+    }
 }

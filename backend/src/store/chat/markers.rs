@@ -22,7 +22,6 @@ pub(super) fn mark_read(conn: &Connection, marker: &ReadMarker) -> Result<ReadMo
     let last = last_id(conn, &marker.room, &key)?;
     let up_to = marker.up_to.min(last.unwrap_or(0));
     let before = read_marker(conn, &marker.room, &key, &marker.reader)?.map_or(0, |(at, _)| at);
-    let moved = up_to > before;
     conn.prepare_cached(
         "INSERT INTO chat_read_markers (room, conversation, reader, up_to, receipts)
          VALUES (?1, ?2, ?3, ?4, ?5)
@@ -36,15 +35,21 @@ pub(super) fn mark_read(conn: &Connection, marker: &ReadMarker) -> Result<ReadMo
         up_to,
         marker.receipt
     ])?;
+    Ok(moved_by(marker, up_to, before))
+}
+
+/// What moving `marker` from `before` to `up_to` did (the PostgreSQL store's too).
+pub(super) fn moved_by(marker: &ReadMarker, up_to: i64, before: i64) -> ReadMoved {
+    let moved = up_to > before;
     let receipt_to = match &marker.conversation {
         Conversation::Direct(peer) if moved && marker.receipt => Some(peer.clone()),
         _ => None,
     };
-    Ok(ReadMoved {
+    ReadMoved {
         moved,
         up_to: up_to.max(before),
         receipt_to,
-    })
+    }
 }
 
 /// Records `delivery`; per sender, the highest id newly delivered.
@@ -64,10 +69,7 @@ pub(super) fn mark_delivered(
             })
             .optional()?;
         let Some((sender, key)) = found else { continue };
-        match highest.iter_mut().find(|(_, known, _)| *known == key) {
-            Some(entry) => entry.2 = entry.2.max(id),
-            None => highest.push((sender, key, id)),
-        }
+        keep_highest(&mut highest, (sender, key, id));
     }
     let mut moved = Vec::with_capacity(highest.len());
     for (sender, key, id) in highest {
@@ -85,6 +87,16 @@ pub(super) fn mark_delivered(
         moved.push((sender, id));
     }
     Ok(moved)
+}
+
+/// Records `id`, delivered from `sender` in conversation `key`, in `highest` (per
+/// conversation: its sender and highest id; the PostgreSQL store's too).
+pub(super) fn keep_highest(highest: &mut Vec<(String, String, i64)>, found: (String, String, i64)) {
+    let (sender, key, id) = found;
+    match highest.iter_mut().find(|(_, known, _)| *known == key) {
+        Some(entry) => entry.2 = entry.2.max(id),
+        None => highest.push((sender, key, id)),
+    }
 }
 
 /// The key of `email`'s `conversation` in `room`: a direct one must be with someone known

@@ -7,12 +7,13 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::ids::Ids;
 use super::model::{ChatRefusal, NewMessage, Posted, ROOM_KEY, StoredMessage, direct_key};
 
-/// Why a job did not complete: refused by the rules, or failed in SQLite (its savepoint is
-/// rolled back and its caller told `StoreUnavailable`).
+/// Why a job did not complete: refused by the rules, or failed in SQLite or PostgreSQL (its
+/// savepoint is rolled back and its caller told `StoreUnavailable`).
 #[derive(Debug)]
 pub(super) enum JobError {
     Refused(ChatRefusal),
     Sql(rusqlite::Error),
+    Postgres(tokio_postgres::Error),
 }
 
 impl JobError {
@@ -24,6 +25,10 @@ impl JobError {
                 log::warn!("chat store: a statement failed: {error}");
                 ChatRefusal::StoreUnavailable
             }
+            JobError::Postgres(error) => {
+                log::warn!("chat store: a statement failed: {error}");
+                ChatRefusal::StoreUnavailable
+            }
         }
     }
 }
@@ -31,6 +36,12 @@ impl JobError {
 impl From<rusqlite::Error> for JobError {
     fn from(error: rusqlite::Error) -> Self {
         JobError::Sql(error)
+    }
+}
+
+impl From<tokio_postgres::Error> for JobError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        JobError::Postgres(error)
     }
 }
 
@@ -120,6 +131,11 @@ pub(super) fn post(
         let stored = stored_under_client_id(conn, post)?;
         return repeat_of(stored.ok_or(rusqlite::Error::QueryReturnedNoRows)?, post);
     }
+    Ok(newly_stored(post, id, now))
+}
+
+/// `post`, just stored under `id` at `now` (the PostgreSQL store's too).
+pub(super) fn newly_stored(post: &NewMessage, id: i64, now: i64) -> Posted {
     let message = StoredMessage {
         id,
         room: post.room.clone(),
@@ -132,10 +148,25 @@ pub(super) fn post(
         edited_at: None,
         deleted: false,
     };
-    Ok(Posted {
+    Posted {
         message,
         duplicate: false,
-    })
+    }
+}
+
+/// `message` with `change` applied at `now` (the PostgreSQL store's too).
+pub(super) fn changed_by(mut message: StoredMessage, change: &Change, now: i64) -> StoredMessage {
+    match &change.text {
+        Some(text) => {
+            message.text.clone_from(text);
+            message.edited_at = Some(now);
+        }
+        None => {
+            message.text.clear();
+            message.deleted = true;
+        }
+    }
+    message
 }
 
 /// The key of the conversation a message from `from` (to `to`, if direct) belongs to.
@@ -149,7 +180,7 @@ pub(super) fn conversation_of(from: &str, to: Option<&str>) -> String {
 /// A repeat of a stored client id: the same message (room, recipient and text; a message
 /// edited or deleted since matches on room and recipient) is a duplicate, anything else a
 /// reuse.
-fn repeat_of(stored: StoredMessage, post: &NewMessage) -> Result<Posted, JobError> {
+pub(super) fn repeat_of(stored: StoredMessage, post: &NewMessage) -> Result<Posted, JobError> {
     let changed = stored.deleted || stored.edited_at.is_some();
     let same =
         stored.room == post.room && stored.to == post.to && (changed || stored.text == post.text);
@@ -187,16 +218,7 @@ pub(super) fn change(
     (now, window_ms): (i64, i64),
     ids: &mut Ids,
 ) -> Result<StoredMessage, JobError> {
-    let found = load(conn, change.id)?.filter(|m| m.room == change.room && !m.deleted);
-    let Some(mut message) = found else {
-        return Err(ChatRefusal::UnknownMessage.into());
-    };
-    if message.from != change.by {
-        return Err(ChatRefusal::NotYourMessage.into());
-    }
-    if now.saturating_sub(message.sent_at) > window_ms {
-        return Err(ChatRefusal::EditWindowClosed.into());
-    }
+    let message = changeable(load(conn, change.id)?, change, (now, window_ms))?;
     let kind = if change.text.is_some() {
         RowKind::Edit
     } else {
@@ -210,17 +232,33 @@ pub(super) fn change(
                 "UPDATE chat_messages SET text = ?2, edited_at = ?3, changed = ?4 WHERE id = ?1",
             )?
             .execute(params![message.id, text, now, row])?;
-            message.text.clone_from(text);
-            message.edited_at = Some(now);
         }
         None => {
             conn.prepare_cached(
                 "UPDATE chat_messages SET text = '', deleted = 1, changed = ?2 WHERE id = ?1",
             )?
             .execute(params![message.id, row])?;
-            message.text.clear();
-            message.deleted = true;
         }
+    }
+    Ok(changed_by(message, change, now))
+}
+
+/// `found`, if `change` may change it: a message of the room, not deleted, `change.by`'s,
+/// sent within the window (the PostgreSQL store's too).
+pub(super) fn changeable(
+    found: Option<StoredMessage>,
+    change: &Change,
+    (now, window_ms): (i64, i64),
+) -> Result<StoredMessage, ChatRefusal> {
+    let found = found.filter(|m| m.room == change.room && !m.deleted);
+    let Some(message) = found else {
+        return Err(ChatRefusal::UnknownMessage);
+    };
+    if message.from != change.by {
+        return Err(ChatRefusal::NotYourMessage);
+    }
+    if now.saturating_sub(message.sent_at) > window_ms {
+        return Err(ChatRefusal::EditWindowClosed);
     }
     Ok(message)
 }

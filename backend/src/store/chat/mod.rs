@@ -1,14 +1,17 @@
 //! The chat store: every room and direct message, stored before it is acknowledged, in
 //! its own SQLite file (`chat.sqlite3` beside the users' file), so that its writer never
-//! waits on the users' or the claims' writers.
+//! waits on the users' or the claims' writers; or in a PostgreSQL database that every
+//! node shares (`postgres/`, `ChatStore::open_postgres`).
 //!
 //! API: [`ChatStore`] (`open`, `post`, `edit`, `delete`, `mark_read`, `mark_delivered`,
 //! `remember_member`, `history`, `conversations`, `flush`, retention), its vocabulary
 //! ([`NewMessage`], [`StoredMessage`], [`ChatRefusal`], ...), [`ChatConfig`], and
 //! [`seed`], a bulk fill for benchmarks (`backend chat-seed`). One writer thread commits the queued jobs in batches
 //! (`writer.rs`); one reader thread answers queries (`reader.rs`); the schema and its
-//! migrations are in `schema.rs`. Nothing outside this folder sees its SQL.
+//! migrations are in `schema.rs`; `backend.rs` picks SQLite or PostgreSQL. Nothing outside
+//! this folder sees its SQL.
 
+mod backend;
 mod config;
 mod conversations;
 mod handle;
@@ -18,6 +21,7 @@ mod job;
 mod markers;
 mod messages;
 mod model;
+mod postgres;
 mod purge;
 mod reader;
 mod retention;

@@ -207,6 +207,8 @@ pub enum ChatStoreError {
     NewerSchema { found: i64, known: i64 },
     /// A thread of the store could not be started.
     Thread(std::io::Error),
+    /// The PostgreSQL database could not be reached or prepared.
+    Database(String),
 }
 
 impl fmt::Display for ChatStoreError {
@@ -218,6 +220,7 @@ impl fmt::Display for ChatStoreError {
                 "chat store schema version {found} is newer than this server's ({known})"
             ),
             ChatStoreError::Thread(error) => write!(f, "chat store thread: {error}"),
+            ChatStoreError::Database(reason) => write!(f, "chat store database: {reason}"),
         }
     }
 }

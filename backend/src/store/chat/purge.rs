@@ -3,6 +3,9 @@
 
 use rusqlite::{Connection, params};
 
+/// The conversations past their bound: (room, key, the id older messages are below).
+pub(super) type OverTheBound = Vec<(String, String, i64)>;
+
 /// Rows deleted per step at most.
 pub(super) const PURGE_BATCH: i64 = 2_000;
 

@@ -7,11 +7,11 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
+use super::backend::Backend;
 use super::config::ChatConfig;
+use super::job::Job;
 use super::model::now_ms;
-use super::purge::{PURGE_BATCH, Purge, over_the_bound};
-use super::reader::Reader;
-use super::writer::{Job, Writer};
+use super::purge::{PURGE_BATCH, Purge};
 
 /// Time between two passes.
 pub(super) const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
@@ -29,8 +29,7 @@ pub struct Purged {
 
 /// Runs [`purge_once`] at once and then every [`RETENTION_INTERVAL`] until `stop`.
 pub(super) async fn purge_periodically(
-    writer: Writer,
-    reader: Reader,
+    backend: Backend,
     config: ChatConfig,
     stop: CancellationToken,
 ) {
@@ -43,7 +42,7 @@ pub(super) async fn purge_periodically(
         }
         let purged = tokio::select! {
             _ = stop.cancelled() => return,
-            purged = purge_once(&writer, &reader, &config) => purged,
+            purged = purge_once(&backend, &config) => purged,
         };
         if purged != Purged::default() {
             log::info!(
@@ -58,19 +57,16 @@ pub(super) async fn purge_periodically(
 }
 
 /// One pass of retention, step by step.
-pub(super) async fn purge_once(writer: &Writer, reader: &Reader, config: &ChatConfig) -> Purged {
+pub(super) async fn purge_once(backend: &Backend, config: &ChatConfig) -> Purged {
     let now = now_ms();
     let before =
         |keep: Duration| now.saturating_sub(i64::try_from(keep.as_millis()).unwrap_or(i64::MAX));
     let mut purged = Purged::default();
     if let Some(keep) = config.retention {
-        purged.old = until_done(writer, || Purge::SentBefore(before(keep))).await;
+        purged.old = until_done(backend, || Purge::SentBefore(before(keep))).await;
     }
     if let Some(max) = config.max_per_conversation {
-        let over = reader
-            .query(move |conn| Ok(over_the_bound(conn, max)?))
-            .await;
-        match over {
+        match backend.over_the_bound(max).await {
             Ok(over) => {
                 for (room, key, below) in over {
                     let step = || Purge::Beyond {
@@ -78,25 +74,25 @@ pub(super) async fn purge_once(writer: &Writer, reader: &Reader, config: &ChatCo
                         key: key.clone(),
                         below,
                     };
-                    purged.beyond += until_done(writer, step).await;
+                    purged.beyond += until_done(backend, step).await;
                 }
             }
             Err(refusal) => log::warn!("chat store: retention could not count: {refusal}"),
         }
     }
     if let Some(keep) = config.member_retention {
-        purged.members = until_done(writer, || Purge::MembersBefore(before(keep))).await;
+        purged.members = until_done(backend, || Purge::MembersBefore(before(keep))).await;
     }
     purged
 }
 
 /// Runs the steps `step` makes until one deletes less than a full batch; the rows deleted.
-async fn until_done(writer: &Writer, step: impl Fn() -> Purge) -> usize {
+async fn until_done(backend: &Backend, step: impl Fn() -> Purge) -> usize {
     let full = usize::try_from(PURGE_BATCH).unwrap_or(usize::MAX);
     let mut total = 0;
     loop {
         let (done, deleted) = oneshot::channel();
-        if !writer.submit_waiting(Job::Purge(step(), done)).await {
+        if !backend.submit_waiting(Job::Purge(step(), done)).await {
             return total;
         }
         let deleted = deleted.await.unwrap_or(0);

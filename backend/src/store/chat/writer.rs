@@ -10,8 +10,11 @@ use std::time::{Duration, Instant};
 use crate::store::checkpointer::Checkpointer;
 use rusqlite::Connection;
 
+use super::job::end_batch;
 pub(super) use super::job::{BatchEnd, Job, WriterSettings};
-use batch::{answer, run_batch};
+use batch::run_batch;
+pub(super) use batch::{Outcome, answer};
+pub(super) use tail::LastPosted;
 
 mod batch;
 mod tail;
@@ -23,7 +26,7 @@ pub(super) const MAX_BATCH: usize = 512;
 
 /// How long a batch of jobs nobody waits for may wait for others: members remembered as a
 /// crowd signs in then cost one commit per interval instead of one each.
-const UNANSWERED_DELAY: Duration = Duration::from_millis(100);
+pub(super) const UNANSWERED_DELAY: Duration = Duration::from_millis(100);
 
 /// How often a batch waiting for company looks at the queue.
 const UNANSWERED_POLL: Duration = Duration::from_millis(5);
@@ -78,11 +81,7 @@ fn write_loop(mut conn: Connection, queue: &Receiver<Job>, settings: &WriterSett
         for (job, outcome) in batch.drain(..).zip(outcomes.drain(..)) {
             answer(job, outcome, committed);
         }
-        let batch_end = settings.batch_end.lock();
-        let batch_end = batch_end.unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(then) = batch_end.as_ref() {
-            then();
-        }
+        end_batch(&settings.batch_end);
     }
 }
 

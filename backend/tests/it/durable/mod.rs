@@ -5,6 +5,7 @@
 
 mod editing;
 mod history;
+mod postgres;
 mod receipts;
 mod refusals;
 mod restart;

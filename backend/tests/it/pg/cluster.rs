@@ -141,3 +141,45 @@ async fn the_operators_release_against_the_url_frees_the_email_on_every_node() {
     assert!(said.contains("1 devices signed out"), "{said}");
     signed_in(&cluster.two, add_user(ALICE, None, None)).await;
 }
+
+/// The ack of the chat `client_id`, or the error refusing it.
+async fn answer_to(client: &mut Client, client_id: &str) -> Value {
+    client
+        .recv_until(|f| {
+            f["clientId"] == client_id && (f["type"] == "chat-ack" || f["type"] == "error")
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_room_chat_sent_on_one_node_has_one_id_live_and_in_the_history_on_the_other() {
+    let cluster = cluster("chat_across").await;
+    let (mut bob, _) = signed_in(&cluster.two, add_user("bob@example.com", None, None)).await;
+    let (mut alice, _) = signed_in(&cluster.one, add_user(ALICE, None, None)).await;
+    // Room chat goes to the nodes known to hold the room's members.
+    alice.await_online(&[ALICE, "bob@example.com"]).await;
+    let frame = json!({"type": "chat", "text": "hello across", "clientId": "c-1"});
+    alice.send_json(frame).await;
+    let ack = answer_to(&mut alice, "c-1").await;
+    assert_eq!(ack["type"], "chat-ack", "{ack}");
+    let id = ack["id"].clone();
+    assert!(id.is_u64(), "{ack}");
+
+    let live = bob
+        .recv_until(|f| f["type"] == "chat" && f["text"] == "hello across")
+        .await;
+    assert_eq!(live["id"], id, "the same id on the other node: {live}");
+    bob.send_json(json!({"type": "chat-history", "conversation": "room"}))
+        .await;
+    let page = bob.recv_type("chat-history").await;
+    let stored: Vec<&Value> = page["messages"]
+        .as_array()
+        .map(|m| m.iter().filter(|m| m["id"] == id).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        stored.len(),
+        1,
+        "node-2's history holds node-1's message: {page}"
+    );
+    assert_eq!(stored[0]["text"], "hello across");
+}

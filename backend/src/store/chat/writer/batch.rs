@@ -10,15 +10,15 @@
 use rusqlite::Connection;
 
 use super::super::ids::Ids;
-use super::super::job::{Job, WriterSettings};
+use super::super::job::{Job, WriterSettings, settle};
 use super::super::markers;
-use super::super::messages::{self, JobError};
+use super::super::messages;
 use super::super::model::{ChatRefusal, Posted, ReadMoved, StoredMessage, now_ms};
 use super::super::purge;
 use super::tail::Tail;
 
-/// What a job did, kept until the commit is known.
-pub(super) enum Outcome {
+/// What a job did, kept until the commit is known (the PostgreSQL writer's too).
+pub(crate) enum Outcome {
     Posted(Result<Posted, ChatRefusal>),
     Changed(Result<StoredMessage, ChatRefusal>),
     Read(Result<ReadMoved, ChatRefusal>),
@@ -197,18 +197,6 @@ fn execute(
     })
 }
 
-/// A refusal by the rules as the job's outcome; a failure in SQLite as `Err`, logged.
-fn settle<T>(result: Result<T, JobError>) -> Result<Result<T, ChatRefusal>, ()> {
-    match result {
-        Ok(value) => Ok(Ok(value)),
-        Err(JobError::Refused(refusal)) => Ok(Err(refusal)),
-        Err(JobError::Sql(error)) => {
-            failed(&error);
-            Err(())
-        }
-    }
-}
-
 fn sql<T>(result: rusqlite::Result<T>) -> Result<T, ()> {
     result.map_err(|error| {
         failed(&error);
@@ -221,7 +209,7 @@ fn failed(error: &rusqlite::Error) {
 
 /// Gives `job` its answer; a batch not committed turns every success into
 /// `StoreUnavailable` (and delivers, purges nothing), as does a job that could not run.
-pub(super) fn answer(job: Job, outcome: Outcome, committed: bool) {
+pub(crate) fn answer(job: Job, outcome: Outcome, committed: bool) {
     fn kept<T>(outcome: Result<T, ChatRefusal>, committed: bool) -> Result<T, ChatRefusal> {
         match outcome {
             Ok(_) if !committed => Err(ChatRefusal::StoreUnavailable),

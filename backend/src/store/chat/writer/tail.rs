@@ -13,8 +13,7 @@ use super::super::model::StoredMessage;
 /// A batch's ids and the conversations it posted to, written by [`Tail::write`].
 pub(super) struct Tail {
     pub ids: Ids,
-    /// room → conversation key → (last id, its time).
-    last: HashMap<String, HashMap<String, (i64, i64)>>,
+    last: LastPosted,
 }
 
 impl Tail {
@@ -22,10 +21,33 @@ impl Tail {
     pub fn begin(conn: &Connection) -> rusqlite::Result<Tail> {
         Ok(Tail {
             ids: Ids::read(conn)?,
-            last: HashMap::new(),
+            last: LastPosted::default(),
         })
     }
 
+    /// Records `message`, newly stored, as its conversation's last so far.
+    pub fn posted(&mut self, message: &StoredMessage) {
+        self.last.posted(message);
+    }
+
+    /// Writes what the batch gathered, inside its transaction.
+    pub fn write(mut self, conn: &Connection) -> rusqlite::Result<()> {
+        self.ids.save(conn)?;
+        for (room, key, id, at) in self.last.iter() {
+            touch_conversation(conn, room, key, id, at)?;
+        }
+        Ok(())
+    }
+}
+
+/// The last message a batch posted to each conversation (the PostgreSQL writer's too).
+#[derive(Default)]
+pub(crate) struct LastPosted {
+    /// room → conversation key → (last id, its time).
+    last: HashMap<String, HashMap<String, (i64, i64)>>,
+}
+
+impl LastPosted {
     /// Records `message`, newly stored, as its conversation's last so far.
     pub fn posted(&mut self, message: &StoredMessage) {
         let key = conversation_of(&message.from, message.to.as_deref());
@@ -37,14 +59,12 @@ impl Tail {
         *last = (last.0.max(message.id), last.1.max(message.sent_at));
     }
 
-    /// Writes what the batch gathered, inside its transaction.
-    pub fn write(mut self, conn: &Connection) -> rusqlite::Result<()> {
-        self.ids.save(conn)?;
-        for (room, conversations) in &self.last {
-            for (key, &(id, at)) in conversations {
-                touch_conversation(conn, room, key, id, at)?;
-            }
-        }
-        Ok(())
+    /// Each conversation posted to: (room, key, last id, its time).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, i64, i64)> {
+        self.last.iter().flat_map(|(room, conversations)| {
+            conversations
+                .iter()
+                .map(move |(key, &(id, at))| (room.as_str(), key.as_str(), id, at))
+        })
     }
 }
