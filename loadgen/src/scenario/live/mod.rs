@@ -2,7 +2,9 @@
 //! latency from a move to its arrival at every other measured client, and the moves that
 //! never arrived. A step mode raises N until p99 passes the bar. The users may be spread
 //! over several nodes of a cluster (user `i` on node `i mod n`) and into rooms of a set
-//! size (users `k·size..(k+1)·size`), so that every room spans the nodes.
+//! size (users `k·size..(k+1)·size`), so that every room spans the nodes (`layout.rs`).
+
+mod layout;
 
 use super::context::{Context, Node};
 use super::probe::Probe;
@@ -17,7 +19,6 @@ use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -60,27 +61,6 @@ impl LiveJob {
     fn run_time_ms(&self) -> u64 {
         self.period_ms * u64::from(self.moves) + self.grace_ms
     }
-
-    /// The users in user `index`'s room (its senders, itself included).
-    fn room_members(&self, index: usize) -> Range<usize> {
-        if self.room_size == 0 {
-            return 0..self.total;
-        }
-        let first = index - index % self.room_size;
-        first..(first + self.room_size).min(self.total)
-    }
-
-    /// Ordered (sender, receiver) pairs of users sharing a room: every move goes to all.
-    fn pairs(&self) -> f64 {
-        let size = if self.room_size == 0 {
-            self.total
-        } else {
-            self.room_size
-        };
-        let (full, rest) = (self.total / size.max(1), self.total % size.max(1));
-        let within = |n: usize| (n as f64) * (n as f64 - 1.0).max(0.0);
-        full as f64 * within(size) + within(rest)
-    }
 }
 
 /// The settings of one live-map run.
@@ -121,16 +101,11 @@ impl RoomJob for LiveJob {
     }
 
     fn seat(&self, index: usize) -> (&Target, String) {
-        let node = index % (self.also.len() + 1);
-        let target = node
+        let target = layout::node_of(index, self.also.len() + 1)
             .checked_sub(1)
             .and_then(|other| self.also.get(other))
             .unwrap_or(&self.target);
-        let room = match self.room_size {
-            0 => self.room.clone(),
-            size => format!("{}-{}", self.room, index / size),
-        };
-        (target, room)
+        (target, layout::room_of(&self.room, self.room_size, index))
     }
 }
 
@@ -148,7 +123,7 @@ async fn client(
     let end_us = start_us + period_us * u64::from(job.moves) + job.grace_ms * 1000;
     let mut probe = index
         .is_multiple_of(job.sample_every.max(1))
-        .then(|| Probe::new(job.room_members(index)));
+        .then(|| Probe::new(layout::room_members(job.total, job.room_size, index)));
     let mut counts = Counts::default();
     let mut seq = 1;
     loop {
@@ -217,7 +192,7 @@ pub async fn run_on(
     let moves = settings.moves.clamp(1, MAX_MOVES);
     let row = Row {
         scenario: "live map".into(),
-        load: load(clients, moves, settings, nodes.len()),
+        load: layout::load(clients, moves, settings, nodes.len()),
         ..Row::default()
     };
     let Some((first, others)) = nodes.split_first() else {
@@ -257,21 +232,6 @@ pub async fn run_on(
     (judged(row, &counts, &job, (before, after)), counts)
 }
 
-/// The row's load column: users, moves, and rooms and nodes when there are several.
-fn load(clients: usize, moves: u32, settings: LiveSettings, nodes: usize) -> String {
-    let mut load = format!(
-        "{clients} users, 1 move/{} s each, {moves} rounds",
-        settings.period_ms as f64 / 1000.0
-    );
-    if settings.room_size > 0 {
-        load += &format!(", rooms of {}", settings.room_size);
-    }
-    if nodes > 1 {
-        load += &format!(", over {nodes} nodes");
-    }
-    load
-}
-
 /// The row of a run that ran: what the receivers measured, against the bar.
 fn judged(
     mut row: Row,
@@ -285,7 +245,7 @@ fn judged(
     row = with_latency(row, histogram.as_ref());
     row.lost = Some(counts.lost);
     let delivered = if counts.due > 0 {
-        let all_due = job.pairs() * f64::from(moves);
+        let all_due = layout::pairs(job.total, job.room_size) * f64::from(moves);
         all_due * counts.received as f64 / counts.due as f64
     } else {
         0.0
