@@ -1,7 +1,8 @@
 //! `just bench`: starts a fresh backend for each scenario, runs the default (or smoke)
 //! sizes, and writes the table into `docs/BENCHMARKS.md` with the machine, the date and
 //! the command (`block`). `backend` starts, seeds and stops the backends; `peerjs` the
-//! PeerJS server of the relay's side-by-side row; `process` is what the two share.
+//! PeerJS server of the relay's side-by-side row; `process` is what the two share;
+//! `cluster/` the cluster rows, on a `redis-server` and several backends of their own.
 
 mod backend;
 mod block;
