@@ -96,8 +96,8 @@ check: _deps
     cargo clippy --workspace --all-targets -- -D warnings
     just test
 
-# Benchmarks: release build, a fresh backend per scenario, the default suite (under 5
-# minutes, at the issue's target sizes), the table written to docs/BENCHMARKS.md. Flags
+# Benchmarks: release build, a fresh backend per scenario, the default suite (about 10
+# minutes with the cluster rows, at the issues' target sizes), the table written to docs/BENCHMARKS.md. Flags
 # go to `loadgen suite`, e.g. `just bench --live 20000 --idle 2000,10000` (see
 # `loadgen suite --help`).
 bench *ARGS:

@@ -6,7 +6,7 @@ mod flags;
 use clap::Parser;
 use flags::{Cli, Command, Common, SuiteFlags};
 use loadgen::report::{Row, table};
-use loadgen::scenario::{Context, chat, churn, history, idle, live, relay};
+use loadgen::scenario::{Context, Node, chat, churn, failover, history, idle, live, relay};
 use loadgen::suite;
 use loadgen::{Ramp, Target};
 use std::path::PathBuf;
@@ -53,10 +53,29 @@ async fn main() -> ExitCode {
             clients,
             steps,
             settings,
-        } if steps.is_empty() => vec![live::run(&ctx, *clients, settings.settings()).await.0],
+            nodes,
+            node_pids,
+        } if steps.is_empty() => {
+            let mut cluster = vec![ctx.node()];
+            cluster.extend(nodes.iter().enumerate().map(|(n, url)| Node {
+                target: Target {
+                    url: url.clone(),
+                    legacy: common.legacy,
+                },
+                pid: node_pids.get(n).copied(),
+            }));
+            let settings = settings.settings();
+            vec![live::run_on(&ctx, &cluster, *clients, settings).await.0]
+        }
         Command::Live {
             steps, settings, ..
         } => live::run_steps(&ctx, steps, settings.settings()).await,
+        Command::Failover(flags) => {
+            let victim = ctx.node_at(&flags.victim_url, flags.victim_pid);
+            let settings = flags.settings();
+            let ran = failover::run_once(&ctx, &ctx.node(), &victim, settings, 0).await;
+            vec![failover::row(settings, vec![ran])]
+        }
         Command::Relay {
             pairs,
             seconds,

@@ -33,6 +33,18 @@ pub fn sample(pid: u32) -> Option<Sample> {
     })
 }
 
+/// The sum of several processes' readings (the nodes of a cluster); `None` when any is
+/// unreadable.
+pub fn sample_sum(pids: &[u32]) -> Option<Sample> {
+    pids.iter().try_fold(Sample::default(), |sum, &pid| {
+        let one = sample(pid)?;
+        Some(Sample {
+            cpu_us: sum.cpu_us + one.cpu_us,
+            rss_kib: sum.rss_kib + one.rss_kib,
+        })
+    })
+}
+
 /// What changed between two readings: CPU microseconds spent and the RSS now.
 pub fn cpu_between(before: Option<Sample>, after: Option<Sample>) -> Option<u64> {
     Some(after?.cpu_us.saturating_sub(before?.cpu_us))

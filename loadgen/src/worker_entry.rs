@@ -2,6 +2,7 @@
 //! It sits above the scenarios and the workers, so neither of them imports the other.
 
 use crate::scenario::chat::ChatJob;
+use crate::scenario::failover::FailoverJob;
 use crate::scenario::history::HistoryJob;
 use crate::scenario::{churn::ChurnJob, idle::IdleJob, live::LiveJob, relay::RelayJob};
 use crate::workers::{Job, WorkerError, WorkerStdio};
@@ -17,6 +18,7 @@ pub async fn serve_stdio() -> Result<(), WorkerError> {
         ChurnJob::NAME => stdio.serve::<ChurnJob>().await,
         ChatJob::NAME => stdio.serve::<ChatJob>().await,
         HistoryJob::NAME => stdio.serve::<HistoryJob>().await,
+        FailoverJob::NAME => stdio.serve::<FailoverJob>().await,
         _ => Err(WorkerError::UnknownScenario(scenario)),
     }
 }

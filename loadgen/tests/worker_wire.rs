@@ -52,7 +52,9 @@ fn every_scenario_s_share_goes_to_a_worker_process_as_it_did() {
     );
     let live = LiveJob {
         target: target.clone(),
+        also: Vec::new(),
         room: "live-4".into(),
+        room_size: 0,
         ramp,
         total: 4,
         moves: 2,

@@ -4,6 +4,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use loadgen::Ramp;
+use loadgen::scenario::failover::FailoverSettings;
 use loadgen::scenario::history::HistorySettings;
 use std::path::PathBuf;
 
@@ -11,8 +12,9 @@ mod sizes;
 mod suite;
 
 use sizes::{
-    CHAT_RATE, CHURN_CONCURRENCY, CHURN_SECONDS, ChatSizes, HISTORY_CLIENTS, HISTORY_MESSAGES,
-    HISTORY_ROOM, HISTORY_SECONDS, LiveFlags, RELAY_PAIRS, RELAY_SECONDS, RELAY_WINDOW,
+    CHAT_RATE, CHURN_CONCURRENCY, CHURN_SECONDS, ChatSizes, FAILOVER_PATIENCE_MS,
+    FAILOVER_PER_NODE, HISTORY_CLIENTS, HISTORY_MESSAGES, HISTORY_ROOM, HISTORY_SECONDS, LiveFlags,
+    RELAY_PAIRS, RELAY_SECONDS, RELAY_WINDOW,
 };
 
 pub use suite::SuiteFlags;
@@ -78,7 +80,17 @@ pub enum Command {
         steps: Vec<usize>,
         #[command(flatten)]
         settings: LiveFlags,
+        /// More nodes of a cluster beside `--url` (repeat the flag): user i goes to node
+        /// i mod n, `--url` being node 0. Not with `--steps`.
+        #[arg(long = "node", value_name = "URL")]
+        nodes: Vec<String>,
+        /// Their process ids, in the same order, to sum the cluster's CPU time.
+        #[arg(long = "node-pid", value_name = "PID")]
+        node_pids: Vec<u32>,
     },
+    /// Users in one room on two nodes of a cluster (`--url` survives, `--victim-url` is
+    /// killed with SIGKILL): the time until every survivor's user saw the victims go.
+    Failover(FailoverFlags),
     /// P pairs exchanging addressed signaling frames as fast as the server takes them.
     Relay {
         #[arg(long, default_value_t = RELAY_PAIRS)]
@@ -124,6 +136,32 @@ pub struct ChatFlags {
     pub rate: u32,
     #[command(flatten)]
     pub sizes: ChatSizes,
+}
+
+#[derive(Debug, Args)]
+pub struct FailoverFlags {
+    /// The node to kill, `ws://host:port`.
+    #[arg(long)]
+    pub victim_url: String,
+    /// Its process id (it receives SIGKILL).
+    #[arg(long)]
+    pub victim_pid: u32,
+    /// Users on each node.
+    #[arg(long, default_value_t = FAILOVER_PER_NODE)]
+    pub per_node: usize,
+    /// Milliseconds after the kill to wait for the victims to go.
+    #[arg(long, default_value_t = FAILOVER_PATIENCE_MS)]
+    pub patience_ms: u64,
+}
+
+impl FailoverFlags {
+    pub fn settings(&self) -> FailoverSettings {
+        FailoverSettings {
+            per_node: self.per_node,
+            runs: 1,
+            patience_ms: self.patience_ms,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,8 @@ pub const HISTORY_CLIENTS: usize = 8;
 pub const HISTORY_SECONDS: u64 = 5;
 pub const HISTORY_MESSAGES: u64 = 1_000_000;
 pub const HISTORY_ROOM: &str = "history";
+pub const FAILOVER_PER_NODE: usize = 1_000;
+pub const FAILOVER_PATIENCE_MS: u64 = 15_000;
 
 #[derive(Debug, Args)]
 pub struct LiveFlags {
@@ -35,12 +37,16 @@ pub struct LiveFlags {
     /// Milliseconds after the last move for it to arrive.
     #[arg(long, default_value_t = 3_000)]
     grace_ms: u64,
+    /// Users per room (users `k·size..(k+1)·size` share one); 0: all in one room.
+    #[arg(long, default_value_t = 0)]
+    room_size: usize,
 }
 
 impl LiveFlags {
     pub fn settings(&self) -> live::LiveSettings {
         live::LiveSettings {
             moves: self.moves,
+            room_size: self.room_size,
             period_ms: self.period_ms,
             sample: self.sample,
             grace_ms: self.grace_ms,

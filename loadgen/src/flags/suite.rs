@@ -2,11 +2,14 @@
 //! the PeerJS row's package, turned into the suite's plan.
 
 use super::sizes::{
-    CHAT_RATE, CHURN_CONCURRENCY, CHURN_SECONDS, ChatSizes, HISTORY_CLIENTS, HISTORY_MESSAGES,
-    HISTORY_ROOM, HISTORY_SECONDS, LiveFlags, RELAY_PAIRS, RELAY_SECONDS, RELAY_WINDOW,
+    CHAT_RATE, CHURN_CONCURRENCY, CHURN_SECONDS, ChatSizes, FAILOVER_PATIENCE_MS,
+    FAILOVER_PER_NODE, HISTORY_CLIENTS, HISTORY_MESSAGES, HISTORY_ROOM, HISTORY_SECONDS, LiveFlags,
+    RELAY_PAIRS, RELAY_SECONDS, RELAY_WINDOW,
 };
 use clap::{Args, ValueEnum};
+use loadgen::scenario::failover::FailoverSettings;
 use loadgen::scenario::history::HistorySettings;
+use loadgen::suite::cluster::ClusterPlan;
 use loadgen::suite::{PEERJS_PACKAGE, Plan};
 use std::path::PathBuf;
 
@@ -72,6 +75,23 @@ pub struct SuiteFlags {
     pub history_clients: usize,
     #[arg(long, default_value_t = HISTORY_SECONDS)]
     pub history_seconds: u64,
+    /// Cluster rows: users in rooms spread over `--cluster-nodes` nodes, one run each (the
+    /// target: 40,000 in rooms of 100 over 3 nodes at p99 ≤ 1 s).
+    #[arg(long, value_delimiter = ',', default_value = "40000")]
+    pub cluster_spread: Vec<usize>,
+    #[arg(long, default_value_t = 3)]
+    pub cluster_nodes: usize,
+    #[arg(long, default_value_t = 100)]
+    pub cluster_room_size: usize,
+    /// One room over two nodes beside the same room on one node, one run each (the target:
+    /// 10,000 at p99 ≤ 1 s, the backplane's CPU cost ≤ 1.5×).
+    #[arg(long, value_delimiter = ',', default_value = "10000")]
+    pub cluster_room: Vec<usize>,
+    /// Failover runs (kill -9 of one of two nodes), in one row (the target: max ≤ 5 s).
+    #[arg(long, default_value_t = 10)]
+    pub failover_runs: usize,
+    #[arg(long, default_value_t = FAILOVER_PER_NODE)]
+    pub failover_per_node: usize,
 }
 
 /// Empties a scenario's sizes unless it is `kept`.
@@ -90,6 +110,11 @@ pub enum SuiteRow {
     Churn,
     Chat,
     History,
+    /// Users in rooms spread over a cluster.
+    ClusterSpread,
+    /// One room over two nodes, and on one.
+    ClusterRoom,
+    Failover,
 }
 
 impl SuiteFlags {
@@ -107,6 +132,11 @@ impl SuiteFlags {
         keep_if(&mut plan.churn_rates, kept(SuiteRow::Churn));
         keep_if(&mut plan.chat, kept(SuiteRow::Chat));
         keep_if(&mut plan.history, kept(SuiteRow::History));
+        keep_if(&mut plan.cluster.spread, kept(SuiteRow::ClusterSpread));
+        keep_if(&mut plan.cluster.one_room, kept(SuiteRow::ClusterRoom));
+        if !kept(SuiteRow::Failover) {
+            plan.cluster.failover = None;
+        }
         plan
     }
 
@@ -138,6 +168,17 @@ impl SuiteFlags {
                     messages: *messages,
                 })
                 .collect(),
+            cluster: ClusterPlan {
+                spread: self.cluster_spread.clone(),
+                spread_nodes: self.cluster_nodes,
+                room_size: self.cluster_room_size,
+                one_room: self.cluster_room.clone(),
+                failover: (self.failover_runs > 0).then_some(FailoverSettings {
+                    per_node: self.failover_per_node,
+                    runs: self.failover_runs,
+                    patience_ms: FAILOVER_PATIENCE_MS,
+                }),
+            },
         }
     }
 }

@@ -20,7 +20,33 @@ pub struct Context {
     pub ramp: Ramp,
 }
 
+/// One server of a cluster: where its clients go, and its process (for its CPU time).
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub target: Target,
+    pub pid: Option<u32>,
+}
+
 impl Context {
+    /// The context's own server as a node.
+    pub fn node(&self) -> Node {
+        Node {
+            target: self.target.clone(),
+            pid: self.server_pid,
+        }
+    }
+
+    /// The server at `url` (process `pid`) as a node, spoken to as this context's is.
+    pub fn node_at(&self, url: &str, pid: u32) -> Node {
+        Node {
+            target: Target {
+                url: url.to_owned(),
+                legacy: self.target.legacy,
+            },
+            pid: Some(pid),
+        }
+    }
+
     /// The worker processes for a run of `clients` clients.
     pub fn workers_for(&self, clients: usize) -> usize {
         if self.processes > 0 {

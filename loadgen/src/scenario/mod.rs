@@ -1,9 +1,11 @@
 //! The scenarios: each has a worker side (its job: its clients, in one worker) and a
-//! parent side (workers started, server read from `/proc`, one row of the table).
+//! parent side (workers started, server read from `/proc`, one row of the table). The live
+//! map and failover also run over several nodes of a cluster.
 
 pub mod chat;
 pub mod churn;
 mod context;
+pub mod failover;
 pub mod history;
 pub mod idle;
 pub mod live;
@@ -11,4 +13,4 @@ mod probe;
 pub mod relay;
 pub mod setup;
 
-pub use context::{CLIENTS_PER_PROCESS, Context};
+pub use context::{CLIENTS_PER_PROCESS, Context, Node};

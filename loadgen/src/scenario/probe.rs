@@ -7,18 +7,23 @@ use crate::wire;
 use hdrhistogram::Histogram;
 use shared::ServerMessage;
 use std::collections::HashSet;
+use std::ops::Range;
 
 /// A measured client's view: which moves of each sender arrived, and their latency.
 pub(super) struct Probe {
+    /// The first sender of the client's room: `arrived[n]` is sender `first + n`'s.
+    first: usize,
     /// Bit `seq` set when move `seq` of that sender arrived.
     arrived: Vec<u64>,
     latency: Histogram<u64>,
 }
 
 impl Probe {
-    pub(super) fn new(total: usize) -> Self {
+    /// A probe of the moves of the senders `senders` (the client's room).
+    pub(super) fn new(senders: Range<usize>) -> Self {
         Self {
-            arrived: vec![0; total],
+            first: senders.start,
+            arrived: vec![0; senders.len()],
             latency: new_histogram(),
         }
     }
@@ -38,7 +43,10 @@ impl Probe {
             if sender == me || seq == 0 || seq > moves {
                 return;
             }
-            let Some(mask) = self.arrived.get_mut(sender) else {
+            let Some(mask) = sender
+                .checked_sub(self.first)
+                .and_then(|n| self.arrived.get_mut(n))
+            else {
                 return;
             };
             if *mask & (1 << seq) == 0 {
@@ -73,7 +81,8 @@ impl Probe {
         absent: &HashSet<usize>,
         counts: &mut Counts,
     ) -> Histogram<u64> {
-        for (sender, mask) in self.arrived.iter().enumerate() {
+        for (n, mask) in self.arrived.iter().enumerate() {
+            let sender = self.first + n;
             if sender == me || absent.contains(&sender) {
                 continue;
             }

@@ -58,19 +58,6 @@ where
     }
 }
 
-/// [`open_and_report`] for a share's clients, all in one room.
-pub async fn open_share_in_room<J>(
-    share: &Share<J>,
-    target: &Target,
-    room: &str,
-    ramp: Ramp,
-    position: impl Fn(usize) -> (f64, f64),
-    up: &mpsc::Sender<Up>,
-) -> Opened {
-    let indices = (share.first..share.first + share.count).collect();
-    open_and_report(target, |_| room.to_string(), indices, ramp, position, up).await
-}
-
 impl Opened {
     /// Lets the parked clients go: the sockets still open, and how many ended while parked.
     pub async fn release(self) -> (Vec<(usize, Ws)>, usize) {
@@ -79,13 +66,20 @@ impl Opened {
     }
 }
 
-/// A job whose clients all go into one room and each run a task of their own.
+/// A job whose clients go into a room (one for all unless [`RoomJob::seat`] says
+/// otherwise) and each run a task of their own.
 pub trait RoomJob: Job {
     /// The server, the room, and how fast to open the clients.
     fn place(&self) -> (&Target, &str, Ramp);
     /// Where client `index` registers on the map.
     fn position(&self, _index: usize) -> (f64, f64) {
         (0.0, 0.0)
+    }
+    /// The server and the room of client `index`: the job's one of each unless a job
+    /// spreads its clients over nodes and rooms.
+    fn seat(&self, _index: usize) -> (&Target, String) {
+        let (target, room, _) = self.place();
+        (target, room.to_owned())
     }
 }
 
@@ -115,9 +109,13 @@ where
     H: Into<Option<Histogram<u64>>> + Send + 'static,
 {
     let job = &share.job;
-    let (target, room, ramp) = job.place();
-    let opened =
-        open_share_in_room(&share, target, room, ramp, |index| job.position(index), up).await;
+    let (_, _, ramp) = job.place();
+    let indices = (share.first..share.first + share.count).collect();
+    let setup = |index| {
+        let (target, room) = job.seat(index);
+        conn::open_registered(target, room, index, job.position(index))
+    };
+    let opened = open_with_and_report(indices, ramp, setup, up).await;
     let Some((start_us, absent)) = wait_go(&mut down).await else {
         return Counts::default();
     };
@@ -220,9 +218,11 @@ pub async fn start_clients<J: Job>(
     start_ready(shares, ctx.in_process, setup_limit(clients, ctx.ramp)).await
 }
 
-/// Time allowed to set up `clients` connections at the ramp's rate, with slack.
+/// Time allowed to set up `clients` connections at the ramp's rate, with slack for a
+/// machine shared with other work (10,000 joining one room took over 70 s at a load
+/// average of 9 on 2 cores).
 pub fn setup_limit(clients: usize, ramp: Ramp) -> Duration {
-    Duration::from_secs(60 + 2 * clients as u64 / u64::from(ramp.rate.max(1)))
+    Duration::from_secs(180 + 4 * clients as u64 / u64::from(ramp.rate.max(1)))
 }
 
 /// The row of a run that could not be done.

@@ -35,6 +35,8 @@ const UNLIMITED: &[(&str, &str)] = &[
 
 /// The users' SQLite file in a backend's data folder (the chat's is beside it).
 const DATABASE_FILE: &str = "bench.sqlite3";
+/// The backend's stderr, in its data folder.
+pub const LOG_FILE: &str = "backend.log";
 /// Time for a backend to listen, and to stop once asked.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 const STOP_GRACE: Duration = Duration::from_secs(20);
@@ -105,8 +107,20 @@ impl Backend {
         log_level: &str,
         extra: &[&str],
     ) -> Result<Self, String> {
+        Self::start_with(binary, folder, log_level, extra, &[]).await
+    }
+
+    /// [`Self::start`] with environment variables `env` too (a secret kept off the
+    /// command line).
+    pub async fn start_with(
+        binary: &Path,
+        folder: &Path,
+        log_level: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let address = process::free_address()?;
-        let log = std::fs::File::create(folder.join("backend.log"))
+        let log = std::fs::File::create(folder.join(LOG_FILE))
             .map_err(|error| format!("backend log: {error}"))?;
         let child = Command::new(binary)
             .args(["--listen", &address, "--database"])
@@ -114,6 +128,7 @@ impl Backend {
             .args(UNLIMITED.iter().flat_map(|&(flag, value)| [flag, value]))
             .args(extra)
             .env("RUST_LOG", log_level)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -1,10 +1,12 @@
 //! `just bench`: starts a fresh backend for each scenario, runs the default (or smoke)
 //! sizes, and writes the table into `docs/BENCHMARKS.md` with the machine, the date and
 //! the command (`block`). `backend` starts, seeds and stops the backends; `peerjs` the
-//! PeerJS server of the relay's side-by-side row; `process` is what the two share.
+//! PeerJS server of the relay's side-by-side row; `process` is what the two share;
+//! `cluster/` the cluster rows, on a `redis-server` and several backends of their own.
 
 mod backend;
 mod block;
+pub mod cluster;
 mod peerjs;
 mod process;
 
@@ -15,8 +17,10 @@ pub use peerjs::{DEFAULT_PACKAGE as PEERJS_PACKAGE, PeerJs, RelaySize};
 use crate::Target;
 use crate::report::{Row, table};
 use crate::scenario::chat::{self, ChatSettings};
+use crate::scenario::failover::FailoverSettings;
 use crate::scenario::history::{self, HistorySettings};
 use crate::scenario::{Context, churn, idle, live, relay, setup};
+use cluster::ClusterPlan;
 use std::path::{Path, PathBuf};
 
 /// The chat row's backend flags beyond the lifted budgets: a receiver of 20,000 messages
@@ -44,6 +48,8 @@ pub struct Plan {
     pub chat: Vec<ChatSettings>,
     /// Each run seeds its room first (`backend chat-seed`).
     pub history: Vec<HistorySettings>,
+    /// The cluster rows (issue 15), on Redis and several nodes.
+    pub cluster: ClusterPlan,
 }
 
 impl Plan {
@@ -54,6 +60,7 @@ impl Plan {
             live: vec![50],
             live_settings: live::LiveSettings {
                 moves: 3,
+                room_size: 0,
                 period_ms: 1_000,
                 sample: 50,
                 grace_ms: 2_000,
@@ -79,6 +86,17 @@ impl Plan {
                 room: "history".into(),
                 messages: 500,
             }],
+            cluster: ClusterPlan {
+                spread: vec![100],
+                spread_nodes: 2,
+                room_size: 25,
+                one_room: vec![100],
+                failover: Some(FailoverSettings {
+                    per_node: 50,
+                    runs: 1,
+                    patience_ms: 15_000,
+                }),
+            },
         }
     }
 }
@@ -146,6 +164,12 @@ pub async fn run(
         let ran = fresh.run_seeded(HISTORY_FLAGS, Some(seed), run).await;
         rows.extend(noting_flags(ran, &HISTORY_FLAGS.join(" ")));
     }
+    let servers = cluster::Servers {
+        binary,
+        folder,
+        log_level,
+    };
+    rows.extend(cluster::run(&plan.cluster, plan.live_settings, servers, template).await);
     rows
 }
 

@@ -1,8 +1,12 @@
 //! Live map: N users in one room, each moving every period (spread evenly over it); the
 //! latency from a move to its arrival at every other measured client, and the moves that
-//! never arrived. A step mode raises N until p99 passes the bar.
+//! never arrived. A step mode raises N until p99 passes the bar. The users may be spread
+//! over several nodes of a cluster (user `i` on node `i mod n`) and into rooms of a set
+//! size (users `k·size..(k+1)·size`), so that every room spans the nodes (`layout.rs`).
 
-use super::context::Context;
+mod layout;
+
+use super::context::{Context, Node};
 use super::probe::Probe;
 use super::setup::{RoomJob, cpu_per, failed, note_first_error, serve_in_room, start_clients};
 use crate::clock::{instant_at, now_us};
@@ -27,8 +31,16 @@ pub const MAX_MOVES: u32 = 63;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LiveJob {
+    /// The first node; users `i` with `i mod n = k > 0` go to `also[k - 1]` instead.
     pub target: Target,
+    /// (Absent on the wire when empty or 0, as before clusters: a lone node's line.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Target>,
+    /// The room, or with `room_size` the prefix of the rooms' names (`<room>-<k>`).
     pub room: String,
+    /// Users per room; 0: all in one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub room_size: usize,
     pub ramp: Ramp,
     /// Users in the room, over all workers.
     pub total: usize,
@@ -38,6 +50,10 @@ pub struct LiveJob {
     pub grace_ms: u64,
     /// Clients whose number is a multiple of this decode everything; the rest drain.
     pub sample_every: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl LiveJob {
@@ -51,6 +67,8 @@ impl LiveJob {
 #[derive(Debug, Clone, Copy)]
 pub struct LiveSettings {
     pub moves: u32,
+    /// Users per room; 0: all in one room.
+    pub room_size: usize,
     pub period_ms: u64,
     pub sample: usize,
     pub grace_ms: u64,
@@ -81,6 +99,14 @@ impl RoomJob for LiveJob {
     fn position(&self, _index: usize) -> (f64, f64) {
         wire::encode_move(0, 0)
     }
+
+    fn seat(&self, index: usize) -> (&Target, String) {
+        let target = layout::node_of(index, self.also.len() + 1)
+            .checked_sub(1)
+            .and_then(|other| self.also.get(other))
+            .unwrap_or(&self.target);
+        (target, layout::room_of(&self.room, self.room_size, index))
+    }
 }
 
 /// One user: moves on schedule, reads everything, and if measured decodes it.
@@ -97,7 +123,7 @@ async fn client(
     let end_us = start_us + period_us * u64::from(job.moves) + job.grace_ms * 1000;
     let mut probe = index
         .is_multiple_of(job.sample_every.max(1))
-        .then(|| Probe::new(job.total));
+        .then(|| Probe::new(layout::room_members(job.total, job.room_size, index)));
     let mut counts = Counts::default();
     let mut seq = 1;
     loop {
@@ -149,20 +175,34 @@ async fn client(
     (counts, histogram)
 }
 
-/// Runs the live map with `clients` users; one row and the merged counts.
+/// Runs the live map with `clients` users on the context's server; one row and the
+/// merged counts.
 pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row, Counts) {
+    run_on(ctx, &[ctx.node()], clients, settings).await
+}
+
+/// Runs the live map with `clients` users spread over `nodes` (the context's server is
+/// not used unless it is one of them); the server CPU is the nodes' sum.
+pub async fn run_on(
+    ctx: &Context,
+    nodes: &[Node],
+    clients: usize,
+    settings: LiveSettings,
+) -> (Row, Counts) {
     let moves = settings.moves.clamp(1, MAX_MOVES);
     let row = Row {
         scenario: "live map".into(),
-        load: format!(
-            "{clients} users, 1 move/{} s each, {moves} rounds",
-            settings.period_ms as f64 / 1000.0
-        ),
+        load: layout::load(clients, moves, settings, nodes.len()),
         ..Row::default()
     };
+    let Some((first, others)) = nodes.split_first() else {
+        return (failed(row, "no node to run on".into()), Counts::default());
+    };
     let job = LiveJob {
-        target: ctx.target.clone(),
+        target: first.target.clone(),
+        also: others.iter().map(|node| node.target.clone()).collect(),
         room: format!("live-{clients}"),
+        room_size: settings.room_size,
         ramp: ctx.ramp,
         total: clients,
         moves,
@@ -176,7 +216,9 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
     };
     // The joins of the last clients go out at the next tick; start after them.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let before = ctx.server_pid.and_then(procstat::sample);
+    let pids: Option<Vec<u32>> = nodes.iter().map(|node| node.pid).collect();
+    let cpu = || pids.as_deref().and_then(procstat::sample_sum);
+    let before = cpu();
     let start_us = now_us() + 500_000;
     pool.go(start_us, setup.failed_clients.clone()).await;
     let limit = Duration::from_millis(job.run_time_ms()) + Duration::from_secs(60);
@@ -184,7 +226,7 @@ pub async fn run(ctx: &Context, clients: usize, settings: LiveSettings) -> (Row,
         Ok(counts) => counts,
         Err(error) => return (failed(row, error), Counts::default()),
     };
-    let after = ctx.server_pid.and_then(procstat::sample);
+    let after = cpu();
     counts.clients = setup.clients;
     counts.connect_errors = setup.connect_errors;
     (judged(row, &counts, &job, (before, after)), counts)
@@ -198,12 +240,12 @@ fn judged(
     server: (Option<Sample>, Option<Sample>),
 ) -> Row {
     let (clients, moves) = (job.total, job.moves);
+    // Every user's moves reach every other user of its room: estimated from the sample.
     let histogram = counts.latency();
     row = with_latency(row, histogram.as_ref());
     row.lost = Some(counts.lost);
-    // Every user's moves reach every other user: estimate the deliveries from the sample.
     let delivered = if counts.due > 0 {
-        let all_due = (clients as f64) * (clients as f64 - 1.0) * f64::from(moves);
+        let all_due = layout::pairs(job.total, job.room_size) * f64::from(moves);
         all_due * counts.received as f64 / counts.due as f64
     } else {
         0.0
