@@ -22,6 +22,10 @@ type Answer = Box<dyn FnOnce(bool) + Send>;
 /// rather than one each.
 const MAX_BATCH: usize = 256;
 
+/// How long the first query of a batch waits for others: a sign-in waits this much more,
+/// a few hundred sign-ins a second share their commits.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// What the claims thread shares with the handles.
 pub(super) struct Shared {
     pub prepared: Arc<AtomicBool>,
@@ -42,6 +46,10 @@ pub(super) fn spawn_worker(
         .spawn(move || {
             let _checkpointer = checkpointer;
             while let Ok(first) = queue.recv() {
+                // The sign-ins of the next moment join this one's commit: a crowd costs a
+                // commit per moment instead of one each (the thread sleeps, so the queries
+                // queued meanwhile wake nobody).
+                std::thread::sleep(GATHER);
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH
                     && let Ok(job) = queue.try_recv()
