@@ -138,7 +138,9 @@ impl Peer {
                 incoming = self.socket.next() => match received(incoming) {
                     Ok(message) => {
                         self.last_heard = Instant::now();
-                        self.on_message(message).await
+                        // Boxed: the handling of a message (about 560 bytes of state) exists
+                        // only while it runs, not in every idle connection's task.
+                        Box::pin(self.on_message(message)).await
                     }
                     Err(ending) => Err(ending),
                 },

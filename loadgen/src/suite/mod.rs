@@ -169,7 +169,9 @@ pub async fn run(
         folder,
         log_level,
     };
-    rows.extend(cluster::run(&plan.cluster, plan.live_settings, servers, template).await);
+    let cluster_rows = cluster::run(&plan.cluster, plan.live_settings, servers, template).await;
+    cluster_rows.iter().for_each(print_row);
+    rows.extend(cluster_rows);
     rows
 }
 

@@ -2,7 +2,6 @@
 //! size into rooms of that many consecutive users, so that every room spans the nodes;
 //! and what that makes due.
 
-use super::LiveSettings;
 use std::ops::Range;
 
 /// The node (of `nodes`) user `index` connects to.
@@ -39,13 +38,18 @@ pub(super) fn pairs(total: usize, room_size: usize) -> f64 {
 }
 
 /// The row's load column: users, moves, and rooms and nodes when there are several.
-pub(super) fn load(clients: usize, moves: u32, settings: LiveSettings, nodes: usize) -> String {
+pub(super) fn load(
+    clients: usize,
+    moves: u32,
+    (period_ms, room_size): (u64, usize),
+    nodes: usize,
+) -> String {
     let mut load = format!(
         "{clients} users, 1 move/{} s each, {moves} rounds",
-        settings.period_ms as f64 / 1000.0
+        period_ms as f64 / 1000.0
     );
-    if settings.room_size > 0 {
-        load += &format!(", rooms of {}", settings.room_size);
+    if room_size > 0 {
+        load += &format!(", rooms of {room_size}");
     }
     if nodes > 1 {
         load += &format!(", over {nodes} nodes");

@@ -192,7 +192,12 @@ pub async fn run_on(
     let moves = settings.moves.clamp(1, MAX_MOVES);
     let row = Row {
         scenario: "live map".into(),
-        load: layout::load(clients, moves, settings, nodes.len()),
+        load: layout::load(
+            clients,
+            moves,
+            (settings.period_ms, settings.room_size),
+            nodes.len(),
+        ),
         ..Row::default()
     };
     let Some((first, others)) = nodes.split_first() else {

@@ -64,7 +64,6 @@ pub async fn run(
     if let Some(settings) = plan.failover {
         rows.push(failover_row(at, ctx, settings).await);
     }
-    rows.iter().for_each(super::print_row);
     rows
 }
 
