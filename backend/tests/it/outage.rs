@@ -29,6 +29,33 @@ async fn register(backend: &Backend, count: usize) -> Vec<Client> {
     clients
 }
 
+/// Moves every client a little, round after round, until the users store logs a failed
+/// write: the store commits at most every 50 ms, so the log file grows by a few pages per
+/// round until it passes the file-size limit. The failed line.
+async fn keep_moving_until_a_write_fails(backend: &mut Backend, clients: &mut [Client]) -> String {
+    let is_failure = |line: &str| line.contains("write of") && line.contains("failed");
+    let deadline = Instant::now() + PATIENCE * 2;
+    for round in 1.. {
+        for (i, client) in clients.iter_mut().enumerate() {
+            let at = (48.0 + f64::from(round) * 1e-4, 2.0);
+            let frame = super::frames::profile("update-user", &email(i), "User", Some(at));
+            client.send_json(frame).await;
+        }
+        if let Some(line) = backend
+            .try_await_log(Duration::from_millis(100), is_failure)
+            .await
+        {
+            return line;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no failed write: {:#?}",
+            backend.log_lines()
+        );
+    }
+    unreachable!()
+}
+
 /// The users in the file (email, connected), read without the store's own code.
 fn stored(database: &Path) -> Vec<(String, bool)> {
     let conn = rusqlite::Connection::open(database).expect("open the file");
@@ -142,14 +169,11 @@ async fn users_registered_while_the_disk_is_full_are_written_once_it_has_room() 
                 _ => Err(std::io::Error::last_os_error()),
             }
         })
+        .args(["--presence-rate", "1000", "--presence-burst", "1000"])
         .start()
         .await;
     let mut clients = register(&backend, USERS).await;
-    let failed = backend
-        .await_log(PATIENCE * 2, |line| {
-            line.contains("write of") && line.contains("failed")
-        })
-        .await;
+    let failed = keep_moving_until_a_write_fails(&mut backend, &mut clients).await;
 
     // Room again: the limit lifted from outside, as an operator frees disk space.
     let pid = libc::pid_t::try_from(backend.pid()).expect("a pid");
