@@ -80,9 +80,13 @@ export async function clickMarker(user, email) {
   const { page } = user;
   await page.getByRole("button", { name: "Show everyone on the map" }).click();
   await mapSettled(user);
+  // A cluster clicked opens (zooms in or spreads out); clicked again too soon, a spread one
+  // closes. So each click is given a moment to show the marker before the next.
+  const shown = () => marker(user, email).waitFor({ state: "visible", timeout: 2_000 }).then(() => true, () => false);
   for (let step = 0; step < 8 && !(await marker(user, email).isVisible()); step++) {
     await page.locator(`.person-cluster .cluster-body[data-emails~=${JSON.stringify(email)}]`).click();
     await mapSettled(user);
+    if (await shown()) break;
   }
   await marker(user, email).click();
   const popup = page.locator(".leaflet-popup-content .popup-name");
