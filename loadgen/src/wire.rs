@@ -8,10 +8,12 @@
 //! JSON keeps an `f64` exact; both values have at most 6 decimals, so the receiver rounds
 //! them back to the same integers. The modulo only limits measurable latency to 6 minutes.
 
+use memchr::memmem::Finder;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use shared::{ChatRequest, ClientMessage, Conversation, HistoryRequest, Profile, Signal};
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 pub use shared::ROOM_CONVERSATION;
 
@@ -113,7 +115,8 @@ pub const CHATS_DELIVERY_PREFIX: &str = r#"{"type":"chats","#;
 /// How many messages a `chats` frame carries, counted without parsing it: each body opens
 /// with its id (as the server writes it) and a text never holds a bare `{"id":`.
 pub fn messages_in_chats(text: &str) -> usize {
-    text.matches(r#"{"id":"#).count()
+    static MESSAGE_START: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(r#"{"id":"#));
+    MESSAGE_START.find_iter(text.as_bytes()).count()
 }
 
 /// A `chats` frame, read for the fields of each message the chat scenario checks.

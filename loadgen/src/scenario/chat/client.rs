@@ -11,6 +11,7 @@ use crate::scenario::setup::Start;
 use crate::wire::{self, CHAT_DELIVERY_PREFIX, CHATS_DELIVERY_PREFIX, ChatProbe, ChatsProbe};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
+use memchr::memmem::Finder;
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio_tungstenite::tungstenite::Message;
@@ -82,8 +83,9 @@ struct Client {
     due: u64,
     /// Deliveries from others counted without decoding them (a client not measured).
     drained: u64,
-    /// `"from":"<own email>"`, to tell its own deliveries from others' without parsing.
-    own_from: String,
+    /// `"from":"<own email>"`, to tell its own deliveries from others' without parsing
+    /// (a SIMD substring search: the drained deliveries are most of the generator's work).
+    own_from: Finder<'static>,
     counts: Counts,
 }
 
@@ -102,7 +104,7 @@ impl Client {
             arrivals: measured.then(|| Arrivals::new(index, job.senders, job.messages)),
             due: others * job.messages,
             drained: 0,
-            own_from: format!(r#""from":"{}""#, wire::email(index)),
+            own_from: Finder::new(&format!(r#""from":"{}""#, wire::email(index))).into_owned(),
             counts: Counts::default(),
         }
     }
@@ -143,7 +145,7 @@ impl Client {
     fn read(&mut self, text: &str) {
         self.counts.frames += 1;
         if self.arrivals.is_none() && text.starts_with(CHAT_DELIVERY_PREFIX) {
-            if !text.contains(&self.own_from) {
+            if self.own_from.find(text.as_bytes()).is_none() {
                 self.drained += 1;
             }
             return;
@@ -188,7 +190,7 @@ impl Client {
     /// each message checked in turn.
     fn read_chats(&mut self, text: &str) {
         if self.arrivals.is_none() {
-            let own = text.matches(&self.own_from).count();
+            let own = self.own_from.find_iter(text.as_bytes()).count();
             self.drained += wire::messages_in_chats(text).saturating_sub(own) as u64;
             return;
         }
