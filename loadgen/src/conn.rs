@@ -35,14 +35,31 @@ impl Target {
     }
 }
 
+/// What a connection reads at most per system call: small by default, since the generator
+/// holds thousands of connections.
+pub const SMALL_READS: usize = 4096;
+
 /// Opens a connection into `room`. Buffers start small: the generator holds thousands.
 pub async fn open(target: &Target, room: &str) -> Result<Ws, String> {
+    open_reading(target, room, SMALL_READS).await
+}
+
+/// Opens a connection into `room` that reads up to `read_buffer` bytes per system call.
+pub async fn open_reading(target: &Target, room: &str, read_buffer: usize) -> Result<Ws, String> {
     let subprotocol = (!target.legacy).then_some(DELTA_SUBPROTOCOL);
-    open_url(&target.room_url(room), subprotocol).await
+    open_url_reading(&target.room_url(room), subprotocol, read_buffer).await
 }
 
 /// Opens a connection to `url` (asking for `subprotocol` if given), with small buffers.
 pub async fn open_url(url: &str, subprotocol: Option<&'static str>) -> Result<Ws, String> {
+    open_url_reading(url, subprotocol, SMALL_READS).await
+}
+
+async fn open_url_reading(
+    url: &str,
+    subprotocol: Option<&'static str>,
+    read_buffer: usize,
+) -> Result<Ws, String> {
     let mut request = url
         .into_client_request()
         .map_err(|error| format!("bad url: {error}"))?;
@@ -53,7 +70,7 @@ pub async fn open_url(url: &str, subprotocol: Option<&'static str>) -> Result<Ws
         );
     }
     let config = WebSocketConfig::default()
-        .read_buffer_size(4096)
+        .read_buffer_size(read_buffer)
         .write_buffer_size(0);
     let connect = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
     match tokio::time::timeout(SETUP_TIMEOUT, connect).await {
@@ -168,7 +185,18 @@ pub async fn open_registered(
     index: usize,
     position: (f64, f64),
 ) -> Result<Ws, String> {
-    let mut socket = open(target, &room).await?;
+    open_registered_reading(target, room, index, position, SMALL_READS).await
+}
+
+/// [`open_registered`], reading up to `read_buffer` bytes per system call.
+pub async fn open_registered_reading(
+    target: &Target,
+    room: String,
+    index: usize,
+    position: (f64, f64),
+    read_buffer: usize,
+) -> Result<Ws, String> {
+    let mut socket = open_reading(target, &room, read_buffer).await?;
     register(&mut socket, &wire::email(index), position, target.legacy).await?;
     Ok(socket)
 }

@@ -81,6 +81,10 @@ pub trait RoomJob: Job {
         let (target, room, _) = self.place();
         (target, room.to_owned())
     }
+    /// What each client reads at most per system call.
+    fn read_buffer(&self) -> usize {
+        conn::SMALL_READS
+    }
 }
 
 /// What one client's task of a [`RoomJob`] starts with.
@@ -113,7 +117,7 @@ where
     let indices = (share.first..share.first + share.count).collect();
     let setup = |index| {
         let (target, room) = job.seat(index);
-        conn::open_registered(target, room, index, job.position(index))
+        conn::open_registered_reading(target, room, index, job.position(index), job.read_buffer())
     };
     let opened = open_with_and_report(indices, ramp, setup, up).await;
     let Some((start_us, absent)) = wait_go(&mut down).await else {
