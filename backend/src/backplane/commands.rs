@@ -1,7 +1,7 @@
-//! The Redis commands of the backplane, each a function on the connection manager: the
+//! The Redis commands of the backplane, each a function on a connection manager: the
 //! node's lease and place in the node set, its members' hash written with each tick's
 //! changes (and published in the same pipeline), whole snapshots, forwarded frames, and
-//! reading the other nodes' members.
+//! reading the other nodes' members and leases.
 
 use super::config::NodeId;
 use super::keys;
@@ -10,36 +10,45 @@ use super::message::{
 };
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, RedisResult, pipe};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 type Conn = ConnectionManager;
 
-/// Renews the node's lease and keeps it in the node set.
-pub async fn renew(conn: &mut Conn, me: &NodeId, ttl: Duration) -> RedisResult<()> {
+/// Sets the node's lease to `value` for `ttl` and keeps the node in the node set; returns
+/// the lease's value before (`None`: there was no lease, it expired or was deleted).
+pub async fn renew(
+    conn: &mut Conn,
+    me: &NodeId,
+    ttl: Duration,
+    value: u64,
+) -> RedisResult<Option<u64>> {
     let ttl = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
-    pipe()
+    let (before,): (Option<String>,) = pipe()
         .cmd("SET")
         .arg(keys::lease(me))
-        .arg(1)
+        .arg(value)
         .arg("PX")
         .arg(ttl)
-        .ignore()
+        .arg("GET")
         .sadd(keys::NODES, me.as_str())
         .ignore()
-        .exec_async(conn)
-        .await
+        .query_async(conn)
+        .await?;
+    // Another version's value (`1`) reads as none of this process's renewals.
+    Ok(before.map(|before| before.parse().unwrap_or(0)))
 }
 
 /// Writes a tick's changes into the node's hash and publishes them, in one pipeline.
 pub async fn publish_changes(
     conn: &mut Conn,
     me: &NodeId,
-    changes: Vec<RoomChange>,
+    changes: &[RoomChange],
 ) -> RedisResult<()> {
     let hash = keys::members(me);
     let mut pipeline = pipe();
-    for change in &changes {
+    for change in changes {
         add_members(&mut pipeline, &hash, &change.room, &change.upserts);
         for email in &change.leaves {
             pipeline
@@ -47,7 +56,9 @@ pub async fn publish_changes(
                 .ignore();
         }
     }
-    let body = PresenceBody::Changes { changes };
+    let body = PresenceBody::Changes {
+        changes: Cow::Borrowed(changes),
+    };
     publish_presence(pipeline, conn, me, body).await
 }
 
@@ -56,17 +67,19 @@ pub async fn publish_changes(
 pub async fn publish_snapshot(
     conn: &mut Conn,
     me: &NodeId,
-    rooms: Vec<RoomState>,
+    rooms: &[RoomState],
 ) -> RedisResult<()> {
     let hash = keys::members(me);
     let mut pipeline = pipe();
     // In the node set whenever its hash is: a node reading the others finds it.
     pipeline.atomic().sadd(keys::NODES, me.as_str()).ignore();
     pipeline.del(&hash).ignore();
-    for room in &rooms {
+    for room in rooms {
         add_members(&mut pipeline, &hash, &room.room, &room.users);
     }
-    let body = PresenceBody::Replace { rooms };
+    let body = PresenceBody::Replace {
+        rooms: Cow::Borrowed(rooms),
+    };
     publish_presence(pipeline, conn, me, body).await
 }
 
@@ -122,20 +135,29 @@ pub async fn live(conn: &mut Conn, nodes: &[NodeId]) -> RedisResult<Vec<bool>> {
     Ok(found.iter().map(Option::is_some).collect())
 }
 
-/// Takes a node judged gone out of Redis: its place in the node set and its members.
-pub async fn forget(conn: &mut Conn, node: &NodeId) -> RedisResult<()> {
-    pipe()
-        .srem(keys::NODES, node.as_str())
-        .ignore()
-        .del(keys::members(node))
-        .ignore()
-        .exec_async(conn)
-        .await
+/// Takes a node judged gone out of Redis, its place in the node set and its members, if
+/// its lease is still gone (atomically: a node that renewed meanwhile keeps its entries);
+/// returns whether it did.
+pub async fn forget(conn: &mut Conn, node: &NodeId) -> RedisResult<bool> {
+    let forgotten: i64 = redis::cmd("EVAL")
+        .arg(FORGET_SCRIPT)
+        .arg(3)
+        .arg(keys::lease(node))
+        .arg(keys::NODES)
+        .arg(keys::members(node))
+        .arg(node.as_str())
+        .query_async(conn)
+        .await?;
+    Ok(forgotten == 1)
 }
+
+/// `forget`'s script: KEYS = the lease, the node set, the node's hash; ARGV = the node.
+const FORGET_SCRIPT: &str = "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end \
+    redis.call('SREM', KEYS[2], ARGV[1]) redis.call('DEL', KEYS[3]) return 1";
 
 /// A graceful stop: the node's lease and entries gone, the others told at once.
 pub async fn leave(conn: &mut Conn, me: &NodeId) -> RedisResult<()> {
-    publish_snapshot(conn, me, Vec::new()).await?;
+    publish_snapshot(conn, me, &[]).await?;
     pipe()
         .del(keys::lease(me))
         .ignore()
@@ -158,7 +180,7 @@ async fn publish_presence(
     mut pipeline: redis::Pipeline,
     conn: &mut Conn,
     me: &NodeId,
-    body: PresenceBody,
+    body: PresenceBody<'_>,
 ) -> RedisResult<()> {
     pipeline
         .publish(keys::PRESENCE_CHANNEL, envelope(me, body))
@@ -174,7 +196,7 @@ fn stored(room: &str, user: &shared::User) -> String {
     serde_json::to_string(&member).unwrap_or_default()
 }
 
-fn envelope(me: &NodeId, body: PresenceBody) -> String {
+fn envelope(me: &NodeId, body: PresenceBody<'_>) -> String {
     let envelope = PresenceEnvelope {
         node: me.to_string(),
         body,

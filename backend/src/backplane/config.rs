@@ -21,6 +21,11 @@ pub const RECONNECT_MAX: Duration = Duration::from_secs(5);
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(1);
 /// Messages queued from the hub to the backplane, and from the backplane to the hub.
 pub const QUEUE_FRAMES: usize = 4096;
+/// The most member changes kept from failed writes for the next tick's; past it the
+/// node's presence is sent whole instead (about as big as so many changes, and bounded).
+pub const PENDING_MAX: usize = 8192;
+/// How often kept changes are written again when no tick brings more.
+pub const PENDING_RETRY: Duration = Duration::from_millis(500);
 
 /// The backplane's settings.
 #[derive(Debug, Clone)]

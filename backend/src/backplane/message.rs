@@ -5,6 +5,7 @@
 use super::config::NodeId;
 use serde::{Deserialize, Serialize};
 use shared::User;
+use std::borrow::Cow;
 
 /// One room's presence changes on one node since its last tick: members this node now
 /// holds (their latest state) and members it no longer holds.
@@ -75,19 +76,20 @@ pub enum Inbound {
     },
 }
 
-/// What one node publishes on the shared presence channel.
+/// What one node publishes on the shared presence channel (borrowed when written, so
+/// that a write that fails still has its changes; owned when read).
 #[derive(Debug, Serialize, Deserialize)]
-pub struct PresenceEnvelope {
+pub struct PresenceEnvelope<'a> {
     pub node: String,
     #[serde(flatten)]
-    pub body: PresenceBody,
+    pub body: PresenceBody<'a>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum PresenceBody {
-    Changes { changes: Vec<RoomChange> },
-    Replace { rooms: Vec<RoomState> },
+pub enum PresenceBody<'a> {
+    Changes { changes: Cow<'a, [RoomChange]> },
+    Replace { rooms: Cow<'a, [RoomState]> },
 }
 
 /// What one node publishes on another's own channel.

@@ -1,9 +1,11 @@
 //! The backplane: several backends as one through Redis (`--redis`). Below the hub like
 //! the outbox: it imports nothing of the hub. The hub hands its [`Backplane`] each tick's
 //! presence changes of its own members and the frames addressed to members on other
-//! nodes; the backplane task (`task.rs`, the only owner of the Redis connections) writes
-//! them to Redis, and hands back, as [`Inbound`] messages the caller feeds to the hub, what
-//! the other nodes published (`subscriber.rs`) and which nodes' leases expired.
+//! nodes; the backplane task (`task.rs`, on the command connection) writes them to Redis,
+//! the lease task (`lease.rs`, on a connection of its own) renews this node's lease and
+//! watches the others', and both hand back, as [`Inbound`] messages the caller feeds to
+//! the hub, what the other nodes published (`subscriber.rs`) and which nodes' leases
+//! expired.
 //!
 //! In Redis (`keys.rs`): a set of nodes, a lease per node (`SET PX`, renewed every
 //! second), a hash per node of its members (room and user), one presence channel every
@@ -12,7 +14,9 @@
 mod commands;
 mod config;
 mod keys;
+mod lease;
 mod message;
+mod pending;
 mod subscriber;
 mod task;
 
@@ -23,7 +27,7 @@ use config::{COMMAND_TIMEOUT, QUEUE_FRAMES};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 /// The hub's end of the backplane: a bounded queue to the backplane task. Nothing here
@@ -73,36 +77,41 @@ pub struct Started {
 /// own clients until Redis answers. Fails only if the URL cannot be used.
 pub fn start(config: BackplaneConfig, stop: CancellationToken) -> redis::RedisResult<Started> {
     let client = redis::Client::open(config.url.as_str())?;
-    let manager = redis::aio::ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(COMMAND_TIMEOUT))
-        .set_response_timeout(Some(COMMAND_TIMEOUT))
-        .set_number_of_retries(1);
-    let conn = client.get_connection_manager_lazy(manager)?;
+    let conn = connection(&client)?;
     let (out, outbound) = mpsc::channel(QUEUE_FRAMES);
     let (to_hub, inbound) = mpsc::channel(QUEUE_FRAMES);
     let (links_tx, links) = mpsc::channel(16);
+    let (subscription, subscribed) = watch::channel(lease::Subscription::default());
     let resync = Arc::new(AtomicBool::new(true));
-    let node = config.node.clone();
-    let subscriber = subscriber::run(
-        client,
-        conn.clone(),
-        node,
-        to_hub.clone(),
-        links_tx,
-        stop.clone(),
-    );
-    let task = task::Task {
-        config,
-        conn,
-        hub: to_hub,
+    let lease = lease::Lease {
+        config: config.clone(),
+        conn: connection(&client)?,
+        hub: to_hub.clone(),
         resync: Arc::clone(&resync),
-        up_since: None,
+        subscription: subscribed,
         watch_from: None,
         known: Default::default(),
+        confirmed: None,
+        next_value: 1,
+    };
+    let node = config.node.clone();
+    let subscriber = subscriber::run(client, conn.clone(), node, to_hub, links_tx, stop.clone());
+    let mut task = task::Task {
+        config,
+        conn,
+        resync: Arc::clone(&resync),
+        snapshot_due: false,
+        pending: Default::default(),
+        up_since: None,
+        subscription,
     };
     let task = async move {
         let subscriber = tokio::spawn(subscriber);
+        let lease = tokio::spawn(lease.run(stop.clone()));
         task.run(outbound, links, stop).await;
+        // The lease stops first: leaving deletes it, and no renewal may set it again.
+        let _ = lease.await;
+        task.leave().await;
         let _ = subscriber.await;
     };
     Ok(Started {
@@ -110,4 +119,13 @@ pub fn start(config: BackplaneConfig, stop: CancellationToken) -> redis::RedisRe
         inbound,
         task: Box::pin(task),
     })
+}
+
+/// A connection manager of its own on `client` (connected at first use, 1 s timeouts).
+fn connection(client: &redis::Client) -> redis::RedisResult<redis::aio::ConnectionManager> {
+    let manager = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(COMMAND_TIMEOUT))
+        .set_response_timeout(Some(COMMAND_TIMEOUT))
+        .set_number_of_retries(1);
+    client.get_connection_manager_lazy(manager)
 }

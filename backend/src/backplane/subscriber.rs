@@ -154,8 +154,14 @@ fn read(me: &NodeId, channel: &str, payload: &[u8]) -> Option<Inbound> {
         return None;
     }
     Some(match envelope.body {
-        PresenceBody::Changes { changes } => Inbound::Presence { node, changes },
-        PresenceBody::Replace { rooms } => Inbound::Replace { node, rooms },
+        PresenceBody::Changes { changes } => Inbound::Presence {
+            node,
+            changes: changes.into_owned(),
+        },
+        PresenceBody::Replace { rooms } => Inbound::Replace {
+            node,
+            rooms: rooms.into_owned(),
+        },
     })
 }
 

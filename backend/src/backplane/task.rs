@@ -1,20 +1,21 @@
 //! The backplane task: owns the command connection (redis' connection manager, which
-//! reconnects by itself) and runs the node's side of the cluster: the hub's ticks of
-//! changes and forwarded frames written to Redis, the lease renewed, the other nodes'
-//! leases watched (a node whose lease expired is gone: the hub drops its users), and,
-//! each time the subscriber is up again, the node's members republished whole and the
-//! others' read back. While Redis is away it drops what the hub hands it and says so once.
+//! reconnects by itself) and writes the hub's ticks of changes and forwarded frames to
+//! Redis; each time the subscriber is up again it asks for the node's members whole and
+//! tells the lease task (`lease.rs`, on a connection of its own). A failed tick's changes
+//! go with the next tick's (`pending.rs`), or on their own after a pause, up to a bound
+//! past which the node's presence is sent whole. While Redis is away it drops what the hub hands it and says so once.
 
 use super::commands;
-use super::config::{BackplaneConfig, NodeId};
-use super::message::{DeliverEnvelope, Inbound, Outbound};
+use super::config::{BackplaneConfig, PENDING_MAX, PENDING_RETRY};
+use super::lease::Subscription;
+use super::message::{DeliverEnvelope, Outbound, RoomChange, RoomState};
+use super::pending::Pending;
 use super::subscriber::Link;
 use crate::telemetry;
 use redis::aio::ConnectionManager;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval};
 use tokio_util::sync::CancellationToken;
 
@@ -22,45 +23,44 @@ use tokio_util::sync::CancellationToken;
 pub struct Task {
     pub config: BackplaneConfig,
     pub conn: ConnectionManager,
-    pub hub: mpsc::Sender<Inbound>,
     /// Set to ask the hub for a whole snapshot at its next tick.
     pub resync: Arc<AtomicBool>,
+    /// Whether a whole snapshot was asked for and has not come yet: the ticks of changes
+    /// before it are in it, and are not written.
+    pub snapshot_due: bool,
+    /// Changes whose write failed, to go with the next tick's.
+    pub pending: Pending,
     /// Since when the subscriber is up; `None` while Redis is away.
     pub up_since: Option<Instant>,
-    /// No node is judged gone before this: a lease's life after a re-subscription (Redis
-    /// may have restarted empty), none after the first.
-    pub watch_from: Option<Instant>,
-    /// Every other node heard of and not yet judged gone.
-    pub known: BTreeSet<NodeId>,
+    /// The subscription as the lease task sees it.
+    pub subscription: watch::Sender<Subscription>,
 }
 
 impl Task {
-    /// Runs until `stop`; then leaves the cluster (lease and entries deleted, the others
-    /// told), if Redis answers.
+    /// Runs until `stop`; the caller then leaves the cluster ([`Task::leave`]).
     pub async fn run(
-        mut self,
+        &mut self,
         mut outbound: mpsc::Receiver<Outbound>,
         mut links: mpsc::Receiver<Link>,
         stop: CancellationToken,
     ) {
-        let mut renewals = interval(self.config.lease_renewal);
-        let mut watches = interval(self.config.lease_watch);
-        renewals.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        watches.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut retries = interval(PENDING_RETRY);
+        retries.set_missed_tick_behavior(MissedTickBehavior::Delay);
         telemetry::backplane_up(false);
         loop {
             tokio::select! {
                 () = stop.cancelled() => break,
                 Some(out) = outbound.recv() => self.handle(out).await,
-                Some(link) = links.recv() => self.linked(link).await,
-                _ = renewals.tick() => self.renew().await,
-                _ = watches.tick() => self.watch().await,
+                Some(link) = links.recv() => self.linked(link),
+                // Kept changes go even if no tick brings more.
+                _ = retries.tick(), if !self.pending.is_empty() => {
+                    self.publish_changes(Vec::new()).await;
+                }
             }
         }
-        self.leave().await;
     }
 
-    fn me(&self) -> &NodeId {
+    fn me(&self) -> &super::config::NodeId {
         &self.config.node
     }
 
@@ -69,11 +69,9 @@ impl Task {
             // Dropped: the snapshot published once Redis is back replaces it.
             return;
         }
-        let me = self.config.node.clone();
-        let conn = &mut self.conn;
-        let done = match out {
-            Outbound::Presence(changes) => commands::publish_changes(conn, &me, changes).await,
-            Outbound::Snapshot(rooms) => commands::publish_snapshot(conn, &me, rooms).await,
+        match out {
+            Outbound::Presence(changes) => self.publish_changes(changes).await,
+            Outbound::Snapshot(rooms) => self.publish_snapshot(rooms).await,
             Outbound::Forward {
                 nodes,
                 room,
@@ -88,16 +86,66 @@ impl Task {
                     kind,
                     text,
                 };
-                commands::forward(conn, &nodes, &message).await
+                if let Err(error) = commands::forward(&mut self.conn, &nodes, &message).await {
+                    log::warn!("backplane: a forwarded frame was not written to Redis ({error})");
+                }
             }
-        };
-        if let Err(error) = done {
-            log::warn!("backplane: a write to Redis failed ({error}); presence is sent whole next");
-            self.resync.store(true, Ordering::Relaxed);
         }
     }
 
-    async fn linked(&mut self, link: Link) {
+    /// Writes a tick's changes with those of failed writes before; if this write fails
+    /// too, keeps them all for the next (resending a change is harmless: `pending.rs`).
+    async fn publish_changes(&mut self, changes: Vec<RoomChange>) {
+        if self.snapshot_due {
+            return;
+        }
+        let changes = self.pending.merged_with(changes);
+        let Err(error) =
+            commands::publish_changes(&mut self.conn, &self.config.node, &changes).await
+        else {
+            return;
+        };
+        self.pending.add(changes);
+        if self.pending.len() > PENDING_MAX {
+            log::warn!(
+                "backplane: a write to Redis failed ({error}); {} changes wait, over {PENDING_MAX}: presence is sent whole next",
+                self.pending.len()
+            );
+            self.ask_snapshot();
+        } else {
+            log::warn!(
+                "backplane: a write to Redis failed ({error}); its {} changes go with the next tick's",
+                self.pending.len()
+            );
+        }
+    }
+
+    async fn publish_snapshot(&mut self, rooms: Vec<RoomState>) {
+        self.snapshot_due = false;
+        self.pending.clear();
+        let members: usize = rooms.iter().map(|room| room.users.len()).sum();
+        match commands::publish_snapshot(&mut self.conn, &self.config.node, &rooms).await {
+            Ok(()) => log::info!(
+                "backplane: node {}'s presence sent whole ({members} members)",
+                self.me()
+            ),
+            Err(error) => {
+                log::warn!(
+                    "backplane: the whole presence was not written ({error}); sent again next tick"
+                );
+                self.ask_snapshot();
+            }
+        }
+    }
+
+    /// Asks the hub for the node's presence whole at its next tick.
+    fn ask_snapshot(&mut self) {
+        self.pending.clear();
+        self.snapshot_due = true;
+        self.resync.store(true, Ordering::Relaxed);
+    }
+
+    fn linked(&mut self, link: Link) {
         match link {
             Link::Up => {
                 log::info!(
@@ -105,15 +153,17 @@ impl Task {
                     self.me(),
                     self.config.url
                 );
-                let now = Instant::now();
-                let grace = self.config.lease_ttl + self.config.lease_renewal;
-                // The first subscription trusts the leases; a later one lets them renew.
-                self.watch_from = Some(self.watch_from.map_or(now, |_| now + grace));
-                self.up_since = Some(now);
+                self.up_since = Some(Instant::now());
                 telemetry::backplane_up(true);
                 self.config.linked.set(true);
-                self.renew().await;
-                self.resync.store(true, Ordering::Relaxed);
+                // The lease task renews first, then asks the hub for the snapshot (`resync`):
+                // the others never find this node's members without its lease.
+                self.pending.clear();
+                self.snapshot_due = true;
+                self.subscription.send_modify(|subscription| {
+                    subscription.up = true;
+                    subscription.count += 1;
+                });
             }
             Link::Down(reason) => {
                 if self.up_since.take().is_some() {
@@ -126,57 +176,16 @@ impl Task {
                 }
                 telemetry::backplane_up(false);
                 self.config.linked.set(false);
+                self.pending.clear();
+                self.subscription.send_if_modified(|subscription| {
+                    std::mem::replace(&mut subscription.up, false)
+                });
             }
         }
     }
 
-    async fn renew(&mut self) {
-        if self.up_since.is_none() {
-            return;
-        }
-        let ttl = self.config.lease_ttl;
-        if let Err(error) = commands::renew(&mut self.conn, &self.config.node, ttl).await {
-            log::warn!("backplane: the lease was not renewed: {error}");
-        }
-    }
-
-    /// Looks at the other nodes' leases: one that expired is gone. Not within a lease's
-    /// life after re-subscribing, so that nodes back on a restarted Redis can renew first.
-    async fn watch(&mut self) {
-        if self.up_since.is_none() {
-            return;
-        }
-        let me = self.config.node.clone();
-        match commands::other_nodes(&mut self.conn, &me).await {
-            Ok(nodes) => self.known.extend(nodes),
-            Err(error) => log::debug!("backplane: cannot read the node set: {error}"),
-        }
-        let nodes: Vec<NodeId> = self.known.iter().cloned().collect();
-        let live = match commands::live(&mut self.conn, &nodes).await {
-            Ok(live) => live,
-            Err(error) => {
-                log::debug!("backplane: cannot read the leases: {error}");
-                return;
-            }
-        };
-        if self.watch_from.is_some_and(|from| Instant::now() < from) {
-            return;
-        }
-        for (node, _) in nodes.into_iter().zip(live).filter(|(_, live)| !live) {
-            self.gone(node).await;
-        }
-    }
-
-    async fn gone(&mut self, node: NodeId) {
-        log::warn!("backplane: node {node}'s lease expired: its users are dropped");
-        self.known.remove(&node);
-        if let Err(error) = commands::forget(&mut self.conn, &node).await {
-            log::debug!("backplane: node {node} not forgotten in Redis: {error}");
-        }
-        let _ = self.hub.send(Inbound::NodeGone { node }).await;
-    }
-
-    async fn leave(&mut self) {
+    /// Leaves the cluster (lease and entries deleted, the others told), if Redis answers.
+    pub async fn leave(&mut self) {
         if self.up_since.is_none() {
             return;
         }

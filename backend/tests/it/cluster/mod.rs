@@ -3,13 +3,16 @@
 //! each. `presence.rs`: who is online across nodes, for delta and seed clients;
 //! `addressed.rs`: direct messages and signals to a member on another node;
 //! `failover.rs`: a node killed (its users gone within 5 s), Redis restarted;
-//! `churn.rs`: connect-register-close cycles over both nodes, leaving no ghost.
+//! `churn.rs`: connect-register-close cycles over both nodes, leaving no ghost;
+//! `stalls.rs`: a node's writes or lease stalled on the way to Redis (`proxy.rs`).
 
 mod addressed;
 mod churn;
 mod failover;
 mod presence;
+mod proxy;
 pub mod redis;
+mod stalls;
 
 use super::binary::{Backend, Launch};
 use super::harness::Client;
@@ -35,6 +38,11 @@ impl Node {
     /// given (the folder then holds its chat file and nothing else), else in SQLite files
     /// in its folder.
     pub async fn start_storing(redis: &Redis, id: &str, database: Option<&str>) -> Node {
+        Node::start_at(&redis.url(), id, database).await
+    }
+
+    /// Starts node `id` on the Redis at `url` (through a proxy, say), as [`Node::start_storing`].
+    pub async fn start_at(url: &str, id: &str, database: Option<&str>) -> Node {
         let folder = tempfile::tempdir().expect("temporary folder");
         let launch = match database {
             Some(url) => Launch::new()
@@ -44,7 +52,7 @@ impl Node {
             None => Launch::new().database(&folder.path().join("users.sqlite3")),
         };
         let backend = launch
-            .args(["--redis", &redis.url(), "--node-id", id])
+            .args(["--redis", url, "--node-id", id])
             .args(["--session-secret", SESSION_SECRET])
             .args(["--ping-interval-ms", "500", "--idle-timeout-ms", "5000"])
             .start()

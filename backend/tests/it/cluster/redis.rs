@@ -92,6 +92,29 @@ impl Redis {
             && &answer == b"+PONG\r\n"
     }
 
+    /// One command's simple answer, read straight off the wire (RESP) beside the nodes: a
+    /// bulk string's value, `None` for nil, or an integer's or status's text.
+    pub fn query(&self, args: &[&str]) -> Option<String> {
+        let mut stream =
+            TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).expect("connect to redis");
+        let _ = stream.set_read_timeout(Some(PATIENCE));
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        stream.write_all(request.as_bytes()).expect("send to redis");
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some(reply) = reply(&answer) {
+                return reply;
+            }
+            let read = stream.read(&mut chunk).expect("redis answers");
+            assert!(read > 0, "redis closed before answering {args:?}");
+            answer.extend_from_slice(&chunk[..read]);
+        }
+    }
+
     /// Kills the server (SIGKILL: everything in it is lost).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -114,6 +137,22 @@ impl Drop for Redis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A whole simple reply in `answer`, if it is all there (`Some(None)`: nil).
+fn reply(answer: &[u8]) -> Option<Option<String>> {
+    let text = String::from_utf8_lossy(answer);
+    let (head, rest) = text.split_once("\r\n")?;
+    let Some(length) = head.strip_prefix('$') else {
+        return Some(Some(head.get(1..).unwrap_or_default().to_owned()));
+    };
+    let Ok(length) = length.parse::<usize>() else {
+        return Some(None);
+    };
+    let value = rest.get(..length)?;
+    rest.get(length..)?
+        .starts_with("\r\n")
+        .then(|| Some(value.to_owned()))
 }
 
 fn free_port() -> u16 {
