@@ -6,9 +6,12 @@
 //! flag here and wake the task, so that no connection needs a timer or a token of its own.
 
 use crate::frame::Frame;
+use futures_util::task::AtomicWaker;
 use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::Notify;
+use std::task::{Context, Poll};
 
 /// The queue shared by the hub (which pushes) and the connection's task (which takes).
 #[derive(Debug)]
@@ -16,7 +19,7 @@ pub struct Outbox {
     pending: Mutex<Pending>,
     /// Wakes the connection's task: frames were queued, a ping is due, or it must close. A
     /// wake that comes while the task is busy is kept for its next wait.
-    wake: Notify,
+    wake: Wake,
     max_frames: usize,
     /// Past this many queued bytes the connection is kicked. One frame is always let into
     /// an empty queue, whatever its size.
@@ -80,7 +83,7 @@ impl Outbox {
     pub fn new(max_frames: usize, max_bytes: usize) -> Self {
         Self {
             pending: Mutex::default(),
-            wake: Notify::new(),
+            wake: Wake::default(),
             max_frames: max_frames.max(1),
             max_bytes,
         }
@@ -121,25 +124,26 @@ impl Outbox {
             pending.closed = Some(Closed::Kicked);
             let queued_bytes = pending.bytes;
             drop(pending);
-            self.wake.notify_one();
+            self.wake.wake();
             return Pushed::Kicked { queued_bytes };
         }
         pending.bytes += counted;
         pending.frames.push_back(entry);
         drop(pending);
-        self.wake.notify_one();
+        self.wake.wake();
         Pushed::Queued
     }
 
-    /// Waits for frames, a ping tick or a reason to close.
-    pub async fn woken(&self) {
-        self.wake.notified().await;
+    /// Waits for frames, a ping tick or a reason to close. The wait holds nothing but the
+    /// outbox's address (an idle connection's task waits here all its life).
+    pub fn woken(&self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(|cx| self.wake.poll(cx))
     }
 
     /// Asks the task for a ping (and a check that the client still answers).
     pub fn ping(&self) {
         self.pending().ping_due = true;
-        self.wake.notify_one();
+        self.wake.wake();
     }
 
     /// Closes the connection for `reason`, unless it is closing already.
@@ -149,12 +153,12 @@ impl Outbox {
             pending.closed = Some(reason);
         }
         drop(pending);
-        self.wake.notify_one();
+        self.wake.wake();
     }
 
     /// Makes the next wait return at once (a wake was taken by someone else's wait).
     pub fn wake_again(&self) {
-        self.wake.notify_one();
+        self.wake.wake();
     }
 
     pub fn closed(&self) -> Option<Closed> {
@@ -190,7 +194,7 @@ impl Outbox {
         if pending.frames.is_empty() {
             pending.frames = VecDeque::new();
         } else {
-            self.wake.notify_one();
+            self.wake.wake();
         }
         Ok(Taken {
             ping_due,
@@ -202,6 +206,34 @@ impl Outbox {
     pub fn written(&self, bytes: usize) {
         let mut pending = self.pending();
         pending.bytes = pending.bytes.saturating_sub(bytes);
+    }
+}
+
+/// One waiter's wake-up, kept until it is taken: what tokio's `Notify::notify_one` does
+/// for a single waiter, without the storage its wait holds.
+#[derive(Debug, Default)]
+struct Wake {
+    woken: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl Wake {
+    fn wake(&self) {
+        self.woken.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Ready (and the wake taken) once woken since the last wait returned.
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Ready(());
+        }
+        self.waker.register(cx.waker());
+        // A wake between the first look and the registration found no waker to wake.
+        if self.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
     }
 }
 

@@ -107,3 +107,20 @@ async fn a_push_made_while_nobody_waits_still_wakes_the_next_wait() {
         .await
         .expect("woken by the earlier push");
 }
+
+#[tokio::test]
+async fn a_push_wakes_a_waiting_task_once_and_the_wake_is_taken() {
+    let outbox = Arc::new(Outbox::new(10, 1_000));
+    let waiter = tokio::spawn({
+        let outbox = Arc::clone(&outbox);
+        async move { outbox.woken().await }
+    });
+    // Pushed whether the waiter waits already or not: either way it returns.
+    outbox.push(frame(1), true);
+    tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+        .await
+        .expect("woken by the push")
+        .expect("the waiter ran");
+    let again = tokio::time::timeout(std::time::Duration::from_millis(50), outbox.woken());
+    assert!(again.await.is_err(), "one push, one wake");
+}

@@ -27,35 +27,47 @@ use tokio_util::sync::CancellationToken;
 /// One connection's task, from its accepted stream to its close; its `ticket` (its place
 /// under the caps) is given back only once the socket is closed.
 ///
-/// An `async` block, not an `async fn`: an `async fn` keeps its arguments twice in its
-/// future (as arguments and as the locals they are moved into), and this future lives as
-/// long as the connection.
-#[allow(clippy::manual_async_fn)]
+/// The task's future is what every idle connection keeps for its whole life, and tokio
+/// rounds a task up to 128-byte steps: it holds only the boxed opening (the handshake and
+/// the arguments it needs, freed once it ends), then the boxed connection and the ticket.
 pub(crate) fn serve(
+    stream: TcpStream,
+    address: SocketAddr,
+    id: u64,
+    ticket: Ticket,
+    context: Arc<Context>,
+    stop: CancellationToken,
+) -> impl Future<Output = ()> + Send {
+    let opening = Box::pin(open(stream, address, id, ticket, context, stop));
+    async move {
+        let Some((connection, ticket)) = opening.await else {
+            return;
+        };
+        connection.await;
+        drop(ticket);
+    }
+}
+
+/// A connection running after its handshake, and its place under the caps.
+type Opened = (Pin<Box<dyn Future<Output = ()> + Send>>, Ticket);
+
+/// The handshake, then the connection's start; `None` (the ticket given back) if the
+/// handshake failed or was refused.
+async fn open(
     stream: TcpStream,
     address: SocketAddr,
     id: u64,
     mut ticket: Ticket,
     context: Arc<Context>,
     stop: CancellationToken,
-) -> impl Future<Output = ()> + Send {
-    async move {
-        let _ = stream.set_nodelay(true);
-        // Boxed, both: a task's future is sized for its largest state, so the handshake
-        // and what follows it each live in their own allocation, only while they run.
-        let peer = address.ip();
-        let handshake = Box::pin(handshake::accept(stream, &context, &mut ticket, peer));
-        let connection = match handshake.await {
-            Ok(accepted) => Some(start(id, accepted, context, stop)),
-            Err(reason) => {
-                log::debug!("conn={id} from {address}: {reason}");
-                None
-            }
-        };
-        if let Some(connection) = connection {
-            connection.await;
+) -> Option<Opened> {
+    let _ = stream.set_nodelay(true);
+    match handshake::accept(stream, &context, &mut ticket, address.ip()).await {
+        Ok(accepted) => Some((start(id, accepted, context, stop), ticket)),
+        Err(reason) => {
+            log::debug!("conn={id} from {address}: {reason}");
+            None
         }
-        drop(ticket);
     }
 }
 

@@ -82,14 +82,21 @@ pub(crate) fn open(opening: Opening) -> Box<Peer> {
 }
 
 /// Runs a connection from its first frame to its last, then takes it out of the hub.
-pub(crate) async fn serve(mut peer: Box<Peer>) {
-    let ending = peer.run().await;
-    peer.context.hub.disconnect(peer.id);
-    // Boxed: the goodbye's state exists only while it runs, not in every idle task.
-    Box::pin(peer.close(&ending)).await;
-    ending.log(peer.id);
-    logging::forget(peer.id);
-    telemetry::connection_closed(ending.label(), matches!(ending, Ending::TooSlow));
+///
+/// An `async` block, not an `async fn`: an `async fn` keeps its argument twice (as the
+/// argument and as the binding it is moved into), and this future lives as long as the
+/// connection.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn serve(mut peer: Box<Peer>) -> impl std::future::Future<Output = ()> + Send {
+    async move {
+        let ending = peer.run().await;
+        peer.context.hub.disconnect(peer.id);
+        // Boxed: the goodbye's state exists only while it runs, not in every idle task.
+        Box::pin(peer.close(&ending)).await;
+        ending.log(peer.id);
+        logging::forget(peer.id);
+        telemetry::connection_closed(ending.label(), matches!(ending, Ending::TooSlow));
+    }
 }
 
 /// The identity a connection registered with: its email, its room, and its device if it
@@ -134,16 +141,22 @@ impl Peer {
             // The outbox comes before the socket: what the room queued goes out first.
             let step = tokio::select! {
                 biased;
-                _ = outbox.woken() => self.write_queued().await,
+                _ = outbox.woken() => Ok(true),
                 incoming = self.socket.next() => match received(incoming) {
                     Ok(message) => {
                         self.last_heard = Instant::now();
                         // Boxed: the handling of a message (about 560 bytes of state) exists
                         // only while it runs, not in every idle connection's task.
-                        Box::pin(self.on_message(message)).await
+                        Box::pin(self.on_message(message)).await.map(|()| false)
                     }
                     Err(ending) => Err(ending),
                 },
+            };
+            // Written after the `select!`, not in its arm: an arm's state sits beside the
+            // select's output, and the task's future is sized for its largest state.
+            let step = match step {
+                Ok(true) => self.write_queued().await,
+                other => other.map(drop),
             };
             if let Err(ending) = step {
                 return ending;

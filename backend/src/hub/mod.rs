@@ -12,6 +12,7 @@ mod chat_wire;
 mod connections;
 mod names;
 mod room;
+mod small_map;
 mod state;
 
 pub use crate::outbox::Outbox;

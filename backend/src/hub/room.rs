@@ -3,12 +3,14 @@
 //! and the room's budgets: its broadcast bytes and each member's inbound bytes.
 
 use super::names::{ConnId, Name};
+use super::small_map::SmallMap;
 use crate::admission::bucket::Level;
 use crate::admission::budget::Passes;
 use crate::backplane::NodeId;
 use crate::frame::Frame;
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 use shared::{Move, PresenceDelta, Profile, ServerMessage, User};
+use smallvec::SmallVec;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -21,12 +23,13 @@ pub(super) use snapshot::Snapshot;
 #[derive(Debug, Default)]
 pub(super) struct Room {
     /// Online users by email, each with its open connections in this room (one per tab).
-    /// Boxed: the table keeps room for twice its entries, so an entry is kept small.
-    members: HashMap<Name, Box<Member>>,
+    /// Boxed: the table keeps room for twice its entries, so an entry is kept small. A
+    /// room of one (most rooms are private) holds its member inline, and its listener.
+    members: SmallMap<Name, Box<Member>>,
     /// Connections that receive the seed's full `update-users` lists, registered or not.
-    list_listeners: HashSet<ConnId>,
+    list_listeners: SmallMap<ConnId, ()>,
     /// Registered connections that receive `presence` deltas.
-    delta_listeners: HashSet<ConnId>,
+    delta_listeners: SmallMap<ConnId, ()>,
     /// Users whose presence changed since the last tick, and the largest change. Whether
     /// they are still online is read at the tick. A change other than a join or a leave
     /// stays here until its user's presence interval has passed.
@@ -53,7 +56,8 @@ enum Change {
 #[derive(Debug)]
 struct Member {
     user: User,
-    connections: Vec<ConnId>,
+    /// One per tab: the first inline.
+    connections: SmallVec<[ConnId; 1]>,
     /// When this user's last change (the join included) was sent, so that a client
     /// sending moves, renames or call states as fast as it can costs the room one
     /// broadcast per presence interval.
@@ -93,22 +97,22 @@ impl Room {
 
     /// Makes the connection a listener of the room's full `update-users` lists.
     pub fn listen_to_lists(&mut self, id: ConnId) {
-        self.list_listeners.insert(id);
+        self.list_listeners.insert(id, ());
     }
 
     /// Makes the connection a listener of the room's `presence` deltas.
     pub fn listen_to_deltas(&mut self, id: ConnId) {
-        self.delta_listeners.insert(id);
+        self.delta_listeners.insert(id, ());
     }
 
     /// The connections that receive the full lists.
     pub fn list_listeners(&self) -> impl Iterator<Item = ConnId> {
-        self.list_listeners.iter().copied()
+        self.list_listeners.keys().copied()
     }
 
     /// The connections that receive the deltas.
     pub fn delta_listeners(&self) -> impl Iterator<Item = ConnId> {
-        self.delta_listeners.iter().copied()
+        self.delta_listeners.keys().copied()
     }
 
     /// The seed's full list of the room, as a frame.
@@ -172,7 +176,7 @@ impl Room {
         // A change of this email still pending (a leave, say) was seen by whoever will
         // receive it: a rejoin within the tick is then seen too.
         let seen = self.pending.contains_key(email);
-        let member = self.members.entry(Name::clone(email)).or_insert_with(|| {
+        let member = self.members.get_or_insert_with(Name::clone(email), || {
             Box::new(Member {
                 user: User {
                     name: String::new(),
@@ -182,7 +186,7 @@ impl Room {
                     is_connected: true,
                     in_call: false,
                 },
-                connections: Vec::new(),
+                connections: SmallVec::new(),
                 changed_at: None,
                 inbound_budget: None,
                 seen,
@@ -337,7 +341,7 @@ impl Room {
 }
 
 /// The users of `members`, sorted by name then email.
-fn sorted_users(members: &HashMap<Name, Box<Member>>) -> Vec<User> {
+fn sorted_users(members: &SmallMap<Name, Box<Member>>) -> Vec<User> {
     let mut users: Vec<User> = members.values().map(|m| m.user.clone()).collect();
     users.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.email.cmp(&b.email)));
     users

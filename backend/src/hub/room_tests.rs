@@ -22,7 +22,7 @@ fn profile(name: &str, in_call: bool, position: (f64, f64)) -> Profile {
 /// A room with one delta listener (connection 1) and Bob.
 fn room_with_bob(bob: &Name) -> Room {
     let mut room = Room::default();
-    room.delta_listeners.insert(1);
+    room.listen_to_deltas(1);
     room.upsert_member(2, bob, &profile("Bob", false, (1.0, 1.0)));
     room
 }

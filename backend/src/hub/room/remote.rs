@@ -13,10 +13,10 @@ impl Room {
     pub fn upsert_remote(&mut self, node: &NodeId, user: User) {
         let email = Name::from(user.email.as_str());
         let joins = !self.members.contains_key(&email);
-        let member = self.members.entry(Name::clone(&email)).or_insert_with(|| {
+        let member = self.members.get_or_insert_with(Name::clone(&email), || {
             Box::new(Member {
                 user: user.clone(),
-                connections: Vec::new(),
+                connections: smallvec::SmallVec::new(),
                 changed_at: None,
                 inbound_budget: None,
                 seen: false,
