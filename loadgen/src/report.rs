@@ -44,6 +44,10 @@ pub struct Counts {
     /// First microsecond and last microsecond of the measured phase (monotonic clock).
     pub first_us: u64,
     pub last_us: u64,
+    /// First chat ack (monotonic clock): with `last_us`, the last one, the span the
+    /// server's acks came out over.
+    #[serde(default)]
+    pub first_ack_us: u64,
     pub errors: Vec<String>,
     pub error_count: u64,
     /// Client numbers that failed to register: nothing is due from them.
@@ -91,12 +95,9 @@ impl Counts {
         self.reordered += other.reordered;
         self.frames += other.frames;
         self.send_lag_max_us = self.send_lag_max_us.max(other.send_lag_max_us);
-        self.first_us = match (self.first_us, other.first_us) {
-            (0, theirs) => theirs,
-            (ours, 0) => ours,
-            (ours, theirs) => ours.min(theirs),
-        };
+        self.first_us = earliest(self.first_us, other.first_us);
         self.last_us = self.last_us.max(other.last_us);
+        self.first_ack_us = earliest(self.first_ack_us, other.first_ack_us);
         let merged = match (self.latency(), other.latency()) {
             (Some(mut ours), Some(theirs)) => ours.add(&theirs).ok().map(|()| ours),
             (ours, theirs) => ours.or(theirs),
@@ -110,6 +111,15 @@ impl Counts {
             self.error(error);
         }
         self.error_count += unkept;
+    }
+}
+
+/// The earlier of two instants, 0 meaning none.
+pub fn earliest(ours: u64, theirs: u64) -> u64 {
+    match (ours, theirs) {
+        (0, theirs) => theirs,
+        (ours, 0) => ours,
+        (ours, theirs) => ours.min(theirs),
     }
 }
 

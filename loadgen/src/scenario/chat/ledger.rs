@@ -2,7 +2,7 @@
 //! ids increasing), and a measured receiver's deliveries (each once, in every sender's
 //! order). Pure: no socket, no clock of its own.
 
-use crate::report::{Counts, new_histogram};
+use crate::report::{Counts, earliest, new_histogram};
 use hdrhistogram::Histogram;
 use std::collections::{HashMap, HashSet};
 
@@ -18,6 +18,7 @@ pub(super) struct Outbox {
     refused: u64,
     /// The store id of the last ack: ids follow the commit order, which is the sender's.
     last_id: u64,
+    first_ack_us: u64,
     last_ack_us: u64,
     latency: Histogram<u64>,
 }
@@ -46,6 +47,7 @@ impl Outbox {
             duplicated: 0,
             refused: 0,
             last_id: 0,
+            first_ack_us: 0,
             last_ack_us: 0,
             latency: new_histogram(),
         }
@@ -84,6 +86,9 @@ impl Outbox {
         };
         let _ = self.latency.record(now_us.saturating_sub(sent_us).max(1));
         self.acked += 1;
+        if self.first_ack_us == 0 {
+            self.first_ack_us = now_us;
+        }
         self.last_ack_us = now_us;
         let in_order = id > self.last_id;
         self.last_id = self.last_id.max(id);
@@ -111,6 +116,7 @@ impl Outbox {
         counts.acked += self.acked;
         counts.duplicated += self.duplicated;
         counts.last_us = counts.last_us.max(self.last_ack_us);
+        counts.first_ack_us = earliest(counts.first_ack_us, self.first_ack_us);
         self.latency
     }
 }
@@ -210,7 +216,8 @@ mod tests {
         assert!(outbox.finished());
         let mut counts = Counts::default();
         let latency = outbox.settle(&mut counts);
-        assert_eq!((counts.sent, counts.acked, counts.last_us), (3, 2, 2_200));
+        assert_eq!((counts.sent, counts.acked), (3, 2));
+        assert_eq!((counts.first_ack_us, counts.last_us), (1_100, 2_200));
         assert_eq!((latency.len(), latency.max()), (2, 2_000));
     }
 

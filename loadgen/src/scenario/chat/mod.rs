@@ -68,6 +68,19 @@ pub async fn run(ctx: &Context, settings: ChatSettings) -> Row {
     row
 }
 
+/// Messages stored per second: the acks over the span they came out in, first to last
+/// (`acked - 1` gaps). Not over the run from its first send: that span holds the last ack's
+/// latency as well, so a server keeping up with exactly the target rate would measure
+/// below it. A server slower than the offered rate spreads its acks over a longer span
+/// (and its p99 grows); a generator sending late does too.
+fn stored_rate(counts: &Counts) -> f64 {
+    let span_us = counts.last_us.saturating_sub(counts.first_ack_us);
+    if counts.first_ack_us == 0 || span_us == 0 {
+        return 0.0;
+    }
+    counts.acked.saturating_sub(1) as f64 * 1e6 / span_us as f64
+}
+
 /// The row of a run that ran: `planned` messages were to be sent in all.
 fn judged(
     mut row: Row,
@@ -78,12 +91,7 @@ fn judged(
     row = with_latency(row, counts.latency().as_ref());
     let unacked = counts.sent.saturating_sub(counts.acked);
     row.lost = Some(unacked + counts.lost);
-    let seconds = counts.last_us.saturating_sub(counts.first_us) as f64 / 1e6;
-    let rate = if seconds > 0.0 {
-        counts.acked as f64 / seconds
-    } else {
-        0.0
-    };
+    let rate = stored_rate(counts);
     row.result = format!("{rate:.0} msg/s stored");
     row.cpu_us_per_msg = cpu_per(server.0, server.1, counts.acked as f64);
     row.correct = counts.sent == planned
@@ -112,4 +120,26 @@ fn judged(
         counts.send_lag_max_us / 1000
     );
     row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_is_read_over_the_acks_own_span() {
+        let counts = Counts {
+            acked: 100_001,
+            first_us: 500_000,
+            first_ack_us: 1_000_000,
+            last_us: 6_000_000,
+            ..Counts::default()
+        };
+        assert_eq!(stored_rate(&counts), 20_000.0);
+        let unacked = Counts {
+            first_us: 500_000,
+            ..Counts::default()
+        };
+        assert_eq!(stored_rate(&unacked), 0.0);
+    }
 }
