@@ -21,6 +21,16 @@ test("client ids are unique and within [A-Za-z0-9_-]{1,64}", () => {
   assert.equal(ids.size, 1000);
 });
 
+test("client ids are UUIDv7s that sort by the time they were made", () => {
+  const at = Date.UTC(2026, 11, 2, 10, 30);
+  const first = newClientId(at);
+  assert.match(first, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(parseInt(first.slice(0, 8) + first.slice(9, 13), 16), at, "the first 48 bits are the time");
+  const later = [1, 2, 60_000, 86_400_000].map((ms) => newClientId(at + ms));
+  assert.deepEqual([...later].sort(), later, "later ids sort after earlier ones");
+  assert.ok(first < later[0]);
+});
+
 test("a reload finds the unacked messages in the order written, and not the acked ones", () => {
   const storage = memoryStorage();
   const outbox = new Outbox(saved(storage));

@@ -60,7 +60,7 @@ pub(super) async fn post(
         "INSERT INTO chat_messages (id, room, conversation, sender, name, recipient, text,
             sent_at, client_id, changed)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1)
-         ON CONFLICT (sender, client_id) WHERE client_id IS NOT NULL DO NOTHING",
+         ON CONFLICT (client_id, sender) WHERE client_id IS NOT NULL DO NOTHING",
         &[
             &id,
             &post.room,

@@ -69,6 +69,11 @@ const MIGRATIONS: &[&str] = &[
         up_to BIGINT NOT NULL,
         PRIMARY KEY (room, conversation, recipient)
     );",
+    // 2: the dedupe index keyed by the client id first, as the SQLite file's step 3:
+    // client ids that follow time (the browser's are UUIDv7) land at the index's end.
+    "DROP INDEX chat_messages_by_client_id;
+    CREATE UNIQUE INDEX chat_messages_by_client_id
+        ON chat_messages (client_id, sender) WHERE client_id IS NOT NULL;",
 ];
 
 /// Brings the chat part to its last step, with the other parts' runner (one lock, one

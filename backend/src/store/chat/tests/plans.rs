@@ -48,7 +48,7 @@ fn every_read_of_the_messages_searches_an_index() {
             "a client id",
             by_client_id_sql(),
             vec![email, &"k-1"],
-            "INDEX chat_messages_by_client_id (sender=? AND client_id=?)",
+            "INDEX chat_messages_by_client_id (client_id=? AND sender=?)",
         ),
         (
             "the unread count",

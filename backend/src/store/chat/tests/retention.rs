@@ -120,9 +120,9 @@ fn retention_runs_in_the_background_until_stopped() {
 fn the_schema_is_migrated_once_and_a_newer_one_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(open_in(&dir));
-    assert_eq!(count(&dir, "PRAGMA user_version"), 2);
+    assert_eq!(count(&dir, "PRAGMA user_version"), 3);
     drop(open_in(&dir));
-    assert_eq!(count(&dir, "PRAGMA user_version"), 2);
+    assert_eq!(count(&dir, "PRAGMA user_version"), 3);
     let journal: String = rusqlite::Connection::open(file(&dir))
         .unwrap()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -135,7 +135,7 @@ fn the_schema_is_migrated_once_and_a_newer_one_refused() {
     let newer = ChatStore::open(&file(&dir), ChatConfig::default());
     assert!(matches!(
         newer,
-        Err(ChatStoreError::NewerSchema { found: 7, known: 2 })
+        Err(ChatStoreError::NewerSchema { found: 7, known: 3 })
     ));
 }
 
@@ -156,12 +156,13 @@ fn a_file_of_the_first_schema_keeps_its_messages_and_hands_out_ids_past_its_log(
                 changed) VALUES
                 (1, 'lobby', '', 'a@x.com', 'A', 'one', 1, 1),
                 (2, 'lobby', '', 'a@x.com', 'A', 'two, edited', 2, 3);
+             UPDATE chat_messages SET client_id = 'c-1' WHERE id = 1;
              PRAGMA user_version = 1;",
         )
         .unwrap();
     }
     let store = open_in(&dir);
-    assert_eq!(count(&dir, "PRAGMA user_version"), 2);
+    assert_eq!(count(&dir, "PRAGMA user_version"), 3);
     let page = block_on(store.history(latest("x@x.com", None))).unwrap();
     let ids: Vec<i64> = page.messages.iter().map(|e| e.message.id).collect();
     assert_eq!((ids, page.cursor), (vec![1, 2], 5));
@@ -176,6 +177,19 @@ fn a_file_of_the_first_schema_keeps_its_messages_and_hands_out_ids_past_its_log(
     assert_eq!(after.messages.len(), 1);
     assert_eq!(after.messages[0].message, edited);
     assert_eq!(after.cursor, 7, "the edit's row");
+    let first_key = "SELECT count(*) FROM pragma_index_info('chat_messages_by_client_id')
+        WHERE seqno = 0 AND name = 'client_id'";
+    assert_eq!(
+        count(&dir, first_key),
+        1,
+        "the dedupe index is keyed by the client id first"
+    );
+    let resent = post(&store, message("a@x.com", None, "one", Some("c-1"))).unwrap();
+    assert!(
+        resent.duplicate,
+        "a client id stored before the migration is still known"
+    );
+    assert_eq!(resent.message.id, 1);
 }
 
 #[test]
