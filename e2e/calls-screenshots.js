@@ -17,7 +17,7 @@ const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, 
 
 const world = new World("calls-screenshots");
 try {
-  await world.start({ appEnv: { MEETMAP_RING_TIMEOUT_MS: "20000" } });
+  await world.start();
   mkdirSync(OUT_DIR, { recursive: true });
   const a = await world.newUser({ email: "max@example.com", name: LONG_NAME, room: "team", position: { latitude: 48.8566, longitude: 2.3522 } });
   const b = await world.newUser({ email: "noor@example.com", name: RTL_NAME, room: "team", position: { latitude: 48.85669, longitude: 2.3522 } });

@@ -11,9 +11,6 @@ import { call, listEntry, openConversation, waitForCallState, waitForIncomingCal
 import { LONG_NAME, PHONE, RTL_NAME, phoneUser, recordVibrations, stubSystemNotifications } from "./calls-support.js";
 import { NEXT_DOOR, PARIS } from "../support/places.js";
 
-/** A ring timeout long enough to look at a ringing call (the suite's default is 3 s). */
-const LONG_RING = { appEnv: { MEETMAP_RING_TIMEOUT_MS: "20000" } };
-
 /** Waits until the ringtone is heard at its output on `user`'s page; resolves with its state. */
 async function waitForRingtone(user) {
   try {
@@ -81,7 +78,7 @@ scenario("calls 1. a call rings (tone, vibration, title) on a phone; Accept is t
   await waitForCallState(b, "in-call");
   assert.equal(await b.page.title(), "meetmap · #team", "the title is the page's own again");
   assert.deepEqual((await b.page.evaluate(() => window.__vibrations)).at(-1), 0, "the vibration is stopped");
-}, LONG_RING);
+});
 
 scenario("calls 2. the ringtone stops on decline", async (world) => {
   const [a, b] = await pair(world, { phone: false });
@@ -90,7 +87,7 @@ scenario("calls 2. the ringtone stops on decline", async (world) => {
   await b.page.click("#decline-call");
   await waitForSilence(b);
   await waitForCallState(a, "declined");
-}, LONG_RING);
+});
 
 scenario("calls 3. a call the caller gives up is missed: recorded with the caller, unread, and called back", async (world) => {
   const [a, b] = await pair(world, { phone: false });
@@ -142,7 +139,7 @@ scenario("calls 4. a hidden tab gets a system notification with Accept and Decli
   await waitForCallState(a, "in-call");
   await b.page.waitForFunction(() => window.__notifications.every((n) => n.closed));
   await waitForSilence(b);
-}, LONG_RING);
+});
 
 scenario("calls 7. the permission to notify is asked when a call is placed or answered, not on load", async (world) => {
   const [a, b] = await pair(world, { phone: false });
@@ -157,4 +154,4 @@ scenario("calls 7. the permission to notify is asked when a call is placed or an
   await b.page.click("#accept-call");
   await waitForCallState(b, "in-call");
   assert.equal(await b.page.evaluate(() => window.__permissionAsked), 1, "the callee is asked when answering");
-}, LONG_RING);
+});

@@ -17,12 +17,6 @@ import {
 } from "../support/portable.js";
 import { LOUVRE, PARIS } from "../support/places.js";
 
-/**
- * The suite's 3-second ring timeout (servers.js) is short for a callee polled over
- * WebDriver on a busy machine; no test here waits for a ring to time out.
- */
-const RINGING = { appEnv: { MEETMAP_RING_TIMEOUT_MS: "20000" } };
-
 /** The caller (Ann) in the first browser, the callee (Ben) in the second, both online. */
 async function pair(world, [callerBrowser, calleeBrowser]) {
   const ann = await world.newUserIn(callerBrowser, { email: "ann@example.com", name: "Ann 📞", room: "team", position: PARIS });
@@ -57,7 +51,6 @@ crossScenario(
     await waitForCallOver(ann);
     await waitForCallOver(ben);
   },
-  RINGING,
 );
 
 crossScenario(
@@ -73,5 +66,4 @@ crossScenario(
     await ben.waitHidden("#incoming-call");
     await waitForRemoteTiles(ann, []);
   },
-  RINGING,
 );
