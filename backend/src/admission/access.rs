@@ -71,6 +71,15 @@ impl Access {
         self.turn.as_ref()
     }
 
+    /// Whether an email another node holds counts as online for a registration here:
+    /// always for a seed client (its email is one connection cluster-wide); for a delta
+    /// client only when the claims are shared (PostgreSQL). With a claims file per node,
+    /// another node's member may be this person's own device, which this node cannot
+    /// tell, and their browser reconnecting here after that node died would be refused.
+    pub fn online_across_nodes(&self, wants_deltas: bool) -> bool {
+        !wants_deltas || self.claims.is_shared()
+    }
+
     /// Admits or refuses the first registration of a connection from `network`.
     /// `online` says whether the email has an open registered connection now.
     pub async fn admit(

@@ -79,9 +79,10 @@ impl Hub {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Whether `email` has an open registered connection, in any room.
-    pub fn is_online(&self, email: &str) -> bool {
-        self.lock().is_online(email)
+    /// Whether `email` has an open registered connection, in any room; with
+    /// `across_nodes`, on any node of the cluster.
+    pub fn is_online(&self, email: &str, across_nodes: bool) -> bool {
+        self.lock().is_online(email, across_nodes)
     }
 
     /// Adds a connection to a room. A client without the delta subprotocol gets the room's

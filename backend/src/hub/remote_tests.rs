@@ -190,3 +190,46 @@ async fn a_node_alone_notes_nothing_for_a_backplane() {
     fixture.hub.disconnect(1);
     assert!(fixture.hub.lock().local_changes_are_empty());
 }
+
+#[tokio::test]
+async fn an_email_another_node_holds_is_online_here_until_every_room_lets_it_go() {
+    let (fixture, _outbound) = clustered();
+    let hub = &fixture.hub;
+    assert!(!hub.is_online(BEN, true));
+    hub.apply_remote(joined(BEN));
+    assert!(hub.is_online(BEN, true), "held by n2: in use cluster-wide");
+    assert!(!hub.is_online(BEN, false), "no connection here holds ben");
+    let elsewhere = |upserts, leaves| Inbound::Presence {
+        node: node("n2"),
+        changes: vec![RoomChange {
+            room: "other".to_owned(),
+            upserts,
+            leaves,
+        }],
+    };
+    hub.apply_remote(elsewhere(vec![user(BEN, "Ben")], Vec::new()));
+    hub.apply_remote(Inbound::Presence {
+        node: node("n2"),
+        changes: vec![RoomChange {
+            room: ROOM.to_owned(),
+            upserts: Vec::new(),
+            leaves: vec![BEN.to_owned()],
+        }],
+    });
+    assert!(hub.is_online(BEN, true), "still held in the other room");
+    hub.apply_remote(elsewhere(Vec::new(), vec![BEN.to_owned()]));
+    assert!(!hub.is_online(BEN, true), "let go of in both rooms");
+
+    hub.apply_remote(joined(BEN));
+    hub.apply_remote(Inbound::NodeGone { node: node("n2") });
+    assert!(!hub.is_online(BEN, true), "its node is gone");
+    hub.apply_remote(joined(BEN));
+    hub.apply_remote(Inbound::Replace {
+        node: node("n2"),
+        rooms: Vec::new(),
+    });
+    assert!(
+        !hub.is_online(BEN, true),
+        "its node's whole state no longer holds ben"
+    );
+}

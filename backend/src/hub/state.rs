@@ -32,6 +32,9 @@ pub(super) struct State {
     /// Open registered connections per email, over all rooms: a user is stored as
     /// disconnected only when the last one closes.
     connections_per_email: HashMap<Name, usize>,
+    /// In how many rooms other nodes hold each email (the backplane): with the above, who
+    /// is online anywhere in the cluster. Empty on a node alone.
+    remote_emails: HashMap<Name, u32>,
     /// Set at shutdown: a connection that completes its handshake now is closed at once.
     shutting_down: bool,
     /// Seed clients get the room's lists only once registered (the server has an access
@@ -50,6 +53,7 @@ impl State {
             rooms: HashMap::new(),
             dirty_rooms: HashSet::new(),
             connections_per_email: HashMap::new(),
+            remote_emails: HashMap::new(),
             shutting_down: false,
             lists_after_registering: false,
             backplane: None,
@@ -68,8 +72,10 @@ impl State {
     }
 
     /// Whether `email` has an open registered connection, in any room.
-    pub fn is_online(&self, email: &str) -> bool {
+    /// `across_nodes`: or held by another node of the cluster.
+    pub fn is_online(&self, email: &str, across_nodes: bool) -> bool {
         self.connections_per_email.contains_key(email)
+            || (across_nodes && self.remote_emails.contains_key(email))
     }
 
     /// The users online in a room, sorted by name.

@@ -39,6 +39,11 @@ impl ClaimStore {
         ClaimStore::Postgres(PgClaims::new(pool, device_ttl))
     }
 
+    /// Whether every node reads and writes these claims (PostgreSQL), not only this one.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, ClaimStore::Postgres(_))
+    }
+
     /// The link codes that go with these claims.
     pub fn links(&self) -> DeviceLinks {
         match self {

@@ -13,7 +13,8 @@ impl Peer {
     /// The first registration: the access rules (which may ask the claims store), then
     /// the hub.
     pub(super) async fn register(&mut self, profile: Profile) -> Result<(), ProtocolError> {
-        let online = self.context.hub.is_online(&profile.email);
+        let across_nodes = self.context.access.online_across_nodes(self.wants_deltas);
+        let online = self.context.hub.is_online(&profile.email, across_nodes);
         let context = Arc::clone(&self.context);
         let admitted = context
             .access

@@ -9,8 +9,9 @@ use crate::hub::names::Name;
 use shared::User;
 
 impl Room {
-    /// `node` holds `user` in this room now (their latest state).
-    pub fn upsert_remote(&mut self, node: &NodeId, user: User) {
+    /// `node` holds `user` in this room now (their latest state); their email when no
+    /// other node held them here before.
+    pub fn upsert_remote(&mut self, node: &NodeId, user: User) -> Option<Name> {
         let email = Name::from(user.email.as_str());
         let joins = !self.members.contains_key(&email);
         let member = self.members.get_or_insert_with(Name::clone(&email), || {
@@ -23,6 +24,7 @@ impl Room {
                 remote: None,
             })
         });
+        let newly_held = member.remote.is_none().then(|| Name::clone(&email));
         let held = member.remote.as_deref().unwrap_or_default();
         if !held.contains(node) {
             let mut nodes = held.to_vec();
@@ -40,40 +42,45 @@ impl Room {
             (true, _, _) => Change::Membership,
             (false, true, _) => Change::Profile,
             (false, false, true) => Change::Position,
-            (false, false, false) => return,
+            (false, false, false) => return newly_held,
         };
         self.mark(&email, change);
+        newly_held
     }
 
     /// `node` no longer holds `email` here; the member leaves if nobody else holds them.
-    pub fn remove_remote(&mut self, node: &NodeId, email: &str) {
+    /// True when `node` was the last other node holding them here.
+    pub fn remove_remote(&mut self, node: &NodeId, email: &str) -> bool {
         let Some(member) = self.members.get_mut(email) else {
-            return;
+            return false;
         };
-        if let Some(held) = &member.remote {
-            let nodes: Vec<NodeId> = held.iter().filter(|n| *n != node).cloned().collect();
-            member.remote = (!nodes.is_empty()).then(|| nodes.into_boxed_slice());
-        }
-        if member.connections.is_empty() && member.remote.is_none() {
+        let Some(held) = &member.remote else {
+            return false;
+        };
+        let nodes: Vec<NodeId> = held.iter().filter(|n| *n != node).cloned().collect();
+        member.remote = (!nodes.is_empty()).then(|| nodes.into_boxed_slice());
+        let released = member.remote.is_none();
+        if member.connections.is_empty() && released {
             let email = Name::from(email);
             if let Some(left) = self.members.remove(&email) {
                 self.mark_left(&email, left.seen);
             }
         }
+        released
     }
 
-    /// Drops every member `node` held; returns whether anyone's presence changed.
-    pub fn drop_node(&mut self, node: &NodeId) -> bool {
+    /// Drops every member `node` held; returns those no other node holds here any more
+    /// (empty when nobody's presence changed).
+    pub fn drop_node(&mut self, node: &NodeId) -> Vec<Name> {
         let held: Vec<Name> = self
             .members
             .iter()
             .filter(|(_, member)| member.remote.as_ref().is_some_and(|n| n.contains(node)))
             .map(|(email, _)| Name::clone(email))
             .collect();
-        for email in &held {
-            self.remove_remote(node, email);
-        }
-        !held.is_empty()
+        held.into_iter()
+            .filter(|email| self.remove_remote(node, email))
+            .collect()
     }
 
     /// The other nodes holding any of `emails` here.

@@ -98,7 +98,9 @@ impl State {
             (true, Some(admitted)) => {
                 // Checked again under the lock: another connection may have registered as
                 // this email while the claims were looked up.
-                let online = self.is_online(&profile.email);
+                // Only a seed client gets here (`may_join_online` is false): its email is
+                // one connection cluster-wide.
+                let online = self.is_online(&profile.email, true);
                 if online && !admitted.may_join_online {
                     return Err(ProtocolError::new(
                         ErrorCode::EmailInUse,

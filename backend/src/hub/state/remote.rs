@@ -137,28 +137,52 @@ impl State {
 
     fn apply_change(&mut self, node: &NodeId, change: RoomChange) {
         let (name, room) = self.room_entry(&change.room);
+        let mut held = Vec::new();
+        let mut released = Vec::new();
         for user in change.upserts {
-            room.upsert_remote(node, user);
+            held.extend(room.upsert_remote(node, user));
         }
         for email in &change.leaves {
-            room.remove_remote(node, email);
+            if room.remove_remote(node, email) {
+                released.push(Name::from(email.as_str()));
+            }
         }
         if room.has_pending() {
             self.dirty_rooms.insert(name);
         } else if room.is_unused() {
             self.rooms.remove(&name);
         }
+        for email in held {
+            *self.remote_emails.entry(email).or_default() += 1;
+        }
+        self.release_remote(released);
+    }
+
+    /// Other nodes no longer hold each of `emails` in one room (once per room).
+    fn release_remote(&mut self, emails: Vec<Name>) {
+        for email in emails {
+            if let Some(rooms) = self.remote_emails.get_mut(&email) {
+                *rooms -= 1;
+                if *rooms == 0 {
+                    self.remote_emails.remove(&email);
+                }
+            }
+        }
     }
 
     /// Drops every member `node` held; returns in how many rooms.
     fn drop_node(&mut self, node: &NodeId) -> usize {
         let mut changed = 0;
+        let mut released = Vec::new();
         for (name, room) in &mut self.rooms {
-            if room.drop_node(node) {
+            let gone = room.drop_node(node);
+            if !gone.is_empty() {
                 self.dirty_rooms.insert(Name::clone(name));
                 changed += 1;
+                released.extend(gone);
             }
         }
+        self.release_remote(released);
         changed
     }
 

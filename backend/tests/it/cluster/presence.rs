@@ -92,3 +92,31 @@ async fn seed_clients_lists_span_the_nodes() {
     seed.recv_until(|frame| frame["type"] == "update-users" && emails(&frame["users"]) == [BEN])
         .await;
 }
+
+#[tokio::test]
+async fn a_seed_clients_email_is_in_use_on_every_node_until_it_leaves() {
+    let (_redis, one, two) = two_nodes().await;
+    let mut ann = Client::connect(&one.backend.url, None).await;
+    ann.recv_type("update-users").await;
+    ann.add_user(ANN, "Ann", Some((1.0, 2.0))).await;
+    // A watcher on node 2 shows her: node 2 knows she is online.
+    let mut ola = two.member(shared::DEFAULT_ROOM, OLA).await;
+    ola.await_shown(ANN).await;
+
+    // Another seed client does not take her email there (nor does a delta client without
+    // her token where the claims are shared: `it::pg::cluster`).
+    let mut seed = Client::connect(&two.backend.url, None).await;
+    seed.recv_type("update-users").await;
+    let refused = seed
+        .refused(profile("add-user", ANN, "Not Ann", None))
+        .await;
+    assert_eq!(refused["code"], "email-in-use", "{refused}");
+
+    // Once she has left node 1, her email is free on node 2.
+    ann.close().await;
+    ola.recv_until(|frame| delta_has(frame, "left", ANN)).await;
+    let mut back = Client::connect(&two.backend.url, None).await;
+    back.recv_type("update-users").await;
+    back.add_user(ANN, "Ann", Some((1.0, 2.0))).await;
+    ola.await_shown(ANN).await;
+}

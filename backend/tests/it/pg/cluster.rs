@@ -91,6 +91,34 @@ async fn a_claim_made_on_one_node_holds_on_the_other() {
 }
 
 #[tokio::test]
+async fn a_seed_clients_email_online_on_one_node_is_in_use_for_a_delta_client_on_the_other() {
+    let cluster = cluster("in_use_across").await;
+    let mut seed = Client::connect(&cluster.one.backend.url, None).await;
+    seed.recv_type("update-users").await;
+    seed.add_user(ALICE, "Alice", Some((1.0, 2.0))).await;
+    let mut watcher = cluster
+        .two
+        .member(shared::DEFAULT_ROOM, "ola@example.com")
+        .await;
+    watcher.await_shown(ALICE).await;
+
+    let taken = refusal(&cluster.two, add_user(ALICE, None, None)).await;
+    assert_eq!(
+        taken, "email-in-use",
+        "node-2 knows alice is online on node-1"
+    );
+    seed.close().await;
+    watcher
+        .recv_until(|frame| crate::it::frames::delta_has(frame, "left", ALICE))
+        .await;
+    let (_alice, token) = signed_in(&cluster.two, add_user(ALICE, None, None)).await;
+    assert!(
+        !token.is_empty(),
+        "once she left, her email is free on node-2"
+    );
+}
+
+#[tokio::test]
 async fn a_link_code_from_one_node_is_redeemed_on_the_other_once() {
     let cluster = cluster("links_across").await;
     let (mut phone, phone_token) = signed_in(&cluster.one, add_user(ALICE, None, None)).await;
