@@ -45,6 +45,7 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    warn_of_files_per_node(&config, pool.is_some());
     let store = match open_users(&args, &config, pool.as_ref()).await {
         Ok(store) => store,
         Err(code) => return code,
@@ -101,6 +102,18 @@ async fn serve() -> ExitCode {
     backend::run(listener, config, store, claims, chat, shutdown).await;
     admin.cancel();
     ExitCode::SUCCESS
+}
+
+/// A node of a cluster (`--redis`) whose claims and chat history are in files of its own
+/// (no PostgreSQL `--database`) works, but does not share them: says so at start.
+fn warn_of_files_per_node(config: &backend::ServerConfig, shared_database: bool) {
+    if config.backplane.is_some() && !shared_database {
+        log::warn!(
+            "cluster: this node's claims and chat history are in files of its own: an email \
+             claimed here is not claimed on the other nodes, and each node keeps its own \
+             history; give every node one --database postgres://…"
+        );
+    }
 }
 
 /// Opens the chat store: in PostgreSQL behind `pool` when `--database` is a URL, else in

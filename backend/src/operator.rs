@@ -29,7 +29,8 @@ pub fn postgres_pool(args: &Args) -> Result<Option<Pool>, StoreError> {
     let Some(url) = args.postgres() else {
         return Ok(None);
     };
-    postgres::connect(url, args.store.database_pool_size).map(Some)
+    let ca_file = args.store.database_ca_file.as_deref();
+    postgres::connect(url, args.store.database_pool_size, ca_file).map(Some)
 }
 
 /// The chat file of the deployment `args` describe, the server's own

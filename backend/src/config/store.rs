@@ -42,6 +42,10 @@ pub struct StoreArgs {
     /// postgres:// --database).
     #[arg(long, env = "MEETMAP_DATABASE_POOL_SIZE", default_value_t = DEFAULT_POOL_SIZE)]
     pub database_pool_size: usize,
+    /// The CA certificate (PEM) that PostgreSQL's certificate must chain to, for a
+    /// postgres:// --database with sslmode=require (TLS); without it, the system's roots.
+    #[arg(long, env = "MEETMAP_DATABASE_CA_FILE", value_name = "PATH")]
+    pub database_ca_file: Option<std::path::PathBuf>,
 }
 
 impl StoreArgs {

@@ -21,6 +21,8 @@ pub struct Postgres {
     child: Option<Child>,
     pub port: u16,
     folder: TempDir,
+    /// Its TCP connections must be TLS ([`Postgres::start_with_tls`]).
+    tls: bool,
 }
 
 impl Postgres {
@@ -32,6 +34,7 @@ impl Postgres {
                 child: None,
                 port: free_port(),
                 folder,
+                tls: false,
             };
             if server.spawn().await {
                 return server;
@@ -48,9 +51,34 @@ impl Postgres {
             child: None,
             port,
             folder: copy_of_template(),
+            tls: false,
         };
         assert!(server.spawn().await, "postgres on {port}: {}", server.log());
         server
+    }
+
+    /// Starts a server whose TCP connections must be TLS (`hostssl`; plain ones are
+    /// rejected), its certificate for `127.0.0.1` and `localhost` signed by a CA made for
+    /// it; returns the server and that CA's certificate, the one a client is to trust.
+    pub async fn start_with_tls() -> (Postgres, PathBuf) {
+        let folder = copy_of_template();
+        let ca = make_certificates(folder.path());
+        std::fs::write(
+            folder.path().join("pg_hba.conf"),
+            "local all all trust\n\
+             hostssl all all 127.0.0.1/32 trust\n\
+             hostnossl all all 127.0.0.1/32 reject\n",
+        )
+        .expect("write pg_hba.conf");
+        give_to_postgres(folder.path());
+        let mut server = Postgres {
+            child: None,
+            port: free_port(),
+            folder,
+            tls: true,
+        };
+        assert!(server.spawn().await, "postgres with TLS: {}", server.log());
+        (server, ca)
     }
 
     /// A free port for [`Postgres::start_on`].
@@ -102,6 +130,7 @@ impl Postgres {
             // The tests need no durability: nothing survives the folder.
             .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
             .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
+            .args(self.tls_settings())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::from(log_file(self.folder.path())));
@@ -124,6 +153,23 @@ impl Postgres {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         false
+    }
+
+    /// The settings of a server that takes TLS only (none for another).
+    fn tls_settings(&self) -> Vec<String> {
+        if !self.tls {
+            return Vec::new();
+        }
+        let file = |name: &str| self.folder.path().join(name).display().to_string();
+        [
+            "ssl=on".to_owned(),
+            format!("ssl_cert_file={}", file("server.crt")),
+            format!("ssl_key_file={}", file("server.key")),
+            format!("hba_file={}", file("pg_hba.conf")),
+        ]
+        .into_iter()
+        .flat_map(|setting| ["-c".to_owned(), setting])
+        .collect()
     }
 
     /// Whether the server accepts connections now.
@@ -244,6 +290,75 @@ fn give_to_postgres(path: &Path) {
             .expect("run chown");
         assert!(status.success(), "chown {}", path.display());
     }
+}
+
+/// Makes in `folder` a CA (`ca.crt`) and a server certificate it signed (`server.crt`,
+/// `server.key`, for `127.0.0.1` and `localhost`) with openssl; returns the CA's path.
+fn make_certificates(folder: &Path) -> PathBuf {
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .current_dir(folder)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl (apt install openssl)");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=meetmap test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(
+        folder.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("write the extensions");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.crt",
+    ]);
+    let key = folder.join("server.key");
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("the key's mode");
+    folder.join("ca.crt")
 }
 
 /// A fresh folder holding a copy of the template cluster in `data/`.

@@ -7,6 +7,7 @@
 
 mod migrate;
 mod pool;
+mod tls;
 mod url;
 mod users;
 

@@ -2,7 +2,7 @@
 //! in its welcome and in the deltas (joins, moves, renames, leaves); seed clients' lists
 //! span the nodes too.
 
-use super::super::harness::{Client, delta_has, emails, profile};
+use super::super::harness::{Client, PATIENCE, delta_has, emails, profile};
 use super::two_nodes;
 use serde_json::Value;
 
@@ -95,7 +95,13 @@ async fn seed_clients_lists_span_the_nodes() {
 
 #[tokio::test]
 async fn a_seed_clients_email_is_in_use_on_every_node_until_it_leaves() {
-    let (_redis, one, two) = two_nodes().await;
+    let (_redis, mut one, two) = two_nodes().await;
+    // Each node has files of its own here (no PostgreSQL), and says what that means.
+    one.backend
+        .logged(PATIENCE, |line| {
+            line.contains("claims and chat history are in files of its own")
+        })
+        .await;
     let mut ann = Client::connect(&one.backend.url, None).await;
     ann.recv_type("update-users").await;
     ann.add_user(ANN, "Ann", Some((1.0, 2.0))).await;

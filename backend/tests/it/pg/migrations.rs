@@ -34,7 +34,7 @@ async fn two_backends_started_at_once_on_an_empty_database_both_come_up() {
         .expect("the versions");
     let parts: Vec<(String, i32)> = rows.iter().map(|row| (row.get(0), row.get(1))).collect();
     let expected = [
-        ("chat".into(), 1),
+        ("chat".into(), 2),
         ("claims".into(), 2),
         ("users".into(), 1),
     ];
