@@ -57,7 +57,10 @@ async fn delta(node: &Node) -> Client {
 async fn signed_in(node: &Node, frame: Value) -> (Client, String) {
     let mut client = delta(node).await;
     client.send_json(frame).await;
-    let welcome = client.recv_type("welcome").await;
+    let welcome = client
+        .recv_until(|f| f["type"] == "welcome" || f["type"] == "error")
+        .await;
+    assert_eq!(welcome["type"], "welcome", "signed in: {welcome}");
     let token = welcome["token"].as_str().expect("a token").to_owned();
     (client, token)
 }
@@ -148,8 +151,13 @@ async fn a_link_code_from_one_node_is_redeemed_on_the_other_once() {
 #[tokio::test]
 async fn the_operators_release_against_the_url_frees_the_email_on_every_node() {
     let cluster = cluster("release_across").await;
+    // Bob, on node two, tells when node two has seen Alice come and go: until then
+    // her email is in use there, whatever the claims say.
+    let (mut bob, _) = signed_in(&cluster.two, add_user("bob@example.com", None, None)).await;
     let (alice, _token) = signed_in(&cluster.one, add_user(ALICE, None, None)).await;
+    bob.await_online(&[ALICE, "bob@example.com"]).await;
     alice.close().await;
+    bob.await_online(&["bob@example.com"]).await;
     assert_eq!(
         refusal(&cluster.two, add_user(ALICE, None, None)).await,
         "email-claimed"
