@@ -235,3 +235,18 @@ fn print_config_masks_the_turn_secret() {
     assert!(!printed.contains("flagsecret"), "{printed}");
     assert!(printed.contains("turn_urls"), "{printed}");
 }
+
+#[test]
+fn flags_give_the_presence_timings_and_a_rooms_users_per_tick() {
+    let args = Args::parse_from([
+        "backend",
+        "--presence-interval-ms",
+        "50",
+        "--room-users-per-tick",
+        "0",
+    ]);
+    let presence = args.server_config().presence;
+    assert_eq!(presence.interval, std::time::Duration::from_millis(50));
+    assert_eq!(presence.room_users_per_tick, 0, "0: every tick");
+    assert_eq!(PresenceConfig::default().room_users_per_tick, 7_500);
+}

@@ -63,7 +63,9 @@ pub async fn run(
     shutdown: impl Future,
 ) {
     let access = Access::new(&config.admission, claims);
-    let mut hub = Hub::new(store.clone()).with_lists_after_registering(access.gates_rooms());
+    let mut hub = Hub::new(store.clone())
+        .with_lists_after_registering(access.gates_rooms())
+        .with_room_users_per_tick(config.presence.room_users_per_tick);
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
     if let Some(backplane) = config.backplane.clone() {

@@ -58,6 +58,13 @@ impl Hub {
         self
     }
 
+    /// The hub whose rooms of more than `users` send their presence every few ticks
+    /// (see [`crate::config::PresenceConfig::room_users_per_tick`]).
+    pub(crate) fn with_room_users_per_tick(self, users: usize) -> Self {
+        self.lock().set_room_users_per_tick(users);
+        self
+    }
+
     /// The hub joined to other nodes through `backplane` (`--redis`): its members'
     /// changes go out once per tick, frames for members elsewhere are forwarded.
     pub(crate) fn with_backplane(self, backplane: Backplane) -> Self {

@@ -29,6 +29,11 @@ pub(super) struct State {
     rooms: HashMap<Name, Box<Room>>,
     /// Rooms with presence changes not yet sent, so that a tick skips idle rooms.
     dirty_rooms: HashSet<Name>,
+    /// Rooms too large to send their presence at every tick, and how many ticks each
+    /// still waits (`presence.rs`); only large rooms are ever here.
+    paced_rooms: HashMap<Name, u32>,
+    /// Past this many users a room is paced; 0: never.
+    room_users_per_tick: usize,
     /// Open registered connections per email, over all rooms: a user is stored as
     /// disconnected only when the last one closes.
     connections_per_email: HashMap<Name, usize>,
@@ -52,6 +57,8 @@ impl State {
             connections: Connections::default(),
             rooms: HashMap::new(),
             dirty_rooms: HashSet::new(),
+            paced_rooms: HashMap::new(),
+            room_users_per_tick: 0,
             connections_per_email: HashMap::new(),
             remote_emails: HashMap::new(),
             shutting_down: false,
@@ -64,6 +71,11 @@ impl State {
     /// Joins this node to the others on the backplane.
     pub fn set_backplane(&mut self, backplane: Backplane) {
         self.backplane = Some(backplane);
+    }
+
+    /// Rooms of more than `users` send their presence every few ticks; 0: at every tick.
+    pub fn set_room_users_per_tick(&mut self, users: usize) {
+        self.room_users_per_tick = users;
     }
 
     /// Whether seed clients see a room's lists only once registered.

@@ -167,3 +167,46 @@ async fn a_tick_sends_one_presence_frame_however_many_changed() {
 
 #[path = "remote_tests.rs"]
 mod remote;
+
+#[tokio::test]
+async fn a_room_past_its_users_per_tick_sends_its_presence_every_few_ticks() {
+    let fixture = Fixture::new();
+    let hub = fixture.hub.clone().with_room_users_per_tick(2);
+    let drain = |outbox: &Outbox| {
+        let mut frames = Vec::new();
+        outbox.take(&mut frames, 64).expect("open");
+        frames.len()
+    };
+    let watcher = fixture.join(1, "large", "watcher@example.com");
+    fixture.join(2, "large", "b@example.com");
+    fixture.join(3, "large", "c@example.com");
+    let alone = fixture.join(4, "small", "alone@example.com");
+    assert!(hub.flush_presence(Duration::ZERO), "the joins");
+    drain(&watcher);
+    drain(&alone);
+
+    // Three users, over two a tick: the room sends every 2nd tick, leaves included.
+    fixture.hub.disconnect(3);
+    assert!(
+        !hub.flush_presence(Duration::ZERO),
+        "c's leave waits a tick"
+    );
+    assert_eq!(drain(&watcher), 0);
+    assert!(hub.flush_presence(Duration::ZERO), "then it goes");
+    assert_eq!(drain(&watcher), 1, "one frame, nothing lost by the wait");
+
+    // Two users: every tick again. Three: the wait comes back; a small room never waits.
+    fixture.join(5, "large", "d@example.com");
+    assert!(
+        hub.flush_presence(Duration::ZERO),
+        "d's join: the room was not waiting"
+    );
+    assert_eq!(drain(&watcher), 1);
+    fixture.hub.disconnect(5);
+    fixture.join(6, "small", "e@example.com");
+    assert!(hub.flush_presence(Duration::ZERO), "the small room's join");
+    assert_eq!(drain(&alone), 1);
+    assert_eq!(drain(&watcher), 0, "d's leave waits a tick");
+    assert!(hub.flush_presence(Duration::ZERO));
+    assert_eq!(drain(&watcher), 1);
+}
