@@ -9,6 +9,7 @@ pub use kind::{FrameKind, Own};
 
 use bytes::Bytes;
 use shared::ServerMessage;
+use std::cell::RefCell;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
@@ -62,21 +63,28 @@ impl Frame {
         frame
     }
 
-    /// Frames the JSON text of `kind` that `write` appends, written in place behind room
-    /// left for the header (a relayed signal spliced from its sender's bytes, say).
+    /// Frames the JSON text of `kind` that `write` appends (a relayed signal spliced from
+    /// its sender's bytes, say). It is written into the thread's scratch buffer, then
+    /// copied behind its header into a buffer of its exact size: one allocation per frame,
+    /// since `Bytes` over a `Vec` with room to spare needs a second one for its count.
     pub fn written(kind: FrameKind, write: impl FnOnce(&mut Vec<u8>)) -> Self {
-        let mut bytes = Vec::with_capacity(MAX_HEADER_BYTES + USUAL_FRAME_BYTES);
-        bytes.resize(MAX_HEADER_BYTES, 0);
-        write(&mut bytes);
-        let length = (bytes.len() - MAX_HEADER_BYTES) as u64;
-        let header = text_header();
-        let start = MAX_HEADER_BYTES - header.len(length);
-        // Formatting into the room left for it cannot fail: the header fits by its length.
-        let _ = header.format(length, &mut &mut bytes[start..MAX_HEADER_BYTES]);
-        Self {
-            bytes: Bytes::from(bytes).slice(start..),
-            kind,
-        }
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut payload) => {
+                payload.clear();
+                write(&mut payload);
+                let frame = Self::data(text_header(), &payload, kind);
+                if payload.capacity() > SCRATCH_KEPT_BYTES {
+                    *payload = Vec::new();
+                }
+                frame
+            }
+            // Not reached (nothing written here frames another), but never a panic.
+            Err(_) => {
+                let mut payload = Vec::new();
+                write(&mut payload);
+                Self::data(text_header(), &payload, kind)
+            }
+        })
     }
 
     /// A ping with no payload, the keep-alive sent every ping interval.
@@ -117,12 +125,14 @@ impl Frame {
     }
 }
 
-/// The longest header of an unmasked frame: 2 bytes, then a 64-bit length.
-const MAX_HEADER_BYTES: usize = 10;
+/// The most a thread's scratch buffer keeps between two frames: a larger frame (a room's
+/// snapshot page, a long chat) leaves it empty.
+const SCRATCH_KEPT_BYTES: usize = 4 * 1024;
 
-/// Room made at first for a frame's JSON: most signaling and presence frames fit, so the
-/// buffer is not grown (and copied) while it is written.
-const USUAL_FRAME_BYTES: usize = 502;
+thread_local! {
+    /// Where [`Frame::written`] writes a frame's JSON before it is framed.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
 fn text_header() -> FrameHeader {
     FrameHeader {
@@ -172,6 +182,20 @@ mod tests {
             let frame = Frame::message(&message);
             assert_eq!(frame.as_bytes(), Frame::text(&message.to_json()).as_bytes());
             assert_eq!(frame.kind(), FrameKind::Own(Own::Error));
+        }
+    }
+
+    #[test]
+    fn frames_written_one_after_another_through_the_scratch_keep_only_their_own_bytes() {
+        for text in [
+            "x".repeat(SCRATCH_KEPT_BYTES * 2),
+            "{}".to_owned(),
+            "y".repeat(300),
+        ] {
+            let frame = Frame::written(FrameKind::Own(Own::Echo), |out| {
+                out.extend_from_slice(text.as_bytes())
+            });
+            assert_eq!(frame.as_bytes(), Frame::text(&text).as_bytes());
         }
     }
 

@@ -178,6 +178,7 @@ impl Outbox {
             batch.push(Frame::ping());
         }
         let mut counted_bytes = 0;
+        batch.reserve(pending.frames.len().min(max));
         let limit = batch.len() + max;
         while batch.len() < limit {
             match pending.frames.pop_front() {

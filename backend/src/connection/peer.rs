@@ -25,7 +25,9 @@ use shared::{
     ClientMessage, ErrorCode, ErrorFrame, ProtocolError, ServerMessage, decode_client_message,
     decode_signal, refused_client_id,
 };
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -99,6 +101,17 @@ pub(crate) fn serve(mut peer: Box<Peer>) -> impl std::future::Future<Output = ()
     }
 }
 
+/// The handling of a message that the fast path did not finish.
+type Handling<'a> = Pin<Box<dyn Future<Output = Result<(), Ending>> + Send + 'a>>;
+
+/// What the fast path did with a message.
+enum FastPath {
+    Relayed,
+    Refused(Refused),
+    /// Not a signal the fast path reads: the full decoder's.
+    NotASignal(Message),
+}
+
 /// The identity a connection registered with: its email, its room, and its device if it
 /// proved one.
 struct Registered {
@@ -145,9 +158,10 @@ impl Peer {
                 incoming = self.socket.next() => match received(incoming) {
                     Ok(message) => {
                         self.last_heard = Instant::now();
-                        // Boxed: the handling of a message (about 560 bytes of state) exists
-                        // only while it runs, not in every idle connection's task.
-                        Box::pin(self.on_message(message)).await.map(|()| false)
+                        match self.handle(message) {
+                            None => Ok(false),
+                            Some(handling) => handling.await.map(|()| false),
+                        }
                     }
                     Err(ending) => Err(ending),
                 },
@@ -164,6 +178,34 @@ impl Peer {
         }
     }
 
+    /// What a message needs: `None` once a signal was relayed on the fast path, else its
+    /// handling, boxed: that state (about 560 bytes) exists only while it runs, not in every
+    /// idle connection's task, and the task keeps only a pointer to it (a sync function
+    /// returns it, so that no `FastPath` or message sits beside the await).
+    fn handle(&mut self, message: Message) -> Option<Handling<'_>> {
+        match self.relay_at_once(message) {
+            FastPath::Relayed => None,
+            FastPath::Refused(refused) => Some(Box::pin(self.refuse(refused))),
+            FastPath::NotASignal(message) => Some(Box::pin(self.on_message(message))),
+        }
+    }
+
+    /// Relays a signaling frame, most of the frames of a call, on the fast path: read by
+    /// `decode_signal`, relayed without awaiting anything, nothing boxed.
+    fn relay_at_once(&mut self, message: Message) -> FastPath {
+        let Message::Text(text) = &message else {
+            return FastPath::NotASignal(message);
+        };
+        let Some(signal) = decode_signal(text) else {
+            return FastPath::NotASignal(message);
+        };
+        telemetry::frame_in(signal.kind().as_str());
+        match self.relay(&signal, text.len()) {
+            Ok(()) => FastPath::Relayed,
+            Err(error) => FastPath::Refused(Refused::from(error)),
+        }
+    }
+
     async fn on_message(&mut self, message: Message) -> Result<(), Ending> {
         let refusal = match message {
             Message::Text(text) => self.on_text(&text).await?,
@@ -177,9 +219,16 @@ impl Peer {
             Message::Ping(_) => return self.flush_pong().await,
             Message::Pong(_) | Message::Frame(_) => None,
         };
-        let Some(Refused { error, client_id }) = refusal else {
-            return Ok(());
-        };
+        match refusal {
+            Some(refused) => self.refuse(refused).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Answers a refused frame with its error, and closes the connection once its
+    /// refusals are past the strike bounds.
+    async fn refuse(&mut self, refused: Refused) -> Result<(), Ending> {
+        let Refused { error, client_id } = refused;
         log::debug!("conn={} refused a frame: {error}", self.id);
         telemetry::error_sent(error.code.as_str());
         if error.code == ErrorCode::RateLimited {
@@ -198,11 +247,7 @@ impl Peer {
     /// Decodes one frame and hands it to the hub or the chat store; returns the refusal
     /// to send back.
     async fn on_text(&mut self, text: &str) -> Result<Option<Refused>, Ending> {
-        // Signaling, most of the frames of a call, skips the full decoder.
-        if let Some(signal) = decode_signal(text) {
-            telemetry::frame_in(signal.kind().as_str());
-            return Ok(self.relay(&signal, text.len()).err().map(Refused::from));
-        }
+        // Signaling, most of the frames of a call, was relayed before (`relay_at_once`).
         let message = match decode_client_message(text) {
             Ok(message) => message,
             Err(error) => {

@@ -13,6 +13,7 @@
 use super::stream::LeanStream;
 use crate::frame::Frame;
 use futures_util::{SinkExt, StreamExt};
+use smallvec::SmallVec;
 use std::fmt;
 use std::io::{self, IoSlice};
 use std::time::Duration;
@@ -123,7 +124,9 @@ impl SocketWriter {
 
 /// Writes every byte of `frames`, as few system calls as the kernel allows.
 async fn write_all(stream: &mut LeanStream, frames: &[Frame]) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = frames.iter().map(|f| IoSlice::new(f.as_bytes())).collect();
+    // Inline for the few frames of most wakes: no allocation per write.
+    let mut slices: SmallVec<[IoSlice<'_>; 8]> =
+        frames.iter().map(|f| IoSlice::new(f.as_bytes())).collect();
     let mut remaining = &mut slices[..];
     while !remaining.is_empty() {
         let written = stream.write_vectored(remaining).await?;

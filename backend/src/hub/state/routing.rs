@@ -10,6 +10,7 @@ use crate::frame::{Frame, FrameKind};
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
 use shared::{ErrorCode, ProtocolError, RawSignal};
+use smallvec::SmallVec;
 use tokio::time::Instant;
 
 /// Who sent a frame, as the hub knows it: never as the frame claims.
@@ -40,7 +41,8 @@ impl State {
             .rooms
             .get_mut(&sender.room)
             .ok_or_else(not_registered)?;
-        let recipients: Vec<ConnId> = match target {
+        // Inline for a call's few tabs: no allocation per relayed frame.
+        let recipients: SmallVec<[ConnId; 4]> = match target {
             Some(target) => room
                 .connections_of(target)
                 .map(|connections| connections.iter().copied().filter(|c| *c != id).collect())
