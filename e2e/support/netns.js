@@ -66,6 +66,10 @@ export class Network {
     run("ip", ["link", "set", inside, "netns", name]);
     run("ip", ["addr", "add", `10.${net}.${i}.1/24`, "dev", outside]);
     run("ip", ["link", "set", outside, "up"]);
+    // No IPv6 inside: the link-local address would finish its duplicate address detection
+    // a second or so after the link comes up, and Chromium, seeing an address change, fails
+    // every load in flight with ERR_NETWORK_CHANGED (a page's modules, its socket).
+    exec("sh", "-c", 'for f in /proc/sys/net/ipv6/conf/*/disable_ipv6; do [ -e "$f" ] && echo 1 > "$f"; done; true');
     exec("ip", "addr", "add", `${ns.address}/24`, "dev", inside);
     exec("ip", "link", "set", inside, "up");
     exec("ip", "link", "set", "lo", "up");
