@@ -13,8 +13,9 @@ pub struct PresenceConfig {
     /// and leaves are never delayed.
     pub move_interval: Duration,
     /// The users a room's presence frame may go to at each tick: a larger room sends its
-    /// frame every few ticks (one of 10,000 or 15,000 users every 2nd tick at 7,500), so that the
-    /// frames a room costs a second stay bounded however large it grows. 0: every tick.
+    /// frame every few ticks (one of 10,000 or 15,000 users every 2nd tick at 7,500), so
+    /// that the frames a room costs a second stay bounded however large it grows. 0: every
+    /// tick.
     pub room_users_per_tick: usize,
 }
 
