@@ -43,8 +43,12 @@ impl TokenBucket {
 }
 
 /// The tokens of a bucket whose rate is kept elsewhere (in the config), so that the hub can
-/// keep one per room and per member at the cost of two numbers. An `Option<Level>` that is
-/// `None` is a full bucket nobody has drawn on yet.
+/// keep one per room and per member at the cost of two numbers. The hub keeps them in
+/// [`LevelSlot`]s.
+/// A level that is made when first drawn on: `None` is a full bucket nobody has drawn on
+/// yet. Boxed: most rooms and members never need one, and they hold a pointer.
+pub(crate) type LevelSlot = Option<Box<Level>>;
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Level {
     /// May be below zero: a charge larger than the burst is let through a full bucket, and
@@ -62,8 +66,8 @@ impl Level {
     }
 
     /// The level of an optional bucket, refilled up to `now`.
-    pub fn of(slot: &mut Option<Level>, rate: Rate, now: Instant) -> &mut Level {
-        let level = slot.get_or_insert_with(|| Level::full(rate, now));
+    pub fn of(slot: &mut LevelSlot, rate: Rate, now: Instant) -> &mut Level {
+        let level = slot.get_or_insert_with(|| Box::new(Level::full(rate, now)));
         level.refill(rate, now);
         level
     }

@@ -1,7 +1,7 @@
 //! Unit tests of `budget.rs`.
 
 use super::*;
-use crate::admission::bucket::Level;
+use crate::admission::bucket::LevelSlot;
 use std::time::Duration;
 
 #[test]
@@ -37,7 +37,7 @@ fn fan_out_is_charged_bytes_times_recipients_and_refills_at_its_rate() {
     let start = Instant::now();
     let mut fan_out = fan_out(start);
     let mut room = None;
-    let charge = |fan_out: &mut FanOut, room: &mut Option<Level>, at: u64| {
+    let charge = |fan_out: &mut FanOut, room: &mut LevelSlot, at: u64| {
         let now = start + Duration::from_millis(at);
         fan_out.charge(10, 100, Passes::RoomBroadcast(room), now)
     };
@@ -56,7 +56,7 @@ fn a_shared_budget_refuses_every_sender_once_used_up_and_takes_nothing_on_refusa
     let start = Instant::now();
     let (mut alice, mut bob) = (fan_out(start), fan_out(start));
     let mut inbound = None;
-    fn to_carol(slot: &mut Option<Level>) -> Passes<'_> {
+    fn to_carol(slot: &mut LevelSlot) -> Passes<'_> {
         Passes::DirectedTo("carol@example.com", slot)
     }
     assert!(alice.charge(200, 1, to_carol(&mut inbound), start).is_ok());

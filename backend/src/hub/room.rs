@@ -4,7 +4,7 @@
 
 use super::names::{ConnId, Name};
 use super::small_map::SmallMap;
-use crate::admission::bucket::Level;
+use crate::admission::bucket::LevelSlot;
 use crate::admission::budget::Passes;
 use crate::backplane::NodeId;
 use crate::frame::Frame;
@@ -32,14 +32,15 @@ pub(super) struct Room {
     delta_listeners: SmallMap<ConnId, ()>,
     /// Users whose presence changed since the last tick, and the largest change. Whether
     /// they are still online is read at the tick. A change other than a join or a leave
-    /// stays here until its user's presence interval has passed.
-    pending: HashMap<Name, Change>,
+    /// stays here until its user's presence interval has passed. Boxed, and only while
+    /// something is pending: an idle room holds a pointer.
+    pending: Option<Box<HashMap<Name, Change>>>,
     /// Everyone online, as a new member's welcome lists them; built at most once between
     /// two ticks that send a delta, whoever joins meanwhile.
     snapshot: Option<Arc<Snapshot>>,
     /// Bytes of room chat and signals without `to` the room may still carry: every member
     /// receives them, whoever sends them (charged by `FanOut::charge`).
-    pub broadcast_budget: Option<Level>,
+    pub broadcast_budget: LevelSlot,
 }
 
 /// What changed about a user since the last tick; a larger change takes in a smaller.
@@ -53,9 +54,12 @@ enum Change {
     Membership,
 }
 
+/// A member: their user record but the email, which is the member's key in the room.
 #[derive(Debug)]
 struct Member {
-    user: User,
+    name: String,
+    position: Option<(f64, f64)>,
+    in_call: bool,
     /// One per tab: the first inline.
     connections: SmallVec<[ConnId; 1]>,
     /// When this user's last change (the join included) was sent, so that a client
@@ -64,7 +68,7 @@ struct Member {
     changed_at: Option<Instant>,
     /// Bytes of direct chat and addressed signals this user may still receive from others
     /// (charged by `FanOut::charge`).
-    inbound_budget: Option<Level>,
+    inbound_budget: LevelSlot,
     /// Whether anyone may have been told of this user being here: a snapshot, a full list
     /// or a delta listed them. A user who leaves unseen (in and out within one tick, say)
     /// is dropped from the next delta rather than sent as `left` to everyone.
@@ -73,6 +77,34 @@ struct Member {
     /// alone, and for members only this node holds.
     /// (A boxed slice: two words, changed only when another node joins or leaves.)
     remote: Option<Box<[NodeId]>>,
+}
+
+impl Member {
+    /// A member with no connection here yet, no change sent, seen by nobody.
+    fn new(name: String, position: Option<(f64, f64)>, in_call: bool) -> Self {
+        Self {
+            name,
+            position,
+            in_call,
+            connections: SmallVec::new(),
+            changed_at: None,
+            inbound_budget: None,
+            seen: false,
+            remote: None,
+        }
+    }
+
+    /// The member's user record, registered as `email`.
+    fn user(&self, email: &str) -> User {
+        User {
+            name: self.name.clone(),
+            email: email.to_owned(),
+            latitude: self.position.map(|(latitude, _)| latitude),
+            longitude: self.position.map(|(_, longitude)| longitude),
+            is_connected: true,
+            in_call: self.in_call,
+        }
+    }
 }
 
 /// What a presence tick sends: each frame is serialised once for all its recipients.
@@ -136,18 +168,16 @@ impl Room {
         }
         if member.remote.is_some() {
             // The user left this node but another holds them: they stay in the room.
-            return Some(member.user.clone());
+            return Some(member.user(email));
         }
         let left = self.members.remove(email)?;
         self.mark_left(email, left.seen);
-        Some(left.user)
+        Some(left.user(email))
     }
 
     /// The name of the member registered as `email`.
     pub fn name_of(&self, email: &str) -> Option<&str> {
-        self.members
-            .get(email)
-            .map(|member| member.user.name.as_str())
+        self.members.get(email).map(|member| member.name.as_str())
     }
 
     /// The connections of the member registered as `email`, if they are in the room.
@@ -175,36 +205,24 @@ impl Room {
         let joins = !self.members.contains_key(email);
         // A change of this email still pending (a leave, say) was seen by whoever will
         // receive it: a rejoin within the tick is then seen too.
-        let seen = self.pending.contains_key(email);
+        let seen = self.pending.as_ref().is_some_and(|p| p.contains_key(email));
         let member = self.members.get_or_insert_with(Name::clone(email), || {
             Box::new(Member {
-                user: User {
-                    name: String::new(),
-                    email: profile.email.clone(),
-                    latitude: None,
-                    longitude: None,
-                    is_connected: true,
-                    in_call: false,
-                },
-                connections: SmallVec::new(),
-                changed_at: None,
-                inbound_budget: None,
                 seen,
-                remote: None,
+                ..Member::new(String::new(), None, false)
             })
         });
         if !member.connections.contains(&id) {
             member.connections.push(id);
         }
-        let in_call = profile.in_call.unwrap_or(member.user.in_call);
-        let profile_changed = member.user.name != profile.name || member.user.in_call != in_call;
-        member.user.name.clone_from(&profile.name);
-        member.user.in_call = in_call;
-        if let (Some(latitude), Some(longitude)) = (profile.latitude, profile.longitude) {
-            member.user.latitude = Some(latitude);
-            member.user.longitude = Some(longitude);
+        let in_call = profile.in_call.unwrap_or(member.in_call);
+        let profile_changed = member.name != profile.name || member.in_call != in_call;
+        member.name.clone_from(&profile.name);
+        member.in_call = in_call;
+        if let Some(position) = profile.latitude.zip(profile.longitude) {
+            member.position = Some(position);
         }
-        let user = member.user.clone();
+        let user = member.user(email);
         let change = match (joins, profile_changed) {
             (true, _) => Change::Membership,
             (false, true) => Change::Profile,
@@ -231,17 +249,28 @@ impl Room {
             self.mark_changed(email, true);
         } else {
             // Nobody was told of the join: nobody needs to hear of the leave.
-            self.pending.remove(email);
+            self.forget_pending(email);
         }
     }
 
     fn mark(&mut self, email: &Name, change: Change) {
-        let entry = self.pending.entry(Name::clone(email)).or_insert(change);
+        let pending = self.pending.get_or_insert_default();
+        let entry = pending.entry(Name::clone(email)).or_insert(change);
         *entry = (*entry).max(change);
     }
 
+    /// Drops `email`'s pending change, and the table once it is empty.
+    fn forget_pending(&mut self, email: &str) {
+        if let Some(pending) = &mut self.pending {
+            pending.remove(email);
+            if pending.is_empty() {
+                self.pending = None;
+            }
+        }
+    }
+
     pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+        self.pending.is_some()
     }
 
     /// Everyone online, paged for a welcome (see [`Snapshot`]).
@@ -286,8 +315,13 @@ impl Room {
     /// is sent.
     pub fn take_presence_frames(&mut self, now: Instant, interval: Duration) -> PresenceFrames {
         let members = &mut self.members;
-        let pending: HashMap<Name, Change> = self
-            .pending
+        let Some(waiting) = &mut self.pending else {
+            return PresenceFrames {
+                full_list: None,
+                delta: None,
+            };
+        };
+        let pending: HashMap<Name, Change> = waiting
             .extract_if(|email, change| {
                 let Some(member) = members.get_mut(email) else {
                     return true;
@@ -303,9 +337,9 @@ impl Room {
                 true
             })
             .collect();
-        if self.pending.is_empty() {
-            // Drained, the table keeps its capacity: an idle room holds none.
-            self.pending = HashMap::default();
+        if waiting.is_empty() {
+            // Drained: an idle room holds no table.
+            self.pending = None;
         }
         if pending.is_empty() {
             return PresenceFrames {
@@ -324,15 +358,15 @@ impl Room {
     fn delta_of(&self, pending: HashMap<Name, Change>) -> PresenceDelta {
         let mut delta = PresenceDelta::default();
         for (email, change) in pending {
-            match self.members.get(&email).map(|member| &member.user) {
+            match self.members.get(&email) {
                 None => delta.left.push(email.to_string()),
-                Some(user) => match (change, user.latitude, user.longitude) {
-                    (Change::Position, Some(latitude), Some(longitude)) => delta.moved.push(Move {
+                Some(member) => match (change, member.position) {
+                    (Change::Position, Some((latitude, longitude))) => delta.moved.push(Move {
                         email: email.to_string(),
                         latitude,
                         longitude,
                     }),
-                    _ => delta.joined.push(user.clone()),
+                    _ => delta.joined.push(member.user(&email)),
                 },
             }
         }
@@ -342,7 +376,7 @@ impl Room {
 
 /// The users of `members`, sorted by name then email.
 fn sorted_users(members: &SmallMap<Name, Box<Member>>) -> Vec<User> {
-    let mut users: Vec<User> = members.values().map(|m| m.user.clone()).collect();
+    let mut users: Vec<User> = members.iter().map(|(email, m)| m.user(email)).collect();
     users.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.email.cmp(&b.email)));
     users
 }

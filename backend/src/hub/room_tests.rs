@@ -149,3 +149,35 @@ fn a_rejoin_within_the_tick_of_a_seen_leave_keeps_the_leave_or_join() {
     let left = delta_at(&mut room, start + INTERVAL).expect("the leave still goes");
     assert_eq!(left["left"][0], "bob@example.com");
 }
+
+/// Guards the idle rows (docs/BENCHMARKS.md): every private room is a boxed `Room`, every
+/// member a boxed `Member`; a field added inline to either costs every room or member.
+#[test]
+fn a_room_and_a_member_stay_small() {
+    assert!(
+        std::mem::size_of::<Room>() <= 88,
+        "{}",
+        std::mem::size_of::<Room>()
+    );
+    assert!(
+        std::mem::size_of::<Member>() <= 120,
+        "{}",
+        std::mem::size_of::<Member>()
+    );
+}
+
+#[test]
+fn a_drained_room_holds_no_pending_table() {
+    let bob = Name::from("bob@example.com");
+    let mut room = room_with_bob(&bob);
+    assert!(room.has_pending(), "Bob's join waits for the tick");
+    assert!(delta_at(&mut room, Instant::now()).is_some());
+    assert!(room.pending.is_none(), "the table is freed once drained");
+    let users = room.users();
+    assert_eq!(users.len(), 1);
+    assert_eq!(
+        users[0].email, "bob@example.com",
+        "the email comes from the key"
+    );
+    assert!(users[0].is_connected);
+}

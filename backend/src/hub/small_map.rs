@@ -1,16 +1,17 @@
 //! A map that keeps its one entry inline and takes a hash table only from its second: most
 //! rooms are private, with one member and one listener, and a table of one entry still
-//! allocates room for four (plus its control bytes).
+//! allocates room for four (plus its control bytes). The table is boxed, so that the map
+//! is no larger than its one entry and a tag (every room holds three of them).
 
 use foldhash::HashMap;
 use std::borrow::Borrow;
 use std::hash::Hash;
 
-/// One entry inline, or a table once there are two; back inline when one is left.
+/// One entry inline, or a (boxed) table once there are two; back inline when one is left.
 #[derive(Debug)]
 pub(super) enum SmallMap<K, V> {
     Inline(Option<(K, V)>),
-    Table(HashMap<K, V>),
+    Table(Box<HashMap<K, V>>),
 }
 
 impl<K, V> Default for SmallMap<K, V> {
@@ -134,7 +135,7 @@ impl<K: Hash + Eq, V> SmallMap<K, V> {
         if let Self::Inline(slot) = self {
             let mut map = HashMap::default();
             map.extend(slot.take());
-            *self = Self::Table(map);
+            *self = Self::Table(Box::new(map));
         }
     }
 

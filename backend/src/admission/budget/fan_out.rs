@@ -2,7 +2,7 @@
 //! hub together with the budget of the room's broadcasts or of the recipient.
 
 use super::config::BudgetConfig;
-use crate::admission::bucket::{Level, Rate};
+use crate::admission::bucket::{Level, LevelSlot, Rate};
 use shared::{ErrorCode, ProtocolError};
 use tokio::time::Instant;
 
@@ -23,9 +23,9 @@ pub(crate) struct FanOut {
 pub(crate) enum Passes<'a> {
     /// A room chat or a signal without `to`: the room's broadcast bytes, which every member
     /// receives, whoever sends them.
-    RoomBroadcast(&'a mut Option<Level>),
+    RoomBroadcast(&'a mut LevelSlot),
     /// A direct chat or an addressed signal: the bytes the target receives from others.
-    DirectedTo(&'a str, &'a mut Option<Level>),
+    DirectedTo(&'a str, &'a mut LevelSlot),
     /// A direct chat to a member who is not online: stored for them, sent now only to
     /// the sender's own connections, so no one else's budget is spent.
     NobodyElse,

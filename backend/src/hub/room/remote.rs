@@ -15,14 +15,11 @@ impl Room {
         let email = Name::from(user.email.as_str());
         let joins = !self.members.contains_key(&email);
         let member = self.members.get_or_insert_with(Name::clone(&email), || {
-            Box::new(Member {
-                user: user.clone(),
-                connections: smallvec::SmallVec::new(),
-                changed_at: None,
-                inbound_budget: None,
-                seen: false,
-                remote: None,
-            })
+            Box::new(Member::new(
+                user.name.clone(),
+                user.latitude.zip(user.longitude),
+                user.in_call,
+            ))
         });
         let newly_held = member.remote.is_none().then(|| Name::clone(&email));
         let held = member.remote.as_deref().unwrap_or_default();
@@ -31,13 +28,12 @@ impl Room {
             nodes.push(node.clone());
             member.remote = Some(nodes.into_boxed_slice());
         }
-        let profile_changed = member.user.name != user.name || member.user.in_call != user.in_call;
-        let moved =
-            member.user.latitude != user.latitude || member.user.longitude != user.longitude;
-        member.user = User {
-            is_connected: true,
-            ..user
-        };
+        let position = user.latitude.zip(user.longitude);
+        let profile_changed = member.name != user.name || member.in_call != user.in_call;
+        let moved = member.position != position;
+        member.name = user.name;
+        member.in_call = user.in_call;
+        member.position = position;
         let change = match (joins, profile_changed, moved) {
             (true, _, _) => Change::Membership,
             (false, true, _) => Change::Profile,
@@ -111,17 +107,17 @@ impl Room {
     }
 
     /// The user registered as `email` if a connection here holds them.
-    pub fn local_user(&self, email: &str) -> Option<&User> {
+    pub fn local_user(&self, email: &str) -> Option<User> {
         let member = self.members.get(email)?;
-        (!member.connections.is_empty()).then_some(&member.user)
+        (!member.connections.is_empty()).then(|| member.user(email))
     }
 
     /// Everyone a connection here holds.
     pub fn local_users(&self) -> Vec<User> {
         self.members
-            .values()
-            .filter(|member| !member.connections.is_empty())
-            .map(|member| member.user.clone())
+            .iter()
+            .filter(|(_, member)| !member.connections.is_empty())
+            .map(|(email, member)| member.user(email))
             .collect()
     }
 }

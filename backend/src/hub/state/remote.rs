@@ -57,7 +57,7 @@ impl State {
             };
             for email in emails {
                 match held.and_then(|members| members.local_user(&email)) {
-                    Some(user) => change.upserts.push(user.clone()),
+                    Some(user) => change.upserts.push(user),
                     None => change.leaves.push(email.to_string()),
                 }
             }
