@@ -137,7 +137,12 @@ impl Outbox {
     /// Waits for frames, a ping tick or a reason to close. The wait holds nothing but the
     /// outbox's address (an idle connection's task waits here all its life).
     pub fn woken(&self) -> impl Future<Output = ()> + '_ {
-        std::future::poll_fn(|cx| self.wake.poll(cx))
+        std::future::poll_fn(|cx| self.poll_woken(cx))
+    }
+
+    /// [`Outbox::woken`], polled.
+    pub fn poll_woken(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.wake.poll(cx)
     }
 
     /// Asks the task for a ping (and a check that the client still answers).
@@ -220,8 +225,9 @@ struct Wake {
 
 impl Wake {
     fn wake(&self) {
-        self.woken.store(true, Ordering::Release);
-        self.waker.wake();
+        if !self.woken.swap(true, Ordering::AcqRel) {
+            self.waker.wake();
+        }
     }
 
     /// Ready (and the wake taken) once woken since the last wait returned.

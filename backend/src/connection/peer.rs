@@ -29,12 +29,47 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Frames written by one system call at most (a vectored write).
 const WRITE_BATCH: usize = 256;
+
+/// Frames read in a row, while the socket has them ready, before what they queued is
+/// written.
+const READ_BATCH: usize = 64;
+
+/// What woke a connection's loop.
+enum Event {
+    /// The outbox: frames, a ping tick or a reason to close.
+    Queued,
+    Incoming(Option<Result<Message, SocketError>>),
+}
+
+/// The loop's next event: the socket's next message or the outbox's wake, whichever is
+/// ready, the socket first if `socket_first`; `waited` is set if neither was at first.
+fn next_event<'a>(
+    socket: &'a mut SocketWriter,
+    outbox: &'a Outbox,
+    socket_first: bool,
+    waited: &'a mut bool,
+) -> impl Future<Output = Event> + 'a {
+    std::future::poll_fn(move |cx| {
+        if socket_first && let Poll::Ready(incoming) = socket.poll_next(cx) {
+            return Poll::Ready(Event::Incoming(incoming));
+        }
+        if outbox.poll_woken(cx).is_ready() {
+            return Poll::Ready(Event::Queued);
+        }
+        if !socket_first && let Poll::Ready(incoming) = socket.poll_next(cx) {
+            return Poll::Ready(Event::Incoming(incoming));
+        }
+        *waited = true;
+        Poll::Pending
+    })
+}
 
 /// Adds a connection that completed its handshake to the hub, ready to [`serve`].
 ///
@@ -150,14 +185,28 @@ impl Peer {
     /// client sent, one at a time, until one of them ends the connection.
     async fn run(&mut self) -> Ending {
         let outbox = Arc::clone(&self.outbox);
+        // Frames read since the last write or wait: the socket is read first while it has
+        // frames ready, up to a batch, so that what they queue goes out in one write.
+        let mut streak = 0;
         loop {
-            // The outbox comes before the socket: what the room queued goes out first.
-            let step = tokio::select! {
-                biased;
-                _ = outbox.woken() => Ok(true),
-                incoming = self.socket.next() => match received(incoming) {
+            let socket_first = streak < READ_BATCH;
+            let mut waited = false;
+            let event = next_event(&mut self.socket, &outbox, socket_first, &mut waited).await;
+            if waited {
+                streak = 0;
+            }
+            let step = match event {
+                Event::Queued => {
+                    streak = 0;
+                    Ok(true)
+                }
+                Event::Incoming(incoming) => match received(incoming) {
                     Ok(message) => {
-                        self.last_heard = Instant::now();
+                        streak += 1;
+                        // One clock read per batch: frames read in a row share its time.
+                        if streak % READ_BATCH == 1 {
+                            self.last_heard = Instant::now();
+                        }
                         match self.handle(message) {
                             None => Ok(false),
                             Some(handling) => handling.await.map(|()| false),
@@ -166,8 +215,8 @@ impl Peer {
                     Err(ending) => Err(ending),
                 },
             };
-            // Written after the `select!`, not in its arm: an arm's state sits beside the
-            // select's output, and the task's future is sized for its largest state.
+            // Written after the match, not in its arm: an arm's state sits beside the
+            // event, and the task's future is sized for its largest state.
             let step = match step {
                 Ok(true) => self.write_queued().await,
                 other => other.map(drop),

@@ -72,11 +72,23 @@ impl SocketWriter {
     /// The client's next message; `None` once it has closed. Pings are answered by
     /// tungstenite, whose pong [`SocketWriter::flush`] writes.
     pub async fn next(&mut self) -> Option<Result<Message, SocketError>> {
-        let message = self.socket.next().await?;
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// [`SocketWriter::next`], polled.
+    pub fn poll_next(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Message, SocketError>>> {
+        let message = match self.socket.poll_next_unpin(cx) {
+            std::task::Poll::Ready(Some(message)) => message,
+            std::task::Poll::Ready(None) => return std::task::Poll::Ready(None),
+            std::task::Poll::Pending => return std::task::Poll::Pending,
+        };
         if let Ok(Message::Close(_)) = message {
             self.closing = true;
         }
-        Some(message.map_err(SocketError::from))
+        std::task::Poll::Ready(Some(message.map_err(SocketError::from)))
     }
 
     /// Writes whole frames straight to the socket, as few system calls as the kernel
