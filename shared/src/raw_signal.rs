@@ -102,6 +102,13 @@ impl RawSignal<'_> {
 }
 
 fn write_string(out: &mut Vec<u8>, text: &str) {
+    // An email in its normal form nearly always needs no escape: copied between quotes.
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // Serialising a string into a Vec cannot fail.
     let _ = serde_json::to_writer(out, text);
 }

@@ -45,3 +45,21 @@ fn identity_fields_are_reported_with_escaped_keys_and_values_of_any_type() {
     let claims: Vec<Option<&str>> = signal.claimed_identities().collect();
     assert_eq!(claims, [Some("x@y.z"), None, Some("A@b.c")]);
 }
+
+#[test]
+fn a_string_is_written_as_serde_json_writes_it() {
+    for text in [
+        "bob@example.com",
+        "a\"b@x.com",
+        "back\\slash@x",
+        "tab\there",
+        "\u{7f}del",
+        "josé@exämple.com",
+        "",
+        "\u{1}",
+    ] {
+        let mut out = Vec::new();
+        super::write_string(&mut out, text);
+        assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
+    }
+}

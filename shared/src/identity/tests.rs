@@ -132,3 +132,33 @@ fn normalising_15000_profiles_takes_a_fraction_of_a_second() {
         assert!(elapsed.as_secs_f64() < budget, "{label}: {elapsed:?}");
     }
 }
+
+/// The one-pass check of an email already in its normal form accepts only what the full
+/// checks accept unchanged: every ASCII byte at every place of a few shapes.
+#[test]
+fn the_plain_email_pass_agrees_with_the_full_checks() {
+    let shapes = ["a@b.c", "@ab.c", "ab.c@", "a@@b", "ab@c.d@e", "x"];
+    let mut plain = 0;
+    for shape in shapes {
+        for at in 0..=shape.len() {
+            for byte in 0u8..=127 {
+                let mut text = shape.as_bytes().to_vec();
+                text.insert(at, byte);
+                let text = String::from_utf8(text).unwrap();
+                if is_plain_email(&text) {
+                    plain += 1;
+                    assert_eq!(
+                        checked_email(&text).ok(),
+                        Some(Cow::Borrowed(text.as_str()))
+                    );
+                } else if let Ok(Cow::Borrowed(_)) = checked_email(&text) {
+                    // An email already normal and accepted is never left to the full checks.
+                    panic!("{text:?} is plain but the pass turned it down");
+                }
+            }
+        }
+    }
+    assert!(plain > 500, "the pass took {plain}");
+    let long = format!("{}@x.com", "a".repeat(EMAIL_MAX_CHARS));
+    assert!(!is_plain_email(&long) && checked_email(&long).is_err());
+}

@@ -72,20 +72,7 @@ impl State {
             return;
         };
         let nodes = self.remote_nodes_for(room, &audience);
-        forward_to(backplane, nodes, room, audience, frame);
-    }
-
-    /// Forwards `frame` to `nodes`, which the caller found holding `audience` in `room`.
-    pub(super) fn forward_to(
-        &self,
-        nodes: Vec<NodeId>,
-        room: &str,
-        audience: Audience,
-        frame: &Frame,
-    ) {
-        if let Some(backplane) = &self.backplane {
-            forward_to(backplane, nodes, room, audience, frame);
-        }
+        forward_through(backplane, nodes, room, audience, frame);
     }
 
     /// The other nodes holding `audience` in `room` (none on a node alone).
@@ -215,7 +202,9 @@ impl State {
     }
 }
 
-fn forward_to(
+/// Sends `frame` to `nodes` through `backplane` (the relay's path, which holds the
+/// backplane beside a room it borrows).
+pub(super) fn forward_through(
     backplane: &Backplane,
     nodes: Vec<NodeId>,
     room: &str,

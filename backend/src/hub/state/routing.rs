@@ -3,6 +3,7 @@
 //! sender's (bytes times recipients), and the room's broadcasts or the target's inbound
 //! bytes. Who a sender is, for chat too (`chat.rs`).
 
+use super::remote::forward_through;
 use super::{State, mismatch};
 use crate::admission::budget::{FanOut, Passes};
 use crate::backplane::Audience;
@@ -32,15 +33,22 @@ impl State {
         fan_out: &mut FanOut,
         now: Instant,
     ) -> Result<(), ProtocolError> {
-        let sender = self.registered_sender(id)?;
-        if claims_another_identity(signal, &sender.email) {
-            return Err(mismatch(&sender.email));
+        // The sender's names borrowed from its connection, beside the room borrowed
+        // mutably: nothing is cloned per relayed frame.
+        let Self {
+            connections,
+            rooms,
+            backplane,
+            ..
+        } = self;
+        let connection = connections.get(id).ok_or_else(not_registered)?;
+        let email = connection.email().ok_or_else(not_registered)?;
+        if claims_another_identity(signal, email) {
+            return Err(mismatch(email));
         }
         let target = signal.to();
-        let room = self
-            .rooms
-            .get_mut(&sender.room)
-            .ok_or_else(not_registered)?;
+        let room_name = connection.room();
+        let room = rooms.get_mut(room_name).ok_or_else(not_registered)?;
         // Inline for a call's few tabs: no allocation per relayed frame.
         let recipients: SmallVec<[ConnId; 4]> = match target {
             Some(target) => room
@@ -49,29 +57,31 @@ impl State {
                 .ok_or_else(|| offline(target))?,
             None => room
                 .registered_connections()
-                .filter(|(email, _)| **email != *sender.email)
+                .filter(|(member, _)| **member != **email)
                 .map(|(_, c)| c)
                 .collect(),
         };
         // Other nodes holding the target (or anyone, without one): one copy to each.
-        let remote = self.backplane.as_ref().map(|_| match target {
+        let remote = backplane.as_ref().map(|backplane| match target {
             Some(target) => (
+                backplane,
                 room.remote_nodes_of(&[target]),
                 Audience::Members(vec![target.to_owned()]),
             ),
             None => (
+                backplane,
                 room.remote_nodes(),
-                Audience::RoomExcept(Some(sender.email.to_string())),
+                Audience::RoomExcept(Some(email.to_string())),
             ),
         });
-        let remote_nodes = remote.as_ref().map_or(0, |(nodes, _)| nodes.len());
+        let remote_nodes = remote.as_ref().map_or(0, |(_, nodes, _)| nodes.len());
         let kind = FrameKind::Relayed(signal.kind());
-        let frame = Frame::written(kind, |out| signal.write_relayed(&sender.email, out));
+        let frame = Frame::written(kind, |out| signal.write_relayed(email, out));
         let passes = passes(room, target)?;
         fan_out.charge(frame.len(), recipients.len() + remote_nodes, passes, now)?;
-        self.connections.send_to_all(recipients, &frame);
-        if let Some((nodes, audience)) = remote {
-            self.forward_to(nodes, &sender.room, audience, &frame);
+        connections.send_to_all(recipients, &frame);
+        if let Some((backplane, nodes, audience)) = remote {
+            forward_through(backplane, nodes, room_name, audience, &frame);
         }
         Ok(())
     }
