@@ -42,13 +42,12 @@ impl TokenBucket {
     }
 }
 
-/// The tokens of a bucket whose rate is kept elsewhere (in the config), so that the hub can
-/// keep one per room and per member at the cost of two numbers. The hub keeps them in
-/// [`LevelSlot`]s.
-/// A level that is made when first drawn on: `None` is a full bucket nobody has drawn on
-/// yet. Boxed: most rooms and members never need one, and they hold a pointer.
+/// A [`Level`] made when first drawn on: `None` is a full bucket nobody has drawn on yet.
+/// Boxed: most rooms and members never need one, and they hold a pointer.
 pub(crate) type LevelSlot = Option<Box<Level>>;
 
+/// The tokens of a bucket whose rate is kept elsewhere (in the config), so that the hub can
+/// keep one per room and per member at the cost of two numbers, in a [`LevelSlot`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Level {
     /// May be below zero: a charge larger than the burst is let through a full bucket, and

@@ -16,6 +16,7 @@ use futures_util::{SinkExt, StreamExt};
 use smallvec::SmallVec;
 use std::fmt;
 use std::io::{self, IoSlice};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::WebSocketStream;
@@ -78,17 +79,15 @@ impl SocketWriter {
     /// [`SocketWriter::next`], polled.
     pub fn poll_next(
         &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<Message, SocketError>>> {
-        let message = match self.socket.poll_next_unpin(cx) {
-            std::task::Poll::Ready(Some(message)) => message,
-            std::task::Poll::Ready(None) => return std::task::Poll::Ready(None),
-            std::task::Poll::Pending => return std::task::Poll::Pending,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, SocketError>>> {
+        let Some(message) = ready!(self.socket.poll_next_unpin(cx)) else {
+            return Poll::Ready(None);
         };
         if let Ok(Message::Close(_)) = message {
             self.closing = true;
         }
-        std::task::Poll::Ready(Some(message.map_err(SocketError::from)))
+        Poll::Ready(Some(message.map_err(SocketError::from)))
     }
 
     /// Writes whole frames straight to the socket, as few system calls as the kernel

@@ -8,6 +8,7 @@ use super::{State, mismatch};
 use crate::admission::budget::{FanOut, Passes};
 use crate::backplane::Audience;
 use crate::frame::{Frame, FrameKind};
+use crate::hub::connections::Connections;
 use crate::hub::names::{ConnId, Name};
 use crate::hub::room::Room;
 use shared::{ErrorCode, ProtocolError, RawSignal};
@@ -41,13 +42,11 @@ impl State {
             backplane,
             ..
         } = self;
-        let connection = connections.get(id).ok_or_else(not_registered)?;
-        let email = connection.email().ok_or_else(not_registered)?;
+        let (email, room_name) = names_of_sender(connections, id)?;
         if claims_another_identity(signal, email) {
             return Err(mismatch(email));
         }
         let target = signal.to();
-        let room_name = connection.room();
         let room = rooms.get_mut(room_name).ok_or_else(not_registered)?;
         // Inline for a call's few tabs: no allocation per relayed frame.
         let recipients: SmallVec<[ConnId; 4]> = match target {
@@ -87,13 +86,19 @@ impl State {
     }
 
     pub(super) fn registered_sender(&self, id: ConnId) -> Result<Sender, ProtocolError> {
-        let connection = self.connections.get(id).ok_or_else(not_registered)?;
-        let email = connection.email().ok_or_else(not_registered)?;
+        let (email, room) = names_of_sender(&self.connections, id)?;
         Ok(Sender {
             email: Name::clone(email),
-            room: Name::clone(connection.room()),
+            room: Name::clone(room),
         })
     }
+}
+
+/// The email and the room of a registered connection, borrowed.
+fn names_of_sender(connections: &Connections, id: ConnId) -> Result<(&Name, &Name), ProtocolError> {
+    let connection = connections.get(id).ok_or_else(not_registered)?;
+    let email = connection.email().ok_or_else(not_registered)?;
+    Ok((email, connection.room()))
 }
 
 /// Whether the payload claims an identity other than `sender`'s: any of the identity
