@@ -21,7 +21,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve())
+    // On a worker, not this thread: each accepted connection's task is then spawned onto
+    // the accepting worker's own queue, instead of the runtime's shared one with another
+    // thread woken for it.
+    runtime.block_on(async { tokio::spawn(serve()).await.unwrap_or(ExitCode::FAILURE) })
 }
 
 async fn serve() -> ExitCode {

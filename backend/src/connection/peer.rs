@@ -51,6 +51,10 @@ enum Event {
 
 /// The loop's next event: the socket's next message or the outbox's wake, whichever is
 /// ready, the socket first if `socket_first`; `waited` is set if neither was at first.
+///
+/// Once it has waited, the outbox goes first: what others queued meanwhile is written
+/// before the socket is read, so that write carries the TCP acknowledgement of the bytes
+/// waiting to be read, and the read need not send one of its own.
 fn next_event<'a>(
     socket: &'a mut SocketWriter,
     outbox: &'a Outbox,
@@ -58,6 +62,7 @@ fn next_event<'a>(
     waited: &'a mut bool,
 ) -> impl Future<Output = Event> + 'a {
     std::future::poll_fn(move |cx| {
+        let socket_first = socket_first && !*waited;
         if socket_first && let Poll::Ready(incoming) = socket.poll_next(cx) {
             return Poll::Ready(Event::Incoming(incoming));
         }

@@ -61,9 +61,12 @@ impl Ending {
         }
     }
 
-    /// The connection's last log line: a client leaving is no failure of the server's.
+    /// The connection's last log line: a client leaving is no failure of the server's, and
+    /// one that closed cleanly is the common case, at debug (the sign-in's line is at info;
+    /// `meetmap_connections_closed_total` counts every ending by reason).
     pub(super) fn log(&self, id: u64) {
         match self {
+            Self::Left(Departure::Closed) => log::debug!("conn={id} left: closed"),
             Self::Left(departure) => log::info!("conn={id} left: {departure}"),
             Self::Transport(error) => log::warn!("conn={id} closed: transport error: {error}"),
             ending => log::info!("conn={id} closed: {ending}"),
