@@ -11,10 +11,12 @@ use tokio_util::sync::CancellationToken;
 fn main() -> ExitCode {
     backend::memory::use_one_arena();
     ignore_file_size_signal();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let args = Args::parse();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if args.service.worker_threads > 0 {
+        runtime.worker_threads(args.service.worker_threads);
+    }
+    let runtime = match runtime.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("cannot start the runtime: {error}");
@@ -24,11 +26,10 @@ fn main() -> ExitCode {
     // On a worker, not this thread: each accepted connection's task is then spawned onto
     // the accepting worker's own queue, instead of the runtime's shared one with another
     // thread woken for it.
-    runtime.block_on(async { tokio::spawn(serve()).await.unwrap_or(ExitCode::FAILURE) })
+    runtime.block_on(async { tokio::spawn(serve(args)).await.unwrap_or(ExitCode::FAILURE) })
 }
 
-async fn serve() -> ExitCode {
-    let args = Args::parse();
+async fn serve(args: Args) -> ExitCode {
     if args.service.print_config {
         println!("{}", args.printed());
         return ExitCode::SUCCESS;
@@ -101,6 +102,8 @@ async fn serve() -> ExitCode {
     };
     let shutdown = shutdown_signal();
     let address = listener.local_addr().unwrap_or(args.listen);
+    let workers = tokio::runtime::Handle::current().metrics().num_workers();
+    log::info!("serving on {workers} worker thread(s) (--worker-threads)");
     log::info!("listening on ws://{address}");
     backend::run(listener, config, store, claims, chat, shutdown).await;
     admin.cancel();

@@ -1,5 +1,5 @@
 //! The flags of running as a service: the admin listener, the log format, the session
-//! secret from a file, and `--print-config`.
+//! secret from a file, the worker threads, and `--print-config`.
 
 pub use service_kit::{LogFormat, masked};
 
@@ -25,6 +25,12 @@ pub struct ServiceArgs {
         conflicts_with = "session_secret"
     )]
     pub session_secret_file: Option<PathBuf>,
+    /// Threads serving the connections; 0 is one per core. Fewer leave cores to what
+    /// shares the machine (PostgreSQL, coturn, nginx), and cost less per message below
+    /// saturation: a busier thread reads and writes more frames per wake-up, and threads
+    /// that go idle and wake each other cost the kernel's time.
+    #[arg(long, env = "MEETMAP_WORKER_THREADS", default_value_t = 0)]
+    pub worker_threads: usize,
     /// Prints the effective configuration (flags, then environment, then defaults), with
     /// secrets shown as ***, and exits.
     #[arg(long)]

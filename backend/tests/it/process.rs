@@ -1,5 +1,6 @@
 //! The real `backend` binary as a process: killed with SIGKILL during activity and
-//! restarted on the same SQLite file, and stopped with SIGTERM.
+//! restarted on the same SQLite file, stopped with SIGTERM, and run on the worker threads
+//! it is given.
 
 use super::binary::{Backend, Launch};
 use super::harness::{Client, PATIENCE, emails, lists_exactly, profile};
@@ -256,4 +257,46 @@ async fn sigterm_closes_every_client_with_1001_exits_0_and_flushes_the_store() {
         .expect("bob stored");
     assert!(!bob.is_connected, "{bob:?}");
     println!("sigterm: 4 clients closed with 1001, exit 0, last position flushed");
+}
+
+/// Threads named as tokio names its runtime's, among the process's.
+fn runtime_threads(backend: &Backend) -> usize {
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", backend.pid())).expect("tasks");
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with("tokio-r"))
+        .count()
+}
+
+#[tokio::test]
+async fn the_worker_threads_flag_and_its_variable_set_how_many_threads_serve() {
+    let folder = TempDir::new().expect("temp dir");
+    let mut one = Launch::new()
+        .database(&database_in(&folder))
+        .args(["--worker-threads", "1"])
+        .start()
+        .await;
+    one.logged(PATIENCE, |line| {
+        line.contains("serving on 1 worker thread(s)")
+    })
+    .await;
+    let mut client = Client::connect(&one.url, Some(shared::DELTA_SUBPROTOCOL)).await;
+    client.add_user("ann@example.com", "Ann", None).await;
+    client.await_online(&["ann@example.com"]).await;
+
+    let other = TempDir::new().expect("temp dir");
+    let mut three = Launch::new()
+        .database(&database_in(&other))
+        .env("MEETMAP_WORKER_THREADS", "3")
+        .start()
+        .await;
+    three
+        .logged(PATIENCE, |line| {
+            line.contains("serving on 3 worker thread(s)")
+        })
+        .await;
+    // The log line reads the runtime's own count; the blocking pool's threads bear the
+    // workers' name, so the process holds at least that many of them.
+    assert!(runtime_threads(&one) >= 1);
+    assert!(runtime_threads(&three) >= 3);
 }
