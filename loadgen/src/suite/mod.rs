@@ -147,11 +147,19 @@ pub async fn run(
         } else {
             rows.extend(ours);
         }
+        let run = |ctx| async move {
+            on_one_worker(vec![relay::run(&ctx, pairs, seconds, window).await])
+        };
+        rows.extend(fresh.run(ONE_WORKER, run).await);
     }
     for &rate in &plan.churn_rates {
         let (seconds, concurrency) = (plan.churn_seconds, plan.churn_concurrency);
         let run = |ctx| async move { vec![churn::run(&ctx, rate, seconds, concurrency).await] };
         rows.extend(fresh.run(&[], run).await);
+        let run = |ctx| async move {
+            on_one_worker(vec![churn::run(&ctx, rate, seconds, concurrency).await])
+        };
+        rows.extend(fresh.run(ONE_WORKER, run).await);
     }
     for &settings in &plan.chat {
         let run = |ctx| async move { vec![chat::run(&ctx, settings).await] };
@@ -173,6 +181,18 @@ pub async fn run(
     cluster_rows.iter().for_each(print_row);
     rows.extend(cluster_rows);
     rows
+}
+
+/// The backend's flags for the relay's and churn's second rows: the server on one worker
+/// thread, the generator beside it having the machine's other cores.
+const ONE_WORKER: &[&str] = &["--worker-threads", "1"];
+
+/// `rows` run with [`ONE_WORKER`], named and noted so.
+fn on_one_worker(mut rows: Vec<Row>) -> Vec<Row> {
+    for row in &mut rows {
+        row.scenario += ", 1 worker thread";
+    }
+    noting_flags(rows, &ONE_WORKER.join(" "))
 }
 
 /// `rows` with the backend flags they ran with, beyond every row's, in their notes.
