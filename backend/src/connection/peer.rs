@@ -1,8 +1,8 @@
 //! One connection's task: a single loop over the outbox (which also carries the hub's ping
 //! tick and shutdown) and the socket ([`SocketWriter`]), the socket's ready frames first
-//! up to a batch, the outbox first after a wait ([`next_event`]). Frames from the client become hub calls, within the
-//! connection's [`Budget`]; the hub's frames go out through the writer; the cleanup runs
-//! once, in [`serve`], whichever way the loop ends.
+//! up to a batch, the outbox first after a wait ([`next_event`]). Frames from the client
+//! become hub calls, within the connection's [`Budget`]; the hub's frames go out through
+//! the writer; the cleanup runs once, in [`serve`], whichever way the loop ends.
 
 mod chat;
 mod deadline;
