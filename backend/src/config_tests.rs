@@ -250,3 +250,13 @@ fn flags_give_the_presence_timings_and_a_rooms_users_per_tick() {
     assert_eq!(presence.room_users_per_tick, 0, "0: every tick");
     assert_eq!(PresenceConfig::default().room_users_per_tick, 7_500);
 }
+
+#[test]
+fn worker_threads_default_to_one_per_core_and_refuse_a_thousandfold_typo() {
+    assert_eq!(Args::parse_from(["backend"]).service.worker_threads, 0);
+    let two = Args::parse_from(["backend", "--worker-threads", "2"]);
+    assert_eq!(two.service.worker_threads, 2);
+    let typo = Args::try_parse_from(["backend", "--worker-threads", "20000"]);
+    let error = typo.expect_err("20000 threads refused").to_string();
+    assert!(error.contains("--worker-threads"), "{error}");
+}

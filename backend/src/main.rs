@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if args.service.worker_threads > 0 {
-        runtime.worker_threads(args.service.worker_threads);
+        runtime.worker_threads(usize::from(args.service.worker_threads));
     }
     let runtime = match runtime.enable_all().build() {
         Ok(runtime) => runtime,

@@ -6,6 +6,9 @@ pub use service_kit::{LogFormat, masked};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// The most `--worker-threads` takes: more is a typing mistake, not a machine.
+pub const MAX_WORKER_THREADS: i64 = 1024;
+
 /// Flags for operators and their service managers.
 #[derive(Debug, clap::Args)]
 pub struct ServiceArgs {
@@ -29,8 +32,13 @@ pub struct ServiceArgs {
     /// shares the machine (PostgreSQL, coturn, nginx), and cost less per message below
     /// saturation: a busier thread reads and writes more frames per wake-up, and threads
     /// that go idle and wake each other cost the kernel's time.
-    #[arg(long, env = "MEETMAP_WORKER_THREADS", default_value_t = 0)]
-    pub worker_threads: usize,
+    #[arg(
+        long,
+        env = "MEETMAP_WORKER_THREADS",
+        default_value_t = 0,
+        value_parser = clap::value_parser!(u16).range(0..=MAX_WORKER_THREADS)
+    )]
+    pub worker_threads: u16,
     /// Prints the effective configuration (flags, then environment, then defaults), with
     /// secrets shown as ***, and exits.
     #[arg(long)]
