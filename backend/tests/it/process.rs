@@ -259,18 +259,10 @@ async fn sigterm_closes_every_client_with_1001_exits_0_and_flushes_the_store() {
     println!("sigterm: 4 clients closed with 1001, exit 0, last position flushed");
 }
 
-/// Threads named as tokio names its runtime's, among the process's.
-fn runtime_threads(backend: &Backend) -> usize {
-    let tasks = std::fs::read_dir(format!("/proc/{}/task", backend.pid())).expect("tasks");
-    tasks
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .filter(|name| name.starts_with("tokio-r"))
-        .count()
-}
-
 #[tokio::test]
 async fn the_worker_threads_flag_and_its_variable_set_how_many_threads_serve() {
     let folder = TempDir::new().expect("temp dir");
+    // The start-up line reads the runtime's own count of its workers.
     let mut one = Launch::new()
         .database(&database_in(&folder))
         .args(["--worker-threads", "1"])
@@ -295,8 +287,4 @@ async fn the_worker_threads_flag_and_its_variable_set_how_many_threads_serve() {
             line.contains("serving on 3 worker thread(s)")
         })
         .await;
-    // The log line reads the runtime's own count; the blocking pool's threads bear the
-    // workers' name, so the process holds at least that many of them.
-    assert!(runtime_threads(&one) >= 1);
-    assert!(runtime_threads(&three) >= 3);
 }

@@ -147,19 +147,15 @@ pub async fn run(
         } else {
             rows.extend(ours);
         }
-        let run = |ctx| async move {
-            on_one_worker(vec![relay::run(&ctx, pairs, seconds, window).await])
-        };
-        rows.extend(fresh.run(ONE_WORKER, run).await);
+        let one = move |ctx| async move { on_one_worker(run(ctx).await) };
+        rows.extend(fresh.run(ONE_WORKER, one).await);
     }
     for &rate in &plan.churn_rates {
         let (seconds, concurrency) = (plan.churn_seconds, plan.churn_concurrency);
         let run = |ctx| async move { vec![churn::run(&ctx, rate, seconds, concurrency).await] };
         rows.extend(fresh.run(&[], run).await);
-        let run = |ctx| async move {
-            on_one_worker(vec![churn::run(&ctx, rate, seconds, concurrency).await])
-        };
-        rows.extend(fresh.run(ONE_WORKER, run).await);
+        let one = move |ctx| async move { on_one_worker(run(ctx).await) };
+        rows.extend(fresh.run(ONE_WORKER, one).await);
     }
     for &settings in &plan.chat {
         let run = |ctx| async move { vec![chat::run(&ctx, settings).await] };
