@@ -15,6 +15,7 @@
 
 pub mod clock;
 pub mod conn;
+pub mod floor;
 pub mod procstat;
 pub mod report;
 pub mod scenario;

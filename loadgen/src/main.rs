@@ -41,6 +41,7 @@ async fn main() -> ExitCode {
                 }
             };
         }
+        Command::Floor { listen } => return serve_floor(listen).await,
         Command::Idle { clients, room_each } => {
             let rooms = if *room_each {
                 idle::Rooms::Each
@@ -98,6 +99,23 @@ async fn main() -> ExitCode {
         Command::Suite(flags) => return run_suite(flags, &ctx, common).await,
     };
     finish(&rows, common.json.as_ref(), false)
+}
+
+/// `loadgen floor`: serves on `listen` until the process is stopped.
+async fn serve_floor(listen: &str) -> ExitCode {
+    match tokio::net::TcpListener::bind(listen).await {
+        Ok(listener) => {
+            if let Ok(address) = listener.local_addr() {
+                eprintln!("loadgen floor: listening on ws://{address}");
+            }
+            loadgen::floor::serve(listener).await;
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("loadgen floor: cannot listen on {listen}: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run_suite(flags: &SuiteFlags, ctx: &Context, common: &Common) -> ExitCode {

@@ -124,6 +124,13 @@ pub enum Command {
     History(HistoryFlags),
     /// Start a backend per scenario, run the default suite, write docs/BENCHMARKS.md.
     Suite(Box<SuiteFlags>),
+    /// The least a tokio-tungstenite server does for a churn cycle (a fixed `welcome` for
+    /// each text frame), the reference of the suite's churn row; serves until stopped.
+    Floor {
+        /// Where to listen, `host:port`.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+    },
     /// One worker process (started by the others; speaks JSON lines on stdin/stdout).
     #[command(hide = true)]
     Worker,

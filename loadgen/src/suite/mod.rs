@@ -7,11 +7,13 @@
 mod backend;
 mod block;
 pub mod cluster;
+mod floor;
 mod peerjs;
 mod process;
 
 pub use backend::Backend;
 pub use block::{block, write_block};
+use floor::ChurnSize;
 pub use peerjs::{DEFAULT_PACKAGE as PEERJS_PACKAGE, PeerJs, RelaySize};
 
 use crate::Target;
@@ -153,7 +155,18 @@ pub async fn run(
     for &rate in &plan.churn_rates {
         let (seconds, concurrency) = (plan.churn_seconds, plan.churn_concurrency);
         let run = |ctx| async move { vec![churn::run(&ctx, rate, seconds, concurrency).await] };
-        rows.extend(fresh.run(&[], run).await);
+        let ours = fresh.run(&[], run).await;
+        let size = ChurnSize {
+            rate,
+            seconds,
+            concurrency,
+        };
+        let floor = match ours.first() {
+            Some(meetmap) => Some(fresh.run_floor(size, meetmap).await),
+            None => None,
+        };
+        rows.extend(ours);
+        rows.extend(floor);
         let one = move |ctx| async move { on_one_worker(run(ctx).await) };
         rows.extend(fresh.run(ONE_WORKER, one).await);
     }
@@ -213,6 +226,14 @@ impl Fresh<'_> {
     async fn run_peerjs(&mut self, package: &Path, size: RelaySize, meetmap: &Row) -> Row {
         let dir = self.next_dir();
         let row = peerjs::relay_row(package, &dir, self.template, size, meetmap).await;
+        print_row(&row);
+        row
+    }
+
+    /// The churn row of `size` against the floor server, beside `meetmap`'s.
+    async fn run_floor(&mut self, size: ChurnSize, meetmap: &Row) -> Row {
+        let dir = self.next_dir();
+        let row = floor::churn_row(&dir, self.template, size, meetmap).await;
         print_row(&row);
         row
     }
