@@ -9,7 +9,8 @@
 //! scenario; `worker_entry` is `loadgen worker`, which picks the scenario a worker process
 //! was given; `conn` opens and registers clients; `wire` builds frames, carries send times
 //! and sequence numbers in them, and reads the chat frames' few fields it needs; `report`
-//! is the merged counts and the table; `procstat` reads the server's `/proc`; `suite/` is
+//! is the merged counts and the table; `procstat` reads the server's `/proc`; `floor` is the
+//! churn row's reference server (`loadgen floor`); `suite/` is
 //! `just bench`: a backend of its own per scenario (its chat seeded for the history row),
 //! the default runs, and the block in `docs/BENCHMARKS.md`.
 
