@@ -108,9 +108,39 @@ fn is_plain_email(raw: &str) -> bool {
 /// `m` becomes `rn`, `1` and `I` become `l`, and `0` becomes `O` (so `o` once lower-cased):
 /// `rn@x.com` and `m@x.com`, or `b0b@x.com` and `bob@x.com`, share a skeleton.
 pub fn email_skeleton(email: &str) -> String {
-    unicode_security::skeleton(email)
+    ascii_skeleton(email).unwrap_or_else(|| unicode_skeleton(email))
+}
+
+/// UTS #39's skeleton, lower-cased, by `unicode_security`: each character's decomposition
+/// looked up in its table.
+fn unicode_skeleton(text: &str) -> String {
+    unicode_security::skeleton(text)
         .collect::<String>()
         .to_lowercase()
+}
+
+/// Each ASCII character's skeleton where it is ASCII too, as [`unicode_skeleton`] gives it.
+static ASCII_SKELETONS: std::sync::LazyLock<[Option<Box<str>>; 128]> =
+    std::sync::LazyLock::new(|| {
+        std::array::from_fn(|byte| {
+            let skeleton = unicode_skeleton(char::from(byte as u8).encode_utf8(&mut [0; 4]));
+            skeleton.is_ascii().then(|| skeleton.into())
+        })
+    });
+
+/// The skeleton of an ASCII email from [`ASCII_SKELETONS`]: ASCII is its own decomposition
+/// and is lower-cased a character at a time, so the skeleton of a string of characters whose
+/// skeletons are ASCII is theirs end to end. `None` for any other email.
+fn ascii_skeleton(email: &str) -> Option<String> {
+    if !email.is_ascii() {
+        return None;
+    }
+    let table = &*ASCII_SKELETONS;
+    let mut skeleton = String::with_capacity(email.len() + 8);
+    for byte in email.bytes() {
+        skeleton.push_str(table.get(usize::from(byte))?.as_deref()?);
+    }
+    Some(skeleton)
 }
 
 /// Trims a display name and puts it in NFKC (trimmed again: NFKC can start a name with a

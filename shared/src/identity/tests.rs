@@ -162,3 +162,17 @@ fn the_plain_email_pass_agrees_with_the_full_checks() {
     let long = format!("{}@x.com", "a".repeat(EMAIL_MAX_CHARS));
     assert!(!is_plain_email(&long) && checked_email(&long).is_err());
 }
+
+#[test]
+fn the_ascii_skeleton_is_the_unicode_one_for_every_pair_of_ascii_characters() {
+    let ascii = || (0u8..128).map(char::from);
+    for first in ascii() {
+        for second in ascii() {
+            let text = format!("{first}{second}@x.com");
+            assert_eq!(email_skeleton(&text), unicode_skeleton(&text), "{text:?}");
+        }
+    }
+    assert!(ascii_skeleton("b0b@x.com").is_some(), "the fast path taken");
+    assert_eq!(email_skeleton("Rn@X.com"), email_skeleton("m@x.com"));
+    assert_eq!(ascii_skeleton("jos\u{e9}@x.com"), None);
+}
